@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the test files under the given folders (default: unit, integration, e2e) with node's test runner. Node 20's
+// Runs the test files under the given folders or files (default: unit, integration, e2e) with node's test runner. Node 20's
 // runner does not expand globs itself, so the files are listed here, in a stable order: fast tests first.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -9,6 +9,7 @@ const root = join(import.meta.dirname, '..');
 const folders = process.argv.slice(2).length ? process.argv.slice(2) : ['test/unit', 'test/integration', 'test/e2e'];
 
 function collect(dir) {
+  if (!statSync(dir).isDirectory()) return [dir]; // a single test file
   const out = [];
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
