@@ -12,11 +12,11 @@ import { tapModel } from '../onnx/tap';
 import { openStimulusSource } from '../stimuli/open';
 import { fitItemShapeToInput } from '../stimuli/shape';
 import type { StimulusSpec } from '../stimuli/types';
-import { commitChunks, type PendingChunk } from '../store/activations';
-import { getHarvest, getModel, getStimulusSet, setHarvestStatus, stimulusLabels, type HarvestRecord } from '../store/repo';
+import { commitChunks, streamChunks, type PendingChunk } from '../store/activations';
+import { getHarvest, getModel, getStimulusSet, saveUnitStats, setHarvestStatus, stimulusLabels, type HarvestRecord } from '../store/repo';
 import type { JobContext } from '../jobs/types';
 import { extractRows, rowLayout, rowPosition, type RowLayout } from './layout';
-import { computeUnitStats } from './stats';
+import { UnitStatsAccumulator } from './stats';
 
 export interface HarvestJobParams {
   harvestIds: number[];
@@ -32,6 +32,8 @@ interface Target {
   harvest: HarvestRecord;
   layout: RowLayout;
   buffer: Float32Array;
+  /** Unit statistics over every committed row, fed as chunks commit. */
+  stats: UnitStatsAccumulator;
 }
 
 export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promise<HarvestJobResult> {
@@ -70,7 +72,11 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
   const chunkItems = Math.max(1, Math.floor(first.chunkRows / first.rowsPerItem));
   const targets: Target[] = harvests.map((h) => {
     const layout = rowLayout([1, ...h.tensorShape], h.positions, h.tensor);
-    return { harvest: h, layout, buffer: new Float32Array(chunkItems * layout.rowsPerItem * layout.dim) };
+    const stats = new UnitStatsAccumulator(layout.dim);
+    // A resumed harvest's statistics start from the chunks it already committed (same chunks, same order, so the
+    // result equals an uninterrupted run's).
+    if (itemsDone > 0) for (const c of streamChunks(db, h.id)) stats.add(c.data, c.rowCount);
+    return { harvest: h, layout, buffer: new Float32Array(chunkItems * layout.rowsPerItem * layout.dim), stats };
   });
   for (const t of targets) setHarvestStatus(db, t.harvest.id, 'running');
 
@@ -111,13 +117,15 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
       };
     });
     commitChunks(db, pending);
+    for (let k = 0; k < targets.length; k++) targets[k]!.stats.add(pending[k]!.data, pending[k]!.rowCount);
     chunkIndex++;
     chunkStart = item;
   };
 
   try {
-    // The next batch's stimuli are prepared on this thread while onnxruntime runs the current one on its own
-    // threads, so stimulus decoding and preprocessing cost (almost) no wall time.
+    // The next batch's stimuli are requested before awaiting the current run. onnxruntime-node runs a session
+    // synchronously on this thread (inside a setImmediate), so this does not overlap decoding with inference; it
+    // keeps the order simple and lets an asynchronous source (file reads) proceed meanwhile.
     const inputDType = input.dtype as DType; // checked above
     const prepare = async (at: number, n: number): Promise<ort.Tensor> => {
       const data = await source.batch(at, n);
@@ -148,7 +156,8 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
       }
       item += n;
       if (item - chunkStart >= chunkItems || item === items) flush();
-      ctx.progress({ fraction: item / items, done: item, total: items, unit: 'stimuli/s', message: `${item.toLocaleString('en-US')} of ${items.toLocaleString('en-US')} stimuli` });
+      const doneItems = item;
+      ctx.progress(() => ({ fraction: doneItems / items, done: doneItems, total: items, unit: 'stimuli/s', message: `${doneItems.toLocaleString('en-US')} of ${items.toLocaleString('en-US')} stimuli` }));
       n = nextN;
     }
   } catch (err) {
@@ -159,9 +168,8 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
     await session.release();
   }
 
-  ctx.progress({ fraction: 1, message: 'Computing unit statistics' });
   for (const t of targets) {
-    computeUnitStats(db, t.harvest.id);
+    saveUnitStats(db, t.harvest.id, t.stats.result());
     setHarvestStatus(db, t.harvest.id, 'done');
   }
   return {

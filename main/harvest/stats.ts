@@ -6,21 +6,34 @@ import type { Db } from '../store/project';
 import { getHarvest, saveUnitStats } from '../store/repo';
 
 /**
- * Mean, standard deviation (n − 1), range and fraction active per unit over every row, in float64: each chunk by a
- * two-pass sum (cache-friendly, no division per value), chunks combined by Chan et al.'s parallel update.
+ * Mean, standard deviation (n − 1), range and fraction active per unit, accumulated chunk by chunk in float64:
+ * each chunk by a two-pass sum (cache-friendly, no division per value), chunks combined by Chan et al.'s parallel
+ * update. The harvest feeds it each chunk as it commits it, so the statistics cost no second pass over the data.
  */
-export function computeUnitStats(db: Db, harvestId: number): UnitStats[] {
-  const { dim } = getHarvest(db, harvestId);
-  const mean = new Float64Array(dim);
-  const m2 = new Float64Array(dim);
-  const min = new Float64Array(dim).fill(Infinity);
-  const max = new Float64Array(dim).fill(-Infinity);
-  const active = new Float64Array(dim);
-  const cMean = new Float64Array(dim);
-  const cM2 = new Float64Array(dim);
-  let n = 0;
-  for (const { data, rowCount } of streamChunks(db, harvestId)) {
-    if (rowCount === 0) continue;
+export class UnitStatsAccumulator {
+  private readonly mean: Float64Array;
+  private readonly m2: Float64Array;
+  private readonly min: Float64Array;
+  private readonly max: Float64Array;
+  private readonly active: Float64Array;
+  private readonly cMean: Float64Array;
+  private readonly cM2: Float64Array;
+  private n = 0;
+
+  constructor(readonly dim: number) {
+    this.mean = new Float64Array(dim);
+    this.m2 = new Float64Array(dim);
+    this.min = new Float64Array(dim).fill(Infinity);
+    this.max = new Float64Array(dim).fill(-Infinity);
+    this.active = new Float64Array(dim);
+    this.cMean = new Float64Array(dim);
+    this.cM2 = new Float64Array(dim);
+  }
+
+  /** Adds `rowCount` rows of `dim` values each, row-major, from the start of `data`. */
+  add(data: Float32Array, rowCount: number): void {
+    if (rowCount === 0) return;
+    const { dim, mean, m2, min, max, active, cMean, cM2 } = this;
     cMean.fill(0);
     cM2.fill(0);
     for (let r = 0, off = 0; r < rowCount; r++, off += dim) {
@@ -39,25 +52,38 @@ export function computeUnitStats(db: Db, harvestId: number): UnitStats[] {
         cM2[u]! += d * d;
       }
     }
+    const n = this.n;
     const total = n + rowCount;
     for (let u = 0; u < dim; u++) {
       const delta = cMean[u]! - mean[u]!;
       m2[u]! += cM2[u]! + (delta * delta * n * rowCount) / total;
       mean[u]! += (delta * rowCount) / total;
     }
-    n = total;
+    this.n = total;
   }
-  const stats: UnitStats[] = [];
-  for (let u = 0; u < dim; u++) {
-    stats.push({
-      unit: u,
-      mean: n ? mean[u]! : 0,
-      std: n > 1 ? Math.sqrt(m2[u]! / (n - 1)) : 0,
-      min: n ? min[u]! : 0,
-      max: n ? max[u]! : 0,
-      fracActive: n ? active[u]! / n : 0,
-    });
+
+  result(): UnitStats[] {
+    const { n, mean, m2, min, max, active } = this;
+    const stats: UnitStats[] = [];
+    for (let u = 0; u < this.dim; u++) {
+      stats.push({
+        unit: u,
+        mean: n ? mean[u]! : 0,
+        std: n > 1 ? Math.sqrt(m2[u]! / (n - 1)) : 0,
+        min: n ? min[u]! : 0,
+        max: n ? max[u]! : 0,
+        fracActive: n ? active[u]! / n : 0,
+      });
+    }
+    return stats;
   }
+}
+
+/** Recomputes and stores a harvest's unit statistics from its committed chunks. */
+export function computeUnitStats(db: Db, harvestId: number): UnitStats[] {
+  const acc = new UnitStatsAccumulator(getHarvest(db, harvestId).dim);
+  for (const { data, rowCount } of streamChunks(db, harvestId)) acc.add(data, rowCount);
+  const stats = acc.result();
   saveUnitStats(db, harvestId, stats);
   return stats;
 }

@@ -15,12 +15,19 @@ export function makeJobContext(
     db,
     projectPath,
     jobId,
-    progress(report) {
+    progress(reportOrBuild) {
       // Throttled: a job may report thousands of times a second; the UI needs ~10 updates a second.
+      // A built report is only built when due, so hot loops pay nothing for their messages in between.
       const now = Date.now();
-      if (now - last < minIntervalMs && report.fraction < 1) return;
+      if (typeof reportOrBuild === 'function') {
+        if (now - last < minIntervalMs) return;
+        last = now;
+        sink(reportOrBuild());
+        return;
+      }
+      if (now - last < minIntervalMs && reportOrBuild.fraction < 1) return;
       last = now;
-      sink(report);
+      sink(reportOrBuild);
     },
     get cancelled() {
       return Atomics.load(cancelFlag, 0) === 1;

@@ -19,7 +19,8 @@ export interface JobContext {
   readonly db: Db;
   readonly projectPath: string;
   readonly jobId: number;
-  progress(report: ProgressReport): void;
+  /** Throttled to ~10 reports a second; pass a function to build the report only when one is due (hot loops). */
+  progress(report: ProgressReport | (() => ProgressReport)): void;
   readonly cancelled: boolean;
   /** Throws CancelledError when the user asked to cancel; call between units of work. */
   throwIfCancelled(): void;

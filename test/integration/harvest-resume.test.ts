@@ -4,8 +4,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { computeUnitStats } from '../../main/harvest/stats';
 import { streamChunks, streamRowMeta } from '../../main/store/activations';
 import { openProjectDb } from '../../main/store/project';
+import { loadUnitStats } from '../../main/store/repo';
 import { cliProcess, runCli } from '../helpers/cli';
 import { fixtureModels, tempDir } from '../helpers/fixtures';
 
@@ -79,5 +81,15 @@ test('SIGKILL half-way, then the same command resumes and finishes with exactly 
   const db = openProjectDb(killed);
   const jobs = db.prepare('SELECT status FROM jobs').pluck().all();
   assert.deepEqual(jobs, ['done']);
+  // Unit statistics are accumulated while chunks commit; the resumed run started from the chunks already there,
+  // so they equal the uninterrupted run's and a recomputation from the stored rows, to the last bit.
+  const resumedStats = loadUnitStats(db, 1);
+  const freshDb = openProjectDb(fresh);
+  const freshStats = loadUnitStats(freshDb, 1);
+  freshDb.close();
+  assert.equal(resumedStats.length, 16);
+  assert.deepEqual(resumedStats, freshStats);
+  assert.deepEqual(resumedStats, computeUnitStats(db, 1));
+  assert.ok(resumedStats.some((u) => u.fracActive > 0 && u.std > 0), 'statistics of real activations');
   db.close();
 });
