@@ -26,11 +26,15 @@ export async function benchUi(): Promise<Row[]> {
     const fc = await api<{ jobId: number }>('features.compute', { basisId: fit.basisId, topK: 16, bands: 6 });
     await wait(fc.jobId);
 
+    // The engine's answers, measured on a second call (the first warms caches), so they compare with what the
+    // browser gets below: the table's second load, and a card whose thumbnails already exist.
+    await api('features.table', { basisId: fit.basisId });
     let t = performance.now();
     await api('features.table', { basisId: fit.basisId });
     const tableApi = performance.now() - t;
+    await api('features.get', { basisId: fit.basisId, feature: 3 });
     t = performance.now();
-    await api('features.get', { basisId: fit.basisId, feature: 1 });
+    await api('features.get', { basisId: fit.basisId, feature: 3 });
     const cardApi = performance.now() - t;
 
     await page.goto(url);
@@ -45,8 +49,8 @@ export async function benchUi(): Promise<Row[]> {
     await page.locator(`${tid('feature-card')}[data-loading="false"] ${tid('feature-top-grid')} img`).first().waitFor({ timeout: 120_000 });
     const cardUi = performance.now() - t;
     return [
-      { name: `ui: feature table first render (${N_FEATURES} features)`, value: tableUi, unit: 'ms', reference: 'features.table over HTTP', referenceValue: tableApi, ratio: tableApi / tableUi, note: 'ratio = engine answer time / time until the first rows are on screen' },
-      { name: 'ui: feature card first render', value: cardUi, unit: 'ms', reference: 'features.get over HTTP', referenceValue: cardApi, ratio: cardApi / cardUi },
+      { name: `ui: feature table first render (${N_FEATURES} features)`, value: tableUi, unit: 'ms', reference: 'features.table over HTTP', referenceValue: tableApi, ratio: tableApi / tableUi, note: 'ratio = warm engine answer time / time until the first rows are on screen (the share of the wait that is the engine)' },
+      { name: 'ui: feature card first render', value: cardUi, unit: 'ms', reference: 'features.get over HTTP', referenceValue: cardApi, ratio: cardApi / cardUi, note: 'the card of the 4th row; the engine figure is a warm features.get of the same feature' },
     ];
   } finally {
     await lab.close();
