@@ -343,6 +343,34 @@ export interface Comparison {
   seed: number;
 }
 
+// ----- reports -----
+
+export type ReportSectionKind = 'comparison' | 'collection';
+
+export interface ReportSectionInfo {
+  id: number;
+  reportId: number;
+  /** 0-based place in the report. */
+  position: number;
+  kind: ReportSectionKind;
+  title: string;
+  /** What made the section (harvest, bootstrap, seed, basis ids; or the collection's name and items), for provenance. */
+  params: Record<string, unknown>;
+  createdAt: string;
+}
+
+export interface ReportInfo {
+  id: number;
+  title: string;
+  createdAt: string;
+  updatedAt: string;
+  sectionCount: number;
+}
+
+export interface ReportDetail extends ReportInfo {
+  sections: ReportSectionInfo[];
+}
+
 export interface SystemInfo {
   version: string;
   transport: 'ipc' | 'http' | 'direct';
@@ -354,6 +382,10 @@ export interface SystemInfo {
 // ---------------------------------------------------------------------------------------------------------------
 // Methods: name -> params schema + result type
 // ---------------------------------------------------------------------------------------------------------------
+
+const bootstrapSchema = z.number().int().min(100).max(20000).default(2000);
+const seedSchema = z.number().int().min(0).default(0);
+const reportTitle = z.string().trim().min(1).max(200);
 
 export const methodSchemas = {
   'system.info': z.object({}).strict(),
@@ -444,9 +476,24 @@ export const methodSchemas = {
       seed: z.number().int().min(0).default(0),
     })
     .strict(),
-  'compare.run': z.object({ harvestId: id, bootstrap: z.number().int().min(100).max(20000).default(2000), seed: z.number().int().min(0).default(0) }).strict(),
+  'compare.run': z.object({ harvestId: id, bootstrap: bootstrapSchema, seed: seedSchema }).strict(),
   'collections.list': z.object({}).strict(),
   'collections.pin': z.object({ name: z.string().min(1).max(200), basisId: id, feature: z.number().int().min(0), pinned: z.boolean() }).strict(),
+
+  'reports.list': z.object({}).strict(),
+  'reports.create': z.object({ title: reportTitle }).strict(),
+  'reports.get': z.object({ id }).strict(),
+  'reports.rename': z.object({ id, title: reportTitle }).strict(),
+  'reports.delete': z.object({ id }).strict(),
+  'reports.removeSection': z.object({ sectionId: id }).strict(),
+  /** Move a section to a 0-based position; positions past the end mean the end. */
+  'reports.moveSection': z.object({ sectionId: id, position: z.number().int().min(0) }).strict(),
+  /** Send a comparison (the one compare.run gives for the same parameters) to a report; reportId null starts a new one. */
+  'reports.addComparison': z.object({ reportId: id.nullable().default(null), harvestId: id, bootstrap: bootstrapSchema, seed: seedSchema }).strict(),
+  /** Send a pinned-feature collection (stats, metrics, top stimuli) to a report; reportId null starts a new one. */
+  'reports.addCollection': z.object({ reportId: id.nullable().default(null), name: z.string().min(1).max(200) }).strict(),
+  /** The report as one self-contained HTML file (inline CSS and SVG, images as data: URIs). */
+  'reports.render': z.object({ id }).strict(),
 
   'jobs.list': z.object({}).strict(),
   'jobs.cancel': z.object({ jobId: id }).strict(),
@@ -491,6 +538,16 @@ export interface Results {
   'compare.run': Comparison;
   'collections.list': { name: string; items: { basisId: number; feature: number }[] }[];
   'collections.pin': { name: string; items: { basisId: number; feature: number }[] };
+  'reports.list': ReportInfo[];
+  'reports.create': ReportDetail;
+  'reports.get': ReportDetail;
+  'reports.rename': ReportDetail;
+  'reports.delete': { id: number; title: string };
+  'reports.removeSection': ReportDetail;
+  'reports.moveSection': ReportDetail;
+  'reports.addComparison': { report: ReportDetail; section: ReportSectionInfo };
+  'reports.addCollection': { report: ReportDetail; section: ReportSectionInfo };
+  'reports.render': { fileName: string; html: string };
   'jobs.list': JobInfo[];
   'jobs.cancel': { cancelled: boolean };
   'jobs.resume': { jobId: number };
@@ -506,7 +563,7 @@ export interface Events {
   /** Any change of a job: queued, progress, done, failed, cancelled. Carries the full snapshot. */
   job: JobInfo;
   /** The open project changed (opened, closed, or new rows in a table the UI lists). */
-  project: { path: string | null; changed: ('models' | 'stimuli' | 'harvests' | 'bases' | 'jobs')[] };
+  project: { path: string | null; changed: ('models' | 'stimuli' | 'harvests' | 'bases' | 'jobs' | 'reports')[] };
 }
 export type EventName = keyof Events;
 

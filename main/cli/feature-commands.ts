@@ -18,7 +18,7 @@ interface Command {
 
 const common: Options = { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, project: { type: 'string' } };
 
-async function withProject<T>(v: Record<string, unknown>, body: (lab: Lab, call: (m: string, p: unknown) => Promise<unknown>) => Promise<T>): Promise<T> {
+export async function withProject<T>(v: Record<string, unknown>, body: (lab: Lab, call: (m: string, p: unknown) => Promise<unknown>) => Promise<T>): Promise<T> {
   if (typeof v.project !== 'string') throw new UserError('cli.usage', 'Name the project with --project FILE.');
   if (!existsSync(resolve(v.project))) throw new UserError('cli.usage', `There is no project file at ${resolve(v.project)}.`);
   const lab = new Lab(v.json ? () => undefined : progressPrinter(), {});
@@ -31,7 +31,7 @@ async function withProject<T>(v: Record<string, unknown>, body: (lab: Lab, call:
   }
 }
 
-function int(v: unknown, name: string, required = false): number | undefined {
+export function int(v: unknown, name: string, required = false): number | undefined {
   if (v === undefined) {
     if (required) throw new UserError('cli.usage', `This command needs --${name}.`);
     return undefined;

@@ -1,6 +1,6 @@
-// `cajal` command line: inspect, harvest, serve, demo. Every command takes --json for scripts. Errors print one clear
-// sentence on stderr and exit non-zero; inputs are validated before the project file is opened, so a bad model,
-// tensor or stimulus folder leaves the project untouched.
+// `cajal` command line: inspect, harvest, serve, demo, bases, features, metrics, compare, report. Every command takes
+// --json for scripts. Errors print one clear sentence on stderr and exit non-zero; inputs are validated before the
+// project file is opened, so a bad model, tensor or stimulus folder leaves the project untouched.
 import { parseArgs } from 'node:util';
 import { commands } from './commands';
 import { describeError } from '../errors';
@@ -25,6 +25,7 @@ Usage:
   cajal features --project FILE --basis ID [--top K] [--json]
   cajal metrics --project FILE --basis ID [--metric NAME …] [--perceptual-model MODEL] [--json]
   cajal compare --project FILE --harvest ID [--json]
+  cajal report --project FILE (--compare HARVEST_ID | --report ID) [--out FILE.html] [--json]
   METHOD: neurons | random | pca | ica | nmf | kmeans | sae-l1 | sae-topk
 
 Run 'cajal COMMAND --help' for details.`;

@@ -276,8 +276,37 @@ export async function startMetrics(db: Db, jobs: JobManager, p: Params<'metrics.
   return { jobId };
 }
 
-export function compare(db: Db, p: Params<'compare.run'>): Promise<Comparison> {
-  return compareBases(db, p.harvestId, p.bootstrap, p.seed);
+// The comparisons last computed on each connection, by harvest, bootstrap and seed, with a fingerprint of what they
+// were computed from: sending the comparison just shown to a report reuses it rather than computing the match matrix
+// again, and any new basis, finished fit or metric value makes the fingerprint differ.
+const comparisonCache = new WeakMap<Db, Map<string, { inputs: string; comparison: Comparison }>>();
+const COMPARISONS_KEPT = 8;
+
+function comparisonInputs(db: Db, harvestId: number): string {
+  const rows = db
+    .prepare(
+      `SELECT b.id, b.status, b.n_features, b.finished_at, b.quality_json IS NOT NULL AS q,
+         (SELECT max(r.id) FROM metric_runs r WHERE r.basis_id = b.id) AS run,
+         (SELECT count(m.value) FROM feature_metrics m WHERE m.basis_id = b.id) AS n,
+         (SELECT total(m.value) FROM feature_metrics m WHERE m.basis_id = b.id) AS sum
+       FROM bases b WHERE b.harvest_id = ? ORDER BY b.id`,
+    )
+    .all(harvestId);
+  return JSON.stringify(rows);
+}
+
+export async function compare(db: Db, p: Params<'compare.run'>): Promise<Comparison> {
+  let cache = comparisonCache.get(db);
+  if (!cache) comparisonCache.set(db, (cache = new Map()));
+  const key = `${p.harvestId}/${p.bootstrap}/${p.seed}`;
+  const inputs = comparisonInputs(db, p.harvestId);
+  const hit = cache.get(key);
+  if (hit && hit.inputs === inputs) return hit.comparison;
+  const comparison = await compareBases(db, p.harvestId, p.bootstrap, p.seed);
+  cache.delete(key);
+  cache.set(key, { inputs, comparison });
+  if (cache.size > COMPARISONS_KEPT) cache.delete(cache.keys().next().value!);
+  return comparison;
 }
 
 export function listCollections(db: Db) {

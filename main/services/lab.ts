@@ -32,6 +32,8 @@ import { SCHEMA_VERSION } from '../store/schema';
 import { listBases as listBasisRecords } from '../store/bases';
 import * as bases from './bases';
 import * as features from './features';
+import * as reports from './reports';
+import * as reportStore from '../store/reports';
 
 export type Emit = <E extends EventName>(event: E, payload: Events[E]) => void;
 
@@ -68,7 +70,7 @@ export class Lab {
       nativeBinding: this.opts.nativeBinding,
       log: this.opts.log,
     });
-    this.emit('project', { path, changed: ['models', 'stimuli', 'harvests', 'bases', 'jobs'] });
+    this.emit('project', { path, changed: ['models', 'stimuli', 'harvests', 'bases', 'jobs', 'reports'] });
     return this.projectInfo()!;
   }
 
@@ -100,7 +102,7 @@ export class Lab {
     if (!this.db) return false;
     await this.jobManager?.shutdown();
     this.closeProjectSync();
-    this.emit('project', { path: null, changed: ['models', 'stimuli', 'harvests', 'bases', 'jobs'] });
+    this.emit('project', { path: null, changed: ['models', 'stimuli', 'harvests', 'bases', 'jobs', 'reports'] });
     return true;
   }
 
@@ -408,6 +410,64 @@ export class Lab {
 
   pinFeature(p: Params<'collections.pin'>) {
     return features.pin(this.requireDb(), p);
+  }
+
+  // ----- reports -----
+
+  private reportContext(): reports.ReportContext {
+    this.requireDb();
+    return { projectPath: this.path!, cajalVersion, thumbnails: (setId, indices) => this.thumbnails(setId, indices) };
+  }
+
+  /** Tell the UI the reports changed; passes the result of the write through. */
+  private changedReports<T>(result: T): T {
+    this.emit('project', { path: this.path, changed: ['reports'] });
+    return result;
+  }
+
+  listReports() {
+    return reportStore.listReports(this.requireDb());
+  }
+
+  createReport(p: Params<'reports.create'>) {
+    const db = this.requireDb();
+    return this.changedReports(reportStore.getReport(db, reportStore.createReport(db, p.title)));
+  }
+
+  getReport(id: number) {
+    return reportStore.getReport(this.requireDb(), id);
+  }
+
+  renameReport(p: Params<'reports.rename'>) {
+    const db = this.requireDb();
+    reportStore.renameReport(db, p.id, p.title);
+    return this.changedReports(reportStore.getReport(db, p.id));
+  }
+
+  deleteReport(id: number) {
+    return this.changedReports(reportStore.deleteReport(this.requireDb(), id));
+  }
+
+  removeReportSection(sectionId: number) {
+    const db = this.requireDb();
+    return this.changedReports(reportStore.getReport(db, reportStore.removeSection(db, sectionId)));
+  }
+
+  moveReportSection(p: Params<'reports.moveSection'>) {
+    const db = this.requireDb();
+    return this.changedReports(reportStore.getReport(db, reportStore.moveSection(db, p.sectionId, p.position)));
+  }
+
+  async addComparisonToReport(p: Params<'reports.addComparison'>) {
+    return this.changedReports(await reports.addComparison(this.requireDb(), this.reportContext(), p));
+  }
+
+  async addCollectionToReport(p: Params<'reports.addCollection'>) {
+    return this.changedReports(await reports.addCollection(this.requireDb(), this.reportContext(), p));
+  }
+
+  renderReport(id: number) {
+    return reports.render(this.requireDb(), { cajalVersion }, id);
   }
 
   // ----- jobs -----

@@ -210,6 +210,28 @@ export const migrations: string[] = [
     PRIMARY KEY (name, basis_id, feature)
   ) WITHOUT ROWID;
   `,
+  // 4: reports — titled documents of ordered sections. A section keeps a snapshot of what was sent (a comparison, a
+  // collection with its thumbnails) and the parameters that made it, and no foreign key to bases or harvests: a
+  // report reads the same after the project changes or the bases it describes are deleted.
+  `
+  CREATE TABLE reports (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+  );
+  CREATE TABLE report_sections (
+    id INTEGER PRIMARY KEY,
+    report_id INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    title TEXT NOT NULL,
+    params_json TEXT NOT NULL,
+    snapshot_json TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+  );
+  CREATE INDEX report_sections_order ON report_sections(report_id, position);
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

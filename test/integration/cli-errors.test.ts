@@ -1,6 +1,6 @@
 // Malformed inputs each give one clear sentence and a non-zero exit, and leave the project file as it was.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -87,4 +87,25 @@ test('a wrong-shaped stimulus for the model', async () => {
   assert.notEqual(r.code, 0);
   assertOneSentence(r.stderr, /3×32×32 but the model input `Input3` expects 1×28×28/);
   assert.equal(fileDigest(project), projectDigest);
+});
+
+test('cajal report: an unknown harvest, a harvest without bases, an unknown report, neither mode', async () => {
+  const html = join(dir, 'report.html');
+  const cases: [string[], RegExp][] = [
+    [['--compare', '99'], /^cajal report: There is no harvest 99 in this project\.$/],
+    [['--compare', '1'], /^cajal report: Harvest 1 has no finished bases, so there is no comparison to send; fit bases on it first\.$/],
+    [['--report', '3'], /^cajal report: There is no report 3 in this project\.$/],
+    [[], /^cajal report: cajal report takes either --compare HARVEST_ID \(a new report\) or --report ID \(an existing one\)\.$/],
+    [['--compare', '1', '--report', '1'], /takes either --compare/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = await runCli(['report', '--project', project, ...args, '--out', html]);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assertOneSentence(r.stderr, pattern);
+    assert.equal(fileDigest(project), projectDigest, `${args.join(' ')} left the project as it was`);
+    assert.equal(existsSync(html), false, 'no report file written');
+  }
+  const json = await runCli(['report', '--project', project, '--report', '3', '--json']);
+  assert.equal(json.code, 1);
+  assert.deepEqual(JSON.parse(json.stderr.trim()), { ok: false, error: { code: 'report.unknown', message: 'There is no report 3 in this project.' } });
 });

@@ -7,12 +7,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Comparison, FeatureDetail, FeatureTable, JobInfo, MetricDefinition } from '../../main/api/contract';
 import { createRouter } from '../../main/api/router';
-import { computeUnitStats } from '../../main/harvest/stats';
 import { Lab } from '../../main/services/lab';
-import { commitChunks } from '../../main/store/activations';
-import * as repo from '../../main/store/repo';
-import { Rng } from '../../main/util/random';
 import { tempDir } from '../helpers/fixtures';
+import { plantedHarvest } from '../helpers/planted';
 
 const N = 2000;
 const PLANTED = 10;
@@ -27,38 +24,7 @@ let neuronsId = 0;
 
 before(async () => {
   lab.openProject({ path: join(dir, 'planted.cajal'), create: true });
-  const recipe = { width: 28, height: 28, channels: 1, channelOrder: 'RGB', resize: 'center-crop', scale: 1, mean: [0], std: [1], layout: 'NCHW' };
-  const set = await call<{ id: number }>('stimuli.create', { spec: { kind: 'mnist', offset: 0, count: N, recipe } });
-  const db = lab['db']!;
-  const labels = repo.stimulusLabels(db, set.id);
-  const rng = new Rng(42);
-  const x = new Float32Array(N * D);
-  for (let i = 0; i < N; i++) {
-    const c = labels[i]!;
-    x[i * D + c] = 1 + Math.abs(rng.normal());
-    for (let u = PLANTED; u < D; u++) x[i * D + u] = rng.normal();
-  }
-  harvestId = repo.insertHarvest(db, {
-    modelId: null,
-    stimulusSetId: set.id,
-    jobId: null,
-    source: 'import',
-    tensor: 'planted',
-    tensorShape: [D],
-    positions: 'centre',
-    dim: D,
-    rowsPerItem: 1,
-    itemsExpected: N,
-    chunkRows: 500,
-    params: { planted: true },
-  });
-  for (let s = 0, k = 0; s < N; s += 500, k++) {
-    const meta = new Int32Array(500 * 4);
-    for (let r = 0; r < 500; r++) meta.set([s + r, labels[s + r]!, -1, -1], r * 4);
-    commitChunks(db, [{ harvestId, chunkIndex: k, firstRow: s, rowCount: 500, data: x.subarray(s * D, (s + 500) * D), meta }]);
-  }
-  repo.setHarvestStatus(db, harvestId, 'done');
-  computeUnitStats(db, harvestId);
+  harvestId = await plantedHarvest(lab, router, { n: N, planted: PLANTED, dim: D, seed: 42, chunkRows: 500 });
   const fit = await call<{ jobId: number; basisId: number }>('bases.fit', { harvestId, method: 'neurons' });
   assert.equal((await lab.jobs.wait(fit.jobId)).status, 'done');
   neuronsId = fit.basisId;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { openProjectDb } from '../../main/store/project';
-import { SCHEMA_VERSION } from '../../main/store/schema';
+import { APP_ID, SCHEMA_VERSION, migrations } from '../../main/store/schema';
 import { fileDigest } from '../helpers/cli';
 import { tempDir } from '../helpers/fixtures';
 
@@ -56,4 +56,22 @@ test('a project from a newer schema is refused and left unchanged', () => {
   const before = fileDigest(path);
   assert.throws(() => openProjectDb(path), (e: Error & { code?: string }) => e.code === 'project.too-new' && /newer Cajal/.test(e.message));
   assert.equal(fileDigest(path), before);
+});
+
+test('a project written before reports (schema 3) gains the reports tables and keeps its data', () => {
+  const path = join(tempDir(), 'schema3.cajal');
+  const old = new Database(path);
+  old.exec(migrations.slice(0, 3).join('\n'));
+  old.prepare("INSERT INTO meta(key, value) VALUES ('app', ?)").run(APP_ID);
+  old.prepare("INSERT INTO jobs(kind, title, params_json, status) VALUES ('harvest', 'kept', '{}', 'done')").run();
+  old.pragma('user_version = 3');
+  old.close();
+  const db = openProjectDb(path);
+  assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  assert.equal((db.prepare('SELECT title FROM jobs').get() as { title: string }).title, 'kept');
+  const report = Number(db.prepare("INSERT INTO reports(title) VALUES ('r')").run().lastInsertRowid);
+  db.prepare("INSERT INTO report_sections(report_id, position, kind, title, params_json, snapshot_json) VALUES (?, 0, 'comparison', 's', '{}', '{}')").run(report);
+  db.prepare('DELETE FROM reports WHERE id = ?').run(report);
+  assert.equal((db.prepare('SELECT count(*) AS n FROM report_sections').get() as { n: number }).n, 0, 'sections go with their report');
+  db.close();
 });

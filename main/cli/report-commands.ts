@@ -1,0 +1,58 @@
+// `cajal report`: a report as one self-contained HTML file — a fresh comparison of a harvest's bases kept as a new
+// report, or a report made earlier (in the app or by this command). Through the router, as the UI does it.
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { ParseArgsConfig } from 'node:util';
+import type { Result } from '../api/contract';
+import { UserError } from '../errors';
+import { int, withProject } from './feature-commands';
+import { out } from './output';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+const report = {
+  usage: `cajal report --project FILE (--compare HARVEST_ID | --report ID) [--out FILE.html] [--bootstrap N] [--seed S] [--json]
+  Writes a report as one self-contained HTML file: inline CSS, charts as inline SVG, images inline, nothing fetched.
+  --compare ID   compare the bases of harvest ID (as cajal compare does), keep the comparison in the project as a new
+                 report, and write it
+  --report ID    write a report made earlier (in the app's Reports panel, or by --compare)
+  --out FILE     where to write it (default: the report's file name, in the current folder)`,
+  options: {
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+    project: { type: 'string' },
+    compare: { type: 'string' },
+    report: { type: 'string' },
+    out: { type: 'string' },
+    bootstrap: { type: 'string' },
+    seed: { type: 'string' },
+  } satisfies Options,
+  async run(v: Record<string, unknown>): Promise<number> {
+    const harvestId = int(v.compare, 'compare');
+    const reportId = int(v.report, 'report');
+    if ((harvestId === undefined) === (reportId === undefined)) {
+      throw new UserError('cli.usage', 'cajal report takes either --compare HARVEST_ID (a new report) or --report ID (an existing one).');
+    }
+    // Where the file goes is checked before the project is opened, so a bad --out changes nothing.
+    const target = typeof v.out === 'string' ? resolve(v.out) : null;
+    if (target && !(existsSync(dirname(target)) && statSync(dirname(target)).isDirectory())) {
+      throw new UserError('cli.usage', `There is no folder ${dirname(target)} to write the report into.`);
+    }
+    return withProject(v, async (_lab, call) => {
+      let id = reportId!;
+      if (harvestId !== undefined) {
+        const sent = (await call('reports.addComparison', { reportId: null, harvestId, bootstrap: int(v.bootstrap, 'bootstrap'), seed: int(v.seed, 'seed') })) as Result<'reports.addComparison'>;
+        id = sent.report.id;
+      }
+      const { fileName, html } = (await call('reports.render', { id })) as Result<'reports.render'>;
+      const path = target ?? resolve(fileName);
+      writeFileSync(path, html);
+      const bytes = Buffer.byteLength(html);
+      if (v.json) out({ ok: true, reportId: id, path, bytes });
+      else process.stdout.write(`Report ${id} written to ${path} (${Math.ceil(bytes / 1024).toLocaleString('en-US')} KB).\n`);
+      return 0;
+    });
+  },
+};
+
+export const reportCommands = { report };

@@ -1,0 +1,73 @@
+// What a report section keeps: a snapshot of the data at the time it was sent, with the provenance a reader needs
+// (which model, tensor, stimuli, bases with their parameters and seeds, which Cajal). Snapshots are plain JSON in
+// report_sections.snapshot_json and are rendered without looking at the rest of the project again.
+//
+// Model files are identified by name and SHA-256, not by their path on the machine that made the report: a report
+// is meant to be shared, and the digest identifies the checkpoint better than a local path would.
+import type { BasisMethodName, Comparison, FeatureDetail, MetricDefinition, MetricName } from '../api/contract';
+
+export interface HarvestProvenance {
+  harvestId: number;
+  tensor: string;
+  tensorShape: number[];
+  positions: string;
+  dim: number;
+  rows: number;
+  source: 'model' | 'import';
+  model: { name: string; sha256: string } | null;
+  stimulusSet: { name: string; kind: string; count: number } | null;
+  createdAt: string;
+}
+
+export interface BasisProvenance {
+  basisId: number;
+  harvestId: number;
+  name: string;
+  method: BasisMethodName;
+  params: Record<string, unknown>;
+  seed: number;
+  nFeatures: number;
+  status: string;
+  finishedAt: string | null;
+}
+
+interface SnapshotBase {
+  /** Bumped when the shape of a snapshot changes, so older sections can still be read. */
+  version: 1;
+  /** The project file's name (not its full path). */
+  project: string;
+  cajalVersion: string;
+  takenAt: string;
+  /** Definitions of the metrics the section shows, as they were when it was sent. */
+  definitions: MetricDefinition[];
+}
+
+export interface ComparisonSnapshot extends SnapshotBase {
+  harvest: HarvestProvenance;
+  bases: BasisProvenance[];
+  comparison: Comparison;
+}
+
+export interface CollectionFeature {
+  basisId: number;
+  feature: number;
+  density: number;
+  mean: number;
+  min: number;
+  max: number;
+  metrics: Partial<Record<MetricName, number>>;
+  zScores: Partial<Record<MetricName, number>>;
+  labelCounts: FeatureDetail['labelCounts'];
+  histogram: { edges: number[]; counts: number[] };
+  /** The strongest stimuli, best first; thumbnails as PNG data: URLs. */
+  top: { stimulusIndex: number; labelName: string | null; activation: number; thumbnail: string }[];
+}
+
+export interface CollectionSnapshot extends SnapshotBase {
+  name: string;
+  harvests: HarvestProvenance[];
+  bases: BasisProvenance[];
+  features: CollectionFeature[];
+}
+
+export type SectionSnapshot = { kind: 'comparison'; snapshot: ComparisonSnapshot } | { kind: 'collection'; snapshot: CollectionSnapshot };
