@@ -8,6 +8,7 @@ import type {
   ModelDetail,
   ModelSummary,
   ProjectInfo,
+  ReportInfo,
   StimulusSetInfo,
   SystemInfo,
 } from '../../main/api/contract';
@@ -60,6 +61,9 @@ export const state = reactive({
   /** The harvest the Bases panel works on (a finished one). */
   basesHarvestId: null as number | null,
   selectedBasisId: null as number | null,
+
+  /** Every report of the project, most recently changed first. */
+  reports: [] as ReportInfo[],
 
   jobs: {} as Record<number, JobInfo>,
   /** Finished jobs the user dismissed from the job bar. */
@@ -185,6 +189,10 @@ export async function refreshBases(): Promise<void> {
   }
 }
 
+export async function refreshReports(): Promise<void> {
+  state.reports = state.project ? await call('reports.list', {}) : [];
+}
+
 export async function refreshJobs(): Promise<void> {
   if (!state.project) {
     state.jobs = {};
@@ -198,7 +206,7 @@ export async function refreshJobs(): Promise<void> {
 
 export async function refreshAll(): Promise<void> {
   await refreshProject();
-  await Promise.all([quietly(refreshModels), quietly(refreshStimuli), quietly(refreshHarvests), quietly(refreshBases), quietly(refreshJobs)]);
+  await Promise.all([quietly(refreshModels), quietly(refreshStimuli), quietly(refreshHarvests), quietly(refreshBases), quietly(refreshJobs), quietly(refreshReports)]);
 }
 
 /** Full detail of a model (tensors, suggested recipe), cached. */
@@ -300,6 +308,7 @@ export function startSync(): void {
     if (ch.has('harvests')) void quietly(refreshHarvests);
     if (ch.has('bases')) void quietly(refreshBases);
     if (ch.has('jobs')) void quietly(refreshJobs);
+    if (ch.has('reports')) void quietly(refreshReports);
   });
   let wasOpen = false;
   onConnectionState((s) => {

@@ -2,10 +2,11 @@
 // Setup goes through the API (POST /api/call): mnist-8, 1,000 MNIST digits (pixels 0..255), a harvest of the second
 // conv ReLU (ReLU114_Output_0, centre position, d = 16), the neurons, random, PCA, ICA, NMF, K-means and a TopK SAE
 // bases, their feature statistics, and the label and pixel metrics of each. Then the UI: "Run comparison" draws one
-// box plot per metric, the Mann–Whitney table, the basis quality table and the match matrix.
+// box plot per metric, the Mann–Whitney table, the basis quality table and the match matrix; "Send to report" keeps
+// it in a new report, which the Reports panel lists, previews and exports as one HTML file with a chart per metric.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startE2eLab, type E2eLab } from '../helpers/e2e';
@@ -70,7 +71,7 @@ test('compare: seven bases of a conv ReLU, box plots, tests and the match matrix
   await p.locator(tid('rail-compare')).click();
   await p.locator(tid('compare-panel')).waitFor({ timeout: 30_000 });
   await p.locator(tid('compare-empty')).waitFor({ timeout: 30_000 });
-  assert.equal(await p.locator(tid('compare-send-report')).isDisabled(), true, 'Send to report waits for the reports issue');
+  assert.equal(await p.locator(tid('compare-send-report')).isDisabled(), true, 'nothing to send before the comparison runs');
   await p.locator(tid('compare-run')).click();
   await p.locator(tid('compare-results')).waitFor({ timeout: 120_000 });
 
@@ -105,5 +106,36 @@ test('compare: seven bases of a conv ReLU, box plots, tests and the match matrix
   await p.waitForTimeout(200);
   await p.screenshot({ path: join(artifactsDir, 'e2e-compare-tables.png') });
 
+  // --- Send to report, the Reports panel, export -------------------------------------------------------------------
+  assert.equal(await p.locator(tid('compare-send-report-target')).inputValue(), 'new', 'a new report by default');
+  await p.locator(tid('compare-send-report')).click();
+  const sent = p.locator(tid('compare-send-report-sent'));
+  await sent.waitFor({ timeout: 60_000 });
+  assert.match(await sent.innerText(), /^Sent the comparison as section 1 of “Comparison of ReLU114_Output_0 · mnist-8\.onnx”\.$/);
+  await sent.locator('a').click();
+  await p.locator(tid('reports-panel')).waitFor({ timeout: 30_000 });
+  assert.equal(await p.locator(tid('report-item')).count(), 1);
+  await p.locator(tid('report-section')).first().waitFor({ timeout: 30_000 });
+  assert.equal(await p.locator(tid('report-section')).count(), 1);
+  assert.equal(await p.locator(tid('report-section')).first().getAttribute('data-kind'), 'comparison');
+
+  // The preview: the exported file in a sandboxed iframe, styled by its own stylesheet (the app's CSP allows its hash).
+  const preview = p.frameLocator(tid('report-preview'));
+  await preview.locator('figure[data-metric] svg').first().waitFor({ timeout: 60_000 });
+  assert.equal(await preview.locator('figure[data-metric]').count(), metrics.length, 'a chart per metric in the preview');
+  assert.equal(await preview.locator('h1').evaluate((e) => getComputedStyle(e).fontSize), '22px', 'the report stylesheet applies in the preview');
+
+  const [download] = await Promise.all([p.waitForEvent('download', { timeout: 60_000 }), p.locator(tid('report-export')).click()]);
+  assert.match(download.suggestedFilename(), /^cajal-report-\d+-comparison-of-relu114-output-0-mnist-8onnx\.html$/);
+  const html = readFileSync((await download.path())!, 'utf8');
+  assert.match(html, /<svg/);
+  assert.equal((html.match(/<figure data-metric="/g) ?? []).length, metrics.length, 'a chart per metric in the file');
+  assert.ok(!/<script|<link|src="http/i.test(html), 'nothing to run or fetch');
+  await p.mouse.move(5, 5);
+  await p.waitForTimeout(300);
+  await p.screenshot({ path: join(artifactsDir, 'e2e-reports.png') });
+
+  const csp = await p.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
+  assert.deepEqual(csp, [], `no Content-Security-Policy violations: ${csp.join('; ')}`);
   assert.deepEqual(pageErrors, [], `no errors in the page: ${pageErrors.join('; ')}`);
 });

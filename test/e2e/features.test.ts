@@ -2,7 +2,7 @@
 // Chromium. Setup goes through the API (POST /api/call): the bundled mnist-mlp, 2,000 MNIST digits, a harvest of
 // `hidden1` (256 units), a TopK SAE with 16,384 latents (k 16, 50 steps) and its feature statistics. Then the UI:
 // the Features panel lists all 16,384 features; scrolling to the bottom and back stays smooth; a feature card
-// renders; ↓ and j move to the next feature in the table's order; p pins it to a collection.
+// renders; ↓ and j move to the next feature in the table's order; p pins it to a collection, which is sent to a report.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -123,6 +123,14 @@ test('features: 16,384 SAE latents stay smooth; card, keyboard navigation and pi
   await p.locator(tid('collection-item')).first().waitFor();
   const cols = await api<{ name: string; items: { basisId: number; feature: number }[] }[]>('collections.list', {});
   assert.ok(cols.some((c) => c.items.some((i) => i.basisId === fit.basisId && i.feature === Number(secondKey))), 'the pin reached the engine');
+
+  // The collection goes to a new report, said in words.
+  await p.locator(tid('collection-send-report')).click();
+  const sent = p.locator(tid('collection-send-report-sent'));
+  await sent.waitFor({ timeout: 60_000 });
+  assert.match(await sent.innerText(), /^Sent collection “favourites” as section 1 of “Collection “favourites””\.$/);
+  const reports = await api<{ title: string; sectionCount: number }[]>('reports.list', {});
+  assert.deepEqual(reports.map((r) => [r.title, r.sectionCount]), [['Collection “favourites”', 1]]);
 
   mkdirSync(artifactsDir, { recursive: true });
   await p.mouse.move(5, 5);
