@@ -111,7 +111,7 @@ test('compare: seven bases of a conv ReLU, box plots, tests and the match matrix
   await p.locator(tid('compare-send-report')).click();
   const sent = p.locator(tid('compare-send-report-sent'));
   await sent.waitFor({ timeout: 60_000 });
-  assert.match(await sent.innerText(), /^Sent the comparison as section 1 of “Comparison of ReLU114_Output_0 · mnist-8\.onnx”\.$/);
+  assert.match(await sent.innerText(), /^Sent the comparison of harvest #1 as section 1 of “Comparison of ReLU114_Output_0 · mnist-8\.onnx”\.$/);
   await sent.locator('a').click();
   await p.locator(tid('reports-panel')).waitFor({ timeout: 30_000 });
   assert.equal(await p.locator(tid('report-item')).count(), 1);
