@@ -2,8 +2,13 @@
 // the app beside every number (metrics.definitions).
 import type { MetricDefinition, MetricName } from '../api/contract';
 
-/** Examples the consistency, label and compression metrics read: the first K of the stored top-k. */
+/**
+ * Examples the consistency, label and compression metrics read: the first K of the stored top-k. A feature with fewer
+ * top examples (rows above its minimum) than K = min(METRIC_TOP, k) is not scored by them.
+ */
 export const METRIC_TOP = 20;
+
+const HEAD_RULE = ` Top examples are rows above the feature's minimum; a feature with fewer than K of them is not scored (shown as —, left out of comparisons).`;
 
 const KLINDT = 'Klindt, Sanborn et al. 2023, "Identifying interpretable visual features in artificial and biological neural systems" (arXiv 2310.11431), code david-klindt/Superposition';
 const ZIMMERMANN = 'Zimmermann et al. 2023, "Scale alone does not improve mechanistic interpretability in vision models" (arXiv 2307.05471)';
@@ -12,7 +17,9 @@ const AFC_FORMULA = (sim: string) =>
   `Per trial t (T = trials, default 20): draw without replacement 9 reference + 1 query stimuli from the feature's stored top-k (T₁…T₉, q⁺) and likewise from its bottom-k (B₁…B₉, q⁻). ` +
   `Compute the 36 similarities s(q, r) for q ∈ {q⁺, q⁻}, r ∈ {T, B} with s = ${sim}; z-score them together, z = (s − mean)/sd (population sd over the 36; z = 0 if sd = 0). ` +
   `Evidence E⁺ = Σᵢ z(q⁺, Tᵢ) + Σᵢ z(q⁻, Bᵢ) (queries assigned correctly), E⁻ = Σᵢ z(q⁻, Tᵢ) + Σᵢ z(q⁺, Bᵢ) (swapped); ` +
-  `P_t(correct) = softmax(E⁺, E⁻)₁ = 1/(1 + exp(E⁻ − E⁺)). Score = (1/T) Σ_t P_t. Chance = 0.5, perfect → 1.`;
+  `P_t(correct) = softmax(E⁺, E⁻)₁ = 1/(1 + exp(E⁻ − E⁺)). Score = (1/T) Σ_t P_t. Chance = 0.5, perfect → 1. ` +
+  `Top examples are rows above the feature's minimum and bottom examples rows below its maximum (rows tied at an extreme, e.g. the zeros of a sparse feature, are sampled uniformly); ` +
+  `a feature with fewer than 10 of either is not scored (shown as —, and left out of comparisons, like a dead feature).`;
 const AFC_DEPARTURE =
   'The source describes z-scoring and a softmax without fixing their exact scope; the lab z-scores the 36 query–reference similarities of one trial together and applies the softmax to the two assignment sums, with temperature 1. ' +
   'References and queries are drawn from the stored top-k/bottom-k (default k = 32) rather than from a fixed pool of the top and bottom percentiles; the variant that drops the most extreme 25% is not offered. ' +
@@ -33,7 +40,7 @@ const defs: MetricDefinition[] = [
     title: `Consistency · ${kind}`,
     formula: `Mean pairwise similarity of the feature's top ${METRIC_TOP} stimuli: (2/(K(K−1))) Σ_{i<j} s(xᵢ, xⱼ), K = min(${METRIC_TOP}, k), with s = ${
       kind === 'pixel' ? '−‖a − b‖₂ over 0..255 RGB pixels' : kind === 'colour' ? '−‖mean RGB(a) − mean RGB(b)‖₂' : kind === 'label' ? '[label(a) = label(b)] (so the score is the fraction of same-label pairs)' : PERCEPTUAL_SIM
-    }. Higher is more consistent.`,
+    }. Higher is more consistent.${HEAD_RULE}`,
     source: `${KLINDT}: the earlier "monosemanticity index" (mean pairwise LPIPS over the top 5 images)`,
     departure: `Over the top ${METRIC_TOP} rather than the top 5, for every similarity, and written as a similarity (negative distance) so that higher is more interpretable.${kind === 'perceptual' ? ` ${PERCEPTUAL_DEPARTURE}` : ''}`,
     needsLabels: kind === 'label',
@@ -42,7 +49,7 @@ const defs: MetricDefinition[] = [
   {
     name: 'label-purity',
     title: 'Label purity',
-    formula: `maxᵧ nᵧ / K: the fraction of the top K = min(${METRIC_TOP}, k) stimuli that carry their most frequent label (1 = one class; 1/C for C classes equally often).`,
+    formula: `maxᵧ nᵧ / K: the fraction of the top K = min(${METRIC_TOP}, k) stimuli that carry their most frequent label (1 = one class; 1/C for C classes equally often).${HEAD_RULE}`,
     source: `${KLINDT}: label statistics over the top 20 (top-class probability)`,
     departure: null,
     needsLabels: true,
@@ -51,7 +58,7 @@ const defs: MetricDefinition[] = [
   {
     name: 'label-entropy',
     title: 'Label negative entropy',
-    formula: `−H = Σᵧ pᵧ ln pᵧ (nats) with pᵧ = nᵧ / K over the top K = min(${METRIC_TOP}, k) stimuli's labels: 0 when all share one label, −ln C for C labels equally often. Reported as negative entropy so that higher is more interpretable.`,
+    formula: `−H = Σᵧ pᵧ ln pᵧ (nats) with pᵧ = nᵧ / K over the top K = min(${METRIC_TOP}, k) stimuli's labels: 0 when all share one label, −ln C for C labels equally often. Reported as negative entropy so that higher is more interpretable.${HEAD_RULE}`,
     source: `${KLINDT}: label statistics over the top 20 (negative entropy)`,
     departure: 'Natural logarithm (nats).',
     needsLabels: true,
@@ -63,7 +70,7 @@ const defs: MetricDefinition[] = [
     formula:
       `score = clamp(1 − C(top) / C̄(random), 0, 1), where C(S) = bytes of raw DEFLATE (zlib level 9, no header) of the 8-bit RGB pixels of the stimuli in S concatenated in order, ` +
       `top = the feature's top K = min(${METRIC_TOP}, k) stimuli in rank order, and C̄(random) = mean of C over 3 sets of K stimuli drawn uniformly without replacement from the whole stimulus set (Rng(deriveSeed(seed, f, 7))). ` +
-      '0 = the top stimuli compress no better than random ones; towards 1 = they share most of their description.',
+      `0 = the top stimuli compress no better than random ones; towards 1 = they share most of their description.${HEAD_RULE}`,
     source: 'New in Cajal: a minimum-description-length reading of "what the top examples have in common" (after the MDL principle, Rissanen 1978); not from a published interpretability study.',
     departure: 'Clamped at 0: top sets that compress worse than random ones score 0. DEFLATE sees 32 KiB of history, so for large images only neighbouring stimuli share structure.',
     needsLabels: false,

@@ -217,6 +217,22 @@ export async function computeFeatureStats(db: Db, basis: Basis, harvestId: numbe
     bInvW[j] = bHi[j]! > bLo[j]! ? B / (bHi[j]! - bLo[j]!) : 0;
   }
   const res = new Reservoirs(m * B, p.bandSize, new Rng(deriveSeed(p.seed, basis.nFeatures, totalRows)));
+  // Extremes that are ties: a ReLU or sparse code is 0 on most rows, so its k lowest rows are all at its minimum
+  // (likewise a saturating feature's highest rows at its maximum). Which k of the tied rows become the examples is
+  // then drawn uniformly (seeded reservoirs over pass 2) rather than taken in row order, which would give every
+  // sparse feature the same first rows — or the positions of one stimulus in an all-positions harvest.
+  const topSorted = Array.from({ length: m }, (_, j) => top.sorted(j));
+  const bottomSorted = Array.from({ length: m }, (_, j) => bottom.sorted(j));
+  const topTied = new Uint8Array(m);
+  const bottomTied = new Uint8Array(m);
+  for (let j = 0; j < m; j++) {
+    if (!(max[j]! > min[j]!)) continue; // constant: no examples either way
+    const t = topSorted[j]!;
+    const b = bottomSorted[j]!;
+    topTied[j] = t.vals.length === k && t.vals[k - 1] === max[j] ? 1 : 0;
+    bottomTied[j] = b.vals.length === k && -b.vals[k - 1]! === min[j] ? 1 : 0;
+  }
+  const ties = new Reservoirs(2 * m, k, new Rng(deriveSeed(p.seed, basis.nFeatures, totalRows, 1)));
   done = 0;
   for await (const { first, rows, f } of encodedBlocks(db, harvestId, basis, ctx)) {
     for (let r = 0; r < rows; r++) {
@@ -228,6 +244,8 @@ export async function computeFeatureStats(db: Db, basis: Basis, harvestId: numbe
         if (bin >= bins) bin = bins - 1;
         else if (bin < 0) bin = 0;
         counts[j * bins + bin]!++;
+        if (topTied[j] && v === max[j]) ties.offer(2 * j, v, row);
+        else if (bottomTied[j] && v === min[j]) ties.offer(2 * j + 1, v, row);
         const iw = bInvW[j]!;
         if (iw === 0 || (nonNeg[j] && v <= 0)) continue;
         let band = Math.floor((v - bLo[j]!) * iw);
@@ -246,8 +264,10 @@ export async function computeFeatureStats(db: Db, basis: Basis, harvestId: numbe
   for (let j = 0; j < m; j++) {
     const density = (nonNeg[j] ? pos[j]! : nz[j]!) / totalRows;
     stats.push({ feature: j, density, mean: sum[j]! / totalRows, min: min[j]!, max: max[j]! });
-    const t = top.sorted(j);
-    const b = bottom.sorted(j);
+    // Top examples lie above the feature's minimum and bottom examples below its maximum: a feature active on 8 rows
+    // has 8 top examples, not 8 followed by arbitrary inactive rows.
+    const t = topTied[j] ? tiedSample(ties, 2 * j, k, max[j]!) : aboveOrBelow(topSorted[j]!, (v) => v > min[j]!);
+    const b = bottomTied[j] ? tiedSample(ties, 2 * j + 1, k, -min[j]!) : aboveOrBelow(bottomSorted[j]!, (v) => -v < max[j]!);
     // Band samples sorted by activation, largest first, inside each band.
     const bandRows = new Int32Array(B * S).fill(-1);
     const bandActs = new Float32Array(B * S);
@@ -274,6 +294,20 @@ export async function computeFeatureStats(db: Db, basis: Basis, harvestId: numbe
     histograms.push({ lo: hLo[j]!, hi: hLo[j]! + bins / hInvW[j]!, counts: counts.slice(j * bins, (j + 1) * bins) });
   }
   return { stats, examples, histograms, rows: totalRows };
+}
+
+/** The kept pairs whose value passes `keep` (they are sorted, so a prefix). */
+function aboveOrBelow(sorted: { rows: Int32Array; vals: Float32Array }, keep: (v: number) => boolean): { rows: Int32Array; vals: Float32Array } {
+  let n = 0;
+  while (n < sorted.vals.length && keep(sorted.vals[n]!)) n++;
+  return n === sorted.vals.length ? sorted : { rows: sorted.rows.slice(0, n), vals: sorted.vals.slice(0, n) };
+}
+
+/** A reservoir's sample of tied rows (all with value `v`), in row order. */
+function tiedSample(ties: Reservoirs, cell: number, k: number, v: number): { rows: Int32Array; vals: Float32Array } {
+  const n = Math.min(k, ties.count[cell]!);
+  const rows = ties.rows.slice(cell * k, cell * k + n).sort();
+  return { rows, vals: new Float32Array(n).fill(v) };
 }
 
 export async function runFeatureStatsJob(raw: unknown, ctx: JobContext): Promise<{ basisId: number; features: number; rows: number }> {

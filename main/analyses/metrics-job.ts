@@ -116,6 +116,8 @@ export async function computeMetrics(
   const h = getHarvest(db, rec.harvestId);
   const summary = featureTableRows(db, basisId);
   const m = summary.length;
+  // The head every top-example statistic is computed over: METRIC_TOP rows, or all kept if fewer were asked for.
+  const headSize = Math.min(METRIC_TOP, getFeatureRun(db, basisId)?.topK ?? METRIC_TOP);
   const feats: { top: number[]; bottom: number[] }[] = [];
   const allRows: number[] = [];
   for (const e of iterateFeatureExamples(db, basisId)) {
@@ -188,10 +190,14 @@ export async function computeMetrics(
     const top = ex.top.map(stim);
     const bottom = ex.bottom.map(stim);
     const head = top.slice(0, METRIC_TOP);
+    // Statistics of the top examples need all of them: a feature active on fewer rows is reported unscored (NaN,
+    // like a dead one) rather than scored on a smaller sample, where purity and entropy are biased.
+    const fullHead = head.length >= headSize;
     for (const metric of metrics) {
       const kind = kindOf(metric);
       let v = NaN;
       if (metric.startsWith('2afc-')) v = twoAfc(top, bottom, tables.get(kind!)!.sim, mc.trials, new Rng(deriveSeed(mc.seed, f)));
+      else if (!fullHead) v = NaN;
       else if (metric.startsWith('consistency-')) v = consistency(head, tables.get(kind!)!.sim);
       else if (metric === 'label-purity') v = labelPurity(head.map((i) => labelOfStim.get(i) ?? null));
       else if (metric === 'label-entropy') v = labelNegEntropy(head.map((i) => labelOfStim.get(i) ?? null));

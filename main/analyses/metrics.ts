@@ -32,13 +32,15 @@ export function afcTrial(qTop: number, qBottom: number, refTop: readonly number[
 
 /**
  * Mean P(correct) over `trials` trials. Each trial draws (from `rng`, without replacement within a side) 1 + 9
- * stimuli from `top` and 1 + 9 from `bottom`: the first drawn is the query, the rest the references. With fewer than
- * 10 examples on a side, every example but the query is a reference. NaN when a side has fewer than 2.
+ * stimuli from `top` and 1 + 9 from `bottom`: the first drawn is the query, the rest the references. NaN when a side
+ * has fewer than 1 + 9 examples: the task as its authors defined it needs 9 references and a query on each side, and
+ * a feature active on fewer rows than that has no "top-activating images" to show (it is reported unscored, like a
+ * dead feature, rather than scored on a smaller, noisier task).
  */
 export function twoAfc(top: readonly number[], bottom: readonly number[], sim: Sim, trials: number, rng: Rng, refs = AFC_REFERENCES): number {
-  if (top.length < 2 || bottom.length < 2) return NaN;
-  const kt = Math.min(refs + 1, top.length);
-  const kb = Math.min(refs + 1, bottom.length);
+  if (top.length < refs + 1 || bottom.length < refs + 1) return NaN;
+  const kt = refs + 1;
+  const kb = refs + 1;
   let total = 0;
   for (let t = 0; t < trials; t++) {
     const it = rng.sampleIndices(top.length, kt);

@@ -35,3 +35,39 @@ test('features.get on an all-positions harvest returns analytic receptive-field 
   }
   assert.equal(d.histogram.rows, 60 * 14 * 14);
 });
+
+test('top examples lie above the minimum; tied bottom examples are sampled across stimuli, reproducibly', async () => {
+  lab.openProject({ path: join(tempDir(), 'ties.cajal'), create: true });
+  const call = createRouter(lab, 'direct').call;
+  const model = await lab.openModel({ path: fixtureModels.mnist8() });
+  const recipe = { width: 28, height: 28, channels: 1, channelOrder: 'RGB', resize: 'center-crop', scale: 1, mean: [0], std: [1], layout: 'NCHW' };
+  const set = (await call('stimuli.create', { spec: { kind: 'mnist', offset: 0, count: 60, recipe } })) as { id: number };
+  const h = lab.startHarvest({ modelId: model.id, stimulusSetId: set.id, tensors: ['ReLU114_Output_0'], positions: 'all' });
+  assert.equal((await lab.jobs.wait(h.jobId)).status, 'done');
+  const fit = lab.startFit({ harvestId: h.harvestIds[0]!, method: 'neurons', seed: 0, params: {} });
+  assert.equal((await lab.jobs.wait(fit.jobId)).status, 'done');
+  const compute = async () => {
+    const { jobId } = (await call('features.compute', { basisId: fit.basisId, topK: 32 })) as { jobId: number };
+    assert.equal((await lab.jobs.wait(jobId)).status, 'done');
+    const out: FeatureDetail[] = [];
+    for (let f = 0; f < 16; f++) out.push((await call('features.get', { basisId: fit.basisId, feature: f })) as FeatureDetail);
+    return out;
+  };
+  const first = await compute();
+  let tiedFeatures = 0;
+  for (const d of first) {
+    if (!(d.max > d.min)) continue;
+    for (const e of d.top) assert.ok(e.activation > d.min, `feature ${d.feature}: top example at the minimum`);
+    for (const e of d.bottom) assert.ok(e.activation < d.max, `feature ${d.feature}: bottom example at the maximum`);
+    if (d.bottom.length === 32 && d.bottom.every((e) => e.activation === d.min)) {
+      tiedFeatures++;
+      // A ReLU map is 0 at thousands of (stimulus, position) rows; in row order the first 32 would all be positions
+      // of stimulus 0. Sampled uniformly, they come from many stimuli.
+      const stimuli = new Set(d.bottom.map((e) => e.stimulusIndex));
+      assert.ok(stimuli.size >= 12, `feature ${d.feature}: bottom examples from ${stimuli.size} stimuli`);
+    }
+  }
+  assert.ok(tiedFeatures > 0, 'some ReLU units have ties at 0 to sample');
+  const again = await compute();
+  assert.deepEqual(again.map((d) => d.bottom.map((e) => e.row)), first.map((d) => d.bottom.map((e) => e.row)), 'seeded: the same sample again');
+});

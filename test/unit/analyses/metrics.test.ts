@@ -103,7 +103,11 @@ test('2AFC equals an independent re-computation with a plain loop', () => {
     total += Math.exp(ePlus) / (Math.exp(ePlus) + Math.exp(eMinus));
   }
   assert.ok(Math.abs(ours - total / 20) < 1e-12, `${ours} vs ${total / 20}`);
+  // Fewer than 9 references + 1 query on a side: not scored.
   assert.ok(Number.isNaN(twoAfc([1], bottom, sim, 5, new Rng(1))));
+  assert.ok(Number.isNaN(twoAfc(top.slice(0, 9), bottom, sim, 5, new Rng(1))));
+  assert.ok(Number.isNaN(twoAfc(top, bottom.slice(0, 9), sim, 5, new Rng(1))));
+  assert.ok(Number.isFinite(twoAfc(top.slice(0, 10), bottom.slice(0, 10), sim, 5, new Rng(1))));
 });
 
 test('compression score: definition and deflate sanity', () => {
