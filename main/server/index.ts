@@ -1,9 +1,11 @@
 // Headless mode: the built renderer and the same router over HTTP + WebSocket. Loopback by default; binding to any
-// other address requires a token that every request must present (the printed URL carries it).
+// other address requires a token that every request must present (the printed URL carries it). On loopback the API
+// also checks Host (against DNS rebinding: a foreign name resolved to 127.0.0.1) and, everywhere, Origin (against
+// cross-site requests from pages in the user's browser), since loopback has no token to stop either.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIPv4, type AddressInfo } from 'node:net';
 import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -42,11 +44,50 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
+const UNAUTHORISED = 'This server needs the token it printed when it started; open the URL it printed.';
 const MAX_JSON_BYTES = 16 * 1024 * 1024;
 const MAX_UPLOAD_BYTES = 4 * 1024 * 1024 * 1024;
 
+/** A loopback name or IP literal: localhost, ::1 (bracketed or not), or an IPv4 literal in 127.0.0.0/8. */
 export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (h === 'localhost' || h === '::1') return true;
+  // Only IP literals: a name such as 127.0.0.1.evil.test can resolve anywhere.
+  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
+  return isIPv4(v4) && v4.startsWith('127.');
+}
+
+/** Host and port of a Host header or an origin's authority, or null when it does not parse. */
+function authority(hostPort: string): { hostname: string; port: number } | null {
+  try {
+    const u = new URL(`http://${hostPort}`);
+    if (u.username || u.password || u.pathname !== '/' || u.search || u.hash) return null;
+    return { hostname: u.hostname, port: u.port ? Number(u.port) : 80 };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Why a request must be refused before it reaches the API, or null when it may go on. On a loopback server the Host
+ * must be a loopback name with the server's port; an Origin header, when present, must be the server's own origin.
+ */
+export function refusedRequest(headers: IncomingMessage['headers'], port: number, loopback: boolean): string | null {
+  const host = authority(headers.host ?? '');
+  if (loopback && (!host || !isLoopback(host.hostname) || host.port !== port)) {
+    return `Refused: this server answers only to localhost, 127.0.0.1 or [::1] on port ${port}, not to the host ${JSON.stringify(headers.host ?? '')}.`;
+  }
+  const origin = headers.origin;
+  if (origin === undefined) return null;
+  let same = false;
+  try {
+    const o = new URL(origin);
+    const a = authority(o.host);
+    same = o.protocol === 'http:' && a !== null && host !== null && a.hostname === host.hostname && a.port === host.port;
+  } catch {
+    same = false;
+  }
+  return same ? null : `Refused: requests from ${JSON.stringify(origin)} are not allowed; open Cajal from the URL the server printed.`;
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -72,7 +113,9 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const log = opts.log ?? (() => undefined);
-  const token = opts.token ?? (isLoopback(opts.host) ? null : randomBytes(18).toString('base64url'));
+  const loopback = isLoopback(opts.host);
+  const token = opts.token ?? (loopback ? null : randomBytes(18).toString('base64url'));
+  let port = 0; // set once listening; the Host check compares against it
   const sockets = new Set<WebSocket>();
   const broadcast = <E extends EventName>(event: E, payload: Events[E]) => {
     const text = JSON.stringify({ event, payload });
@@ -123,8 +166,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       const url = new URL(req.url ?? '/', 'http://localhost');
       try {
         if (url.pathname.startsWith('/api/')) {
+          const refused = refusedRequest(req.headers, port, loopback);
+          if (refused) {
+            send(res, 403, { ok: false, error: { code: 'api.forbidden', message: refused } });
+            return;
+          }
           if (!authorised(req, url)) {
-            send(res, 401, { ok: false, error: { code: 'api.unauthorised', message: 'This server needs the token it printed when it started; open the URL it printed.' } });
+            send(res, 401, { ok: false, error: { code: 'api.unauthorised', message: UNAUTHORISED } });
             return;
           }
           if (req.method === 'POST' && url.pathname === '/api/call') {
@@ -165,11 +213,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== '/api/events' || !authorised(req, url)) {
-      socket.write('HTTP/1.1 401 Unauthorized\r\n\r\n');
-      socket.destroy();
-      return;
-    }
+    const refuse = (status: string, code: string, message: string) => {
+      const body = JSON.stringify({ ok: false, error: { code, message } });
+      socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    };
+    const refused = refusedRequest(req.headers, port, loopback);
+    if (refused) return refuse('403 Forbidden', 'api.forbidden', refused);
+    if (url.pathname !== '/api/events') return refuse('404 Not Found', 'api.not-found', `No event socket at ${url.pathname}.`);
+    if (!authorised(req, url)) return refuse('401 Unauthorized', 'api.unauthorised', UNAUTHORISED);
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
@@ -181,6 +232,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     server.listen(opts.port, opts.host, () => ok());
   });
   const address = server.address() as AddressInfo;
+  port = address.port;
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${hostForUrl}:${address.port}/${token ? `?token=${token}` : ''}`;
   return {
