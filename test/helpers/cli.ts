@@ -18,9 +18,16 @@ export function cliProcess(args: string[]): ChildProcess {
   });
 }
 
-export function runCli(args: string[]): Promise<CliResult> {
+/** The built `cajal` command (bin/cajal.mjs → out/main/cli.js), as `npx cajal` runs it after `npm run build`. */
+export function builtCliProcess(args: string[]): ChildProcess {
+  const built = join(repoRoot, 'out/main/cli.js');
+  if (!existsSync(built)) throw new Error(`${built} is missing: run \`npm run build\` before this test (npm test does).`);
+  return spawn(process.execPath, [join(repoRoot, 'bin/cajal.mjs'), ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export function runCli(args: string[], start: (args: string[]) => ChildProcess = cliProcess): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = cliProcess(args);
+    const child = start(args);
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
