@@ -5,7 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { BasisDetail, BasisInfo, HarvestInfo, Params } from '../api/contract';
 import { basisFactory } from '../bases/index';
 import { DEFAULT_HOLDOUT } from '../bases/fit';
-import type { BasisState } from '../bases/types';
+import type { Basis, BasisState } from '../bases/types';
 import { UserError } from '../errors';
 import { computeUnitStats } from '../harvest/stats';
 import { readNpy } from '../io/npy';
@@ -23,8 +23,11 @@ export function basisInfo(r: basesRepo.BasisRecord): BasisInfo {
   return { ...r, method: r.method as BasisInfo['method'], status: r.status as BasisStatus, quality: r.quality as BasisInfo['quality'] };
 }
 
-/** Checks a fit request against the harvest before anything is written: bad parameters, NMF on negative data. */
-function validateFit(db: Db, harvestId: number, method: string, params: Record<string, unknown>, seed: number): { dim: number } {
+/**
+ * Checks a fit request against the harvest before anything is written: bad parameters, NMF on negative data.
+ * Returns the constructed (unfitted) basis, whose `params` hold every default filled in.
+ */
+function validateFit(db: Db, harvestId: number, method: string, params: Record<string, unknown>, seed: number): { dim: number; basis: Basis; holdout: number } {
   const h = repo.getHarvest(db, harvestId);
   if (h.status !== 'done') throw new UserError('basis.harvest-unfinished', `Harvest ${harvestId} is ${h.status}; bases are fitted on finished harvests.`);
   const holdout = params.holdout ?? DEFAULT_HOLDOUT;
@@ -47,8 +50,17 @@ function validateFit(db: Db, harvestId: number, method: string, params: Record<s
     }
   }
   // Constructing the basis checks its own parameters (component counts against d, k for TopK, …).
-  basisFactory(method).create(params, seed, h.dim);
-  return { dim: h.dim };
+  const basis = basisFactory(method).create(params, seed, h.dim);
+  return { dim: h.dim, basis, holdout };
+}
+
+/**
+ * The parameters a fit really runs with: the basis' own resolved `params` (every default filled in: an SAE's lr,
+ * λ, steps, deadWindow, targetNorm, …) plus the lab's held-out fraction. These, not the request, are stored, so a
+ * basis says how it was made even after the defaults change; the fit job rebuilds the basis from them unchanged.
+ */
+function resolvedParams(basis: Basis, holdout: number): Record<string, unknown> {
+  return { ...basis.params, holdout };
 }
 
 function describeParams(method: string, params: Record<string, unknown>): string {
@@ -59,16 +71,17 @@ function describeParams(method: string, params: Record<string, unknown>): string
 }
 
 export function startFit(db: Db, jobs: JobManager, p: Params<'bases.fit'>): { jobId: number; basisId: number } {
-  const { dim } = validateFit(db, p.harvestId, p.method, p.params, p.seed);
+  const { dim, basis, holdout } = validateFit(db, p.harvestId, p.method, p.params, p.seed);
+  // The name keeps to what the user chose; the stored params are the full resolved set.
   const name = p.name ?? describeParams(p.method, p.params);
   const basisId = basesRepo.insertBasis(db, {
     harvestId: p.harvestId,
     jobId: null,
     method: p.method,
     name,
-    params: p.params,
+    params: resolvedParams(basis, holdout),
     seed: p.seed,
-    nFeatures: typeof p.params.nFeatures === 'number' ? p.params.nFeatures : dim,
+    nFeatures: basis.nFeatures,
     dim,
     status: 'pending',
   });
@@ -140,6 +153,8 @@ export async function exportSae(db: Db, p: Params<'bases.exportSae'>): Promise<{
     model_name: h.modelName,
     hook_name: h.tensor,
     hook_layer: 0,
+    // The stored params are the resolved set (every default the fit used), so this is the full training recipe.
+    // They keep Cajal's names: SAELens' own training fields (l1_coefficient, lr, …) carry its own loss definitions.
     cajal: { basisId: rec.id, method: rec.method, params: rec.params, seed: rec.seed, input_scale_folded_into_weights: s, positions: h.positions },
   };
   const dir = resolve(p.dir);
