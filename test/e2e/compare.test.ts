@@ -1,5 +1,5 @@
 // Compare, end to end: the headless server with the built renderer (out/renderer), driven in a real Chromium.
-// Setup goes through the API (POST /api/call): mnist-8, 1,000 MNIST digits (pixels 0..255), a harvest of the second
+// Setup goes through the API (POST /api/call): mnist-8, 10,000 MNIST digits (pixels 0..255), a harvest of the second
 // conv ReLU (ReLU114_Output_0, centre position, d = 16), the neurons, random, PCA, ICA, NMF, K-means and a TopK SAE
 // bases, their feature statistics, and the label and pixel metrics of each. Then the UI: "Run comparison" draws one
 // box plot per metric, the Mann–Whitney table, the basis quality table and the match matrix; "Send to report" keeps
@@ -34,7 +34,7 @@ test('compare: seven bases of a conv ReLU, box plots, tests and the match matrix
   const tensor = model.tensors.find((t) => t.name === 'ReLU114_Output_0')?.name;
   assert.ok(tensor, 'mnist-8 has ReLU114_Output_0');
   const recipe = { width: 28, height: 28, channels: 1, channelOrder: 'RGB', resize: 'stretch', scale: 1, mean: [0], std: [1], layout: 'NCHW' };
-  const set = await api<{ id: number }>('stimuli.create', { spec: { kind: 'mnist', offset: 0, count: 1000, recipe }, name: 'mnist 1000' });
+  const set = await api<{ id: number }>('stimuli.create', { spec: { kind: 'mnist', offset: 0, count: 10_000, recipe }, name: 'mnist 10000' });
   const h = await api<{ jobId: number; harvestIds: number[] }>('harvests.start', { modelId: model.id, stimulusSetId: set.id, tensors: [tensor], positions: 'centre' });
   await waitJob(h.jobId, 120_000);
   const harvestId = h.harvestIds[0];
