@@ -16,13 +16,15 @@ const ZIMMERMANN = 'Zimmermann et al. 2023, "Scale alone does not improve mechan
 const AFC_FORMULA = (sim: string) =>
   `Per trial t (T = trials, default 20): draw without replacement 9 reference + 1 query stimuli from the feature's stored top-k (T₁…T₉, q⁺) and likewise from its bottom-k (B₁…B₉, q⁻). ` +
   `Compute the 36 similarities s(q, r) for q ∈ {q⁺, q⁻}, r ∈ {T, B} with s = ${sim}; z-score them together, z = (s − mean)/sd (population sd over the 36; z = 0 if sd = 0). ` +
-  `Evidence E⁺ = Σᵢ z(q⁺, Tᵢ) + Σᵢ z(q⁻, Bᵢ) (queries assigned correctly), E⁻ = Σᵢ z(q⁻, Tᵢ) + Σᵢ z(q⁺, Bᵢ) (swapped); ` +
+  `Evidence E⁺ = Σᵢ z(q⁺, Tᵢ) + Σᵢ z(q⁻, Bᵢ) (queries assigned correctly), E⁻ = Σᵢ z(q⁻, Tᵢ) + Σᵢ z(q⁺, Bᵢ) (swapped) with pooling "sum" (the default); with pooling "mean" each Σᵢ over 9 references is (1/9) Σᵢ; ` +
   `P_t(correct) = softmax(E⁺, E⁻)₁ = 1/(1 + exp(E⁻ − E⁺)). Score = (1/T) Σ_t P_t. Chance = 0.5, perfect → 1. ` +
   `Top examples are rows above the feature's minimum and bottom examples rows below its maximum (rows tied at an extreme, e.g. the zeros of a sparse feature, are sampled uniformly); ` +
   `a feature with fewer than 10 of either is not scored (shown as —, and left out of comparisons, like a dead feature).`;
 const AFC_DEPARTURE =
-  'The source describes z-scoring and a softmax without fixing their exact scope; the lab z-scores the 36 query–reference similarities of one trial together and applies the softmax to the two assignment sums, with temperature 1. ' +
-  'References and queries are drawn from the stored top-k/bottom-k (default k = 32) rather than from a fixed pool of the top and bottom percentiles; the variant that drops the most extreme 25% is not offered. ' +
+  'Pooling: the task as described (and in this lab\'s reference sheet) sums the z-scored similarities of each side; Klindt et al.\'s public code (psychophysics.py, extract_logits with pool_fun = np.mean) averages them. ' +
+  'The lab sums by default and averages with pooling "mean" (metrics option afcPool, CLI --afc-pool mean); the mean is the sum divided by 9 inside the softmax, so it gives probabilities nearer 0.5 and saturates less. The random-basis null is scored with the same pooling. ' +
+  'As in that code, the 36 similarities of one trial are z-scored together (population sd) and the softmax over the two pooled evidences has temperature 1. ' +
+  'The code takes the 20 queries from the 20 most extreme rows and the references of trial t from ranks 20 + 20j + t (j = 0…8) of the top and bottom 200; the lab draws each trial\'s query and 9 references at random without replacement from the stored top-k/bottom-k (default k = 32). The code\'s variant that first drops the most extreme 25% of activations is not offered. ' +
   'Seeded: trial t of feature f uses Rng(deriveSeed(seed, f)), the same draws for every similarity. For conv harvests at all positions whole stimuli are compared, and a stimulus may recur at several positions.';
 
 const PERCEPTUAL_SIM =

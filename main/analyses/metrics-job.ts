@@ -23,7 +23,7 @@ import { getHarvest, getStimulusSet, type HarvestRecord } from '../store/repo';
 import { deriveSeed, Rng } from '../util/random';
 import { METRIC_TOP, metricDefinition } from './definitions';
 import { computeFeatureStats, DEFAULT_BAND_SIZE, DEFAULT_BINS } from './feature-stats';
-import { compressionScore, consistency, deflatedBytes, labelNegEntropy, labelPurity, twoAfc } from './metrics';
+import { AFC_REFERENCES, compressionScore, consistency, deflatedBytes, labelNegEntropy, labelPurity, twoAfc, type AfcPool } from './metrics';
 import { PerceptualNet, planPerceptual } from './perceptual';
 import { SimilarityTable, type SimilarityKind, type StimulusView } from './similarity';
 import { mean, std } from './stats';
@@ -35,6 +35,8 @@ export interface MetricsJobParams {
   perceptualPreset?: string;
   trials: number;
   seed: number;
+  /** How the 2AFC pools a side's z-scored similarities (default 'sum', as REFERENCES words it; 'mean' as Klindt's code). */
+  afcPool?: AfcPool;
   /** The random basis whose features give the null distribution (null: none). */
   nullBasisId: number | null;
   /** Used when feature statistics must be computed first. */
@@ -97,6 +99,8 @@ async function ensureFeatureStats(db: Db, basisId: number, topK: number, bands: 
 export interface MetricContext {
   trials: number;
   seed: number;
+  /** 2AFC pooling of a side's z-scored similarities; 'sum' when absent. */
+  pool?: AfcPool;
   source: StimulusSource | null;
   perceptual: PerceptualNet | null;
   images: Map<number, StimulusView>;
@@ -196,7 +200,7 @@ export async function computeMetrics(
     for (const metric of metrics) {
       const kind = kindOf(metric);
       let v = NaN;
-      if (metric.startsWith('2afc-')) v = twoAfc(top, bottom, tables.get(kind!)!.sim, mc.trials, new Rng(deriveSeed(mc.seed, f)));
+      if (metric.startsWith('2afc-')) v = twoAfc(top, bottom, tables.get(kind!)!.sim, mc.trials, new Rng(deriveSeed(mc.seed, f)), AFC_REFERENCES, mc.pool ?? 'sum');
       else if (!fullHead) v = NaN;
       else if (metric.startsWith('consistency-')) v = consistency(head, tables.get(kind!)!.sim);
       else if (metric === 'label-purity') v = labelPurity(head.map((i) => labelOfStim.get(i) ?? null));
@@ -225,7 +229,7 @@ export function nullStats(basisId: number, values: Float64Array): NullStats {
   return { basisId, mean: mean(finite), sd: std(finite), n: finite.length };
 }
 
-export async function runMetricsJob(raw: unknown, ctx: JobContext): Promise<{ basisId: number; runId: number; nullBasisId: number | null; medians: Record<string, number> }> {
+export async function runMetricsJob(raw: unknown, ctx: JobContext): Promise<{ basisId: number; runId: number; nullBasisId: number | null; afcPool: AfcPool; medians: Record<string, number> }> {
   const p = raw as MetricsJobParams;
   const { db } = ctx;
   const rec = getBasis(db, p.basisId);
@@ -242,8 +246,9 @@ export async function runMetricsJob(raw: unknown, ctx: JobContext): Promise<{ ba
   const needImages = p.metrics.some((m) => !metricDefinition(m).needsLabels);
   const source = set && needImages ? await openStimulusSource(set.spec as StimulusSpec) : null;
   const perceptual = p.metrics.some((m) => metricDefinition(m).needsPerceptualModel) ? await PerceptualNet.open(planPerceptual(db, p.perceptualModelId!, p.perceptualPreset)) : null;
-  const mc: MetricContext = { trials: p.trials, seed: p.seed, source, perceptual, images: new Map(), embeddings: new Map() };
-  const params = { trials: p.trials, seed: p.seed, perceptualModelId: p.perceptualModelId ?? null, perceptualPreset: p.perceptualPreset ?? null, perceptualLayers: perceptual?.plan.layers ?? null, nullBasisId: p.nullBasisId, top: METRIC_TOP };
+  const pool = p.afcPool ?? 'sum';
+  const mc: MetricContext = { trials: p.trials, seed: p.seed, pool, source, perceptual, images: new Map(), embeddings: new Map() };
+  const params = { trials: p.trials, seed: p.seed, afcPool: pool, perceptualModelId: p.perceptualModelId ?? null, perceptualPreset: p.perceptualPreset ?? null, perceptualLayers: perceptual?.plan.layers ?? null, nullBasisId: p.nullBasisId, top: METRIC_TOP };
   try {
     const values = await computeMetrics(db, p.basisId, p.metrics, mc, (f, message) => ctx.progress({ fraction: span * f, message }), () => ctx.throwIfCancelled());
     const runId = insertMetricRun(db, p.basisId, ctx.jobId, p.metrics, params);
@@ -267,7 +272,7 @@ export async function runMetricsJob(raw: unknown, ctx: JobContext): Promise<{ ba
     const medians: Record<string, number> = {};
     const { median } = await import('./stats');
     for (const metric of p.metrics) medians[metric] = median(values[metric]!);
-    return { basisId: p.basisId, runId, nullBasisId: p.nullBasisId, medians };
+    return { basisId: p.basisId, runId, nullBasisId: p.nullBasisId, afcPool: pool, medians };
   } finally {
     await perceptual?.close();
   }

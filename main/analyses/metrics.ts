@@ -9,13 +9,22 @@ export type Sim = (i: number, j: number) => number;
 export const AFC_REFERENCES = 9;
 
 /**
+ * How the z-scored similarities of one side are pooled into evidence: 'sum' as the reference sheet words the task
+ * ("z-scored and summed"), 'mean' as Klindt's public code does (psychophysics.py, pool_fun = np.mean). With 9
+ * references per side the two differ only by a factor 9 inside the softmax, so 'mean' gives probabilities nearer 0.5.
+ */
+export type AfcPool = 'sum' | 'mean';
+export const AFC_POOLS: readonly AfcPool[] = ['sum', 'mean'];
+
+/**
  * One 2AFC trial, given the query and reference stimuli already drawn. The 36 similarities s(q, r) of the two queries
  * (q⁺ from the top, q⁻ from the bottom) to the 18 references (9 top T, 9 bottom B) are z-scored together
  * (z = (s − mean)/sd over the 36, population sd; all z = 0 when sd = 0). The evidence for the correct assignment is
  * E⁺ = Σ_T z(q⁺, T) + Σ_B z(q⁻, B) and for the swapped one E⁻ = Σ_T z(q⁻, T) + Σ_B z(q⁺, B);
- * P(correct) = softmax(E⁺, E⁻)₁ = 1 / (1 + exp(E⁻ − E⁺)).
+ * P(correct) = softmax(E⁺, E⁻)₁ = 1 / (1 + exp(E⁻ − E⁺)). With pool 'mean' each Σ over a side's references is a
+ * mean over them instead (Klindt's code).
  */
-export function afcTrial(qTop: number, qBottom: number, refTop: readonly number[], refBottom: readonly number[], sim: Sim): number {
+export function afcTrial(qTop: number, qBottom: number, refTop: readonly number[], refBottom: readonly number[], sim: Sim, pool: AfcPool = 'sum'): number {
   const a = refTop.map((r) => sim(qTop, r));
   const b = refBottom.map((r) => sim(qTop, r));
   const c = refTop.map((r) => sim(qBottom, r));
@@ -24,7 +33,7 @@ export function afcTrial(qTop: number, qBottom: number, refTop: readonly number[
   const m = all.reduce((s, x) => s + x, 0) / all.length;
   const sd = Math.sqrt(all.reduce((s, x) => s + (x - m) * (x - m), 0) / all.length);
   const z = (x: number) => (sd > 0 ? (x - m) / sd : 0);
-  const sum = (xs: number[]) => xs.reduce((s, x) => s + z(x), 0);
+  const sum = (xs: number[]) => xs.reduce((s, x) => s + z(x), 0) / (pool === 'mean' ? xs.length : 1);
   const correct = sum(a) + sum(d);
   const swapped = sum(c) + sum(b);
   return 1 / (1 + Math.exp(swapped - correct));
@@ -37,7 +46,7 @@ export function afcTrial(qTop: number, qBottom: number, refTop: readonly number[
  * a feature active on fewer rows than that has no "top-activating images" to show (it is reported unscored, like a
  * dead feature, rather than scored on a smaller, noisier task).
  */
-export function twoAfc(top: readonly number[], bottom: readonly number[], sim: Sim, trials: number, rng: Rng, refs = AFC_REFERENCES): number {
+export function twoAfc(top: readonly number[], bottom: readonly number[], sim: Sim, trials: number, rng: Rng, refs = AFC_REFERENCES, pool: AfcPool = 'sum'): number {
   if (top.length < refs + 1 || bottom.length < refs + 1) return NaN;
   const kt = refs + 1;
   const kb = refs + 1;
@@ -49,7 +58,7 @@ export function twoAfc(top: readonly number[], bottom: readonly number[], sim: S
     const qB = bottom[ib[0]!]!;
     const rT = Array.from(it.subarray(1), (i) => top[i]!);
     const rB = Array.from(ib.subarray(1), (i) => bottom[i]!);
-    total += afcTrial(qT, qB, rT, rB, sim);
+    total += afcTrial(qT, qB, rT, rB, sim, pool);
   }
   return total / trials;
 }

@@ -474,6 +474,8 @@ export const methodSchemas = {
       perceptualPreset: z.string().max(64).optional(),
       trials: z.number().int().min(1).max(200).default(20),
       seed: z.number().int().min(0).default(0),
+      /** How the 2AFC pools a side's z-scored similarities: 'sum' (as the task is usually worded) or 'mean' (Klindt's code). */
+      afcPool: z.enum(['sum', 'mean']).default('sum'),
     })
     .strict(),
   'compare.run': z.object({ harvestId: id, bootstrap: bootstrapSchema, seed: seedSchema }).strict(),
@@ -562,10 +564,35 @@ export type Result<M extends MethodName> = Results[M];
 export interface Events {
   /** Any change of a job: queued, progress, done, failed, cancelled. Carries the full snapshot. */
   job: JobInfo;
+  /** A running job reported progress (fraction, rate, ETA, live measurements). Also sent as `job`. */
+  'job.progress': JobInfo;
+  /** A job finished with its result. Also sent as `job`. */
+  'job.done': JobInfo;
+  /** A job failed (`error` says why, in words) or was interrupted. Also sent as `job`. */
+  'job.failed': JobInfo;
+  /** A job was cancelled (or paused, which is a cancel that keeps its checkpoint). Also sent as `job`. */
+  'job.cancelled': JobInfo;
   /** The open project changed (opened, closed, or new rows in a table the UI lists). */
   project: { path: string | null; changed: ('models' | 'stimuli' | 'harvests' | 'bases' | 'jobs' | 'reports')[] };
 }
 export type EventName = keyof Events;
+
+/** The status-specific event a job snapshot is also sent as (none for queued). */
+export function jobStatusEvent(status: JobStatus): 'job.progress' | 'job.done' | 'job.failed' | 'job.cancelled' | null {
+  switch (status) {
+    case 'running':
+      return 'job.progress';
+    case 'done':
+      return 'job.done';
+    case 'failed':
+    case 'interrupted':
+      return 'job.failed';
+    case 'cancelled':
+      return 'job.cancelled';
+    default:
+      return null;
+  }
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Errors that cross the API: a code and one or two sentences for the user. Stack traces stay in the log.
@@ -582,6 +609,8 @@ export interface CajalApi {
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
   /** Which transport this is; the renderer shows it in the status bar. */
   readonly transport: 'ipc' | 'http';
+  /** Native dialogs and dropped-file paths: present only in the desktop shell. */
+  readonly desktop?: DesktopExtras;
 }
 
 /** Extra powers only the desktop shell has: native file dialogs and dropped-file paths. */

@@ -81,11 +81,13 @@ const features: Command = {
 
 const metrics: Command = {
   usage: `cajal metrics --project FILE --basis ID [--metric NAME …] [--perceptual-model MODEL_ID_OR_PATH] [--perceptual-preset NAME]
-              [--trials N] [--seed S] [--json]
+              [--trials N] [--seed S] [--afc-pool sum|mean] [--json]
   Scores every feature of a basis (default metrics: 2afc-pixel, 2afc-colour, consistency-pixel, compression, and the
   label metrics when the stimuli are labelled) and the random basis of the same harvest as the null.
   NAME: 2afc-pixel 2afc-colour 2afc-label 2afc-perceptual consistency-pixel consistency-colour consistency-label
-        consistency-perceptual label-purity label-entropy compression`,
+        consistency-perceptual label-purity label-entropy compression
+  --afc-pool: how the 2AFC pools the z-scored similarities of a side: sum (default, as the task is worded) or mean
+        (as Klindt et al.'s code, psychophysics.py, does; the same as sum with the evidence divided by 9).`,
   options: {
     ...common,
     basis: { type: 'string' },
@@ -94,9 +96,12 @@ const metrics: Command = {
     'perceptual-preset': { type: 'string' },
     trials: { type: 'string' },
     seed: { type: 'string' },
+    'afc-pool': { type: 'string' },
   },
   async run(v) {
     const basisId = int(v.basis, 'basis', true);
+    const pool = v['afc-pool'];
+    if (pool !== undefined && pool !== 'sum' && pool !== 'mean') throw new UserError('cli.usage', `--afc-pool takes sum or mean, not ${String(pool)}.`);
     return withProject(v, async (lab, call) => {
       let list = v.metric as string[] | undefined;
       if (!list?.length) {
@@ -119,11 +124,12 @@ const metrics: Command = {
         perceptualPreset: v['perceptual-preset'],
         trials: int(v.trials, 'trials'),
         seed: int(v.seed, 'seed'),
+        afcPool: pool,
       })) as { jobId: number };
       const job = await waitOk(lab, jobId, Boolean(v.json), 'metrics');
       const table = (await call('features.table', { basisId })) as FeatureTable;
-      const result = job.result as { nullBasisId: number | null; medians: Record<string, number>; runId: number };
-      if (v.json) out({ ok: true, basisId, jobId, runId: result.runId, nullBasisId: result.nullBasisId, medians: result.medians, features: table.features });
+      const result = job.result as { nullBasisId: number | null; medians: Record<string, number>; runId: number; afcPool: 'sum' | 'mean' };
+      if (v.json) out({ ok: true, basisId, jobId, runId: result.runId, nullBasisId: result.nullBasisId, afcPool: result.afcPool, medians: result.medians, features: table.features });
       else {
         process.stdout.write(`Basis ${basisId}: metrics of ${table.features.length} features (null: random basis ${result.nullBasisId ?? '—'})\n`);
         process.stdout.write(formatTable(['metric', 'median'], Object.entries(result.medians).map(([k, x]) => [k, f(x, 4)])));

@@ -269,6 +269,7 @@ export async function startMetrics(db: Db, jobs: JobManager, p: Params<'metrics.
     perceptualPreset: p.perceptualPreset,
     trials: p.trials,
     seed: p.seed,
+    afcPool: p.afcPool,
     nullBasisId,
   };
   const jobId = repo.insertJob(db, 'metrics', `Metrics (${params.metrics.join(', ')}) · ${rec.name}`, params);

@@ -19,8 +19,8 @@ import { UserError } from '../errors';
 import { rowLayout } from '../harvest/layout';
 import { computeUnitStats, extremeRows, unitHistogram } from '../harvest/stats';
 import { JobManager } from '../jobs/manager';
-import { inspectModel } from '../onnx/inspect';
-import { readModelFile } from '../onnx/model';
+import { openModelOffThread } from '../jobs/open-model';
+import { hashFile } from '../onnx/model';
 import { defaultRecipeForInput } from '../stimuli/recipe';
 import { openStimulusSource } from '../stimuli/open';
 import { fitItemShapeToInput } from '../stimuli/shape';
@@ -125,15 +125,18 @@ export class Lab {
   async openModel(p: Params<'models.open'>): Promise<ModelDetail> {
     const db = this.requireDb();
     const path = resolve(p.path);
-    const file = await readModelFile(path);
-    const existing = repo.findModel(db, file.sha256, path);
+    // A model already in the project is known by its hash alone, streamed so the event loop stays free; a new one
+    // is read, hashed, parsed and probed in a worker thread.
+    const existing = repo.findModel(db, await hashFile(path), path);
     if (existing) return this.getModel(existing);
-    const inspection = await inspectModel(file.model);
+    const { sha256, bytes, inspection } = await openModelOffThread(path);
+    const known = repo.findModel(db, sha256, path); // the file changed, or another call opened it meanwhile
+    if (known) return this.getModel(known);
     const id = repo.insertModel(db, {
       name: basename(path),
       path,
-      sha256: file.sha256,
-      bytes: file.bytes.byteLength,
+      sha256,
+      bytes,
       inspection: {
         inputs: inspection.inputs,
         outputs: inspection.outputs,

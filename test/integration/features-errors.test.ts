@@ -68,3 +68,22 @@ test('CLI: label metric on unlabelled stimuli and a non-image perceptual network
   assert.equal(r3.code, 1);
   assert.match(r3.stderr, /needs a perceptual network/);
 });
+
+test('CLI --afc-pool: sum or mean reaches the 2AFC job; anything else is refused in one sentence', async () => {
+  const bad = await runCli(['metrics', '--project', project, '--basis', String(basisId), '--metric', '2afc-pixel', '--afc-pool', 'max']);
+  assert.equal(bad.code, 1);
+  assert.equal(bad.stderr, 'cajal metrics: --afc-pool takes sum or mean, not max.\n');
+  const run = async (pool: string) => {
+    const r = await runCli(['metrics', '--project', project, '--basis', String(basisId), '--metric', '2afc-pixel', '--afc-pool', pool, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as { afcPool: string; features: { metrics: Record<string, number> }[] };
+  };
+  const mean = await run('mean');
+  const sum = await run('sum');
+  assert.equal(mean.afcPool, 'mean');
+  assert.equal(sum.afcPool, 'sum');
+  // Same draws, different pooling: each feature's score changes, and both are probabilities.
+  const scored = sum.features.map((f, i) => [f.metrics['2afc-pixel'], mean.features[i]!.metrics['2afc-pixel']] as const).filter(([a, b]) => a !== undefined && b !== undefined);
+  assert.ok(scored.length > 0, 'some features are scored');
+  for (const [s, m] of scored) assert.ok(s! >= 0 && s! <= 1 && m! >= 0 && m! <= 1 && s !== m, `sum ${s} vs mean ${m}`);
+});

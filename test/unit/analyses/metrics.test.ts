@@ -65,6 +65,40 @@ test('one 2AFC trial by hand: labels give z = ±1 and P = 1/(1 + e⁻⁴)', () =
   assert.ok(Math.abs(afcTrial(2, 0, [1], [3], sim) - (1 - 0.9820137900379085)) < 1e-12);
 });
 
+test('2AFC pooling: mean equals sum with the evidence divided by 9 in the softmax (hand-computed)', () => {
+  // Stimuli 0 = q⁺ (label 1), 1 = q⁻ (label 2); top references 2..10 carry labels 1,1,1,1,1,1,2,2,2 and bottom
+  // references 11..19 carry 1,1,1,2,2,2,2,2,2. Label similarity: s(q⁺, T) = six 1s, three 0s; s(q⁺, B) = three 1s;
+  // s(q⁻, T) = three 1s; s(q⁻, B) = six 1s. 18 of the 36 are 1: mean ½, sd ½, so every z = ±1.
+  const labels = [1, 2, 1, 1, 1, 1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2, 2, 2, 2];
+  const sim = (i: number, j: number) => (labels[i] === labels[j] ? 1 : 0);
+  const T = [2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const B = [11, 12, 13, 14, 15, 16, 17, 18, 19];
+  // Sum: E⁺ = (6 − 3) + (6 − 3) = 6, E⁻ = (3 − 6) + (3 − 6) = −6 → P = 1/(1 + e⁻¹²).
+  const pSum = 1 / (1 + Math.exp(-12));
+  // Mean: E⁺ = 3/9 + 3/9 = 2/3, E⁻ = −2/3 → P = 1/(1 + e^(−4/3)) = 1/(1 + e^(−12/9)).
+  const pMean = 1 / (1 + Math.exp(-12 / 9));
+  assert.ok(Math.abs(pMean - 0.7913915) < 1e-6);
+  assert.ok(Math.abs(afcTrial(0, 1, T, B, sim) - pSum) < 1e-15);
+  assert.ok(Math.abs(afcTrial(0, 1, T, B, sim, 'sum') - pSum) < 1e-15);
+  assert.ok(Math.abs(afcTrial(0, 1, T, B, sim, 'mean') - pMean) < 1e-15);
+  // Over many trials of one feature the two poolings see the same draws: mean-pooled P is the sum-pooled logit / 9.
+  const rng = new Rng(4);
+  const feats = Array.from({ length: 40 }, () => [rng.normal(), rng.normal()]);
+  const pix = (i: number, j: number) => -Math.hypot(feats[i]![0]! - feats[j]![0]!, feats[i]![1]! - feats[j]![1]!);
+  const top = Array.from({ length: 20 }, (_, i) => i);
+  const bottom = Array.from({ length: 20 }, (_, i) => 20 + i);
+  const meanScore = twoAfc(top, bottom, pix, 7, new Rng(3), 9, 'mean');
+  const r = new Rng(3);
+  let expected = 0;
+  for (let t = 0; t < 7; t++) {
+    const it = r.sampleIndices(20, 10);
+    const ib = r.sampleIndices(20, 10);
+    const p = afcTrial(top[it[0]!]!, bottom[ib[0]!]!, Array.from(it.subarray(1), (i) => top[i]!), Array.from(ib.subarray(1), (i) => bottom[i]!), pix, 'sum');
+    expected += 1 / (1 + Math.exp(-Math.log(p / (1 - p)) / 9)) / 7;
+  }
+  assert.ok(Math.abs(meanScore - expected) < 1e-12, `${meanScore} vs ${expected}`);
+});
+
 test('2AFC equals an independent re-computation with a plain loop', () => {
   const rng = new Rng(9);
   const n = 60;
