@@ -7,8 +7,11 @@ import { BASIS_METHODS, type Basis, type BasisFactory, type BasisMethod } from '
 
 const factories: Record<BasisMethod, BasisFactory> = { ...classicalBases, ...saeBases };
 
-/** Parameters the lab itself reads (held-out fraction, provenance), accepted by every method. */
-const LAB_PARAMS = new Set(['holdout', 'imported']);
+/**
+ * Parameters the lab itself reads (held-out fraction) or records for provenance (where an imported SAE came from,
+ * its SAELens architecture, whether its b_dec was folded into b_enc), accepted by every method.
+ */
+const LAB_PARAMS = new Set(['holdout', 'imported', 'importedArchitecture', 'importedBDecFoldedIntoBEnc']);
 
 /**
  * `nFeatures` is the lab-wide name for the number of directions; each method's own name for it (scikit-learn's

@@ -127,7 +127,7 @@ const exportSae: Command = {
 };
 
 const importSae: Command = {
-  usage: 'cajal import-sae --project FILE --harvest ID --sae PATH [--name NAME] [--json]\n  Reads an SAELens SAE (a folder with sae_weights.safetensors and cfg.json) as a basis of the harvest.',
+  usage: 'cajal import-sae --project FILE --harvest ID --sae PATH [--name NAME] [--json]\n  Reads an SAELens SAE (a folder with sae_weights.safetensors and cfg.json) as a basis of the harvest:\n  standard (ReLU) and TopK SAEs; JumpReLU, gated and run-time-normalised ones are refused.',
   options: { ...common, harvest: { type: 'string' }, sae: { type: 'string' }, name: { type: 'string' } },
   async run(v) {
     return withProject(v, false, async (_lab, call) => {

@@ -1,15 +1,14 @@
 // Bases over a harvest: start fits (one job each), sweeps, listing, and interop with other tools — SAEs in SAELens'
-// safetensors layout, directions as .npy, and activations computed elsewhere imported as a harvest.
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+// safetensors layout (saelens.ts), directions as .npy, and activations computed elsewhere imported as a harvest.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import type { BasisDetail, BasisInfo, HarvestInfo, Params } from '../api/contract';
 import { basisFactory } from '../bases/index';
 import { DEFAULT_HOLDOUT } from '../bases/fit';
-import type { Basis, BasisState } from '../bases/types';
+import type { Basis } from '../bases/types';
 import { UserError } from '../errors';
 import { computeUnitStats } from '../harvest/stats';
 import { readNpy } from '../io/npy';
-import { readSafetensors, writeSafetensors } from '../io/safetensors';
 import type { JobManager } from '../jobs/manager';
 import { commitChunks } from '../store/activations';
 import * as basesRepo from '../store/bases';
@@ -103,124 +102,8 @@ export function getBasisDetail(db: Db, basisId: number): BasisDetail {
   return { ...basisInfo(basesRepo.getBasis(db, basisId)), trainingLog: basesRepo.trainingLog(db, basisId) };
 }
 
-// ----- SAELens interop -----
-
-interface SaeLensCfg {
-  d_in: number;
-  d_sae: number;
-  architecture?: string;
-  activation_fn_str?: string;
-  activation_fn_kwargs?: { k?: number };
-  normalize_activations?: string;
-  [key: string]: unknown;
-}
-
-/**
- * Writes `sae_weights.safetensors` and `cfg.json` as SAELens lays them out. Cajal trains on inputs scaled to a fixed
- * mean norm; that scale is folded into the exported weights, so the file works on raw activations
- * (normalize_activations = "none") and nobody downstream can lose it — the pitfall SAELens' trackers report.
- */
-export async function exportSae(db: Db, p: Params<'bases.exportSae'>): Promise<{ dir: string; files: string[] }> {
-  const rec = basesRepo.getBasis(db, p.basisId);
-  if (rec.method !== 'sae-l1' && rec.method !== 'sae-topk') {
-    throw new UserError('basis.not-sae', `Basis ${p.basisId} is ${rec.method}, not a sparse autoencoder; export its directions as .npy instead.`);
-  }
-  const state = basesRepo.loadBasisTensors(db, p.basisId);
-  const s = state.norm_scale?.data[0] ?? 1;
-  const scaled = (t: { shape: number[]; data: Float32Array }, f: number) => ({ shape: t.shape, data: t.data.map((v) => v * f) });
-  const need = (name: string) => {
-    const t = state[name];
-    if (!t) throw new UserError('basis.incomplete', `Basis ${p.basisId} has no ${name} tensor; was its fit finished?`);
-    return t;
-  };
-  const tensors = {
-    W_enc: scaled(need('W_enc'), s),
-    b_enc: need('b_enc'),
-    W_dec: scaled(need('W_dec'), 1 / s),
-    b_dec: scaled(need('b_dec'), 1 / s),
-  };
-  const h = repo.getHarvest(db, rec.harvestId);
-  const cfg: SaeLensCfg = {
-    d_in: rec.dim,
-    d_sae: rec.nFeatures,
-    architecture: rec.method === 'sae-topk' ? 'topk' : 'standard',
-    activation_fn_str: rec.method === 'sae-topk' ? 'topk' : 'relu',
-    ...(rec.method === 'sae-topk' ? { activation_fn_kwargs: { k: Number(rec.params.k) } } : {}),
-    apply_b_dec_to_input: true,
-    normalize_activations: 'none',
-    dtype: 'float32',
-    device: 'cpu',
-    model_name: h.modelName,
-    hook_name: h.tensor,
-    hook_layer: 0,
-    // The stored params are the resolved set (every default the fit used), so this is the full training recipe.
-    // They keep Cajal's names: SAELens' own training fields (l1_coefficient, lr, …) carry its own loss definitions.
-    cajal: { basisId: rec.id, method: rec.method, params: rec.params, seed: rec.seed, input_scale_folded_into_weights: s, positions: h.positions },
-  };
-  const dir = resolve(p.dir);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'sae_weights.safetensors'), writeSafetensors(tensors, { format: 'pt' }));
-  writeFileSync(join(dir, 'cfg.json'), `${JSON.stringify(cfg, null, 2)}\n`);
-  return { dir, files: ['sae_weights.safetensors', 'cfg.json'] };
-}
-
-/** Reads an SAELens SAE (a folder with sae_weights.safetensors + cfg.json, or the .safetensors file beside cfg.json). */
-export async function importSae(db: Db, p: Params<'bases.importSae'>): Promise<BasisInfo> {
-  const h = repo.getHarvest(db, p.harvestId);
-  const given = resolve(p.path);
-  if (!existsSync(given)) throw new UserError('sae.missing', `There is no file or folder at ${given}.`);
-  const file = statSync(given).isDirectory() ? join(given, 'sae_weights.safetensors') : given;
-  const cfgPath = join(dirname(file), 'cfg.json');
-  if (!existsSync(file)) throw new UserError('sae.missing', `${dirname(file)} has no sae_weights.safetensors.`);
-  const { tensors } = readSafetensors(readFileSync(file), basename(file));
-  let cfg: Partial<SaeLensCfg> = {};
-  if (existsSync(cfgPath)) {
-    try {
-      cfg = JSON.parse(readFileSync(cfgPath, 'utf8')) as SaeLensCfg;
-    } catch {
-      throw new UserError('sae.cfg', `${cfgPath} is not valid JSON.`);
-    }
-  }
-  for (const n of ['W_enc', 'b_enc', 'W_dec', 'b_dec']) {
-    if (!tensors[n]) throw new UserError('sae.shape', `${basename(file)} has no ${n} tensor; SAELens' layout has W_enc, b_enc, W_dec and b_dec.`);
-  }
-  const [d, m] = tensors.W_enc!.shape as [number, number];
-  const shapes: [string, number[]][] = [['W_enc', [d, m]], ['b_enc', [m]], ['W_dec', [m, d]], ['b_dec', [d]]];
-  for (const [n, want] of shapes) {
-    const got = tensors[n]!.shape;
-    if (got.length !== want.length || got.some((g, i) => g !== want[i])) {
-      throw new UserError('sae.shape', `${n} in ${basename(file)} is ${got.join('×')} but W_enc (${d}×${m}) needs it to be ${want.join('×')}.`);
-    }
-  }
-  if (cfg.d_in !== undefined && cfg.d_in !== d) throw new UserError('sae.shape', `cfg.json says d_in = ${cfg.d_in} but W_enc has ${d} rows.`);
-  if (d !== h.dim) {
-    throw new UserError('sae.shape', `The SAE reads ${d}-dimensional activations but harvest ${h.id} (${h.tensor}) has ${h.dim} units.`);
-  }
-  const norm = cfg.normalize_activations;
-  if (norm && norm !== 'none') {
-    throw new UserError('sae.normalisation', `cfg.json says normalize_activations = "${norm}", whose scale SAELens does not store; export the SAE with the scale folded into its weights.`);
-  }
-  const topk = cfg.activation_fn_str === 'topk' || cfg.architecture === 'topk';
-  const k = cfg.activation_fn_kwargs?.k;
-  if (topk && !(typeof k === 'number' && k > 0)) throw new UserError('sae.cfg', 'cfg.json describes a TopK SAE without activation_fn_kwargs.k.');
-  const method = topk ? 'sae-topk' : 'sae-l1';
-  const params = { nFeatures: m, ...(topk ? { k: k! } : {}), imported: basename(dirname(file)) };
-  const state: BasisState = {
-    W_enc: tensors.W_enc!,
-    b_enc: tensors.b_enc!,
-    W_dec: tensors.W_dec!,
-    b_dec: tensors.b_dec!,
-    norm_scale: { shape: [1], data: new Float32Array([1]) },
-  };
-  // Loading through the method's own factory proves the tensors form a working SAE before anything is written.
-  const basis = basisFactory(method).load(params, 0, state);
-  const id = db.transaction(() => {
-    const basisId = basesRepo.insertBasis(db, { harvestId: h.id, jobId: null, method, name: p.name ?? `imported ${method} (${basename(dirname(file))})`, params, seed: 0, nFeatures: m, dim: d, status: 'imported' });
-    basesRepo.saveBasisTensors(db, basisId, basis.state());
-    return basisId;
-  })();
-  return basisInfo(basesRepo.getBasis(db, id));
-}
+// SAELens interop lives in its own module; re-exported here, where the lab looks for every basis service.
+export { exportSae, importSae } from './saelens';
 
 export async function exportDirections(db: Db, p: Params<'bases.exportDirections'>): Promise<{ path: string; shape: number[] }> {
   const rec = basesRepo.getBasis(db, p.basisId);
