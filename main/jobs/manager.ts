@@ -1,10 +1,11 @@
 // Runs jobs in worker threads, keeps the `jobs` table current, measures rate and ETA, and tells listeners.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { JobInfo, JobKind } from '../api/contract';
 import { UserError } from '../errors';
 import type { Db } from '../store/project';
 import { finishJob, getJob, insertJob, listJobs, markJobRunning, updateJobProgress } from '../store/repo';
 import type { WorkerInit, WorkerMessage } from './protocol';
+import { spawnWorker } from './spawn';
 import type { ProgressReport } from './types';
 
 interface LiveJob {
@@ -22,19 +23,6 @@ export interface JobManagerOptions {
   nativeBinding?: string;
   /** Where failures' stack traces go (never to the UI). */
   log?: (line: string) => void;
-}
-
-/**
- * The worker entry next to this module: the bundled worker.js after a build, or — when running from TypeScript
- * sources under tsx (tests, development) — a bootstrap that registers tsx in the worker first, because Node 20 does
- * not carry `--import tsx` hooks into worker threads.
- */
-function spawnWorker(workerData: WorkerInit): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./worker.ts', import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
 }
 
 export class JobManager {
@@ -70,7 +58,7 @@ export class JobManager {
       nativeBinding: this.opts.nativeBinding,
     };
     markJobRunning(this.db, id, process.pid);
-    const worker = spawnWorker(init);
+    const worker = spawnWorker('worker', init);
     let resolveFinished!: (j: JobInfo) => void;
     const finished = new Promise<JobInfo>((r) => (resolveFinished = r));
     const entry: LiveJob = {

@@ -1,5 +1,6 @@
 // Reading and writing ONNX model files, with failures reported as one sentence that names the file.
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { ModelFormatError } from './errors';
 import { onnx, type ModelProto } from './proto';
@@ -65,18 +66,34 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/** A failed read of a model file, in one sentence that names it (other errors pass through). */
+function readError(path: string, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new ModelFormatError('model.not-found', `The model file ${path} does not exist.`);
+  if (code === 'EISDIR') return new ModelFormatError('model.is-directory', `${path} is a folder, not an ONNX model file.`);
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new ModelFormatError('model.unreadable', `The model file ${path} cannot be read because permission is denied.`);
+  }
+  return err;
+}
+
 export async function readModelFile(path: string): Promise<ModelFile> {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(path));
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ModelFormatError('model.not-found', `The model file ${path} does not exist.`);
-    if (code === 'EISDIR') throw new ModelFormatError('model.is-directory', `${path} is a folder, not an ONNX model file.`);
-    if (code === 'EACCES' || code === 'EPERM') {
-      throw new ModelFormatError('model.unreadable', `The model file ${path} cannot be read because permission is denied.`);
-    }
-    throw err;
+    throw readError(path, err);
   }
   return { bytes, sha256: sha256Hex(bytes), model: parseModel(bytes, path) };
+}
+
+/** SHA-256 of a file, streamed: each chunk is hashed in its own turn of the event loop, which stays free. */
+export async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  } catch (err) {
+    throw readError(path, err);
+  }
+  return hash.digest('hex');
 }
