@@ -1,5 +1,5 @@
-// The only bridge between the sandboxed renderer and the engine: the contract's `call` and `on`, plus the desktop's
-// file dialogs. Nothing else of Node or Electron is exposed.
+// The only bridge between the sandboxed renderer and the engine: one global, `window.cajal`, with the contract's
+// `call` and `on` and, under `desktop`, the shell's file dialogs. Nothing else of Node or Electron is exposed.
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import type { CajalApi, DesktopExtras, EventName, Events } from '../main/api/contract';
 
@@ -13,8 +13,16 @@ class IpcApiError extends Error {
   }
 }
 
+const desktop: DesktopExtras = {
+  pickFile: (filters) => ipcRenderer.invoke('cajal:pickFile', filters) as Promise<string | null>,
+  pickFolder: () => ipcRenderer.invoke('cajal:pickFolder') as Promise<string | null>,
+  pickSaveFile: (name) => ipcRenderer.invoke('cajal:pickSaveFile', name) as Promise<string | null>,
+  pathForFile: (file) => webUtils.getPathForFile(file),
+};
+
 const api: CajalApi = {
   transport: 'ipc',
+  desktop,
   async call(method, params) {
     const reply = (await ipcRenderer.invoke('cajal:call', method, params)) as
       | { ok: true; result: unknown }
@@ -33,12 +41,5 @@ const api: CajalApi = {
   },
 };
 
-const desktop: DesktopExtras = {
-  pickFile: (filters) => ipcRenderer.invoke('cajal:pickFile', filters) as Promise<string | null>,
-  pickFolder: () => ipcRenderer.invoke('cajal:pickFolder') as Promise<string | null>,
-  pickSaveFile: (name) => ipcRenderer.invoke('cajal:pickSaveFile', name) as Promise<string | null>,
-  pathForFile: (file) => webUtils.getPathForFile(file),
-};
 
 contextBridge.exposeInMainWorld('cajal', api);
-contextBridge.exposeInMainWorld('cajalDesktop', desktop);

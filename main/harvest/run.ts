@@ -11,9 +11,9 @@ import { createSession } from '../onnx/session';
 import { tapModel } from '../onnx/tap';
 import { openStimulusSource } from '../stimuli/open';
 import { fitItemShapeToInput } from '../stimuli/shape';
-import type { StimulusSpec } from '../stimuli/types';
+import type { StimulusSource, StimulusSpec } from '../stimuli/types';
 import { commitChunks, streamChunks, type PendingChunk } from '../store/activations';
-import { getHarvest, getModel, getStimulusSet, saveUnitStats, setHarvestStatus, stimulusLabels, type HarvestRecord } from '../store/repo';
+import { getHarvest, getModel, getStimulusSet, saveUnitStats, setHarvestStatus, stimulusLabels, stimulusNames, type HarvestRecord } from '../store/repo';
 import type { JobContext } from '../jobs/types';
 import { extractRows, rowLayout, rowPosition, type RowLayout } from './layout';
 import { UnitStatsAccumulator } from './stats';
@@ -34,6 +34,27 @@ interface Target {
   buffer: Float32Array;
   /** Unit statistics over every committed row, fed as chunks commit. */
   stats: UnitStatsAccumulator;
+}
+
+/**
+ * A stimulus set is a list fixed when it was made; a folder can change afterwards. Rows of a harvest (and of a
+ * resumed one) must mean the stimuli the set lists, so a source whose items differ from the stored list stops the
+ * job with the first difference named, instead of recording other images under the stored indices.
+ */
+function checkSourceUnchanged(source: StimulusSource, setName: string, storedNames: (string | null)[]): void {
+  const now = Array.from({ length: source.count }, (_, i) => source.meta(i).name ?? null);
+  const firstDiff = storedNames.findIndex((name, i) => name !== (now[i] ?? null));
+  if (firstDiff < 0 && now.length === storedNames.length) return;
+  const missing = storedNames.find((name) => name !== null && !now.includes(name));
+  const what = missing
+    ? `${missing} is no longer there`
+    : firstDiff >= 0
+      ? `item ${firstDiff} was ${storedNames[firstDiff] ?? 'unnamed'} and is now ${now[firstDiff] ?? 'missing'}`
+      : `it now has ${now.length} items`;
+  throw new UserError(
+    'harvest.stimuli-changed',
+    `The stimulus set "${setName}" listed ${storedNames.length} items when it was made, but its source changed (${what}); restore the files or make a new stimulus set.`,
+  );
 }
 
 export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promise<HarvestJobResult> {
@@ -61,6 +82,7 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
   const batch = fixedBatch ?? params.batchSize ?? 32;
 
   const source = await openStimulusSource(set.spec as StimulusSpec);
+  checkSourceUnchanged(source, set.name, stimulusNames(db, set.id));
   const labels = stimulusLabels(db, set.id);
   const items = first.itemsExpected;
 

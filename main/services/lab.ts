@@ -9,12 +9,14 @@ import type {
   EventName,
   HarvestInfo,
   HarvestStats,
+  JobInfo,
   ModelDetail,
   Params,
   ProjectInfo,
   StimulusSetInfo,
   TopStimulus,
 } from '../api/contract';
+import { jobStatusEvent } from '../api/contract';
 import { UserError } from '../errors';
 import { rowLayout } from '../harvest/layout';
 import { computeUnitStats, extremeRows, unitHistogram } from '../harvest/stats';
@@ -66,12 +68,19 @@ export class Lab {
     this.db = db;
     this.path = path;
     repo.markOrphanedJobsInterrupted(db);
-    this.jobManager = new JobManager(db, path, (job) => this.emit('job', job), {
+    this.jobManager = new JobManager(db, path, (job) => this.emitJob(job), {
       nativeBinding: this.opts.nativeBinding,
       log: this.opts.log,
     });
     this.emit('project', { path, changed: ['models', 'stimuli', 'harvests', 'bases', 'jobs', 'reports'] });
     return this.projectInfo()!;
+  }
+
+  /** Every job snapshot goes out as `job`, and again under its status' own event for listeners that want one kind. */
+  private emitJob(job: JobInfo): void {
+    this.emit('job', job);
+    const specific = jobStatusEvent(job.status);
+    if (specific) this.emit(specific, job);
   }
 
   projectInfo(): ProjectInfo | null {

@@ -172,6 +172,11 @@ export function stimulusLabels(db: Db, setId: number): (number | null)[] {
   );
 }
 
+/** The stored name of every item of a set, in order (null where the source has no names, e.g. MNIST). */
+export function stimulusNames(db: Db, setId: number): (string | null)[] {
+  return (db.prepare('SELECT name FROM stimulus_items WHERE set_id = ? ORDER BY idx').all(setId) as { name: string | null }[]).map((r) => r.name);
+}
+
 // ----- harvests -----
 
 interface HarvestRow {

@@ -1,5 +1,5 @@
 // The renderer's one door to the engine. It picks its transport itself:
-//   - Electron: the preload exposes `window.cajal` (a CajalApi over IPC) and `window.cajalDesktop` (native dialogs).
+//   - Electron: the preload exposes `window.cajal` (a CajalApi over IPC, with `desktop`: the native dialogs).
 //   - Browser (headless `cajal serve`): same-origin HTTP for calls (`POST /api/call`) and a WebSocket for events
 //     (`/api/events`), with an optional bearer token taken from the page URL (`?token=...`).
 // Only the types of the contract are imported, so no validation code is bundled into the renderer.
@@ -17,7 +17,6 @@ import type {
 declare global {
   interface Window {
     cajal?: CajalApi;
-    cajalDesktop?: DesktopExtras;
   }
 }
 
@@ -245,7 +244,7 @@ const http = ipc ? null : new HttpClient();
 const raw: CajalApi = ipc ?? (http as HttpClient);
 
 /** Native extras of the desktop shell (file dialogs, dropped-file paths); null in the browser. */
-export const desktop: DesktopExtras | null = (typeof window !== 'undefined' && window.cajalDesktop) || null;
+export const desktop: DesktopExtras | null = ipc?.desktop ?? null;
 
 export const transport: 'ipc' | 'http' = raw.transport;
 
