@@ -10,7 +10,9 @@
 //   (Weiszfeld) of up to 4,096 seeded-sampled rows.
 // - Resampling (sae-l1) follows the paper, scaled down: at `resampleSteps` (default 10%, 20%, 30%, 40% of the
 //   run), latents inactive for the last `deadWindow` steps are re-initialised from `resampleRows` seeded-sampled
-//   rows (paper: 819,200) drawn with probability ∝ (per-row squared reconstruction error)².
+//   rows (paper: 819,200) drawn with probability ∝ (per-row squared reconstruction error)²: the decoder row becomes
+//   the drawn input at unit norm, the encoder row that unit input × 0.2 × the mean alive encoder-row norm, b_enc 0,
+//   and the Adam moments of all three are zeroed (test/integration/sae-mechanics.test.ts checks each).
 // - Checkpoints hold every parameter, both Adam moments, each latent's last-active step, the scale and the step;
 //   the data order and every random draw are pure functions of (seed, step), so resuming is exact.
 import * as ort from 'onnxruntime-node';
@@ -138,6 +140,36 @@ export function geometricMedian(data: Float32Array, rows: number, d: number, ite
     if (Math.sqrt(move) <= tol * Math.max(1, Math.sqrt(norm))) break;
   }
   return Float32Array.from(y);
+}
+
+/**
+ * `draws` indices into `n` inputs, each drawn with probability ∝ loss² (the paper's resampling weights), by
+ * cumulative weights and binary search; uniformly when every loss is 0.
+ */
+export function pickByLossSquared(loss: ArrayLike<number>, n: number, draws: number, rng: Rng): Int32Array {
+  const cum = new Float64Array(n);
+  let acc = 0;
+  for (let i = 0; i < n; i++) {
+    acc += loss[i]! ** 2;
+    cum[i] = acc;
+  }
+  const out = new Int32Array(draws);
+  for (let t = 0; t < draws; t++) {
+    if (acc > 0) {
+      const target = rng.float() * acc;
+      let lo = 0;
+      let hi = n - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cum[mid]! > target) hi = mid;
+        else lo = mid + 1;
+      }
+      out[t] = lo;
+    } else {
+      out[t] = rng.int(0, n);
+    }
+  }
+  return out;
 }
 
 export interface SaeLive {
@@ -377,13 +409,6 @@ export class SparseAutoencoder implements Basis {
     const sample = await gatherRows(stream, rows);
     const weights = Object.fromEntries(SAE_PARAMS.map((p) => [p, runner.state(p)])) as Record<SaeParam, Float32Array>;
     const { sqerr } = await this.evaluate(sample, n, weights, this.normScale, ['sqerr']);
-    // Sample inputs with probability ∝ loss²; cumulative weights + binary search.
-    const cum = new Float64Array(n);
-    let acc = 0;
-    for (let i = 0; i < n; i++) {
-      acc += sqerr![i]! ** 2;
-      cum[i] = acc;
-    }
     const wEnc = weights.W_enc;
     const wDec = weights.W_dec;
     const bEnc = weights.b_enc;
@@ -406,21 +431,10 @@ export class SparseAutoencoder implements Basis {
     const vDec = runner.state('v_W_dec');
     const mB = runner.state('m_b_enc');
     const vB = runner.state('v_b_enc');
-    for (const j of deadIdx) {
-      let r: number;
-      if (acc > 0) {
-        const target = rng.float() * acc;
-        let lo = 0;
-        let hi = n - 1;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (cum[mid]! > target) hi = mid;
-          else lo = mid + 1;
-        }
-        r = lo;
-      } else {
-        r = rng.int(0, n);
-      }
+    const picks = pickByLossSquared(sqerr!, n, deadIdx.length, rng);
+    for (let t = 0; t < deadIdx.length; t++) {
+      const j = deadIdx[t]!;
+      const r = picks[t]!;
       let s = 0;
       for (let i = 0; i < d; i++) s += (sample[r * d + i]! * this.normScale) ** 2;
       const inv = 1 / Math.max(Math.sqrt(s), 1e-12);
