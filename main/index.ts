@@ -1,12 +1,12 @@
 // Electron entry only: the window, the menu, IPC registration. The lab's logic lives in services/ behind the router.
-import { app, BrowserWindow, dialog, ipcMain, Menu, shell, webUtils, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell, webUtils, type IpcMainInvokeEvent } from 'electron';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { EventName, Events } from './api/contract';
 import { createRouter } from './api/router';
 import { Lab } from './services/lab';
-import { isAllowedNavigation, isTrustedSender, windowOptions } from './window';
+import { denyPermissions, isTrustedSender, secureApp, windowOptions } from './window';
 
 void webUtils; // used by the preload; imported here so the type stays checked against electron's d.ts
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -61,17 +61,8 @@ function registerIpc(): void {
 }
 
 function createWindow(): void {
+  // Navigation, webviews and new windows are guarded by secureApp() as every webContents is created.
   win = new BrowserWindow(windowOptions(join(here, '../preload/index.cjs')));
-  const contents = win.webContents;
-  contents.on('will-navigate', (event, url) => {
-    if (!isAllowedNavigation(url, appUrl)) event.preventDefault();
-  });
-  contents.on('will-attach-webview', (event) => event.preventDefault());
-  contents.setWindowOpenHandler(({ url }) => {
-    // Links to documentation open in the user's browser, never inside the app.
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
   win.once('ready-to-show', () => win?.show());
   void win.loadURL(appUrl);
 }
@@ -87,8 +78,9 @@ function buildMenu(): void {
   );
 }
 
-app.enableSandbox();
+secureApp(app, appUrl, (url) => shell.openExternal(url));
 void app.whenReady().then(() => {
+  denyPermissions(session.defaultSession);
   registerIpc();
   buildMenu();
   createWindow();
