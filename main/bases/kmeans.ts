@@ -12,6 +12,9 @@
 //    stream cuts its blocks. Stops when an epoch's relative centre shift is below tol, or after maxIter epochs.
 // Assignment, distances and per-centre sums run in one onnxruntime graph per chunk. Empty clusters keep their
 // centre (scikit-learn relocates them; mini-batch's low-count reassignment is not implemented).
+// decode reconstructs a row from its code alone: plain k-means by its nearest centroid (vector quantisation, so
+// the held-out SSE is the inertia); cosine k-means, which ignores row length, by the row's projection on its
+// best-aligned centroid direction.
 import { normalizeRows } from '../linalg/dense';
 import { affineProject, assignNearest, matmulABt } from '../linalg/ort';
 import { Rng } from '../util/random';
@@ -257,6 +260,43 @@ export class KmeansBasis implements Basis {
     checkInput('K-means', x, rows, this.dim);
     const u = this.unitCenters;
     return mapRowChunks(x, rows, this.dim, this.k, (c, m) => affineProject(c, m, this.dim, this.zero, u, this.k));
+  }
+
+  /**
+   * Codes f (projections on the unit centroids u_c = c/‖c‖) back to rows.
+   * - plain: ‖x − c‖² = ‖x‖² − 2‖c‖·f_c + ‖c‖², so a = argmin_c (‖c‖² − 2‖c‖·f_c) is exactly predict()'s nearest
+   *   centroid, found from f alone; x̂ = c_a.
+   * - cosine: a centroid carries no length, so x̂ = f_a·u_a with a = argmax_c f_c — the projection on the centroid
+   *   direction the row is most aligned with (spherical k-means' assignment; the fit assigns unit rows to the
+   *   nearest centroid, which can differ from it where centroid norms differ).
+   */
+  async decode(f: Float32Array, rows: number): Promise<Float32Array> {
+    if (!this.centers || !this.unitCenters) throw notFitted('k-means');
+    const { k, dim: d } = this;
+    if (f.length !== rows * k) throw new Error(`K-means decode got ${f.length} values for ${rows} rows of ${k} features.`);
+    const norms = new Float64Array(k);
+    for (let c = 0; c < k; c++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += this.centers[c * d + j]! ** 2;
+      norms[c] = Math.sqrt(s);
+    }
+    const out = new Float32Array(rows * d);
+    for (let r = 0; r < rows; r++) {
+      let a = 0;
+      let best = Infinity;
+      for (let c = 0; c < k; c++) {
+        const v = f[r * k + c]!;
+        const score = this.cosine ? -v : norms[c]! * norms[c]! - 2 * norms[c]! * v;
+        if (score < best) [best, a] = [score, c];
+      }
+      if (this.cosine) {
+        const v = f[r * k + a]!;
+        for (let j = 0; j < d; j++) out[r * d + j] = v * this.unitCenters[a * d + j]!;
+      } else {
+        out.set(this.centers.subarray(a * d, (a + 1) * d), r * d);
+      }
+    }
+    return out;
   }
 
   directions(): Float32Array {

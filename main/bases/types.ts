@@ -1,6 +1,7 @@
 // One Basis interface for every decomposition, after scikit-learn's estimator contract: construct with parameters,
-// `fit` from a stream of activation chunks, `encode` rows into feature activations, `decode` back where the method
-// has a generative model, `directions` as unit vectors in activation space, and `state`/`load` for the project file.
+// `fit` from a stream of activation chunks, `encode` rows into feature activations, `decode` codes back into
+// activation space (a reconstruction, for the quality metrics), `directions` as unit vectors in activation space,
+// and `state`/`load` for the project file.
 
 export type BasisMethod = 'neurons' | 'random' | 'pca' | 'ica' | 'nmf' | 'kmeans' | 'sae-l1' | 'sae-topk';
 
@@ -67,7 +68,11 @@ export interface Basis {
   fit(stream: ActivationStream, ctx: FitContext): Promise<void>;
   /** rows × d -> rows × m feature activations. */
   encode(x: Float32Array, rows: number): Promise<Float32Array>;
-  /** rows × m -> rows × d reconstruction; absent for methods without a generative model (none today). */
+  /**
+   * rows × m -> rows × d reconstruction from the codes alone. Every method has one today (K-means: the nearest
+   * centroid, or with cosine the projection on the best-aligned centroid direction); a basis without one gets
+   * null reconstruction metrics (MSE, explained variance, cosine) in quality.ts.
+   */
   decode?(f: Float32Array, rows: number): Promise<Float32Array>;
   /** m × d, each row a unit vector in activation space: the direction a feature reads or writes. */
   directions(): Float32Array;

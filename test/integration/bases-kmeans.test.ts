@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KmeansBasis } from '../../main/bases/kmeans';
+import { KmeansBasis, kmeansFactory } from '../../main/bases/kmeans';
 import { memoryStream } from '../../main/bases/stream';
 import { BasisDataError } from '../../main/bases/classical-common';
 import { Rng } from '../../main/util/random';
@@ -62,6 +62,17 @@ for (const algorithm of ['lloyd', 'minibatch'] as const) {
     assert.ok(Number.isFinite(b.inertia) && b.inertia > 0);
     // Inertia ≈ N·D (unit noise per dimension) for a correct clustering.
     assert.ok(b.inertia < 1.2 * N * D, `inertia ${b.inertia}`);
+    // decode(encode(x)) is each row's nearest centroid, so the reconstruction error is the inertia.
+    const xhat = await b.decode(await b.encode(x, N), N);
+    const centers = b.clusterCenters;
+    let sse = 0;
+    for (let i = 0; i < N; i++) {
+      for (let j = 0; j < D; j++) {
+        assert.ok(Math.abs(xhat[i * D + j]! - centers[pred[i]! * D + j]!) < 1e-5, `row ${i}: reconstructed as its own centroid`);
+        sse += (x[i * D + j]! - xhat[i * D + j]!) ** 2;
+      }
+    }
+    assert.ok(Math.abs(sse / b.inertia - 1) < 1e-3, `SSE ${sse} vs inertia ${b.inertia}`);
     // encode = projection on the unit centroids.
     const enc = await b.encode(x.subarray(0, D), 1);
     const dirs = b.directions();
@@ -105,6 +116,18 @@ test('cosine k-means clusters by direction whatever the scale of the rows (ARI �
     }
     assert.ok(best > 0.98, `planted direction ${c}: best cosine ${best}`);
   }
+});
+
+test('k-means decode by hand: plain → the nearest centroid (not the largest projection); cosine → the projection on the best-aligned direction', async () => {
+  // Centroids (4, 0) and (0, 1). Row (1.5, 0.5): nearest centroid (0, 1) (squared distances 6.5 vs 2.5), though its
+  // projection on (1, 0) is the larger (1.5 vs 0.5). Row (3, 0.2): nearest (4, 0) (1.04 vs 9.64).
+  const state = { centers: { shape: [2, 2], data: Float32Array.of(4, 0, 0, 1) } };
+  const x = Float32Array.of(1.5, 0.5, 3, 0.2);
+  const plain = kmeansFactory.load({ cosine: false }, 0, state);
+  assert.deepEqual(Array.from(await plain.decode!(await plain.encode(x, 2), 2)), [0, 1, 4, 0]);
+  // Cosine ignores length: both rows lie closest in angle to (1, 0), and keep their projection on it.
+  const cos = kmeansFactory.load({ cosine: true }, 0, state);
+  assert.deepEqual(Array.from(await cos.decode!(await cos.encode(x, 2), 2)), [1.5, 0, 3, 0]);
 });
 
 test('more clusters than rows is refused with a coded error', async () => {

@@ -90,7 +90,7 @@ export const METHODS: MethodSpec[] = [
   {
     method: 'kmeans',
     label: 'K-means',
-    line: 'K-means centroids read out as directions (Klindt et al. 2023): a feature is the projection on its unit-length centroid.',
+    line: 'K-means centroids read out as directions (Klindt et al. 2023): a feature is the projection on its unit-length centroid. A row is reconstructed (for EV and MSE) as its nearest centroid, or with cosine as its projection on the best-aligned centroid direction.',
     trained: false,
     params: [
       nFeatures('Number of clusters (≤ training rows); the engine also takes nClusters', (d) => d),
