@@ -5,7 +5,7 @@ import type { BasisQualityInfo, Comparison, ComparisonBasis, MetricName } from '
 import { matmulABt } from '../linalg/ort';
 import { loadBasis } from '../services/load-basis';
 import { listBases, type BasisRecord } from '../store/bases';
-import { metricNamesOf, metricValues } from '../store/features';
+import { latestNulls, metricNamesOf, metricValues } from '../store/features';
 import type { Db } from '../store/project';
 import { getHarvest } from '../store/repo';
 import { deriveSeed, Rng } from '../util/random';
@@ -71,15 +71,21 @@ export async function compareBases(db: Db, harvestId: number, bootstrap: number,
   };
   const bases: ComparisonBasis[] = recs.map((b) => {
     const metrics: ComparisonBasis['metrics'] = {};
+    const nulls = latestNulls(db, b.id);
     metricNames.forEach((m, mi) => {
       const v = values.get(b.id)!.get(m)!;
       if (v.length === 0) return;
+      // z against the null stored with this basis' metrics run (same trials, seed and pooling as its values).
+      const n = nulls[m];
+      const nullInfo = n && Number.isFinite(n.mean) ? { basisId: n.basisId, mean: n.mean, sd: n.sd, n: n.n } : null;
       metrics[m] = {
         values: v,
         median: median(v),
         ci95: bootstrapMedianCi(v, bootstrap, deriveSeed(seed, b.id, mi)),
         vsNeurons: test(b, neurons, m),
         vsRandom: test(b, random, m),
+        medianZ: nullInfo && nullInfo.sd > 0 ? median(v.map((x) => (x - nullInfo.mean) / nullInfo.sd)) : null,
+        null: nullInfo,
       };
     });
     return { basisId: b.id, name: b.name, method: b.method as ComparisonBasis['method'], nFeatures: b.nFeatures, quality: b.quality as BasisQualityInfo | null, metrics };

@@ -247,6 +247,11 @@ export interface FeatureSummary {
   min: number;
   /** Metric values of this feature, by metric name, where computed. */
   metrics: Partial<Record<MetricName, number>>;
+  /**
+   * z-scores of the metric values against the random-direction null stored with the basis' metrics:
+   * (value − mean of the null basis' values) / their sample sd. Absent where there is no null or its sd is 0.
+   */
+  zScores?: Partial<Record<MetricName, number>>;
 }
 
 export interface FeatureExample {
@@ -325,6 +330,12 @@ export interface ComparisonBasis {
         /** Mann–Whitney U against the neurons and the random basis (two-sided p, normal approximation with tie correction). */
         vsNeurons: { u: number; p: number; effect: number } | null;
         vsRandom: { u: number; p: number; effect: number } | null;
+        /**
+         * Median over the features of their z-scores against the random-direction null stored with this basis' metrics
+         * (null: none stored, or its sd is 0), and that null: the random basis, the mean and sample sd of its values.
+         */
+        medianZ?: number | null;
+        null?: { basisId: number; mean: number; sd: number; n: number } | null;
       }
     >
   >;

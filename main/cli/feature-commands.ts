@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
-import type { Comparison, FeatureTable, JobInfo } from '../api/contract';
+import type { Comparison, FeatureTable, JobInfo, MetricName } from '../api/contract';
+import { median } from '../analyses/stats';
 import { createRouter } from '../api/router';
 import { UserError } from '../errors';
 import { Lab } from '../services/lab';
@@ -83,7 +84,8 @@ const metrics: Command = {
   usage: `cajal metrics --project FILE --basis ID [--metric NAME …] [--perceptual-model MODEL_ID_OR_PATH] [--perceptual-preset NAME]
               [--trials N] [--seed S] [--afc-pool sum|mean] [--json]
   Scores every feature of a basis (default metrics: 2afc-pixel, 2afc-colour, consistency-pixel, compression, and the
-  label metrics when the stimuli are labelled) and the random basis of the same harvest as the null.
+  label metrics when the stimuli are labelled) and the random basis of the same harvest as the null; --json carries
+  each feature's zScores against that null and each metric's medianZ.
   NAME: 2afc-pixel 2afc-colour 2afc-label 2afc-perceptual consistency-pixel consistency-colour consistency-label
         consistency-perceptual label-purity label-entropy compression
   --afc-pool: how the 2AFC pools the z-scored similarities of a side: sum (default, as the task is worded) or mean
@@ -129,10 +131,16 @@ const metrics: Command = {
       const job = await waitOk(lab, jobId, Boolean(v.json), 'metrics');
       const table = (await call('features.table', { basisId })) as FeatureTable;
       const result = job.result as { nullBasisId: number | null; medians: Record<string, number>; runId: number; afcPool: 'sum' | 'mean' };
-      if (v.json) out({ ok: true, basisId, jobId, runId: result.runId, nullBasisId: result.nullBasisId, afcPool: result.afcPool, medians: result.medians, features: table.features });
+      // Median over the features of each metric's z-score against the random-direction null (null: no null).
+      const medianZ: Record<string, number | null> = {};
+      for (const k of Object.keys(result.medians)) {
+        const zs = table.features.map((r) => r.zScores?.[k as MetricName]).filter((z): z is number => z !== undefined && Number.isFinite(z));
+        medianZ[k] = zs.length ? median(zs) : null;
+      }
+      if (v.json) out({ ok: true, basisId, jobId, runId: result.runId, nullBasisId: result.nullBasisId, afcPool: result.afcPool, medians: result.medians, medianZ, features: table.features });
       else {
         process.stdout.write(`Basis ${basisId}: metrics of ${table.features.length} features (null: random basis ${result.nullBasisId ?? '—'})\n`);
-        process.stdout.write(formatTable(['metric', 'median'], Object.entries(result.medians).map(([k, x]) => [k, f(x, 4)])));
+        process.stdout.write(formatTable(['metric', 'median', 'median z'], Object.entries(result.medians).map(([k, x]) => [k, f(x, 4), f(medianZ[k] ?? undefined, 2)])));
       }
       return 0;
     });
@@ -141,8 +149,9 @@ const metrics: Command = {
 
 const compare: Command = {
   usage: `cajal compare --project FILE --harvest ID [--bootstrap N] [--seed S] [--json]
-  Every basis of a harvest side by side: per metric the median with a bootstrap 95% interval, Mann–Whitney U against
-  the neurons and the random basis (two-sided p, effect = U/(n1·n2)), quality, and the direction match matrix.`,
+  Every basis of a harvest side by side: per metric the median with a bootstrap 95% interval, the median z-score
+  against the random-direction null, Mann–Whitney U against the neurons and the random basis (two-sided p,
+  effect = U/(n1·n2)), quality, and the direction match matrix.`,
   options: { ...common, harvest: { type: 'string' }, bootstrap: { type: 'string' }, seed: { type: 'string' } },
   async run(v) {
     const harvestId = int(v.harvest, 'harvest', true);
@@ -157,12 +166,12 @@ const compare: Command = {
         process.stdout.write(`\n${m}\n`);
         process.stdout.write(
           formatTable(
-            ['basis', 'method', 'n', 'median', '95% CI', 'vs neurons p', 'effect', 'vs random p', 'effect'],
+            ['basis', 'method', 'n', 'median', '95% CI', 'median z', 'vs neurons p', 'effect', 'vs random p', 'effect'],
             c.bases
               .filter((b) => b.metrics[m])
               .map((b) => {
                 const x = b.metrics[m]!;
-                return [String(b.basisId), b.method, String(x.values.length), f(x.median, 4), `[${f(x.ci95[0], 4)}, ${f(x.ci95[1], 4)}]`, x.vsNeurons ? x.vsNeurons.p.toExponential(2) : '—', f(x.vsNeurons?.effect), x.vsRandom ? x.vsRandom.p.toExponential(2) : '—', f(x.vsRandom?.effect)];
+                return [String(b.basisId), b.method, String(x.values.length), f(x.median, 4), `[${f(x.ci95[0], 4)}, ${f(x.ci95[1], 4)}]`, f(x.medianZ ?? undefined, 2), x.vsNeurons ? x.vsNeurons.p.toExponential(2) : '—', f(x.vsNeurons?.effect), x.vsRandom ? x.vsRandom.p.toExponential(2) : '—', f(x.vsRandom?.effect)];
               }),
           ),
         );

@@ -42,15 +42,26 @@ export function startFeatureStats(db: Db, jobs: JobManager, p: Params<'features.
   return { jobId };
 }
 
+/** z-scores of one feature's metric values against the stored random-direction nulls (where the null's sd > 0). */
+function zScoresOf(metrics: Partial<Record<MetricName, number>>, nulls: Partial<Record<MetricName, store.NullStats>>): Partial<Record<MetricName, number>> {
+  const z: Partial<Record<MetricName, number>> = {};
+  for (const [name, v] of Object.entries(metrics) as [MetricName, number][]) {
+    const n = nulls[name];
+    if (n && n.sd > 0 && Number.isFinite(v)) z[name] = (v - n.mean) / n.sd;
+  }
+  return z;
+}
+
 export function featureTable(db: Db, basisId: number): FeatureTable {
   const rec = basesRepo.getBasis(db, basisId);
   const run = store.getFeatureRun(db, basisId);
+  const nulls = store.latestNulls(db, basisId);
   return {
     basisId,
     nFeatures: rec.nFeatures,
     computed: run !== null,
     metricNames: store.metricNamesOf(db, basisId),
-    features: run ? store.featureTableRows(db, basisId) : [],
+    features: run ? store.featureTableRows(db, basisId).map((r) => ({ ...r, zScores: zScoresOf(r.metrics, nulls) })) : [],
   };
 }
 
@@ -222,12 +233,7 @@ export async function featureDetail(db: Db, basisId: number, feature: number, th
   }
 
   const metricsRow = store.featureTableRows(db, basisId)[feature]?.metrics ?? {};
-  const nulls = store.latestNulls(db, basisId);
-  const zScores: FeatureDetail['zScores'] = {};
-  for (const [name, v] of Object.entries(metricsRow) as [MetricName, number][]) {
-    const n = nulls[name];
-    if (n && n.sd > 0 && Number.isFinite(v)) zScores[name] = (v - n.mean) / n.sd;
-  }
+  const zScores = zScoresOf(metricsRow, store.latestNulls(db, basisId));
   return { basisId, ...stats, metrics: metricsRow, top, bottom, bands: bandList, histogram, labelCounts, neighbours, weightImages, zScores, receptiveField };
 }
 

@@ -88,6 +88,13 @@ test('compare: seven bases of a conv ReLU, box plots, tests and the match matrix
   const testRows = Number(await p.locator(tid('compare-tests')).getAttribute('data-rows'));
   assert.equal(testRows, metrics.length * basisIds.length, `a test row per metric and basis (${testRows})`);
   await p.locator(tid('compare-test-row')).first().waitFor();
+  // Each row carries the median z-score against the random-direction null; the random basis' own is near 0.
+  const heads = await p.locator(`${tid('compare-tests')} .vt-th`).allInnerTexts();
+  const zCol = heads.findIndex((t) => t.startsWith('med. z'));
+  assert.ok(zCol >= 0, `a median z column (${heads.join(' | ')})`);
+  const randomRow = p.locator(tid('compare-test-row'), { hasText: 'random' }).first();
+  const randomZ = Number((await randomRow.locator('.vt-td').nth(zCol).innerText()).replace('−', '-'));
+  assert.ok(Number.isFinite(randomZ) && Math.abs(randomZ) < 1, `random basis median z ${randomZ}`);
   const qualityRows = Number(await p.locator(tid('compare-quality')).getAttribute('data-rows'));
   assert.equal(qualityRows, basisIds.length, 'a quality row per basis');
   const methodsShown = await p.locator(`${tid('compare-quality-row')} .vt-td:nth-child(1)`).allInnerTexts();
@@ -134,6 +141,24 @@ test('compare: seven bases of a conv ReLU, box plots, tests and the match matrix
   await p.mouse.move(5, 5);
   await p.waitForTimeout(300);
   await p.screenshot({ path: join(artifactsDir, 'e2e-reports.png') });
+
+  // --- z-scores in the Features table: the toggle turns every metric column into its z against the null -----------
+  await p.locator(tid('rail-features')).click();
+  await p.locator(`${tid('features-basis-item')}[data-basis-id="${basisIds[0]}"]`).click();
+  await p.locator(`${tid('feature-table')}[data-rows="16"]`).waitFor({ timeout: 30_000 });
+  const before = await p.locator(`${tid('feature-table')} .vt-th`).allInnerTexts();
+  assert.ok(!before.some((t) => t.startsWith('z ')), 'values shown by default');
+  await p.locator(tid('feature-show-z')).check();
+  const zHeads = await p.locator(`${tid('feature-table')} .vt-th`).allInnerTexts();
+  assert.equal(zHeads.filter((t) => t.startsWith('z ')).length, metrics.length, `a z column per metric (${zHeads.join(' | ')})`);
+  const table = await api<{ features: { zScores: Record<string, number> }[] }>('features.table', { basisId: basisIds[0] });
+  const firstZ = table.features[0]!.zScores[metrics.slice().sort()[0]!];
+  const zIdx = zHeads.findIndex((t) => t.startsWith('z '));
+  const shownZ = await p.locator(`${tid('feature-row')}[data-key="0"] .vt-td`).nth(zIdx).innerText();
+  assert.ok(firstZ !== undefined && Math.abs(Number(shownZ.replace('−', '-')) - firstZ) < 0.01 * Math.max(1, Math.abs(firstZ)), `feature 0 shows z ${shownZ} = ${firstZ}`);
+  await p.mouse.move(5, 5);
+  await p.waitForTimeout(200);
+  await p.screenshot({ path: join(artifactsDir, 'e2e-features-z.png') });
 
   const csp = await p.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
   assert.deepEqual(csp, [], `no Content-Security-Policy violations: ${csp.join('; ')}`);

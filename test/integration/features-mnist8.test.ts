@@ -54,10 +54,14 @@ test(`mnist-8 ReLU114 over ${DIGITS} digits: seven bases compared through the CL
   for (const id of ids) {
     const table = json<{ features: unknown[] }>(await runCli(['features', '--project', project, '--basis', String(id), '--top', '32', '--json']));
     assert.ok(table.features.length > 0);
-    const r = json<{ medians: Record<string, number>; nullBasisId: number }>(
+    const r = json<{ medians: Record<string, number>; medianZ: Record<string, number | null>; nullBasisId: number; features: { zScores: Record<string, number> }[] }>(
       await runCli(['metrics', '--project', project, '--basis', String(id), ...metrics.flatMap((m) => ['--metric', m]), '--json']),
     );
     assert.equal(Object.keys(r.medians).length, metrics.length);
+    // Every metric also reads as a z-score against the random basis (the null): per feature and as a median.
+    assert.equal(r.nullBasisId, ids[1], 'the random basis is the null');
+    assert.deepEqual(Object.keys(r.medianZ).sort(), [...metrics].sort());
+    for (const m of metrics) assert.ok(r.features.some((f) => Number.isFinite(f.zScores[m])), `${m}: features have z-scores`);
   }
   // A perceptual metric on the CIFAR-10 CNN (grey digits replicated to RGB, resized to 32×32).
   const perceptual = json<{ medians: Record<string, number> }>(
@@ -104,7 +108,11 @@ test(`mnist-8 ReLU114 over ${DIGITS} digits: seven bases compared through the CL
         const forward = neurons.metrics[m as keyof typeof neurons.metrics]!.vsRandom!;
         assert.ok(Math.abs(forward.p - x.vsNeurons!.p) < 1e-12 && Math.abs(forward.effect - (1 - x.vsNeurons!.effect)) < 1e-12, `${m}: random vs neurons mirrors neurons vs random`);
       }
-      summary[`${b.method}#${b.basisId}`]![m] = `${x.median.toFixed(3)} [${x.ci95[0].toFixed(3)}, ${x.ci95[1].toFixed(3)}]${x.vsNeurons ? ` p_n=${x.vsNeurons.p.toExponential(1)}` : ''}${x.vsRandom ? ` p_r=${x.vsRandom.p.toExponential(1)}` : ''}`;
+      // The median z against the null: the null is the random basis, and the random basis against itself is centred.
+      assert.equal(x.null?.basisId, random.basisId, `${b.method} ${m}: z against the random basis`);
+      if (x.null!.sd > 0) assert.ok(Number.isFinite(x.medianZ), `${b.method} ${m}: median z ${x.medianZ}`);
+      if (b.basisId === random.basisId && x.null!.sd > 0) assert.ok(Math.abs(x.medianZ!) < 1, `random ${m}: median z ${x.medianZ} against itself`);
+      summary[`${b.method}#${b.basisId}`]![m] = `${x.median.toFixed(3)} [${x.ci95[0].toFixed(3)}, ${x.ci95[1].toFixed(3)}] z=${x.medianZ?.toFixed(2)}${x.vsNeurons ? ` p_n=${x.vsNeurons.p.toExponential(1)}` : ''}${x.vsRandom ? ` p_r=${x.vsRandom.p.toExponential(1)}` : ''}`;
     }
     // The layer carries the digit's class: in every basis the top stimuli share labels far above chance. Chance for
     // 20 draws over 10 near-equal classes: 2AFC 0.5, label purity ≈ 0.22, same-label pairs ≈ 0.10 (simulated). Wrong

@@ -88,6 +88,64 @@ test('planted units outrank random units on label metrics; random units sit at c
   assert.ok(detail.neighbours.length > 0 && detail.neighbours.every((n) => n.cosine >= 0 && n.cosine <= 1 + 1e-6));
 });
 
+test('z-scores against the random-direction null: ~0 for random directions, large for planted units', async () => {
+  const metrics = ['2afc-label', 'consistency-label', 'label-purity'] as const;
+  const table = await call<FeatureTable>('features.table', { basisId: neuronsId });
+  const report: Record<string, unknown> = {};
+  for (const m of metrics) {
+    const z = table.features.map((f) => f.zScores?.[m]);
+    report[m] = z.slice(0, PLANTED).map((x) => x?.toFixed(1));
+    // 2AFC is capped at 1, so its z cannot exceed (1 − null mean) / null sd (≈ 2.1 here); the others have room.
+    const floor = m === '2afc-label' ? 1.5 : 3;
+    for (let c = 0; c < PLANTED; c++) assert.ok(z[c]! > floor, `${m}: planted unit ${c} z = ${z[c]}`);
+  }
+  const nullId = (await call<{ id: number; method: string }[]>('bases.list', { harvestId })).find((b) => b.method === 'random')!.id;
+  // The null basis against itself: its z-scores have mean 0 and sd 1 by construction — this checks they are read
+  // against its own values, not some other basis'.
+  const own = await call<FeatureTable>('features.table', { basisId: nullId });
+  for (const m of metrics) {
+    const z = own.features.map((f) => f.zScores?.[m]).filter((x): x is number => x !== undefined);
+    const v = own.features.map((f) => f.metrics[m]).filter((x): x is number => x !== undefined);
+    assert.equal(z.length, v.length, `${m}: a z for every scored feature of the null`);
+    const mean = z.reduce((a, b) => a + b, 0) / z.length;
+    const sd = Math.sqrt(z.reduce((a, b) => a + (b - mean) ** 2, 0) / (z.length - 1));
+    assert.ok(Math.abs(mean) < 1e-9 && Math.abs(sd - 1) < 1e-9, `${m}: null z mean ${mean}, sd ${sd}`);
+  }
+  // A second, independent random basis: its directions are drawn like the null's, so read against the null the
+  // neurons were scored with, its z-scores centre on 0 (the mean of 40 z-scores has a standard error of about 0.2).
+  // (A random basis is scored as its own null, so its own zScores are the trivial mean-0 kind checked above.)
+  const fit = await call<{ jobId: number; basisId: number }>('bases.fit', { harvestId, method: 'random', seed: 7, params: { nFeatures: D } });
+  assert.equal((await lab.jobs.wait(fit.jobId)).status, 'done');
+  const mc = await call<{ jobId: number }>('metrics.compute', { basisId: fit.basisId, metrics: [...metrics], trials: 20, seed: 1 });
+  const mj = await lab.jobs.wait(mc.jobId);
+  assert.equal(mj.status, 'done', mj.error ?? '');
+  const other = await call<FeatureTable>('features.table', { basisId: fit.basisId });
+  const cmp = await call<Comparison>('compare.run', { harvestId, bootstrap: 200, seed: 1 });
+  const neurons = cmp.bases.find((x) => x.basisId === neuronsId)!;
+  for (const m of metrics) {
+    const n = neurons.metrics[m]!.null!;
+    assert.equal(n.basisId, nullId, `${m}: the neurons were read against the null basis`);
+    const z = other.features.map((f) => f.metrics[m]).filter((x): x is number => x !== undefined).map((v) => (v - n.mean) / n.sd);
+    assert.ok(z.length >= 30, `${m}: ${z.length} scored random directions`);
+    const mean = z.reduce((a, b) => a + b, 0) / z.length;
+    report[`second random ${m} mean z`] = mean.toFixed(3);
+    assert.ok(Math.abs(mean) < 0.75, `${m}: mean z of an independent random basis ${mean}`);
+  }
+  // The comparison's median z is the median of the table's z-scores.
+  for (const [basisId, t] of [
+    [neuronsId, table],
+    [nullId, own],
+  ] as const) {
+    const b = cmp.bases.find((x) => x.basisId === basisId)!;
+    for (const m of metrics) {
+      const z = t.features.map((f) => f.zScores?.[m]).filter((x): x is number => x !== undefined).sort((a, b) => a - b);
+      const med = z.length % 2 ? z[(z.length - 1) / 2]! : (z[z.length / 2 - 1]! + z[z.length / 2]!) / 2;
+      assert.ok(Math.abs(b.metrics[m]!.medianZ! - med) < 1e-9, `${m}: median z ${b.metrics[m]!.medianZ} vs ${med}`);
+    }
+  }
+  console.log('z-scores', JSON.stringify(report));
+});
+
 test('compare.run: medians with intervals, Mann–Whitney against random, match matrix; collections', async () => {
   const cmp = await call<Comparison>('compare.run', { harvestId, bootstrap: 500, seed: 3 });
   const again = await call<Comparison>('compare.run', { harvestId, bootstrap: 500, seed: 3 });
