@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParseArgsConfig } from 'node:util';
-import type { JobInfo, Positions } from '../api/contract';
+import type { JobInfo, Positions, Result } from '../api/contract';
+import { createRouter } from '../api/router';
 import { UserError } from '../errors';
 import { inspectModel } from '../onnx/inspect';
 import { UnknownTensorError } from '../onnx/errors';
@@ -156,24 +157,22 @@ const harvest: Command = {
     const projectPath = resolve(v.project as string);
     const lab = new Lab(json ? () => undefined : progressPrinter(), { log: debugLog });
     lab.openProject({ path: projectPath, create: true });
+    // The same validated contract the UI uses, called directly.
+    const router = createRouter(lab, 'direct');
     try {
-      const model = await lab.openModel({ path: modelPath });
-      const set = await lab.createStimulusSet({ spec: spec as never });
-      const started = lab.startHarvest({
-        modelId: model.id,
-        stimulusSetId: set.id,
-        tensors: v.tensor as string[],
-        positions,
-        limit,
-        batchSize: batch,
-        chunkRows: v['chunk-rows'] === undefined ? undefined : Number(v['chunk-rows']),
-      });
+      const model = (await router.call('models.open', { path: modelPath })) as Result<'models.open'>;
+      const set = (await router.call('stimuli.create', { spec })) as Result<'stimuli.create'>;
+      const harvestParams: Record<string, unknown> = { modelId: model.id, stimulusSetId: set.id, tensors: v.tensor as string[], positions };
+      if (limit !== undefined) harvestParams.limit = limit;
+      if (batch !== undefined) harvestParams.batchSize = batch;
+      if (v['chunk-rows'] !== undefined) harvestParams.chunkRows = Number(v['chunk-rows']);
+      const started = (await router.call('harvests.start', harvestParams)) as Result<'harvests.start'>;
       if (started.resumedFromRow !== null && !json) {
         process.stderr.write(`Resuming harvest ${started.harvestIds.join(', ')} from row ${started.resumedFromRow.toLocaleString('en-US')}.\n`);
       }
       const job = await waitForJob(lab, started.jobId, json);
       if (job.status !== 'done') throw new UserError(`harvest.${job.status}`, job.error ?? `The harvest ${job.status}.`);
-      const harvests = lab.listHarvests().filter((h) => started.harvestIds.includes(h.id));
+      const harvests = ((await router.call('harvests.list', {})) as Result<'harvests.list'>).filter((h) => started.harvestIds.includes(h.id));
       if (json) {
         out({ ok: true, project: projectPath, jobId: started.jobId, resumedFromRow: started.resumedFromRow, harvests: harvests.map((h) => ({ id: h.id, tensor: h.tensor, rows: h.rowsDone, dim: h.dim, positions: h.positions, tensorShape: h.tensorShape })) });
       } else {
