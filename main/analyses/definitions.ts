@@ -28,9 +28,12 @@ const AFC_DEPARTURE =
   'Seeded: trial t of feature f uses Rng(deriveSeed(seed, f)), the same draws for every similarity. For conv harvests at all positions whole stimuli are compared, and a stimulus may recur at several positions.';
 
 const PERCEPTUAL_SIM =
-  '−d(a, b), d = (1/L) Σ_l (1/(H_l W_l)) Σ_{h,w} ‖â_l,hw − b̂_l,hw‖², with â the channel vector at each position divided by its L2 norm, over up to 5 ReLU (else Conv) feature maps of a user-chosen network spread from first to last';
+  '−d(a, b). With a one-image network: d = (1/L) Σ_l (1/(H_l W_l)) Σ_{h,w} ‖â_l,hw − b̂_l,hw‖², with â the channel vector at each position divided by its L2 norm, over up to 5 ReLU (else Conv) feature maps of the network spread from first to last (N×C×H×W or N×H×W×C, the layout traced through the graph, else taken from the network\'s input). ' +
+  'With a two-image distance network (inputs img0, img1, one output number per pair — e.g. LPIPS exported to ONNX with its learned weights): d = its output for (a, b), a fed as img0';
 const PERCEPTUAL_DEPARTURE =
-  'LPIPS (Zhang et al. 2018) weights channels with learned linear layers on AlexNet; those weights are not available here, so channels and layers are weighted uniformly (the "lin = identity" LPIPS variant) and the network is whichever opened model the user chooses. Stimuli are fitted to its input by the recipe guessed from its input shape (grey images replicated to RGB when it needs three channels).';
+  'LPIPS (Zhang et al. 2018) weights channels with learned linear layers on AlexNet; the lab ships no such weights. With a one-image network (e.g. SqueezeNet) channels and layers are weighted uniformly (the "lin = identity" LPIPS variant) on that network, not AlexNet. ' +
+  'A two-image LPIPS network the user exports to ONNX is used as it is, learned weights included, so that departure disappears; its pixel convention must be chosen with the perceptual preset (LPIPS expects −1..1: preset minus1to1; Klindt\'s code feeds 0..1 with normalize = True, the same thing). ' +
+  'Stimuli are fitted to the network\'s input by the recipe guessed from its input shape (grey images replicated to RGB when it needs three channels).';
 
 const defs: MetricDefinition[] = [
   { name: '2afc-pixel', title: '2AFC · pixel', formula: AFC_FORMULA('−‖a − b‖₂ over the 0..255 RGB pixels of the images the model saw'), source: `${KLINDT}; task after ${ZIMMERMANN}`, departure: AFC_DEPARTURE, needsLabels: false, needsPerceptualModel: false },

@@ -23,7 +23,7 @@ import { getHarvest, getStimulusSet, type HarvestRecord } from '../store/repo';
 import { deriveSeed, Rng } from '../util/random';
 import { METRIC_TOP, metricDefinition } from './definitions';
 import { computeFeatureStats, DEFAULT_BAND_SIZE, DEFAULT_BINS } from './feature-stats';
-import { AFC_REFERENCES, compressionScore, consistency, deflatedBytes, labelNegEntropy, labelPurity, twoAfc, type AfcPool } from './metrics';
+import { AFC_REFERENCES, compressionScore, consistency, deflatedBytes, labelNegEntropy, labelPurity, twoAfc, type AfcPool, type Sim } from './metrics';
 import { PerceptualNet, planPerceptual } from './perceptual';
 import { SimilarityTable, type SimilarityKind, type StimulusView } from './similarity';
 import { mean, std } from './stats';
@@ -105,7 +105,12 @@ export interface MetricContext {
   perceptual: PerceptualNet | null;
   images: Map<number, StimulusView>;
   embeddings: Map<number, Float32Array>;
+  /** A distance network's d(i, j) by stimulus ids (first, second), kept across the basis and its null. */
+  pairDistances?: Map<number, Map<number, number>>;
 }
+
+/** Pairs are fed to a distance network this many at a time (each side fitted from the cached display images). */
+const PAIR_BATCH = 256;
 
 /** Metric values of every feature of a basis (NaN for constant features and where a metric cannot be computed). */
 export async function computeMetrics(
@@ -162,7 +167,8 @@ export async function computeMetrics(
       }
     }
   }
-  if (kinds.has('perceptual')) {
+  const pairMode = kinds.has('perceptual') && mc.perceptual!.plan.kind === 'pair';
+  if (kinds.has('perceptual') && !pairMode) {
     const missing = [...needed].filter((i) => !mc.embeddings.has(i));
     for (let s = 0; s < missing.length; s += 64) {
       throwIfCancelled();
@@ -176,9 +182,66 @@ export async function computeMetrics(
   for (const i of needed) {
     for (const [kind, t] of tables) {
       if (kind === 'label') t.add(i, { width: 0, height: 0, rgb: new Uint8Array(0), label: labelOfStim.get(i) ?? null });
-      else if (kind === 'perceptual') t.add(i, null, mc.embeddings.get(i));
-      else t.add(i, mc.images.get(i)!);
+      else if (kind === 'perceptual') {
+        if (!pairMode) t.add(i, null, mc.embeddings.get(i));
+      } else t.add(i, mc.images.get(i)!);
     }
+  }
+  const sims = new Map<SimilarityKind, Sim>([...tables].map(([k, t]) => [k, t.sim]));
+
+  /** The examples a feature is scored on, or null for a constant feature (no top or bottom). */
+  const examplesOf = (f: number) => {
+    const s = summary[f]!;
+    const ex = feats[f];
+    if (!ex || !(s.max > s.min)) return null;
+    const top = ex.top.map(stim);
+    const head = top.slice(0, METRIC_TOP);
+    // Statistics of the top examples need all of them: a feature active on fewer rows is reported unscored (NaN,
+    // like a dead one) rather than scored on a smaller sample, where purity and entropy are biased.
+    return { top, bottom: ex.bottom.map(stim), head, fullHead: head.length >= headSize };
+  };
+  const afc = (f: number, top: number[], bottom: number[], sim: Sim) => twoAfc(top, bottom, sim, mc.trials, new Rng(deriveSeed(mc.seed, f)), AFC_REFERENCES, mc.pool ?? 'sum');
+
+  if (pairMode) {
+    // A distance network compares pairs, not per-stimulus embeddings. The draws do not depend on the similarities, so
+    // a first pass with a recording similarity lists exactly the (ordered) pairs the scores will read; they are run
+    // through the network in batches, and the scoring pass below reads them back.
+    const dist = (mc.pairDistances ??= new Map());
+    const wanted = new Map<number, Set<number>>();
+    const record: Sim = (i, j) => {
+      if (!dist.get(i)?.has(j)) {
+        let row = wanted.get(i);
+        if (!row) wanted.set(i, (row = new Set()));
+        row.add(j);
+      }
+      return 0;
+    };
+    const perceptualMetrics = metrics.filter((x) => kindOf(x) === 'perceptual');
+    for (let f = 0; f < m; f++) {
+      const e = examplesOf(f);
+      if (!e) continue;
+      for (const metric of perceptualMetrics) {
+        if (metric.startsWith('2afc-')) afc(f, e.top, e.bottom, record);
+        else if (e.fullHead) consistency(e.head, record);
+      }
+    }
+    const pairs = [...wanted].flatMap(([i, row]) => [...row].map((j) => [i, j] as const));
+    for (let s = 0; s < pairs.length; s += PAIR_BATCH) {
+      throwIfCancelled();
+      const chunk = pairs.slice(s, s + PAIR_BATCH);
+      const d = await mc.perceptual!.distances(await Promise.all(chunk.map(async ([i, j]) => [await view(i), await view(j)] as const)));
+      chunk.forEach(([i, j], k) => {
+        let row = dist.get(i);
+        if (!row) dist.set(i, (row = new Map()));
+        row.set(j, d[k]!);
+      });
+      progress(0.2 + 0.2 * ((s + chunk.length) / pairs.length), `Perceptual distances of ${pairs.length.toLocaleString('en-US')} stimulus pairs`);
+    }
+    sims.set('perceptual', (i, j) => {
+      const v = dist.get(i)?.get(j);
+      if (v === undefined) throw new Error(`no perceptual distance for stimuli ${i} and ${j}`);
+      return -v;
+    });
   }
 
   const out: Record<string, Float64Array> = {};
@@ -188,21 +251,15 @@ export async function computeMetrics(
       throwIfCancelled();
       progress(0.4 + 0.6 * (f / m), `Scoring feature ${f.toLocaleString('en-US')} of ${m.toLocaleString('en-US')}`);
     }
-    const s = summary[f]!;
-    const ex = feats[f];
-    if (!ex || !(s.max > s.min)) continue; // a constant feature has no top or bottom
-    const top = ex.top.map(stim);
-    const bottom = ex.bottom.map(stim);
-    const head = top.slice(0, METRIC_TOP);
-    // Statistics of the top examples need all of them: a feature active on fewer rows is reported unscored (NaN,
-    // like a dead one) rather than scored on a smaller sample, where purity and entropy are biased.
-    const fullHead = head.length >= headSize;
+    const e = examplesOf(f);
+    if (!e) continue;
+    const { top, bottom, head, fullHead } = e;
     for (const metric of metrics) {
       const kind = kindOf(metric);
       let v = NaN;
-      if (metric.startsWith('2afc-')) v = twoAfc(top, bottom, tables.get(kind!)!.sim, mc.trials, new Rng(deriveSeed(mc.seed, f)), AFC_REFERENCES, mc.pool ?? 'sum');
+      if (metric.startsWith('2afc-')) v = afc(f, top, bottom, sims.get(kind!)!);
       else if (!fullHead) v = NaN;
-      else if (metric.startsWith('consistency-')) v = consistency(head, tables.get(kind!)!.sim);
+      else if (metric.startsWith('consistency-')) v = consistency(head, sims.get(kind!)!);
       else if (metric === 'label-purity') v = labelPurity(head.map((i) => labelOfStim.get(i) ?? null));
       else if (metric === 'label-entropy') v = labelNegEntropy(head.map((i) => labelOfStim.get(i) ?? null));
       else if (metric === 'compression') {
@@ -247,8 +304,8 @@ export async function runMetricsJob(raw: unknown, ctx: JobContext): Promise<{ ba
   const source = set && needImages ? await openStimulusSource(set.spec as StimulusSpec) : null;
   const perceptual = p.metrics.some((m) => metricDefinition(m).needsPerceptualModel) ? await PerceptualNet.open(planPerceptual(db, p.perceptualModelId!, p.perceptualPreset)) : null;
   const pool = p.afcPool ?? 'sum';
-  const mc: MetricContext = { trials: p.trials, seed: p.seed, pool, source, perceptual, images: new Map(), embeddings: new Map() };
-  const params = { trials: p.trials, seed: p.seed, afcPool: pool, perceptualModelId: p.perceptualModelId ?? null, perceptualPreset: p.perceptualPreset ?? null, perceptualLayers: perceptual?.plan.layers ?? null, nullBasisId: p.nullBasisId, top: METRIC_TOP };
+  const mc: MetricContext = { trials: p.trials, seed: p.seed, pool, source, perceptual, images: new Map(), embeddings: new Map(), pairDistances: new Map() };
+  const params = { trials: p.trials, seed: p.seed, afcPool: pool, perceptualModelId: p.perceptualModelId ?? null, perceptualPreset: p.perceptualPreset ?? null, perceptualKind: perceptual?.plan.kind ?? null, perceptualLayers: perceptual?.plan.layers ?? null, perceptualLayouts: perceptual?.plan.layouts ?? null, nullBasisId: p.nullBasisId, top: METRIC_TOP };
   try {
     const values = await computeMetrics(db, p.basisId, p.metrics, mc, (f, message) => ctx.progress({ fraction: span * f, message }), () => ctx.throwIfCancelled());
     const runId = insertMetricRun(db, p.basisId, ctx.jobId, p.metrics, params);

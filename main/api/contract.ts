@@ -479,7 +479,7 @@ export const methodSchemas = {
     .object({
       basisId: id,
       metrics: z.array(metricNameSchema).min(1),
-      /** An opened model whose feature maps give the perceptual similarity (LPIPS-style); needed by *-perceptual. */
+      /** An opened model for the perceptual similarity, needed by *-perceptual: a one-image network (its feature maps, LPIPS-style) or a two-image distance network (img0, img1 → d, e.g. LPIPS in ONNX). */
       perceptualModelId: id.optional(),
       /** Pixel convention for the perceptual network's input (a recipe preset name, e.g. 'imagenet'); default: 0..1 RGB. */
       perceptualPreset: z.string().max(64).optional(),

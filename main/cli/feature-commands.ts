@@ -88,6 +88,9 @@ const metrics: Command = {
   each feature's zScores against that null and each metric's medianZ.
   NAME: 2afc-pixel 2afc-colour 2afc-label 2afc-perceptual consistency-pixel consistency-colour consistency-label
         consistency-perceptual label-purity label-entropy compression
+  --perceptual-model: a one-image network (its feature maps are compared, LPIPS-style) or a two-image distance
+        network (inputs img0, img1, one number per pair, e.g. LPIPS exported to ONNX; LPIPS wants --perceptual-preset
+        minus1to1).
   --afc-pool: how the 2AFC pools the z-scored similarities of a side: sum (default, as the task is worded) or mean
         (as Klindt et al.'s code, psychophysics.py, does; the same as sum with the evidence divided by 9).`,
   options: {
