@@ -151,8 +151,8 @@ test('bases: fit all eight on a CIFAR-10 ReLU over white noise, look at an SAE, 
     .catch(() => false);
   if (live) await p.screenshot({ path: join(artifactsDir, 'e2e-bases-live.png') });
   await waitAllDone(p, 11, 120_000);
-  // Every finished basis with a reconstruction is a point: all but K-means.
-  await p.waitForFunction(() => Number(document.querySelector('[data-testid="sweep-frontier-card"]')?.getAttribute('data-points')) === 10, undefined, {
+  // Every finished basis with a reconstruction is a point: all eleven (K-means reconstructs from its centroids).
+  await p.waitForFunction(() => Number(document.querySelector('[data-testid="sweep-frontier-card"]')?.getAttribute('data-points')) === 11, undefined, {
     timeout: 10_000,
   });
   await p.locator(`${tid('sweep-frontier')} canvas`).first().waitFor();
