@@ -265,6 +265,12 @@ export interface FeatureExample {
   thumbnail: string;
   /** For receptive-field crops: the crop box in stimulus pixels [y0, x0, y1, x1]. */
   crop: [number, number, number, number] | null;
+  /**
+   * For receptive-field crops: the crop with the feature's activation at each grid position it covers as a heat
+   * overlay (each pixel takes its nearest position's activation; red positive, blue negative, opacity 0.6·|a| over the
+   * feature's largest |activation|), as a PNG data: URL.
+   */
+  overlay?: string;
 }
 
 export interface FeatureDetail extends FeatureSummary {

@@ -14,11 +14,13 @@ import { measureQuality } from '../bases/quality';
 import { harvestStream } from '../bases/stream';
 import { UserError } from '../errors';
 import type { JobManager } from '../jobs/manager';
+import { initializerNames, producers, runtimeInputs } from '../onnx/graph';
 import { parseModel } from '../onnx/model';
+import type { GraphProto } from '../onnx/proto';
 import { openStimulusSource } from '../stimuli/open';
 import { thumbnailPng } from '../stimuli/thumbnail';
 import type { StimulusSpec } from '../stimuli/types';
-import { readRowMeta } from '../store/activations';
+import { readRowMeta, readRows } from '../store/activations';
 import * as basesRepo from '../store/bases';
 import * as store from '../store/features';
 import type { Db } from '../store/project';
@@ -99,17 +101,109 @@ function harvestGeometry(db: Db, h: repo.HarvestRecord, image: [number, number])
   return byId.get(h.id)!;
 }
 
-/** An image shape for a d-vector: the harvest's own C×H×W when it is flat, else a grey or RGB square. */
-function imageShape(h: repo.HarvestRecord, d: number): { channels: number; height: number; width: number } | null {
-  const shape = h.tensorShape;
-  const prod = shape.reduce((a, b) => a * b, 1);
-  if (prod === d && shape.length === 3 && (shape[0] === 1 || shape[0] === 3)) return { channels: shape[0]!, height: shape[1]!, width: shape[2]! };
-  if (prod === d && shape.length === 2) return { channels: 1, height: shape[0]!, width: shape[1]! };
-  for (const c of [1, 3]) {
-    const s = Math.round(Math.sqrt(d / c));
-    if (s > 1 && s * s * c === d) return { channels: c, height: s, width: s };
+// Ops a picture passes through and stays a picture: shape-only ops, and arithmetic with constants (normalisation).
+const SHAPE_ONLY = new Set(['Flatten', 'Reshape', 'Identity', 'Squeeze', 'Unsqueeze', 'Cast']);
+const WITH_CONSTANT = new Set(['Sub', 'Div', 'Mul', 'Add']);
+
+/** Whether `tensor` is the graph's input itself, reached only through shape-only ops and arithmetic with constants. */
+export function isInputImage(graph: GraphProto, tensor: string): boolean {
+  const prod = producers(graph);
+  const inits = initializerNames(graph);
+  const inputs = new Set(runtimeInputs(graph).map((i) => i.name ?? ''));
+  const constant = (t: string) => inits.has(t) || prod.get(t)?.opType === 'Constant';
+  let name = tensor;
+  for (let guard = 0; guard < 1000; guard++) {
+    if (inputs.has(name)) return true;
+    const node = prod.get(name);
+    if (!node) return false;
+    const ins = (node.input ?? []).filter((t) => t !== '');
+    if (SHAPE_ONLY.has(node.opType ?? '')) name = ins[0]!;
+    else if (WITH_CONSTANT.has(node.opType ?? '')) {
+      const live = ins.filter((t) => !constant(t));
+      if (live.length !== 1) return false;
+      name = live[0]!;
+    } else return false;
   }
-  return null;
+  return false;
+}
+
+const imageShapeCache = new WeakMap<Db, Map<number, { channels: number; height: number; width: number } | null>>();
+
+/**
+ * An image shape for a d-vector, only where the harvested rows are pictures: the harvested tensor is flat, is the
+ * model's input or the input passed through shape-only ops and normalisation (an MLP's Flatten of its N×1×28×28
+ * input), and the stimuli are C×H×W images (C = 1 or 3) of d values. A hidden layer whose d happens to be a square
+ * (256 = 16×16) is not an image, and a conv map's rows are channel vectors, not pictures.
+ */
+export function imageShape(db: Db, h: repo.HarvestRecord, d: number): { channels: number; height: number; width: number } | null {
+  let byId = imageShapeCache.get(db);
+  if (!byId) imageShapeCache.set(db, (byId = new Map()));
+  if (byId.has(h.id)) return byId.get(h.id)!;
+  let shape: { channels: number; height: number; width: number } | null = null;
+  if (h.tensorShape.length === 1 && h.tensorShape[0] === d && h.stimulusSetId) {
+    const spec = repo.getStimulusSet(db, h.stimulusSetId).spec as StimulusSpec;
+    const dims = spec.kind === 'noise' ? spec.itemShape : [spec.recipe.channels, spec.recipe.height, spec.recipe.width];
+    if (dims.length === 3 && (dims[0] === 1 || dims[0] === 3) && dims[0]! * dims[1]! * dims[2]! === d) {
+      try {
+        const model = repo.getModel(db, h.modelId);
+        if (isInputImage(parseModel(readFileSync(model.path), model.path).graph!, h.tensor)) shape = { channels: dims[0]!, height: dims[1]!, width: dims[2]! };
+      } catch {
+        shape = null; // the model file is gone or unreadable: no weight images rather than a wrong one
+      }
+    }
+  }
+  byId.set(h.id, shape);
+  return shape;
+}
+
+/** Opacity of the heat overlay at the feature's largest |activation|. */
+export const HEAT_ALPHA = 0.6;
+const HEAT_POS = [255, 40, 0] as const;
+const HEAT_NEG = [0, 110, 255] as const;
+
+/**
+ * For each pixel of a crop box (y-major), the grid position whose receptive-field centre is nearest: centres at
+ * start + g·stride (analytic geometry) or at the middle of each proportional cell.
+ */
+export function nearestCells(geom: Geometry | null, grid: [number, number], image: [number, number], box: [number, number, number, number]): Int32Array {
+  const [y0, x0, y1, x1] = box;
+  const axis = (a: 0 | 1, p: number) => {
+    const g = geom ? Math.round((p - geom.start[a]) / geom.j[a]) : Math.floor(((p + 0.5) * grid[a]) / image[a]);
+    return Math.max(0, Math.min(grid[a] - 1, g));
+  };
+  const w = Math.max(1, x1 - x0);
+  const hh = Math.max(1, y1 - y0);
+  const out = new Int32Array(w * hh);
+  for (let y = 0; y < hh; y++) {
+    const gy = axis(0, y0 + y);
+    for (let x = 0; x < w; x++) out[y * w + x] = gy * grid[1] + axis(1, x0 + x);
+  }
+  return out;
+}
+
+/** The crop blended with the activation of each pixel's grid position: (1 − α)·rgb + α·colour, α = HEAT_ALPHA·|a|/scale. */
+export function heatOverlay(rgb: Uint8Array, cells: Int32Array, act: (cell: number) => number, scale: number): Uint8Array {
+  const out = new Uint8Array(rgb.length);
+  for (let i = 0; i < cells.length; i++) {
+    const a = act(cells[i]!);
+    const alpha = HEAT_ALPHA * Math.min(1, Math.abs(a) / scale);
+    const colour = a >= 0 ? HEAT_POS : HEAT_NEG;
+    for (let k = 0; k < 3; k++) out[i * 3 + k] = Math.round((1 - alpha) * rgb[i * 3 + k]! + alpha * colour[k]!);
+  }
+  return out;
+}
+
+/** One feature's activation on the given harvest rows (encoded by the basis in one batch). */
+async function featureActivations(db: Db, rec: basesRepo.BasisRecord, harvestId: number, rows: number[], feature: number): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  if (rows.length === 0) return out;
+  const x = readRows(db, harvestId, rows);
+  const basis = loadBasis(db, rec);
+  const flat = new Float32Array(rows.length * basis.dim);
+  rows.forEach((r, i) => flat.set(x.get(r)!, i * basis.dim));
+  const codes = await basis.encode(flat, rows.length);
+  rows.forEach((r, i) => out.set(r, codes[i * basis.nFeatures + feature]!));
+  return out;
 }
 
 export async function featureDetail(db: Db, basisId: number, feature: number, thumbs: Thumbnails): Promise<FeatureDetail> {
@@ -131,12 +225,14 @@ export async function featureDetail(db: Db, basisId: number, feature: number, th
 
   // Thumbnails: whole stimuli, or receptive-field crops for conv maps recorded at every position.
   const crops = h.positions === 'all' && h.tensorShape.length === 3 && set !== null;
-  const thumbByRow = new Map<number, { thumbnail: string; crop: [number, number, number, number] | null }>();
+  const thumbByRow = new Map<number, { thumbnail: string; crop: [number, number, number, number] | null; overlay?: string }>();
   let receptiveField: FeatureDetail['receptiveField'] = null;
   if (crops) {
     const source = await openStimulusSource(set.spec as StimulusSpec);
     const grid: [number, number] = [h.tensorShape[1]!, h.tensorShape[2]!];
     const images = new Map<number, Awaited<ReturnType<typeof source.image>>>();
+    const cropped: { row: number; im: Awaited<ReturnType<typeof source.image>>; box: [number, number, number, number]; cells: Int32Array; firstRow: number }[] = [];
+    const wanted = new Set<number>();
     for (const r of new Set(allRows)) {
       const m = meta.get(r);
       if (!m) continue;
@@ -146,13 +242,25 @@ export async function featureDetail(db: Db, basisId: number, feature: number, th
       const geom = harvestGeometry(db, h, size);
       receptiveField ??= describeField(geom, grid, size);
       const box = cropBox(geom, grid, size, m.posY ?? 0, m.posX ?? 0);
+      // The stimulus' rows are its grid positions, y-major: the position each crop pixel lies nearest to.
+      const firstRow = r - ((m.posY ?? 0) * grid[1] + (m.posX ?? 0));
+      const cells = nearestCells(geom, grid, size, box);
+      for (const c of cells) wanted.add(firstRow + c);
+      cropped.push({ row: r, im, box, cells, firstRow });
+    }
+    // The feature's activation at every position a crop covers, for the heat overlay (red > 0, blue < 0, opacity
+    // proportional to |activation| over the feature's largest |activation|).
+    const acts = await featureActivations(db, rec, h.id, [...wanted], feature);
+    const scale = Math.max(Math.abs(stats.max), Math.abs(stats.min));
+    for (const { row, im, box, cells, firstRow } of cropped) {
       const [y0, x0, y1, x1] = box;
       const w = Math.max(1, x1 - x0);
       const hh = Math.max(1, y1 - y0);
       const rgb = new Uint8Array(w * hh * 3);
       for (let y = 0; y < hh; y++) rgb.set(im.rgb.subarray(((y0 + y) * im.width + x0) * 3, ((y0 + y) * im.width + x0 + w) * 3), y * w * 3);
-      const png = thumbnailPng({ width: w, height: hh, rgb });
-      thumbByRow.set(r, { thumbnail: `data:image/png;base64,${Buffer.from(png).toString('base64')}`, crop: box });
+      const png = (data: Uint8Array) => `data:image/png;base64,${Buffer.from(thumbnailPng({ width: w, height: hh, rgb: data })).toString('base64')}`;
+      const heat = cells.length === w * hh && scale > 0 ? heatOverlay(rgb, cells, (c) => acts.get(firstRow + c) ?? 0, scale) : null;
+      thumbByRow.set(row, { thumbnail: png(rgb), crop: box, ...(heat ? { overlay: png(heat) } : {}) });
     }
   } else if (set) {
     const indices = [...new Set([...meta.values()].map((m) => m.stimulusIndex))];
@@ -172,6 +280,7 @@ export async function featureDetail(db: Db, basisId: number, feature: number, th
       position: m && m.posY !== null && m.posX !== null ? [m.posY, m.posX] : null,
       thumbnail: t?.thumbnail ?? '',
       crop: t?.crop ?? null,
+      ...(t?.overlay ? { overlay: t.overlay } : {}),
     };
   };
   const top = Array.from(ex.topRows, (r, i) => example(r, ex.topActs[i]!));
@@ -220,7 +329,7 @@ export async function featureDetail(db: Db, basisId: number, feature: number, th
   neighbours.sort((a, b) => b.cosine - a.cosine);
 
   let weightImages: FeatureDetail['weightImages'] = null;
-  const shape = imageShape(h, rec.dim);
+  const shape = imageShape(db, h, rec.dim);
   if (shape) {
     weightImages = [{ name: 'direction', ...shape, values: Array.from(dir) }];
     if (rec.method === 'sae-l1' || rec.method === 'sae-topk') {

@@ -7,7 +7,8 @@ export function fmtNum(x: number | null | undefined, digits = 3): string {
   const a = Math.abs(x);
   if (a >= 1e5 || a < 1e-3) return x.toExponential(Math.max(0, digits - 1)).replace('-', '−');
   const s = x.toPrecision(digits);
-  return (s.includes('e') ? x.toString() : String(Number(s))).replace('-', '−');
+  // 1593.21 at 3 digits is "1.59e+3": show the whole number (1593) rather than every decimal of it.
+  return (s.includes('e') ? String(Math.round(x)) : String(Number(s))).replace('-', '−');
 }
 
 export function fmtInt(x: number | null | undefined): string {
