@@ -22,11 +22,19 @@ const all: [string, string, string][] = [
 
 const wanted = process.argv.slice(2);
 const rows: Row[] = [];
+let failed = false;
 for (const [name, file, exportName] of all) {
   if (wanted.length && !wanted.includes(name)) continue;
   const bench = await load(name, file, exportName);
   if (!bench) continue;
   console.error(`running ${name} …`);
-  rows.push(...(await bench()));
+  // One benchmark that fails is reported as a row, so the others' figures are still printed.
+  try {
+    rows.push(...(await bench()));
+  } catch (err) {
+    failed = true;
+    rows.push({ name: `${name}: FAILED`, value: NaN, unit: '', note: err instanceof Error ? err.message.split('\n')[0] : String(err) });
+  }
 }
 printTable(rows);
+if (failed) process.exitCode = 1;
