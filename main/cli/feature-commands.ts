@@ -54,13 +54,15 @@ const f = (x: number | undefined, d = 3) => (x === undefined || !Number.isFinite
 const features: Command = {
   usage: `cajal features --project FILE --basis ID [--top K] [--bands N] [--recompute] [--json]
   Computes the feature statistics of a basis if needed (density, mean, range, top/bottom-K rows, histogram, interval
-  samples) and prints every feature's summary with its metrics.`,
+  samples) and prints every feature's summary with its metrics. Statistics already computed are reused unless
+  --recompute, --top or --bands asks for new ones.`,
   options: { ...common, basis: { type: 'string' }, top: { type: 'string' }, bands: { type: 'string' }, recompute: { type: 'boolean' } },
   async run(v) {
     const basisId = int(v.basis, 'basis', true);
     return withProject(v, async (lab, call) => {
       let table = (await call('features.table', { basisId })) as FeatureTable;
-      if (!table.computed || v.recompute) {
+      // Asking for a top-K or band count is asking for statistics computed with it.
+      if (!table.computed || v.recompute || v.top !== undefined || v.bands !== undefined) {
         const { jobId } = (await call('features.compute', { basisId, topK: int(v.top, 'top'), bands: int(v.bands, 'bands') })) as { jobId: number };
         await waitOk(lab, jobId, Boolean(v.json), 'features');
         table = (await call('features.table', { basisId })) as FeatureTable;
