@@ -1,8 +1,9 @@
-// Every classical basis honours the Basis contract: determinism under a seed, shapes, state → load round trip,
-// block-size independence of the fit, and cancellation mid-fit.
+// Every basis — the six classical ones and both sparse autoencoders — honours the Basis contract: determinism under
+// a seed, shapes, state → load round trip, block-size independence of the fit, and cancellation mid-fit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classicalBases, type ClassicalMethod } from '../../main/bases/registry';
+import { saeBases } from '../../main/bases/sae-registry';
 import { memoryStream } from '../../main/bases/stream';
 import type { Basis } from '../../main/bases/types';
 import { Rng } from '../../main/util/random';
@@ -28,24 +29,32 @@ const X = (() => {
   return x;
 })();
 
-const cases: Record<ClassicalMethod, { params: Record<string, unknown>; m: number; tol: number }> = {
+type Method = ClassicalMethod | keyof typeof saeBases;
+const factories = { ...classicalBases, ...saeBases };
+
+const sae = { nFeatures: 12, steps: 40, batchSize: 64, progressEvery: 10, resampleSteps: [20], resampleRows: 256, deadWindow: 10 };
+const cases: Record<Method, { params: Record<string, unknown>; m: number; tol: number }> = {
   neurons: { params: {}, m: D, tol: 0 },
   random: { params: { nComponents: 6 }, m: 6, tol: 0 },
   pca: { params: { nComponents: 7 }, m: 7, tol: 1e-4 },
   ica: { params: { nComponents: 5, maxIter: 300 }, m: 5, tol: 1e-3 },
   nmf: { params: { nComponents: 4, maxIter: 40 }, m: 4, tol: 1e-3 },
   kmeans: { params: { nClusters: 8, batchSize: 100, maxIter: 20 }, m: 8, tol: 1e-3 },
+  // The SAEs' data order and every draw are functions of (seed, step) over row indices, so how the stream cuts its
+  // blocks changes nothing but the order of float64 sums.
+  'sae-l1': { params: sae, m: 12, tol: 1e-5 },
+  'sae-topk': { params: { ...sae, k: 3 }, m: 12, tol: 1e-5 },
 };
 
-async function fitted(method: ClassicalMethod, seed: number, blockRows: number): Promise<Basis> {
-  const b = classicalBases[method].create(cases[method].params, seed, D);
+async function fitted(method: Method, seed: number, blockRows: number): Promise<Basis> {
+  const b = factories[method].create(cases[method].params, seed, D);
   await b.fit(memoryStream(X, D, blockRows), quietCtx);
   return b;
 }
 
 const probe = X.subarray(0, 40 * D);
 
-for (const method of Object.keys(cases) as ClassicalMethod[]) {
+for (const method of Object.keys(cases) as Method[]) {
   const { m, tol } = cases[method];
 
   test(`${method}: deterministic under a seed, with the documented shapes`, async () => {
@@ -71,7 +80,7 @@ for (const method of Object.keys(cases) as ClassicalMethod[]) {
 
   test(`${method}: state → load round trip encodes identically`, async () => {
     const a = await fitted(method, 3, 500);
-    const loaded = classicalBases[method].load(JSON.parse(JSON.stringify(a.params)), a.seed, a.state());
+    const loaded = factories[method].load(JSON.parse(JSON.stringify(a.params)), a.seed, a.state());
     assert.equal(loaded.nFeatures, a.nFeatures);
     assert.deepEqual(await loaded.encode(probe, 40), await a.encode(probe, 40));
     assert.deepEqual(loaded.directions(), a.directions());
@@ -88,7 +97,7 @@ for (const method of Object.keys(cases) as ClassicalMethod[]) {
   });
 
   test(`${method}: cancelling mid-fit stops the fit with the cancellation error`, async () => {
-    const b = classicalBases[method].create(cases[method].params, 1, D);
+    const b = factories[method].create(cases[method].params, 1, D);
     const ctx = cancelAfter(method === 'neurons' || method === 'random' ? 0 : 3);
     await assert.rejects(b.fit(memoryStream(X, D, 100), ctx), (e: unknown) => e instanceof TestCancelled);
     if (method !== 'neurons') assert.throws(() => b.directions(), /not been fitted/);
