@@ -10,7 +10,8 @@ export interface FittedImage {
   width: number;
   height: number;
   channels: 1 | 3;
-  data: Float32Array;
+  /** Interleaved pixel values in 0..255: the source's own array (read only) when no resampling was needed. */
+  data: Readonly<ArrayLike<number>>;
 }
 
 /** Pixels of any numeric type; 8-bit from the decoder, float after grey conversion. */
@@ -48,8 +49,10 @@ function greyToRgb(data: ArrayLike<number>, n: number): Float32Array {
 export function fitImage(raster: Raster | Pixels, recipe: PreprocessRecipe): FittedImage {
   const source = recipe.channels === 1 ? toGrey(raster) : raster;
   const { width, height } = recipe;
-  let data: Float32Array;
-  if (source.width === width && source.height === height) data = Float32Array.from(source.data);
+  let data: Readonly<ArrayLike<number>>;
+  // Already the right size: the source's pixels are used as they are (every consumer only reads them), which
+  // saves a copy per stimulus of a harvest.
+  if (source.width === width && source.height === height) data = source.data;
   else data = resample(source.data, source.width, source.height, source.channels, fitBox(source.width, source.height, width, height, recipe.resize), width, height);
   if (recipe.channels === 3 && source.channels === 1) return { width, height, channels: 3, data: greyToRgb(data, width * height) };
   return { width, height, channels: recipe.channels, data };
@@ -65,12 +68,16 @@ export function writeTensor(fitted: FittedImage, recipe: PreprocessRecipe, out: 
   const { width, height, channels, data } = fitted;
   const plane = width * height;
   const bgr = recipe.channelOrder === 'BGR' && channels === 3;
+  const nchw = recipe.layout === 'NCHW';
+  const scale = recipe.scale;
+  // This runs for every stimulus of a harvest: the per-channel constants and the layout are read once, not per pixel.
   for (let c = 0; c < channels; c++) {
     const srcChannel = bgr ? 2 - c : c;
-    for (let i = 0; i < plane; i++) {
-      const v = (data[i * channels + srcChannel] * recipe.scale - recipe.mean[c]) / recipe.std[c];
-      out[offset + (recipe.layout === 'NCHW' ? c * plane + i : i * channels + c)] = v;
-    }
+    const mean = recipe.mean[c]!;
+    const std = recipe.std[c]!;
+    const base = nchw ? offset + c * plane : offset + c;
+    const stride = nchw ? 1 : channels;
+    for (let i = 0; i < plane; i++) out[base + i * stride] = (data[i * channels + srcChannel]! * scale - mean) / std;
   }
 }
 
