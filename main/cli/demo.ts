@@ -16,6 +16,8 @@ export interface DemoOptions {
   json: boolean;
   /** Digits to harvest (10,000 by default; fewer for a quick look). */
   digits?: number;
+  /** Training steps of the TopK sparse autoencoder (1,500 by default; fewer for a quick look). */
+  saeSteps?: number;
   packageRoot: string;
   log?: (line: string) => void;
 }
@@ -61,7 +63,8 @@ export async function runDemo(o: DemoOptions): Promise<{ project: string; compar
     const harvestId = harvest.harvestIds[0]!;
     say(`Harvested hidden1 of ${model.name}: ${set.count.toLocaleString('en-US')} digits × 256 units.`);
     for (const b of BASES) {
-      const fit = await call<{ jobId: number; basisId: number }>('bases.fit', { harvestId, method: b.method, seed: 0, params: b.params, name: b.label });
+      const params = b.method === 'sae-topk' && o.saeSteps !== undefined ? { ...b.params, steps: o.saeSteps } : b.params;
+      const fit = await call<{ jobId: number; basisId: number }>('bases.fit', { harvestId, method: b.method, seed: 0, params, name: b.label });
       await finish(fit.jobId, `Fitting ${b.label}`);
       const fc = await call<{ jobId: number }>('features.compute', { basisId: fit.basisId });
       await finish(fc.jobId, `Feature statistics of ${b.label}`);

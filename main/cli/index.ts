@@ -15,7 +15,7 @@ Usage:
                 [--layout NCHW|NHWC] [--labels-from-subfolders] [--json]
                 SPEC: mnist | mnist:N | folder:PATH | noise:white
   cajal serve [--project FILE] [--port N] [--host 127.0.0.1] [--json]
-  cajal demo [--out DIR] [--json]
+  cajal demo [--out DIR] [--digits N] [--steps N] [--json]
   cajal import-activations --project FILE --npy X.npy [--labels y.npy] [--json]
   cajal fit --project FILE --harvest ID --method METHOD [--k K] [--l1 λ] [--topk k] [--steps N] [--seed S] [--json]
   cajal bases --project FILE [--harvest ID] [--json]
