@@ -320,6 +320,15 @@ export interface MetricDefinition {
   needsPerceptualModel: boolean;
 }
 
+/** A basis method: whom it follows and where the lab departs from that definition; shown in the app. */
+export interface BasisMethodDefinition {
+  method: BasisMethodName;
+  title: string;
+  source: string;
+  /** Where the lab departs from the source (null: it does not). */
+  departure: string | null;
+}
+
 export interface ComparisonBasis {
   basisId: number;
   name: string;
@@ -470,6 +479,7 @@ export const methodSchemas = {
     })
     .strict(),
   'bases.list': z.object({ harvestId: id.optional() }).strict(),
+  'bases.definitions': z.object({}).strict(),
   'bases.get': z.object({ basisId: id }).strict(),
   'bases.exportSae': z.object({ basisId: id, dir: nonEmpty }).strict(),
   'bases.importSae': z.object({ harvestId: id, path: nonEmpty, name: z.string().max(200).optional() }).strict(),
@@ -545,6 +555,7 @@ export interface Results {
   'bases.fit': { jobId: number; basisId: number };
   'bases.sweep': { jobIds: number[]; basisIds: number[] };
   'bases.list': BasisInfo[];
+  'bases.definitions': BasisMethodDefinition[];
   'bases.get': BasisDetail;
   'bases.exportSae': { dir: string; files: string[] };
   'bases.importSae': BasisInfo;

@@ -2,6 +2,7 @@
 // transport (Electron IPC, HTTP, CLI, tests), and every error leaves as { code, message } in words.
 import * as ort from 'onnxruntime-node';
 import { z } from 'zod';
+import { basisDefinitions } from '../bases/definitions';
 import { describeError } from '../errors';
 import { cajalVersion, type Lab } from '../services/lab';
 import { methodSchemas, type MethodName, type Params, type Result } from './contract';
@@ -45,6 +46,7 @@ function handlers(lab: Lab, transport: 'ipc' | 'http' | 'direct'): Handlers {
     'bases.fit': (p) => lab.startFit(p),
     'bases.sweep': (p) => lab.startSweep(p),
     'bases.list': (p) => lab.listBases(p.harvestId),
+    'bases.definitions': () => basisDefinitions(),
     'bases.get': (p) => lab.getBasis(p.basisId),
     'bases.exportSae': (p) => lab.exportSae(p),
     'bases.importSae': (p) => lab.importSae(p),

@@ -1,15 +1,29 @@
 // The report's Methods part: every metric any section shows, with its formula, its source and where the lab departs
 // from the authors' definition — the definitions from analyses/definitions.ts as each section stored them — and, when
 // the report holds a comparison, how its statistics are computed.
-import type { MetricDefinition } from '../api/contract';
+import type { BasisMethodDefinition, MetricDefinition } from '../api/contract';
 import { MATCH_SAMPLE } from '../analyses/compare';
 import { int } from './format';
 import { html, type Markup } from './html';
 
-export function methodsPart(definitions: MetricDefinition[], comparisons: { bootstrap: number; seed: number }[]): Markup {
+export function methodsPart(definitions: MetricDefinition[], comparisons: { bootstrap: number; seed: number }[], basisMethods: BasisMethodDefinition[] = []): Markup {
   const seen = new Set<string>();
   const defs = definitions.filter((d) => !seen.has(d.name) && seen.add(d.name)).sort((a, b) => a.name.localeCompare(b.name));
+  const seenMethods = new Set<string>();
+  const methods = basisMethods.filter((d) => !seenMethods.has(d.method) && seenMethods.add(d.method));
   return html`
+    ${
+      methods.length
+        ? html`<h3>Bases</h3>
+          <dl class="methods">
+            ${methods.map(
+              (d) => html`<dt id="basis-${d.method}">${d.title} <span class="mono muted">${d.method}</span></dt>
+                <dd><p><strong>Source.</strong> ${d.source}</p>
+                <p class="departure" data-departure="${d.method}"><strong>Departure from the source.</strong> ${d.departure ?? 'None: the lab follows the source.'}</p></dd>`,
+            )}
+          </dl>`
+        : ''
+    }
     ${
       defs.length
         ? html`<h3>Interpretability metrics</h3>

@@ -54,6 +54,7 @@ export function renderReport(input: RenderInput): { fileName: string; html: stri
   const { report, sections } = input;
   const definitions = sections.flatMap((s) => s.snapshot.definitions);
   const comparisons = sections.flatMap((s) => (s.kind === 'comparison' ? [{ bootstrap: s.snapshot.comparison.bootstrap, seed: s.snapshot.comparison.seed }] : []));
+  const basisMethods = sections.flatMap((s) => (s.kind === 'comparison' ? (s.snapshot.basisDefinitions ?? []) : []));
   const doc = html`<!doctype html>
 <html lang="en">
 <head>
@@ -82,7 +83,7 @@ ${sectionBody(s)}
 )}
 <section id="methods">
 <h2>Methods</h2>
-${methodsPart(definitions, comparisons)}
+${methodsPart(definitions, comparisons, basisMethods)}
 </section>
 <section id="provenance">
 <h2>Provenance</h2>

@@ -4,7 +4,7 @@
 //
 // Model files are identified by name and SHA-256, not by their path on the machine that made the report: a report
 // is meant to be shared, and the digest identifies the checkpoint better than a local path would.
-import type { BasisMethodName, Comparison, FeatureDetail, MetricDefinition, MetricName } from '../api/contract';
+import type { BasisMethodDefinition, BasisMethodName, Comparison, FeatureDetail, MetricDefinition, MetricName } from '../api/contract';
 
 export interface HarvestProvenance {
   harvestId: number;
@@ -45,6 +45,8 @@ interface SnapshotBase {
 export interface ComparisonSnapshot extends SnapshotBase {
   harvest: HarvestProvenance;
   bases: BasisProvenance[];
+  /** Source and departures of each method compared, as they were when it was sent (absent in older sections). */
+  basisDefinitions?: BasisMethodDefinition[];
   comparison: Comparison;
 }
 

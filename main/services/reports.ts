@@ -3,6 +3,7 @@
 import { basename } from 'node:path';
 import type { MetricDefinition, MetricName, Params, ReportDetail, ReportSectionInfo } from '../api/contract';
 import { metricDefinitions } from '../analyses/definitions';
+import { basisDefinitions } from '../bases/definitions';
 import { UserError } from '../errors';
 import type { RenderSection } from '../report/render';
 import type { BasisProvenance, CollectionFeature, CollectionSnapshot, ComparisonSnapshot, HarvestProvenance } from '../report/snapshot';
@@ -81,6 +82,7 @@ export async function addComparison(db: Db, ctx: ReportContext, p: Params<'repor
     ...snapshotBase(ctx, comparison.metricNames),
     harvest,
     bases: comparison.bases.map((b) => basisProvenance(basesRepo.getBasis(db, b.basisId))),
+    basisDefinitions: basisDefinitions().filter((d) => comparison.bases.some((b) => b.method === d.method)),
     comparison,
   };
   const what = `${harvest.tensor} · ${harvest.model?.name ?? 'imported activations'}`;

@@ -139,6 +139,10 @@ test('bases: fit all eight on a CIFAR-10 ReLU over white noise, look at an SAE, 
 
   // --- A TopK sweep: three SAEs, drawn on the frontier --------------------------------------------------------------
   await p.selectOption(tid('basis-method'), 'sae-topk');
+  // The form says whom the method follows and where the lab departs from it.
+  const source = p.locator(`${tid('basis-form')} ${tid('basis-method-source')}[data-method="sae-topk"]`);
+  await source.waitFor({ state: 'attached' });
+  assert.match((await source.textContent()) ?? '', /Gao et al\. 2024[\s\S]*Departure\.[\s\S]*k_aux/);
   await p.fill(tid('param-steps'), '400');
   await p.fill(tid('sweep-values'), '2, 4, 8');
   await p.click(tid('sweep-start'));

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Comparison, ReportDetail, ReportInfo, ReportSectionInfo } from '../../main/api/contract';
+import type { BasisMethodDefinition, Comparison, ReportDetail, ReportInfo, ReportSectionInfo } from '../../main/api/contract';
 import { ApiError, createRouter } from '../../main/api/router';
 import { num } from '../../main/report/format';
 import { Lab } from '../../main/services/lab';
@@ -78,6 +78,13 @@ test('a comparison sent to a new report is a snapshot: it survives deleting a ba
   }
   assert.ok(html.includes('planted &lt;units&gt;'), 'tensor name escaped');
   assert.ok(!html.includes('planted <units>'));
+  // Methods names the source of each method compared and where the lab departs from it — PCA's too, though it
+  // was deleted from the project after the section was sent.
+  const defs = await call<BasisMethodDefinition[]>('bases.definitions', {});
+  assert.deepEqual(defs.map((d) => d.method).sort(), ['ica', 'kmeans', 'neurons', 'nmf', 'pca', 'random', 'sae-l1', 'sae-topk']);
+  for (const method of ['random', 'neurons', 'pca']) assert.ok(html.includes(`id="basis-${method}"`), `Methods describes ${method}`);
+  assert.ok(!html.includes('id="basis-sae-l1"'), 'and only the methods compared');
+  assert.ok(html.includes('data-departure="pca"'));
 });
 
 test('a collection goes to the same report with its thumbnails; sections move, go, and the report is renamed', async () => {

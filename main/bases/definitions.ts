@@ -1,0 +1,67 @@
+// What each basis method is, whom it follows and where the lab departs from its authors' definition — shown in the
+// app beside the fit form and every fitted basis (bases.definitions), and in a report's Methods part. The numbers
+// quoted for the lab are its defaults (main/bases/*.ts); a fit stores the values it actually ran with.
+import type { BasisMethodDefinition, BasisMethodName } from '../api/contract';
+
+const BRICKEN = 'Bricken et al. 2023, "Towards Monosemanticity: Decomposing Language Models With Dictionary Learning" (Anthropic)';
+const GAO = 'Gao et al. 2024, "Scaling and evaluating sparse autoencoders" (OpenAI)';
+const KLINDT = 'Klindt, Sanborn et al. 2023, "Identifying interpretable visual features in artificial and biological neural systems" (arXiv 2310.11431), code david-klindt/Superposition';
+
+const SAE_SHARED =
+  'Inputs are scaled by one factor so that their mean L2 norm is √d (targetNorm), computed over the whole harvest before training and stored with the SAE as norm_scale; encode and decode work in the harvest\'s own units, and an SAELens export folds the factor into the weights (SAELens\' own normalisation factor is easily lost). ' +
+  'Initialisation: decoder rows seeded random unit vectors, W_enc = W_decᵀ, b_enc = 0, b_dec the geometric median (Weiszfeld) of up to 4,096 sampled rows. ' +
+  'Adam (β = 0.9, 0.999) with lr 10⁻³ warmed up linearly over the first steps/20 steps (at most 1,000), no decay by default. ' +
+  'Data order: rows shuffled within a window of the stream (64 MiB of rows by default) with a seeded order, so a run is a pure function of its seed and resumes exactly. ' +
+  'Runs are short by the papers\' standards: 10,000 steps of 1,024 rows by default, where the papers train on hundreds of millions to billions of activations.';
+
+const DEFS: Record<BasisMethodName, Omit<BasisMethodDefinition, 'method'>> = {
+  neurons: {
+    title: 'Neurons',
+    source: 'The units of the harvested tensor themselves (the baseline of both seed papers).',
+    departure: null,
+  },
+  random: {
+    title: 'Random directions',
+    source: `${KLINDT} (random directions as the control)`,
+    departure: 'None: m ≤ d seeded random orthonormal directions (orthonormalised Gaussian vectors). They also serve as the null distribution of every interpretability metric, which is reported as a z-score against them.',
+  },
+  pca: {
+    title: 'PCA',
+    source: "Principal component analysis as scikit-learn's PCA (centred; explained variance with n − 1).",
+    departure: 'Computed from the d × d scatter matrix (float64 sums of onnxruntime Gram blocks) and a symmetric eigendecomposition instead of an SVD of the data: the same components up to rounding; signs follow scikit-learn ≥ 1.5 (the largest-magnitude loading of each component positive). Randomized: Halko–Martinsson–Tropp with power iterations, as scikit-learn\'s randomized solver.',
+  },
+  ica: {
+    title: 'FastICA',
+    source: "Hyvärinen & Oja 2000, as scikit-learn's FastICA (whiten = 'unit-variance').",
+    departure: 'None in the algorithm (logcosh or cube contrast, parallel or deflation); the whitened rows are streamed from the project file when they do not fit the memory cap.',
+  },
+  nmf: {
+    title: 'NMF',
+    source: "Lee & Seung 2001 (multiplicative updates) and Cichocki & Phan 2009 (HALS), Frobenius loss, as scikit-learn's NMF ('mu' and 'cd').",
+    departure: 'Fitted over a stream: W (rows × m) is kept in memory when it fits the cap and otherwise recomputed per block from its initialisation each pass; H is updated from the pass statistics WᵀW and WᵀX. No regularisation. encode solves the non-negative least-squares problem per row with H fixed (HALS sweeps). Initialisation NNDSVDa by default, as scikit-learn.',
+  },
+  kmeans: {
+    title: 'K-means directions',
+    source: `${KLINDT}: MiniBatchKMeans on unit-normalised activations (cosine), k = number of units, a direction's activation the projection on its centroid.`,
+    departure: 'Cosine (Klindt et al.\'s setting) is an option; the default clusters the raw rows (Euclidean). Mini-batch updates take rows in seeded windows by their global index, so the result does not depend on how the stream is cut; empty clusters keep their centre (scikit-learn relocates them). For explained variance a row is reconstructed as its nearest centroid (cosine: its projection on the best-aligned centroid direction), which the paper does not define.',
+  },
+  'sae-l1': {
+    title: 'Sparse autoencoder · L1',
+    source: `${BRICKEN}: x̄ = x − b_dec, f = ReLU(W_enc x̄ + b_enc), x̂ = W_dec f + b_dec; loss = MSE (mean over elements) + λ·Σ|f| (mean over rows); decoder rows at unit norm with the gradient component parallel to each removed; dead latents resampled from loss²-weighted inputs (encoder row at 0.2 × the mean alive norm, b_enc 0, Adam state reset).`,
+    departure:
+      'Resampling scaled to the run: at 10, 20, 30 and 40 % of the steps (the paper: 25k, 50k, 75k and 100k steps), of latents inactive for the last steps/20 steps (the paper: 12,500), drawing from 8,192 sampled rows (the paper: 819,200). ' +
+      'λ = 0.02 by default at the input scale below (the paper\'s run A/5 uses 0.004 on its own, unnormalised scale, so the numbers do not compare), warmed up linearly over the first steps/20 steps. ' +
+      SAE_SHARED,
+  },
+  'sae-topk': {
+    title: 'Sparse autoencoder · TopK',
+    source: `${GAO}: f = ReLU(TopK_k(W_enc (x − b_dec) + b_enc)), no L1 penalty; an auxiliary loss in which the top k_aux dead latents reconstruct the residual x − x̂ (coefficient 1/32); decoder rows at unit norm with the parallel gradient removed.`,
+    departure:
+      'k_aux = max(2k, d/2) by default (Gao et al. use 512 on much wider models); a latent counts as dead after steps/20 steps without activity (Gao et al.: 10 M tokens). No resampling, as in the paper. ' +
+      SAE_SHARED,
+  },
+};
+
+export function basisDefinitions(): BasisMethodDefinition[] {
+  return (Object.keys(DEFS) as BasisMethodName[]).map((method) => ({ method, ...DEFS[method] }));
+}
