@@ -26,6 +26,12 @@ export interface HarvestJobParams {
 export interface HarvestJobResult {
   harvests: { id: number; tensor: string; rows: number; dim: number }[];
   resumedFromItem: number;
+  /**
+   * Seconds spent recording: from the first batch prepared to the last chunk committed (stimuli, inference, row
+   * extraction, writes, statistics), without the job's fixed costs (worker start, model load and tap, opening the
+   * source). What a harvest's throughput is measured over.
+   */
+  loopSeconds: number;
 }
 
 interface Target {
@@ -144,6 +150,7 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
     chunkStart = item;
   };
 
+  const loopStart = performance.now();
   try {
     // The next batch's stimuli are requested before awaiting the current run. onnxruntime-node runs a session
     // synchronously on this thread (inside a setImmediate), so this does not overlap decoding with inference; it
@@ -189,6 +196,7 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
   } finally {
     await session.release();
   }
+  const loopSeconds = (performance.now() - loopStart) / 1000;
 
   for (const t of targets) {
     saveUnitStats(db, t.harvest.id, t.stats.result());
@@ -197,5 +205,6 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
   return {
     harvests: targets.map((t) => ({ id: t.harvest.id, tensor: t.harvest.tensor, rows: items * t.layout.rowsPerItem, dim: t.layout.dim })),
     resumedFromItem: itemsDone,
+    loopSeconds,
   };
 }
