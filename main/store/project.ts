@@ -65,6 +65,11 @@ export function openProjectDb(path: string, opts: OpenOptions = {}): Db {
   if (exists) inspectExisting(path, opts.nativeBinding);
 
   const db = new Database(path, { nativeBinding: opts.nativeBinding });
+  // A new project gets 64 KiB pages: activation chunks are BLOBs of ~4 MB, which 4 KiB pages store as chains of
+  // ~1,000 overflow pages; with 64 KiB pages a harvest's commits took 24–28 ms per 10 MB instead of 52–67 ms
+  // (measured on the bundled MLP's 10,000-digit harvest). It must be set before the first write; existing
+  // projects keep theirs.
+  if (!exists) db.pragma('page_size = 65536');
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   db.pragma('synchronous = NORMAL');

@@ -8,15 +8,17 @@ import { APP_ID, SCHEMA_VERSION, migrations } from '../../main/store/schema';
 import { fileDigest } from '../helpers/cli';
 import { tempDir } from '../helpers/fixtures';
 
-test('a new project gets the schema, WAL and foreign keys, and reopens', () => {
+test('a new project gets the schema, WAL, foreign keys and 64 KiB pages, and reopens', () => {
   const path = join(tempDir(), 'p.cajal');
   const db = openProjectDb(path, { create: true });
   assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+  assert.equal(db.pragma('page_size', { simple: true }), 65536, 'activation chunks are megabyte BLOBs');
   assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
   db.prepare("INSERT INTO jobs(kind, title, params_json, status) VALUES ('harvest', 't', '{}', 'done')").run();
   db.close();
   const again = openProjectDb(path);
+  assert.equal(again.pragma('page_size', { simple: true }), 65536);
   assert.equal((again.prepare('SELECT count(*) AS n FROM jobs').get() as { n: number }).n, 1);
   assert.throws(() => again.prepare("INSERT INTO harvests(model_id, tensor, tensor_shape_json, positions, dim, rows_per_item, items_expected, rows_expected, chunk_rows, status, params_json) VALUES (999, 't', '[]', 'centre', 1, 1, 1, 1, 1, 'pending', '{}')").run(), /FOREIGN KEY/);
   again.close();
