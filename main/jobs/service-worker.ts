@@ -1,20 +1,52 @@
-// Entry of the model-opening worker thread: reads a model file, hashes, parses and inspects it (which may run the
-// model once to probe shapes), so a large model never blocks the thread that serves the UI. One request at a time,
-// in order; see open-model.ts for the other side.
+// Entry of the engine's service worker thread (see service.ts): opens models, computes comparisons and draws
+// thumbnails, so none of them blocks the thread that serves the UI. One request at a time, in order. It keeps one read connection to the last
+// project it was asked about; WAL lets it read what the serving thread has committed.
 import { parentPort } from 'node:worker_threads';
+import { compareBases } from '../analyses/compare';
 import { toUserFacing } from '../errors';
 import { inspectModel } from '../onnx/inspect';
 import { readModelFile } from '../onnx/model';
-import type { OpenModelReply, OpenModelRequest } from './open-model';
+import { openStimulusSource } from '../stimuli/open';
+import { openProjectDb, type Db } from '../store/project';
+import type { ServiceReply, ServiceRequest } from './service';
 
-parentPort!.on('message', (req: OpenModelRequest) => {
-  void (async (): Promise<OpenModelReply> => {
-    try {
+let project: { path: string; db: Db } | null = null;
+
+function projectDb(path: string, nativeBinding: string | undefined): Db {
+  if (project?.path === path) return project.db;
+  project?.db.close();
+  project = { path, db: openProjectDb(path, { nativeBinding }) };
+  return project.db;
+}
+
+async function handle(req: ServiceRequest): Promise<unknown> {
+  switch (req.task) {
+    case 'open-model': {
       const file = await readModelFile(req.path);
       const inspection = await inspectModel(file.model);
-      return { id: req.id, ok: true, result: { sha256: file.sha256, bytes: file.bytes.byteLength, inspection } };
-    } catch (err) {
-      return { id: req.id, ok: false, error: toUserFacing(err), internal: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+      return { sha256: file.sha256, bytes: file.bytes.byteLength, inspection };
     }
-  })().then((reply) => parentPort!.postMessage(reply));
+    case 'compare':
+      return compareBases(projectDb(req.projectPath, req.nativeBinding), req.harvestId, req.bootstrap, req.seed);
+    case 'thumbnails': {
+      // Opened afresh each time, so a folder is read as it is now (the MNIST digits stay loaded in this thread).
+      const src = await openStimulusSource(req.spec);
+      const out: Uint8Array[] = [];
+      for (const i of req.indices) out.push(await src.thumbnail(i));
+      return out;
+    }
+  }
+}
+
+let queue = Promise.resolve();
+parentPort!.on('message', (req: ServiceRequest) => {
+  queue = queue.then(async () => {
+    let reply: ServiceReply;
+    try {
+      reply = { id: req.id, ok: true, result: await handle(req) };
+    } catch (err) {
+      reply = { id: req.id, ok: false, error: toUserFacing(err), internal: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+    }
+    parentPort!.postMessage(reply);
+  });
 });

@@ -1,6 +1,10 @@
-// Opens model files off the serving thread: one long-lived worker (started on first use, so opening several models
-// pays the start-up once) does the reading, SHA-256, parsing and shape probe; the caller only awaits the result.
+// Request/response work that must not run on the thread that serves the UI but is not a job (nothing to cancel,
+// resume or list): opening a model (reading, SHA-256, parsing, the shape probe) and computing a basis comparison
+// (bootstrap intervals, Mann–Whitney tests and the match matrix: about a second for seven bases of 256 features),
+// and drawing stimulus thumbnails (loading MNIST or decoding a folder's photos, then PNG encoding).
+// One long-lived worker thread, started on first use, answers requests in order; see service-worker.ts.
 import type { Worker } from 'node:worker_threads';
+import type { Comparison } from '../api/contract';
 import { UserError } from '../errors';
 import type { ModelInspection } from '../onnx/inspect';
 import { spawnWorker } from './spawn';
@@ -11,17 +15,27 @@ export interface OpenedModel {
   inspection: ModelInspection;
 }
 
-export interface OpenModelRequest {
-  id: number;
-  path: string;
+export interface CompareRequest {
+  projectPath: string;
+  /** better-sqlite3 built for Electron's ABI, when the desktop shell runs. */
+  nativeBinding?: string;
+  harvestId: number;
+  bootstrap: number;
+  seed: number;
 }
 
-export type OpenModelReply =
-  | { id: number; ok: true; result: OpenedModel }
+export type ServiceTask =
+  | { task: 'open-model'; path: string }
+  | ({ task: 'compare' } & CompareRequest)
+  | { task: 'thumbnails'; spec: unknown; indices: number[] };
+export type ServiceRequest = ServiceTask & { id: number };
+
+export type ServiceReply =
+  | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: { code: string; message: string } | null; internal: string };
 
 interface Pending {
-  resolve(m: OpenedModel): void;
+  resolve(result: unknown): void;
   reject(err: Error): void;
 }
 
@@ -37,8 +51,8 @@ function failAll(err: Error): void {
 
 function ensureWorker(): Worker {
   if (worker) return worker;
-  const w = spawnWorker('open-model-worker', null);
-  w.on('message', (reply: OpenModelReply) => {
+  const w = spawnWorker('service-worker', null);
+  w.on('message', (reply: ServiceReply) => {
     const p = pending.get(reply.id);
     if (!p) return;
     pending.delete(reply.id);
@@ -46,23 +60,37 @@ function ensureWorker(): Worker {
     if (pending.size === 0) w.unref();
     if (reply.ok) p.resolve(reply.result);
     else if (reply.error) p.reject(new UserError(reply.error.code, reply.error.message));
-    else p.reject(new Error(`Opening the model failed inside its worker: ${reply.internal}`));
+    else p.reject(new Error(`The engine's service worker failed: ${reply.internal}`));
   });
-  w.on('error', (err) => failAll(new Error(`The model-opening worker stopped unexpectedly (${err.message}).`)));
+  w.on('error', (err) => failAll(new Error(`The engine's service worker stopped unexpectedly (${err.message}).`)));
   w.on('exit', (code) => {
-    if (worker === w) failAll(new Error(`The model-opening worker exited with code ${code}.`));
+    if (worker === w) failAll(new Error(`The engine's service worker exited with code ${code}.`));
   });
   worker = w;
   return w;
 }
 
-/** Read, hash, parse and inspect the model at `path` in the worker thread. */
-export function openModelOffThread(path: string): Promise<OpenedModel> {
+function request<T>(task: ServiceTask): Promise<T> {
   const w = ensureWorker();
   const id = nextId++;
-  return new Promise<OpenedModel>((resolve, reject) => {
-    pending.set(id, { resolve, reject });
+  return new Promise<T>((resolve, reject) => {
+    pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
     w.ref();
-    w.postMessage({ id, path } satisfies OpenModelRequest);
+    w.postMessage({ ...task, id } satisfies ServiceRequest);
   });
+}
+
+/** Read, hash, parse and inspect the model at `path` in the worker thread. */
+export function openModelOffThread(path: string): Promise<OpenedModel> {
+  return request<OpenedModel>({ task: 'open-model', path });
+}
+
+/** The comparison of a harvest's bases, computed in the worker thread from its own connection to the project. */
+export function compareOffThread(r: CompareRequest): Promise<Comparison> {
+  return request<Comparison>({ task: 'compare', ...r });
+}
+
+/** PNG thumbnails of the given items of a stimulus set (by its stored spec), drawn in the worker thread. */
+export function thumbnailsOffThread(spec: unknown, indices: number[]): Promise<Uint8Array[]> {
+  return request<Uint8Array[]>({ task: 'thumbnails', spec, indices });
 }

@@ -21,7 +21,7 @@ import { UserError } from '../errors';
 import { rowLayout } from '../harvest/layout';
 import { computeUnitStats, extremeRows, unitHistogram } from '../harvest/stats';
 import { JobManager } from '../jobs/manager';
-import { openModelOffThread } from '../jobs/open-model';
+import { openModelOffThread, thumbnailsOffThread } from '../jobs/service';
 import { hashFile } from '../onnx/model';
 import { defaultRecipeForInput } from '../stimuli/recipe';
 import { openStimulusSource } from '../stimuli/open';
@@ -215,14 +215,18 @@ export class Lab {
     const stored = repo.stimulusItems(db, setId, indices);
     const missing = indices.filter((i) => !stored.get(i)?.thumbnail);
     if (missing.length) {
-      const source = await openStimulusSource(set.spec as StimulusSpec);
+      // Drawn in the service worker (loading the digits or decoding photos is slow); stored here, where the
+      // project's writes happen.
+      const pngs = await thumbnailsOffThread(set.spec, missing);
       const save = db.prepare('UPDATE stimulus_items SET thumbnail = ? WHERE set_id = ? AND idx = ?');
-      for (const i of missing) {
-        const png = Buffer.from(await source.thumbnail(i));
-        save.run(png, setId, i);
-        const item = stored.get(i);
-        if (item) item.thumbnail = png;
-      }
+      db.transaction(() => {
+        missing.forEach((i, k) => {
+          const png = Buffer.from(pngs[k]!);
+          save.run(png, setId, i);
+          const item = stored.get(i);
+          if (item) item.thumbnail = png;
+        });
+      })();
     }
     return indices.map((i) => ({
       index: i,
@@ -413,7 +417,7 @@ export class Lab {
   }
 
   compareBases(p: Params<'compare.run'>) {
-    return features.compare(this.requireDb(), p);
+    return features.compare(this.requireDb(), { projectPath: this.path!, nativeBinding: this.opts.nativeBinding }, p);
   }
 
   listCollections() {
@@ -428,7 +432,7 @@ export class Lab {
 
   private reportContext(): reports.ReportContext {
     this.requireDb();
-    return { projectPath: this.path!, cajalVersion, thumbnails: (setId, indices) => this.thumbnails(setId, indices) };
+    return { projectPath: this.path!, nativeBinding: this.opts.nativeBinding, cajalVersion, thumbnails: (setId, indices) => this.thumbnails(setId, indices) };
   }
 
   /** Tell the UI the reports changed; passes the result of the write through. */

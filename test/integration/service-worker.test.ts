@@ -1,5 +1,6 @@
-// Opening a model: the file is hashed, parsed and probed in a worker thread, not on the thread that serves the UI,
-// with the same results and the same one-sentence errors as an in-process inspection.
+// The service worker: opening a model (hashed, parsed and probed in a worker thread, not on the thread that serves
+// the UI) gives the same results and the same one-sentence errors as an in-process inspection. (Comparisons, its
+// other task, are checked against an in-process computation in features-planted.test.ts.)
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,8 @@ import * as ort from 'onnxruntime-node';
 import { inspectModel } from '../../main/onnx/inspect';
 import { hashFile, readModelFile } from '../../main/onnx/model';
 import { Lab } from '../../main/services/lab';
+import { openStimulusSource } from '../../main/stimuli/open';
+import type { StimulusSpec } from '../../main/stimuli/types';
 import { fixtureModels, tempDir } from '../helpers/fixtures';
 
 const dir = tempDir();
@@ -74,4 +77,18 @@ test('a broken file gives the same one sentence from the worker, and no model is
   // The worker survives failures: the next model opens.
   const mnist = await lab.openModel({ path: fixtureModels.mnist8() });
   assert.ok(mnist.tensors.length > 5);
+});
+
+test('thumbnails are drawn in the worker, byte for byte what the source draws here, and stored once', async () => {
+  const mnist = await lab.openModel({ path: fixtureModels.mnist8() });
+  const set = await lab.createStimulusSet({ spec: { kind: 'mnist', offset: 0, count: 50, recipe: mnist.suggestedRecipe! } });
+  const got = await lab.thumbnails(set.id, [3, 17, 42]);
+  const source = await openStimulusSource(set.spec as StimulusSpec);
+  for (const t of got) {
+    const here = Buffer.from(await source.thumbnail(t.index)).toString('base64');
+    assert.equal(t.thumbnail, `data:image/png;base64,${here}`, `thumbnail ${t.index}`);
+  }
+  const stored = lab['db']!.prepare('SELECT count(*) AS n FROM stimulus_items WHERE set_id = ? AND thumbnail IS NOT NULL').get(set.id) as { n: number };
+  assert.equal(stored.n, 3);
+  assert.deepEqual(await lab.thumbnails(set.id, [17]), [got[1]]);
 });
