@@ -1,9 +1,11 @@
-// Entry of the engine's service worker thread (see service.ts): opens models, computes comparisons and draws
-// thumbnails, so none of them blocks the thread that serves the UI. One request at a time, in order. It keeps one read connection to the last
+// Entry of the engine's service worker thread (see service.ts): opens models, computes comparisons, draws
+// thumbnails and scans harvests for a unit's histogram or extreme rows, so none of them blocks the thread that
+// serves the UI. One request at a time, in order. It keeps one read connection to the last
 // project it was asked about; WAL lets it read what the serving thread has committed.
 import { parentPort } from 'node:worker_threads';
 import { compareBases } from '../analyses/compare';
 import { toUserFacing } from '../errors';
+import { extremeRows, unitHistogram } from '../harvest/stats';
 import { inspectModel } from '../onnx/inspect';
 import { readModelFile } from '../onnx/model';
 import { openStimulusSource } from '../stimuli/open';
@@ -28,6 +30,10 @@ async function handle(req: ServiceRequest): Promise<unknown> {
     }
     case 'compare':
       return compareBases(projectDb(req.projectPath, req.nativeBinding), req.harvestId, req.bootstrap, req.seed);
+    case 'unit-histogram':
+      return unitHistogram(projectDb(req.projectPath, req.nativeBinding), req.harvestId, req.unit, req.bins);
+    case 'extreme-rows':
+      return extremeRows(projectDb(req.projectPath, req.nativeBinding), req.harvestId, req.unit, req.k, req.order);
     case 'thumbnails': {
       // Opened afresh each time, so a folder is read as it is now (the MNIST digits stay loaded in this thread).
       const src = await openStimulusSource(req.spec);

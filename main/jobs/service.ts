@@ -1,13 +1,21 @@
 // Request/response work that must not run on the thread that serves the UI but is not a job (nothing to cancel,
 // resume or list): opening a model (reading, SHA-256, parsing, the shape probe) and computing a basis comparison
 // (bootstrap intervals, Mann–Whitney tests and the match matrix: about a second for seven bases of 256 features),
-// and drawing stimulus thumbnails (loading MNIST or decoding a folder's photos, then PNG encoding).
+// drawing stimulus thumbnails (loading MNIST or decoding a folder's photos, then PNG encoding), and a unit's
+// histogram or extreme rows (a scan of every chunk of the harvest, which may be gigabytes).
 // One long-lived worker thread, started on first use, answers requests in order; see service-worker.ts.
 import type { Worker } from 'node:worker_threads';
-import type { Comparison } from '../api/contract';
+import type { Comparison, Histogram } from '../api/contract';
 import { UserError } from '../errors';
 import type { ModelInspection } from '../onnx/inspect';
 import { spawnWorker } from './spawn';
+
+/** Where the project file is: the worker reads it through its own connection. */
+export interface ProjectRef {
+  projectPath: string;
+  /** better-sqlite3 built for Electron's ABI, when the desktop shell runs. */
+  nativeBinding?: string;
+}
 
 export interface OpenedModel {
   sha256: string;
@@ -15,19 +23,19 @@ export interface OpenedModel {
   inspection: ModelInspection;
 }
 
-export interface CompareRequest {
-  projectPath: string;
-  /** better-sqlite3 built for Electron's ABI, when the desktop shell runs. */
-  nativeBinding?: string;
+export interface CompareRequest extends ProjectRef {
   harvestId: number;
   bootstrap: number;
   seed: number;
 }
 
+
 export type ServiceTask =
   | { task: 'open-model'; path: string }
   | ({ task: 'compare' } & CompareRequest)
-  | { task: 'thumbnails'; spec: unknown; indices: number[] };
+  | { task: 'thumbnails'; spec: unknown; indices: number[] }
+  | ({ task: 'unit-histogram'; harvestId: number; unit: number; bins: number } & ProjectRef)
+  | ({ task: 'extreme-rows'; harvestId: number; unit: number; k: number; order: 'top' | 'bottom' } & ProjectRef);
 export type ServiceRequest = ServiceTask & { id: number };
 
 export type ServiceReply =
@@ -93,4 +101,14 @@ export function compareOffThread(r: CompareRequest): Promise<Comparison> {
 /** PNG thumbnails of the given items of a stimulus set (by its stored spec), drawn in the worker thread. */
 export function thumbnailsOffThread(spec: unknown, indices: number[]): Promise<Uint8Array[]> {
   return request<Uint8Array[]>({ task: 'thumbnails', spec, indices });
+}
+
+/** One unit's activation histogram over a harvest, scanned in the worker thread. */
+export function unitHistogramOffThread(where: ProjectRef, harvestId: number, unit: number, bins: number): Promise<Histogram> {
+  return request<Histogram>({ task: 'unit-histogram', ...where, harvestId, unit, bins });
+}
+
+/** The rows where a unit is largest (top) or smallest (bottom), scanned in the worker thread. */
+export function extremeRowsOffThread(where: ProjectRef, harvestId: number, unit: number, k: number, order: 'top' | 'bottom'): Promise<{ row: number; value: number }[]> {
+  return request<{ row: number; value: number }[]>({ task: 'extreme-rows', ...where, harvestId, unit, k, order });
 }

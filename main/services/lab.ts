@@ -19,9 +19,9 @@ import type {
 import { jobStatusEvent } from '../api/contract';
 import { UserError } from '../errors';
 import { rowLayout } from '../harvest/layout';
-import { computeUnitStats, extremeRows, unitHistogram } from '../harvest/stats';
+import { computeUnitStats } from '../harvest/stats';
 import { JobManager } from '../jobs/manager';
-import { openModelOffThread, thumbnailsOffThread } from '../jobs/service';
+import { extremeRowsOffThread, openModelOffThread, thumbnailsOffThread, unitHistogramOffThread } from '../jobs/service';
 import { hashFile } from '../onnx/model';
 import { defaultRecipeForInput } from '../stimuli/recipe';
 import { openStimulusSource } from '../stimuli/open';
@@ -320,14 +320,20 @@ export class Lab {
     return { harvestId, rows: h.rowsDone, dim: h.dim, units };
   }
 
+  /** Where the service worker finds the open project. */
+  private get where(): { projectPath: string; nativeBinding?: string } {
+    this.requireDb();
+    return { projectPath: this.path!, nativeBinding: this.opts.nativeBinding };
+  }
+
   harvestHistogram(p: Params<'harvests.histogram'>) {
-    return unitHistogram(this.requireDb(), p.harvestId, p.unit, p.bins);
+    return unitHistogramOffThread(this.where, p.harvestId, p.unit, p.bins);
   }
 
   async harvestTop(p: Params<'harvests.top'>): Promise<TopStimulus[]> {
     const db = this.requireDb();
     const h = repo.getHarvest(db, p.harvestId);
-    const rows = extremeRows(db, p.harvestId, p.unit, p.k, p.order);
+    const rows = await extremeRowsOffThread(this.where, p.harvestId, p.unit, p.k, p.order);
     const meta = readRowMeta(db, p.harvestId, rows.map((r) => r.row));
     const set = h.stimulusSetId ? repo.getStimulusSet(db, h.stimulusSetId) : null;
     const thumbs = set
@@ -417,7 +423,7 @@ export class Lab {
   }
 
   compareBases(p: Params<'compare.run'>) {
-    return features.compare(this.requireDb(), { projectPath: this.path!, nativeBinding: this.opts.nativeBinding }, p);
+    return features.compare(this.requireDb(), this.where, p);
   }
 
   listCollections() {

@@ -66,7 +66,7 @@ test('mnist-8 (batch fixed at 1): all / centre / mean positions of a conv map ma
   // Unit statistics, histogram and extreme stimuli come from the stored rows.
   const stats = lab.harvestStats(centre.id);
   assert.equal(stats.units.length, 8);
-  const hist = lab.harvestHistogram({ harvestId: all.id, unit: 0, bins: 20 });
+  const hist = await lab.harvestHistogram({ harvestId: all.id, unit: 0, bins: 20 });
   assert.equal(hist.counts.reduce((a, b) => a + b, 0), 40 * 784);
   const top = await lab.harvestTop({ harvestId: centre.id, unit: 2, k: 5, order: 'top' });
   assert.equal(top.length, 5);

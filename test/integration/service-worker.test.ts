@@ -1,12 +1,14 @@
 // The service worker: opening a model (hashed, parsed and probed in a worker thread, not on the thread that serves
-// the UI) gives the same results and the same one-sentence errors as an in-process inspection. (Comparisons, its
-// other task, are checked against an in-process computation in features-planted.test.ts.)
+// the UI), drawing thumbnails and scanning a harvest for a unit's histogram or extreme rows give the same results and
+// the same one-sentence errors as doing it in-process. (Comparisons, its other task, are checked against an
+// in-process computation in features-planted.test.ts.)
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
+import { extremeRows, unitHistogram } from '../../main/harvest/stats';
 import { inspectModel } from '../../main/onnx/inspect';
 import { hashFile, readModelFile } from '../../main/onnx/model';
 import { Lab } from '../../main/services/lab';
@@ -91,4 +93,21 @@ test('thumbnails are drawn in the worker, byte for byte what the source draws he
   const stored = lab['db']!.prepare('SELECT count(*) AS n FROM stimulus_items WHERE set_id = ? AND thumbnail IS NOT NULL').get(set.id) as { n: number };
   assert.equal(stored.n, 3);
   assert.deepEqual(await lab.thumbnails(set.id, [17]), [got[1]]);
+});
+
+test('a unit histogram and its extreme rows come from the worker, equal to a scan here; a wrong unit is a sentence', async () => {
+  const mnist = await lab.openModel({ path: fixtureModels.mnist8() });
+  const set = await lab.createStimulusSet({ spec: { kind: 'mnist', offset: 0, count: 30, recipe: { ...mnist.suggestedRecipe!, scale: 1 } } });
+  const started = lab.startHarvest({ modelId: mnist.id, stimulusSetId: set.id, tensors: ['ReLU32_Output_0'], positions: 'all', chunkRows: 5000 });
+  assert.equal((await lab.jobs.wait(started.jobId)).status, 'done');
+  const harvestId = started.harvestIds[0]!;
+  const db = lab['db']!;
+  assert.deepEqual(await lab.harvestHistogram({ harvestId, unit: 3, bins: 16 }), unitHistogram(db, harvestId, 3, 16));
+  const top = await lab.harvestTop({ harvestId, unit: 3, k: 7, order: 'top' });
+  assert.deepEqual(top.map((t) => [t.row, t.activation]), extremeRows(db, harvestId, 3, 7, 'top').map((r) => [r.row, r.value]));
+  await assert.rejects(lab.harvestHistogram({ harvestId, unit: 99, bins: 16 }), (err: unknown) => {
+    assert.ok((err as { code?: string }).code, 'a coded UserError, not an internal failure');
+    assert.match((err as Error).message, /99/);
+    return true;
+  });
 });
