@@ -1,6 +1,6 @@
 // Entry of the engine's service worker thread (see service.ts): opens models, computes comparisons, draws
-// thumbnails and scans harvests for a unit's histogram or extreme rows, so none of them blocks the thread that
-// serves the UI. One request at a time, in order. It keeps one read connection to the last
+// thumbnails, scans harvests for a unit's histogram or extreme rows and imports .npy activations, so none of them
+// blocks the thread that serves the UI. One request at a time, in order. It keeps one read connection to the last
 // project it was asked about; WAL lets it read what the serving thread has committed.
 import { parentPort } from 'node:worker_threads';
 import { compareBases } from '../analyses/compare';
@@ -8,6 +8,7 @@ import { toUserFacing } from '../errors';
 import { extremeRows, unitHistogram } from '../harvest/stats';
 import { inspectModel } from '../onnx/inspect';
 import { readModelFile } from '../onnx/model';
+import { importActivations } from '../services/bases';
 import { openStimulusSource } from '../stimuli/open';
 import { openProjectDb, type Db } from '../store/project';
 import type { ServiceReply, ServiceRequest } from './service';
@@ -34,6 +35,8 @@ async function handle(req: ServiceRequest): Promise<unknown> {
       return unitHistogram(projectDb(req.projectPath, req.nativeBinding), req.harvestId, req.unit, req.bins);
     case 'extreme-rows':
       return extremeRows(projectDb(req.projectPath, req.nativeBinding), req.harvestId, req.unit, req.k, req.order);
+    case 'import-npy':
+      return importActivations(projectDb(req.projectPath, req.nativeBinding), req.params);
     case 'thumbnails': {
       // Opened afresh each time, so a folder is read as it is now (the MNIST digits stay loaded in this thread).
       const src = await openStimulusSource(req.spec);

@@ -2,10 +2,11 @@
 // resume or list): opening a model (reading, SHA-256, parsing, the shape probe) and computing a basis comparison
 // (bootstrap intervals, Mann–Whitney tests and the match matrix: about a second for seven bases of 256 features),
 // drawing stimulus thumbnails (loading MNIST or decoding a folder's photos, then PNG encoding), and a unit's
-// histogram or extreme rows (a scan of every chunk of the harvest, which may be gigabytes).
+// histogram or extreme rows (a scan of every chunk of the harvest, which may be gigabytes), and importing a .npy
+// matrix as a harvest (read and written a chunk at a time).
 // One long-lived worker thread, started on first use, answers requests in order; see service-worker.ts.
 import type { Worker } from 'node:worker_threads';
-import type { Comparison, Histogram } from '../api/contract';
+import type { Comparison, HarvestInfo, Histogram, Params } from '../api/contract';
 import { UserError } from '../errors';
 import type { ModelInspection } from '../onnx/inspect';
 import { spawnWorker } from './spawn';
@@ -35,7 +36,8 @@ export type ServiceTask =
   | ({ task: 'compare' } & CompareRequest)
   | { task: 'thumbnails'; spec: unknown; indices: number[] }
   | ({ task: 'unit-histogram'; harvestId: number; unit: number; bins: number } & ProjectRef)
-  | ({ task: 'extreme-rows'; harvestId: number; unit: number; k: number; order: 'top' | 'bottom' } & ProjectRef);
+  | ({ task: 'extreme-rows'; harvestId: number; unit: number; k: number; order: 'top' | 'bottom' } & ProjectRef)
+  | ({ task: 'import-npy'; params: Params<'harvests.importNpy'> } & ProjectRef);
 export type ServiceRequest = ServiceTask & { id: number };
 
 export type ServiceReply =
@@ -111,4 +113,9 @@ export function unitHistogramOffThread(where: ProjectRef, harvestId: number, uni
 /** The rows where a unit is largest (top) or smallest (bottom), scanned in the worker thread. */
 export function extremeRowsOffThread(where: ProjectRef, harvestId: number, unit: number, k: number, order: 'top' | 'bottom'): Promise<{ row: number; value: number }[]> {
   return request<{ row: number; value: number }[]>({ task: 'extreme-rows', ...where, harvestId, unit, k, order });
+}
+
+/** A harvest made from a .npy matrix, read and written by the worker thread through its own connection. */
+export function importNpyOffThread(where: ProjectRef, params: Params<'harvests.importNpy'>): Promise<HarvestInfo> {
+  return request<HarvestInfo>({ task: 'import-npy', ...where, params });
 }

@@ -21,7 +21,7 @@ import { UserError } from '../errors';
 import { rowLayout } from '../harvest/layout';
 import { computeUnitStats } from '../harvest/stats';
 import { JobManager } from '../jobs/manager';
-import { extremeRowsOffThread, openModelOffThread, thumbnailsOffThread, unitHistogramOffThread } from '../jobs/service';
+import { extremeRowsOffThread, importNpyOffThread, openModelOffThread, thumbnailsOffThread, unitHistogramOffThread } from '../jobs/service';
 import { hashFile } from '../onnx/model';
 import { defaultRecipeForInput } from '../stimuli/recipe';
 import { openStimulusSource } from '../stimuli/open';
@@ -390,8 +390,8 @@ export class Lab {
     return bases.exportDirections(this.requireDb(), p);
   }
 
-  importActivations(p: Params<'harvests.importNpy'>): HarvestInfo {
-    const r = bases.importActivations(this.requireDb(), p);
+  async importActivations(p: Params<'harvests.importNpy'>): Promise<HarvestInfo> {
+    const r = await importNpyOffThread(this.where, p);
     this.emit('project', { path: this.path, changed: ['harvests'] });
     return r;
   }

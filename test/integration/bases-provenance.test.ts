@@ -14,11 +14,11 @@ const d = 16;
 const lab = new Lab(() => undefined);
 let harvestId = 0;
 
-before(() => {
+before(async () => {
   const planted = plantedData(3, d, 40, 600, 3);
   writeFileSync(join(dir, 'x.npy'), writeNpy(planted.data, [planted.rows, d]));
   lab.openProject({ path: join(dir, 'provenance.cajal'), create: true });
-  harvestId = lab.importActivations({ path: join(dir, 'x.npy') }).id;
+  harvestId = (await lab.importActivations({ path: join(dir, 'x.npy') })).id;
 });
 after(() => lab.shutdown());
 

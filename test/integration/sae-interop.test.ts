@@ -22,10 +22,10 @@ const lab = new Lab(() => undefined);
 let harvestId = 0;
 const db = (): Db => lab['db']!;
 
-before(() => {
+before(async () => {
   writeFileSync(join(dir, 'x.npy'), writeNpy(planted.data, [planted.rows, d]));
   lab.openProject({ path: join(dir, 'interop.cajal'), create: true });
-  harvestId = lab.importActivations({ path: join(dir, 'x.npy') }).id;
+  harvestId = (await lab.importActivations({ path: join(dir, 'x.npy') })).id;
 });
 after(() => lab.shutdown());
 

@@ -238,7 +238,7 @@ test('the W_dec stored in the project after training has unit-norm rows (raw ten
   const data = plantedData(5, 16, 40, 800, 3);
   writeFileSync(join(dir, 'x.npy'), writeNpy(data.data, [data.rows, 16]));
   lab.openProject({ path: join(dir, 'mechanics.cajal'), create: true });
-  const harvestId = lab.importActivations({ path: join(dir, 'x.npy') }).id;
+  const harvestId = (await lab.importActivations({ path: join(dir, 'x.npy') })).id;
   for (const method of ['sae-l1', 'sae-topk'] as const) {
     const started = lab.startFit({ harvestId, method, seed: 3, params: { nFeatures: 64, steps: 250, batchSize: 64, lr: 1e-2, ...(method === 'sae-topk' ? { k: 4 } : {}) } });
     const job = await lab.jobs.wait(started.jobId);
