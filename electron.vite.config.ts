@@ -1,5 +1,5 @@
 // One build for the three parts of the app. The main entry points share chunks that sit beside them in out/main,
-// so main/jobs/spawn.ts finds the worker entries (./worker.js, ./open-model-worker.js) wherever its code lands.
+// so main/jobs/spawn.ts finds the worker entries (./worker.js, ./service-worker.js) wherever its code lands.
 import vue from '@vitejs/plugin-vue';
 import { defineConfig, externalizeDepsPlugin } from 'electron-vite';
 import { resolve } from 'node:path';
@@ -14,7 +14,7 @@ export default defineConfig({
           index: resolve(__dirname, 'main/index.ts'),
           cli: resolve(__dirname, 'main/cli/index.ts'),
           worker: resolve(__dirname, 'main/jobs/worker.ts'),
-          'open-model-worker': resolve(__dirname, 'main/jobs/open-model-worker.ts'),
+          'service-worker': resolve(__dirname, 'main/jobs/service-worker.ts'),
         },
         output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
       },

@@ -16,6 +16,7 @@ import { compare, featureDetail, type Thumbnails } from './features';
 
 export interface ReportContext {
   projectPath: string;
+  nativeBinding?: string;
   cajalVersion: string;
   thumbnails: Thumbnails;
 }
@@ -73,7 +74,7 @@ function added(db: Db, ids: { reportId: number; sectionId: number }): { report: 
 export async function addComparison(db: Db, ctx: ReportContext, p: Params<'reports.addComparison'>): Promise<{ report: ReportDetail; section: ReportSectionInfo }> {
   // Everything that can be wrong is found before anything is written.
   if (p.reportId !== null) store.getReport(db, p.reportId);
-  const comparison = await compare(db, p);
+  const comparison = await compare(db, { projectPath: ctx.projectPath, nativeBinding: ctx.nativeBinding }, p);
   if (!comparison.bases.length) {
     throw new UserError('report.no-bases', `Harvest ${p.harvestId} has no finished bases, so there is no comparison to send; fit bases on it first.`);
   }

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Comparison, FeatureDetail, FeatureTable, JobInfo, MetricDefinition } from '../../main/api/contract';
+import { compareBases } from '../../main/analyses/compare';
 import { createRouter } from '../../main/api/router';
 import { Lab } from '../../main/services/lab';
 import { tempDir } from '../helpers/fixtures';
@@ -150,6 +151,13 @@ test('compare.run: medians with intervals, Mann–Whitney against random, match 
   const cmp = await call<Comparison>('compare.run', { harvestId, bootstrap: 500, seed: 3 });
   const again = await call<Comparison>('compare.run', { harvestId, bootstrap: 500, seed: 3 });
   assert.deepEqual(cmp, again, 'seeded bootstrap is deterministic');
+  // The service worker computed it from its own connection: the same as computing it here, on the serving thread.
+  assert.deepEqual(cmp, JSON.parse(JSON.stringify(await compareBases(lab['db']!, harvestId, 500, 3))));
+  await assert.rejects(call('compare.run', { harvestId: 999, bootstrap: 100, seed: 0 }), (err: unknown) => {
+    assert.match((err as Error).message, /999/, 'an unknown harvest is named in a sentence from the worker');
+    assert.ok((err as { code?: string }).code && (err as { code?: string }).code !== 'internal');
+    return true;
+  });
   const neurons = cmp.bases.find((b) => b.basisId === neuronsId)!;
   const m = neurons.metrics['label-purity']!;
   assert.ok(m.ci95[0] <= m.median && m.median <= m.ci95[1]);
