@@ -13,8 +13,8 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'main/index.ts'),
           cli: resolve(__dirname, 'main/cli/index.ts'),
-          worker: resolve(__dirname, 'main/jobs/worker.ts'),
-          'service-worker': resolve(__dirname, 'main/jobs/service-worker.ts'),
+          worker: resolve(__dirname, 'main/workers/worker.ts'),
+          'service-worker': resolve(__dirname, 'main/workers/service-worker.ts'),
         },
         output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
       },

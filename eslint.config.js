@@ -3,6 +3,29 @@ import js from '@eslint/js';
 import pluginVue from 'eslint-plugin-vue';
 import tseslint from 'typescript-eslint';
 
+// The engine's rooms below the façades (docs/ARCHITECTURE.md). They may import each other and main/errors.ts, never the
+// façades, transports or CLI above them, and from the API contract only types (the contract re-exports theirs).
+export const LOWER_ROOMS = [
+  'onnx', 'stimuli', 'store', 'linalg', 'train', 'io', 'util', 'harvest', 'bases', 'analyses', 'jobs', 'report',
+  'lesions', 'revcorr', 'recordings', 'text', 'tca', 'export',
+];
+const layerRule = [
+  'error',
+  {
+    patterns: [
+      {
+        regex: '^(\\.\\./)+(services|server|cli)(/|$)',
+        message: 'A lower room must not import services/, server/ or cli/: move the code it needs down, or call it from above.',
+      },
+      {
+        regex: '^(\\.\\./)+api(/|$)',
+        allowTypeImports: true,
+        message: 'A lower room may import only types from api/ (import type …); runtime values belong to the room that owns them.',
+      },
+    ],
+  },
+];
+
 export default tseslint.config(
   { ignores: ['out/**', 'node_modules/**', 'test-artifacts/**', 'cajal-demo/**', '.electron-native/**', '.scratch*/**', 'bin/**'] },
   js.configs.recommended,
@@ -26,6 +49,10 @@ export default tseslint.config(
       'vue/html-indent': 'off',
       'vue/multiline-html-element-content-newline': 'off',
     },
+  },
+  {
+    files: LOWER_ROOMS.map((room) => `main/${room}/**/*.ts`),
+    rules: { 'no-restricted-imports': 'off', '@typescript-eslint/no-restricted-imports': layerRule },
   },
   {
     files: ['scripts/**/*.mjs', 'bench/**/*.mjs'],

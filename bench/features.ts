@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { writeSafetensors } from '../main/io/safetensors';
 import { computeUnitStats } from '../main/harvest/stats';
 import { Lab } from '../main/services/lab';
-import { loadBasis } from '../main/services/load-basis';
+import { loadBasis } from '../main/bases/load';
 import { commitChunks, streamChunks } from '../main/store/activations';
 import { getBasis } from '../main/store/bases';
 import * as repo from '../main/store/repo';

@@ -3,7 +3,7 @@
 // matched by each other basis' (mean over directions of the max |cosine|).
 import type { BasisQualityInfo, Comparison, ComparisonBasis, MetricName } from '../api/contract';
 import { matmulABt } from '../linalg/ort';
-import { loadBasis } from '../services/load-basis';
+import { loadBasis } from '../bases/load';
 import { listBases, type BasisRecord } from '../store/bases';
 import { latestNulls, metricNamesOf, metricValues } from '../store/features';
 import type { Db } from '../store/project';

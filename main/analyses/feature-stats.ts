@@ -4,7 +4,7 @@
 import type { Basis } from '../bases/types';
 import { UserError } from '../errors';
 import type { JobContext } from '../jobs/types';
-import { loadBasis } from '../services/load-basis';
+import { loadBasis } from '../bases/load';
 import { streamChunks } from '../store/activations';
 import { getBasis } from '../store/bases';
 import { saveFeatureStats, type FeatureExamplesRecord, type FeatureStatsRecord } from '../store/features';

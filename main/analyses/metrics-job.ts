@@ -3,7 +3,7 @@
 import type { MetricName } from '../api/contract';
 import { UserError } from '../errors';
 import type { JobContext } from '../jobs/types';
-import { loadBasis } from '../services/load-basis';
+import { loadBasis } from '../bases/load';
 import { openStimulusSource } from '../stimuli/open';
 import type { StimulusSource, StimulusSpec } from '../stimuli/types';
 import { readRowMeta } from '../store/activations';

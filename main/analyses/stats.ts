@@ -2,6 +2,7 @@
 // (normal approximation with tie correction and continuity correction, as scipy.stats.mannwhitneyu's asymptotic
 // method computes it).
 import { Rng } from '../util/random';
+import { quantileSorted } from '../util/method-order';
 
 export function median(values: ArrayLike<number>): number {
   const v = Array.from(values).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -38,15 +39,8 @@ export function std(values: ArrayLike<number>): number {
   return n > 1 ? Math.sqrt(s / (n - 1)) : NaN;
 }
 
-/** Linear-interpolation quantile (numpy's default, 'linear') of sorted values. */
-export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const pos = q * (n - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
+/** Linear-interpolation quantile (numpy's default) of sorted values: one definition with the renderer's box plots. */
+export { quantileSorted };
 
 /**
  * Percentile bootstrap 95% interval of the median: `resamples` resamples with replacement drawn from

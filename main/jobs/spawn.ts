@@ -1,5 +1,6 @@
-// Starts a worker thread on an entry module that sits beside this one: main/jobs/NAME.ts under tsx, or the bundled
-// out/main/NAME.js after a build (every entry and shared chunk lands in out/main, see electron.vite.config.ts).
+// Starts a worker thread on an entry module: main/workers/NAME.ts under tsx (the entries compose the domain rooms, so
+// they sit above them, not here), or the bundled out/main/NAME.js after a build (every entry and shared chunk lands
+// in out/main, see electron.vite.config.ts).
 import { Worker } from 'node:worker_threads';
 
 /**
@@ -9,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 export function spawnWorker(name: string, workerData: unknown): Worker {
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, import.meta.url), { workerData });
   const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL(`./${name}.ts`, import.meta.url).href;
+  const entry = new URL(`../workers/${name}.ts`, import.meta.url).href;
   const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
   return new Worker(bootstrap, { eval: true, workerData });
 }

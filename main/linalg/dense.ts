@@ -17,19 +17,6 @@ export function matmul(a: ArrayLike<number>, b: ArrayLike<number>, n: number, p:
   return c;
 }
 
-/** C = A·Bᵀ, A n × p, B q × p. */
-export function matmulABt(a: ArrayLike<number>, b: ArrayLike<number>, n: number, p: number, q: number): Float64Array {
-  const c = new Float64Array(n * q);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < q; j++) {
-      let s = 0;
-      for (let k = 0; k < p; k++) s += a[i * p + k]! * b[j * p + k]!;
-      c[i * q + j] = s;
-    }
-  }
-  return c;
-}
-
 export function transpose(a: ArrayLike<number>, rows: number, cols: number): Float64Array {
   const t = new Float64Array(rows * cols);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = a[i * cols + j]!;

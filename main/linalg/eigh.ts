@@ -267,7 +267,7 @@ export function sqrtSymmetric(a: ArrayLike<number>, n: number): Float64Array {
  * given eigenvalues (ascending), by inverse iteration with LU factorisation with partial pivoting (LAPACK's
  * dgttrf/dstein scheme): O(n) per vector; vectors of close eigenvalues (within 1e-6·‖T‖, chained) are
  * re-orthogonalised against each other by modified Gram–Schmidt. Returns n × n row-major (row i ↔ values[i]), or
- * null when a residual check fails (the caller then falls back to QL with accumulated rotations).
+ * null when a residual check fails (eighBlocked then falls back to QL with accumulated rotations).
  */
 export function tridiagonalEigenvectors(diag: Float64Array, off: Float64Array, values: Float64Array): Float64Array | null {
   const n = diag.length;
@@ -369,47 +369,6 @@ export function tridiagonalEigenvectors(diag: Float64Array, off: Float64Array, v
     z.set(x, j * n);
   }
   return z;
-}
-
-/**
- * The same decomposition as `eigh`, faster for large n: Householder tridiagonalisation (with the orthogonal
- * factor Q accumulated) in TypeScript, eigenvalues of the tridiagonal by QL without vectors (O(n²)), its
- * eigenvectors by inverse iteration (O(n²) plus clusters), and the back-transformation V = Z·Qᵀ as one float64
- * GEMM supplied by the caller (onnxruntime in ./ort). Falls back to `eigh` if inverse iteration fails its check.
- */
-export async function eighLarge(
-  a: ArrayLike<number>,
-  n: number,
-  gemm64: (a: Float64Array, b: Float64Array, n: number) => Promise<Float64Array>,
-  options: { order?: 'descending' | 'ascending' } = {},
-): Promise<EighResult> {
-  if (n < 32) return eigh(a, n, options);
-  for (let i = 0; i < a.length; i++) {
-    if (!Number.isFinite(a[i]!)) throw new Error(`eigh: entry ${i} of the matrix is ${a[i]}; the matrix must be finite.`);
-  }
-  const v = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) v[i * n + j] = 0.5 * (a[i * n + j]! + a[j * n + i]!);
-  const d = new Float64Array(n);
-  const e = new Float64Array(n);
-  tred2(v, d, e, n, true);
-  const diag = d.slice();
-  const off = e.slice(1); // T[i][i+1] = e[i+1]
-  const dummy = new Float64Array(0);
-  tql2(dummy, d, e, n, false);
-  const asc = Float64Array.from(d).sort();
-  const z = tridiagonalEigenvectors(diag, off, asc);
-  if (!z) return eigh(a, n, options);
-  // Row i of the result = Q z_i; Q(r, c) = v[c·n + r], so R = Z · v (row-major product).
-  const r = await gemm64(z, v, n);
-  const desc = (options.order ?? 'descending') === 'descending';
-  const values = new Float64Array(n);
-  const vectors = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const src = desc ? n - 1 - i : i;
-    values[i] = asc[src]!;
-    vectors.set(r.subarray(src * n, src * n + n), i * n);
-  }
-  return { values, vectors };
 }
 
 // ————————————————————————————————————————————————————————————————————————————————————————————————

@@ -3,7 +3,7 @@
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../onnx/builder';
 import { createSession } from '../onnx/session';
-import { eigh, eighBlocked, eighLarge, type EighKernels, type EighResult } from './eigh';
+import { eigh, eighBlocked, type EighKernels, type EighResult } from './eigh';
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 /**
@@ -253,20 +253,6 @@ export async function assignNearest(
   };
 }
 
-/** C = A·B in float64 for square n × n matrices (eigenvector back-transformation). */
-export async function matmulSquare64(a: Float64Array, bm: Float64Array, n: number): Promise<Float64Array> {
-  const s = await cached('matmul64', () => {
-    const b = new GraphBuilder({ name: 'matmul64' });
-    const ai = b.input('a', 'float64', ['N', 'N']);
-    const bi = b.input('b', 'float64', ['N', 'N']);
-    b.gemm(ai, bi, undefined, { output: 'c' });
-    b.output('c', 'float64', ['N', 'N']);
-    return b;
-  });
-  const out = await s.run({ a: new ort.Tensor('float64', a, [n, n]), b: new ort.Tensor('float64', bm, [n, n]) });
-  return out.c!.data as Float64Array;
-}
-
 /** A − VW·WVᵀ in float64 (the rank-2b trailing update of the blocked tridiagonalisation). */
 export async function syr2k64(a: Float64Array, vw: Float64Array, wv: Float64Array, m: number, b2: number): Promise<Float64Array> {
   const s = await cached('syr2k64', () => {
@@ -314,9 +300,4 @@ export const ortEighKernels: EighKernels = { syr2k: syr2k64, blockReflector: blo
  * with float64 block products on onnxruntime for n ≥ 128, QL with accumulated rotations below. */
 export async function eighAuto(a: ArrayLike<number>, n: number): Promise<EighResult> {
   return n >= 128 ? eighBlocked(a, n, ortEighKernels) : eigh(a, n);
-}
-
-/** The previous large-n path (unblocked reduction, inverse iteration, one float64 GEMM), kept for comparison. */
-export async function eighLargeOrt(a: ArrayLike<number>, n: number): Promise<EighResult> {
-  return eighLarge(a, n, matmulSquare64);
 }

@@ -1,20 +1,17 @@
 // Bases over a harvest: start fits (one job each), sweeps, listing, and interop with other tools — SAEs in SAELens'
-// safetensors layout (saelens.ts), directions as .npy, and activations computed elsewhere imported as a harvest.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
-import type { BasisDetail, BasisInfo, HarvestInfo, Params } from '../api/contract';
+// safetensors layout (saelens.ts), and directions as .npy (activations computed elsewhere: harvest/import-npy.ts).
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { BasisDetail, BasisInfo, Params } from '../api/contract';
 import { basisFactory } from '../bases/index';
 import { DEFAULT_HOLDOUT } from '../bases/fit';
 import type { Basis } from '../bases/types';
 import { UserError } from '../errors';
-import { computeUnitStats } from '../harvest/stats';
-import { openNpyRows, readNpy } from '../io/npy';
 import type { JobManager } from '../jobs/manager';
-import { commitChunks } from '../store/activations';
 import * as basesRepo from '../store/bases';
 import type { Db } from '../store/project';
 import * as repo from '../store/repo';
-import { loadBasis } from './load-basis';
+import { loadBasis } from '../bases/load';
 
 type BasisStatus = BasisInfo['status'];
 
@@ -114,69 +111,4 @@ export async function exportDirections(db: Db, p: Params<'bases.exportDirections
   const { writeNpy } = await import('../io/npy');
   writeFileSync(path, writeNpy(dirs, shape));
   return { path, shape };
-}
-
-// ----- activations from elsewhere -----
-
-/**
- * A harvest from a rows × units .npy matrix computed elsewhere. The matrix is read a chunk of rows at a time (a
- * C-order file never has to fit in memory) inside one transaction: a non-finite value anywhere rolls it all back,
- * so a refused file leaves the project as it was. Runs in the service worker (see Lab.importActivations).
- */
-export function importActivations(db: Db, p: Params<'harvests.importNpy'>): HarvestInfo {
-  const path = resolve(p.path);
-  if (!existsSync(path)) throw new UserError('import.missing', `There is no file at ${path}.`);
-  const x = openNpyRows(path, basename(path));
-  try {
-    if (x.shape.length !== 2) throw new UserError('import.shape', `${basename(path)} is ${x.shape.join('×')}; activations must be a 2-D array of rows × units.`);
-    const [rows, dim] = x.shape as [number, number];
-    if (rows === 0 || dim === 0) throw new UserError('import.shape', `${basename(path)} is empty (${rows}×${dim}).`);
-    let labels: Float32Array | null = null;
-    if (p.labelsPath) {
-      const lp = resolve(p.labelsPath);
-      if (!existsSync(lp)) throw new UserError('import.missing', `There is no labels file at ${lp}.`);
-      const l = readNpy(readFileSync(lp), basename(lp));
-      if (l.data.length !== rows) throw new UserError('import.labels', `${basename(lp)} has ${l.data.length} labels but the activations have ${rows} rows.`);
-      if (!l.data.every((v) => Number.isInteger(v) && v >= 0)) throw new UserError('import.labels', `${basename(lp)} must hold non-negative whole-number labels.`);
-      labels = l.data;
-    }
-    const chunkRows = Math.max(1, Math.min(16384, Math.floor((1 << 20) / dim)));
-    const id = db.transaction(() => {
-      const harvestId = repo.insertHarvest(db, {
-        modelId: null,
-        stimulusSetId: null,
-        jobId: null,
-        source: 'import',
-        tensor: p.name ?? basename(path),
-        tensorShape: [dim],
-        positions: 'centre',
-        dim,
-        rowsPerItem: 1,
-        itemsExpected: rows,
-        chunkRows,
-        params: { importedFrom: path, labelsFrom: p.labelsPath ?? null, dtype: x.dtype },
-      });
-      for (let start = 0, index = 0; start < rows; start += chunkRows, index++) {
-        const n = Math.min(chunkRows, rows - start);
-        const data = x.rows(start, n);
-        for (let i = 0; i < data.length; i++) {
-          if (!Number.isFinite(data[i]!)) throw new UserError('import.values', `${basename(path)} holds a non-finite value at row ${start + Math.floor(i / dim)}, unit ${i % dim}.`);
-        }
-        const meta = new Int32Array(n * 4);
-        for (let r = 0; r < n; r++) {
-          meta[r * 4] = start + r;
-          meta[r * 4 + 1] = labels ? labels[start + r]! : -1;
-          meta[r * 4 + 2] = -1;
-          meta[r * 4 + 3] = -1;
-        }
-        commitChunks(db, [{ harvestId, chunkIndex: index, firstRow: start, rowCount: n, data, meta }]);
-      }
-      repo.setHarvestStatus(db, harvestId, 'done');
-      return harvestId;
-    })();
-    computeUnitStats(db, id);
-    return repo.publicHarvest(repo.getHarvest(db, id));
-  } finally {
-    x.close();
-  }
 }

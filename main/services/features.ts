@@ -26,7 +26,7 @@ import * as basesRepo from '../store/bases';
 import * as store from '../store/features';
 import type { Db } from '../store/project';
 import * as repo from '../store/repo';
-import { loadBasis } from './load-basis';
+import { loadBasis } from '../bases/load';
 
 export type Thumbnails = (setId: number, indices: number[]) => Promise<{ index: number; thumbnail: string }[]>;
 

@@ -72,7 +72,7 @@ test('SAELens export and import round trip: the imported SAE encodes like the or
   assert.deepEqual([cfg.d_in, cfg.d_sae, cfg.normalize_activations], [128, 256, 'none']);
   const imported = await lab.importSae({ harvestId: hidden, path: out });
   assert.equal(imported.status, 'imported');
-  const { loadBasis } = await import('../../main/services/load-basis');
+  const { loadBasis } = await import('../../main/bases/load');
   const { getBasis } = await import('../../main/store/bases');
   const { readRows } = await import('../../main/store/activations');
   const db = lab['db']!;

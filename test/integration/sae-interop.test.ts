@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { writeNpy } from '../../main/io/npy';
 import { Lab } from '../../main/services/lab';
-import { loadBasis } from '../../main/services/load-basis';
+import { loadBasis } from '../../main/bases/load';
 import { getBasis } from '../../main/store/bases';
 import type { Db } from '../../main/store/project';
 import { Rng } from '../../main/util/random';

@@ -91,5 +91,5 @@ export function setCollection(name: string): void {
   localStorage.setItem('cajal.collection', name);
 }
 
-/** Methods in the order every comparison shows them. */
-export const METHOD_ORDER = ['neurons', 'random', 'pca', 'ica', 'nmf', 'kmeans', 'sae-l1', 'sae-topk'] as const;
+/** Methods in the order every comparison shows them (one list with the contract and the reports). */
+export { BASIS_METHODS as METHOD_ORDER } from '../../../../main/util/method-order';

@@ -1,6 +1,6 @@
-// Rebuild a fitted basis from its stored parameters and tensors.
-import { basisFactory } from '../bases/index';
-import type { Basis } from '../bases/types';
+// Rebuild a fitted basis from its stored parameters and tensors (used by fits' consumers: analyses, services, workers).
+import { basisFactory } from './index';
+import type { Basis } from './types';
 import { UserError } from '../errors';
 import { loadBasisTensors, type BasisRecord } from '../store/bases';
 import type { Db } from '../store/project';

@@ -3,10 +3,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { describeError } from '../errors';
 import { openProjectDb } from '../store/project';
-import { makeJobContext } from './context';
-import type { WorkerInit, WorkerMessage } from './protocol';
+import { makeJobContext } from '../jobs/context';
+import type { WorkerInit, WorkerMessage } from '../jobs/protocol';
 import { jobRunners } from './registry';
-import { CancelledError } from './types';
+import { CancelledError } from '../jobs/types';
 
 async function main(): Promise<void> {
   const init = workerData as WorkerInit;

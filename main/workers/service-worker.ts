@@ -1,4 +1,4 @@
-// Entry of the engine's service worker thread (see service.ts): opens models, computes comparisons, draws
+// Entry of the engine's service worker thread (see jobs/service.ts): opens models, computes comparisons, draws
 // thumbnails, scans harvests for a unit's histogram or extreme rows and imports .npy activations, so none of them
 // blocks the thread that serves the UI. One request at a time, in order. It keeps one read connection to the last
 // project it was asked about; WAL lets it read what the serving thread has committed.
@@ -8,10 +8,10 @@ import { toUserFacing } from '../errors';
 import { extremeRows, unitHistogram } from '../harvest/stats';
 import { inspectModel } from '../onnx/inspect';
 import { readModelFile } from '../onnx/model';
-import { importActivations } from '../services/bases';
+import { importActivations } from '../harvest/import-npy';
 import { openStimulusSource } from '../stimuli/open';
 import { openProjectDb, type Db } from '../store/project';
-import type { ServiceReply, ServiceRequest } from './service';
+import type { ServiceReply, ServiceRequest } from '../jobs/service';
 
 let project: { path: string; db: Db } | null = null;
 

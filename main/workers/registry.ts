@@ -1,9 +1,10 @@
-// Job kind -> runner. The worker thread imports this; every long-running kind of work registers here.
+// Job kind -> runner: the one place that knows every kind of long-running work (above the domain rooms, which know
+// nothing of each other's jobs). The job worker thread (worker.ts) imports this; every new kind registers here.
 import { runFeatureStatsJob } from '../analyses/feature-stats';
 import { runMetricsJob } from '../analyses/metrics-job';
 import { runFitJob } from '../bases/fit';
 import { runHarvestJob } from '../harvest/run';
-import type { JobRegistry } from './types';
+import type { JobRegistry } from '../jobs/types';
 
 export const jobRunners: JobRegistry = {
   harvest: runHarvestJob,

@@ -1,0 +1,107 @@
+// API of the harvests room: recording a tensor over a stimulus set, its unit statistics, histograms and top
+// stimuli, and activations imported from elsewhere.
+//
+// Params are zod schemas (the router validates every call against them). Results are types only, on purpose: the
+// engine produces them, so they are checked by the compiler where they are made, not parsed again where they land.
+import { z } from 'zod';
+import { id, nonEmpty } from './common';
+
+export const positionsSchema = z.enum(['centre', 'all', 'mean']);
+export type Positions = z.infer<typeof positionsSchema>;
+
+export type HarvestStatus = 'pending' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+
+export interface HarvestInfo {
+  id: number;
+  modelId: number;
+  modelName: string;
+  stimulusSetId: number;
+  stimulusSetName: string;
+  tensor: string;
+  tensorShape: number[];
+  positions: Positions;
+  dim: number;
+  rowsExpected: number;
+  rowsDone: number;
+  status: HarvestStatus;
+  jobId: number | null;
+  createdAt: string;
+  finishedAt: string | null;
+  /** 'import' for activations computed outside Cajal. */
+  source: 'model' | 'import';
+}
+
+export interface UnitStats {
+  unit: number;
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+  /** Fraction of rows with activation > 0. */
+  fracActive: number;
+}
+
+export interface HarvestStats {
+  harvestId: number;
+  rows: number;
+  dim: number;
+  units: UnitStats[];
+}
+
+export interface Histogram {
+  /** Bin edges, length bins + 1. */
+  edges: number[];
+  counts: number[];
+  rows: number;
+}
+
+export interface TopStimulus {
+  row: number;
+  stimulusIndex: number;
+  label: number | null;
+  labelName: string | null;
+  activation: number;
+  /** Spatial position of the row for conv maps harvested at all positions. */
+  position: [number, number] | null;
+  /** PNG as a data: URL, small. */
+  thumbnail: string;
+}
+
+export const harvestsMethods = {
+  'harvests.start': z
+    .object({
+      modelId: id,
+      stimulusSetId: id,
+      tensors: z.array(nonEmpty).min(1).max(64),
+      positions: positionsSchema.default('centre'),
+      limit: z.number().int().positive().optional(),
+      batchSize: z.number().int().positive().max(4096).optional(),
+      chunkRows: z.number().int().positive().max(1_000_000).optional(),
+    })
+    .strict(),
+  'harvests.list': z.object({}).strict(),
+  'harvests.stats': z.object({ harvestId: id }).strict(),
+  'harvests.histogram': z
+    .object({ harvestId: id, unit: z.number().int().min(0), bins: z.number().int().min(2).max(512).default(50) })
+    .strict(),
+  'harvests.top': z
+    .object({
+      harvestId: id,
+      unit: z.number().int().min(0),
+      k: z.number().int().min(1).max(256).default(16),
+      order: z.enum(['top', 'bottom']).default('top'),
+    })
+    .strict(),
+  'harvests.importNpy': z
+    .object({ path: nonEmpty, labelsPath: nonEmpty.optional(), name: z.string().max(200).optional() })
+    .strict(),
+} as const;
+
+export interface HarvestsResults {
+  'harvests.start': { jobId: number; harvestIds: number[]; resumedFromRow: number | null };
+  'harvests.list': HarvestInfo[];
+  'harvests.stats': HarvestStats;
+  'harvests.histogram': Histogram;
+  'harvests.top': TopStimulus[];
+  'harvests.importNpy': HarvestInfo;
+}
