@@ -15,6 +15,7 @@ const all: [string, string, string][] = [
   ['harvest', './harvest.ts', 'benchHarvest'],
   ['sae', './sae.ts', 'benchSae'],
   ['classical', './classical.ts', 'benchClassical'],
+  ['eigh', './eigh.ts', 'benchEigh'],
   ['features', './features.ts', 'benchFeatures'],
   ['memory', './memory.ts', 'benchMemory'],
   ['ui', './ui.ts', 'benchUi'],

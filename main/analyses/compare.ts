@@ -1,7 +1,8 @@
 // Comparing the bases of one harvest: per metric per basis the values, the median with a seeded bootstrap 95%
 // interval, Mann–Whitney U against the neurons and against the random basis, and how well each basis' directions are
 // matched by each other basis' (mean over directions of the max |cosine|).
-import type { BasisQualityInfo, Comparison, ComparisonBasis, MetricName } from '../api/contract';
+import type { Comparison, ComparisonBasis, MetricName } from './types';
+import type { BasisQualityInfo } from '../bases/types';
 import { matmulABt } from '../linalg/ort';
 import { loadBasis } from '../bases/load';
 import { listBases, type BasisRecord } from '../store/bases';

@@ -1,6 +1,6 @@
 // What each interpretability metric is, where it comes from and where the lab departs from its source — shown in
 // the app beside every number (metrics.definitions).
-import type { MetricDefinition, MetricName } from '../api/contract';
+import type { MetricDefinition, MetricName } from './types';
 
 /**
  * Examples the consistency, label and compression metrics read: the first K of the stored top-k. A feature with fewer

@@ -1,6 +1,6 @@
 // The metrics job: interpretability scores of every feature of a basis from its stored top/bottom examples, plus the
 // same scores on the random basis of the same harvest as a null (each metric then also reads as a z-score).
-import type { MetricName } from '../api/contract';
+import type { MetricName } from './types';
 import { UserError } from '../errors';
 import type { JobContext } from '../jobs/types';
 import { loadBasis } from '../bases/load';

@@ -1,7 +1,8 @@
 // What each basis method is, whom it follows and where the lab departs from its authors' definition — shown in the
 // app beside the fit form and every fitted basis (bases.definitions), and in a report's Methods part. The numbers
 // quoted for the lab are its defaults (main/bases/*.ts); a fit stores the values it actually ran with.
-import type { BasisMethodDefinition, BasisMethodName } from '../api/contract';
+import type { BasisMethodDefinition } from './types';
+import type { BasisMethodName } from '../util/method-order';
 
 const BRICKEN = 'Bricken et al. 2023, "Towards Monosemanticity: Decomposing Language Models With Dictionary Learning" (Anthropic)';
 const GAO = 'Gao et al. 2024, "Scaling and evaluating sparse autoencoders" (OpenAI)';

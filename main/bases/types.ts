@@ -2,10 +2,11 @@
 // `fit` from a stream of activation chunks, `encode` rows into feature activations, `decode` codes back into
 // activation space (a reconstruction, for the quality metrics), `directions` as unit vectors in activation space,
 // and `state`/`load` for the project file.
+import { BASIS_METHODS, type BasisMethodName } from '../util/method-order';
 
-export type BasisMethod = 'neurons' | 'random' | 'pca' | 'ica' | 'nmf' | 'kmeans' | 'sae-l1' | 'sae-topk';
-
-export const BASIS_METHODS: readonly BasisMethod[] = ['neurons', 'random', 'pca', 'ica', 'nmf', 'kmeans', 'sae-l1', 'sae-topk'];
+/** The methods, in the order the app and reports show them: one list (util/method-order.ts) for engine, API and UI. */
+export type BasisMethod = BasisMethodName;
+export { BASIS_METHODS };
 
 /** A block of consecutive activation rows, row-major float32 (rowCount × dim). */
 export interface RowBlock {
@@ -84,3 +85,23 @@ export type BasisFactory = {
   create(params: Record<string, unknown>, seed: number, dim: number): Basis;
   load(params: Record<string, unknown>, seed: number, state: BasisState): Basis;
 };
+
+export interface BasisQualityInfo {
+  rows: number;
+  mse: number | null;
+  explainedVariance: number | null;
+  reconstructionCosine: number | null;
+  l0: number;
+  deadFraction: number;
+  denseFraction: number;
+  densityHistogram: { edges: number[]; counts: number[]; dead: number };
+}
+
+/** A basis method: whom it follows and where the lab departs from that definition; shown in the app. */
+export interface BasisMethodDefinition {
+  method: BasisMethodName;
+  title: string;
+  source: string;
+  /** Where the lab departs from the source (null: it does not). */
+  departure: string | null;
+}

@@ -2,7 +2,7 @@
 // same chunks a recorded harvest uses, so every basis and analysis reads it the same way.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import type { HarvestInfo } from '../api/contract';
+import type { HarvestInfo } from './types';
 import { UserError } from '../errors';
 import { openNpyRows, readNpy } from '../io/npy';
 import { commitChunks } from '../store/activations';

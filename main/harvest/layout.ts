@@ -2,7 +2,7 @@
 // [N, C, H, W]: one row holds the C channels at a spatial position — all positions (H·W rows per stimulus), the
 // centre position (as Klindt et al. read conv units), or the spatial mean. A rank-3 tensor [N, T, D] is a sequence
 // read the same way along T. Anything else is flattened to one row per stimulus.
-import type { Positions } from '../api/contract';
+import type { Positions } from './types';
 import { UserError } from '../errors';
 
 export interface RowLayout {

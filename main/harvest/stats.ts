@@ -1,5 +1,5 @@
 // Per-unit statistics, histograms and extreme rows of a harvest, each computed by streaming its chunks.
-import type { Histogram, UnitStats } from '../api/contract';
+import type { Histogram, UnitStats } from './types';
 import { UserError } from '../errors';
 import { streamChunks } from '../store/activations';
 import type { Db } from '../store/project';

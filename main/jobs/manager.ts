@@ -1,6 +1,6 @@
 // Runs jobs in worker threads, keeps the `jobs` table current, measures rate and ETA, and tells listeners.
 import type { Worker } from 'node:worker_threads';
-import type { JobInfo, JobKind } from '../api/contract';
+import type { JobInfo, JobKind } from './types';
 import { UserError } from '../errors';
 import type { Db } from '../store/project';
 import { finishJob, getJob, insertJob, listJobs, markJobRunning, updateJobProgress } from '../store/repo';

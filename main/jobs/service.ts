@@ -6,7 +6,9 @@
 // matrix as a harvest (read and written a chunk at a time).
 // One long-lived worker thread, started on first use, answers requests in order; see service-worker.ts.
 import type { Worker } from 'node:worker_threads';
-import type { Comparison, HarvestInfo, Histogram, Params } from '../api/contract';
+import type { Comparison } from '../analyses/types';
+import type { HarvestInfo, Histogram } from '../harvest/types';
+import type { ImportNpyRequest } from '../harvest/import-npy';
 import { UserError } from '../errors';
 import type { ModelInspection } from '../onnx/inspect';
 import { spawnWorker } from './spawn';
@@ -37,7 +39,7 @@ export type ServiceTask =
   | { task: 'thumbnails'; spec: unknown; indices: number[] }
   | ({ task: 'unit-histogram'; harvestId: number; unit: number; bins: number } & ProjectRef)
   | ({ task: 'extreme-rows'; harvestId: number; unit: number; k: number; order: 'top' | 'bottom' } & ProjectRef)
-  | ({ task: 'import-npy'; params: Params<'harvests.importNpy'> } & ProjectRef);
+  | ({ task: 'import-npy'; params: ImportNpyRequest } & ProjectRef);
 export type ServiceRequest = ServiceTask & { id: number };
 
 export type ServiceReply =
@@ -116,6 +118,6 @@ export function extremeRowsOffThread(where: ProjectRef, harvestId: number, unit:
 }
 
 /** A harvest made from a .npy matrix, read and written by the worker thread through its own connection. */
-export function importNpyOffThread(where: ProjectRef, params: Params<'harvests.importNpy'>): Promise<HarvestInfo> {
+export function importNpyOffThread(where: ProjectRef, params: ImportNpyRequest): Promise<HarvestInfo> {
   return request<HarvestInfo>({ task: 'import-npy', ...where, params });
 }

@@ -1,6 +1,5 @@
 // What a job's code sees while it runs: its own database connection, a progress reporter and a cancel flag.
 // Runners know nothing of threads, IPC or HTTP; the same runner serves the desktop app, the server and the CLI.
-import type { JobKind } from '../api/contract';
 import type { Db } from '../store/project';
 
 export interface ProgressReport {
@@ -35,3 +34,28 @@ export class CancelledError extends Error {
 
 export type JobRunner = (params: unknown, ctx: JobContext) => Promise<unknown>;
 export type JobRegistry = Partial<Record<JobKind, JobRunner>>;
+
+export type JobKind = 'harvest' | 'fit' | 'feature-stats' | 'metrics';
+
+export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+
+export interface JobInfo {
+  id: number;
+  kind: JobKind;
+  title: string;
+  status: JobStatus;
+  /** 0..1 */
+  progress: number;
+  /** Rows (or steps) per second, measured over the job so far. */
+  rate: number | null;
+  rateUnit: string;
+  etaSeconds: number | null;
+  message: string | null;
+  error: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+  params: unknown;
+  result: unknown;
+  /** The latest live measurements of a running job (e.g. step, loss, l0, deadFraction, explainedVariance). */
+  live: Record<string, number> | null;
+}

@@ -5,7 +5,7 @@ import * as echarts from 'echarts/core';
 import { BarChart, BoxplotChart, CustomChart, HeatmapChart } from 'echarts/charts';
 import { GridComponent, VisualMapComponent } from 'echarts/components';
 import { SVGRenderer } from 'echarts/renderers';
-import type { Comparison, ComparisonBasis, MetricName } from '../api/contract';
+import type { Comparison, ComparisonBasis, MetricName } from '../analyses/types';
 import { quantileSorted, std } from '../analyses/stats';
 import { escapeHtml, trusted, type Markup } from './html';
 import { num } from './format';

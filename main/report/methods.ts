@@ -1,7 +1,8 @@
 // The report's Methods part: every metric any section shows, with its formula, its source and where the lab departs
 // from the authors' definition — the definitions from analyses/definitions.ts as each section stored them — and, when
 // the report holds a comparison, how its statistics are computed.
-import type { BasisMethodDefinition, MetricDefinition } from '../api/contract';
+import type { MetricDefinition } from '../analyses/types';
+import type { BasisMethodDefinition } from '../bases/types';
 import { MATCH_SAMPLE } from '../analyses/compare';
 import { int } from './format';
 import { html, type Markup } from './html';

@@ -1,7 +1,7 @@
 // A report as ONE self-contained HTML file: inline CSS, charts as inline SVG, images as data: URIs, no scripts and
 // nothing fetched — its own Content-Security-Policy forbids every fetch but data: images, so it stays inert and
 // offline wherever it is opened. Sections in order, then Methods, then provenance.
-import type { ReportInfo, ReportSectionInfo } from '../api/contract';
+import type { ReportInfo, ReportSectionInfo } from './types';
 import { utc } from './format';
 import { html, trusted, type Markup } from './html';
 import { methodsPart } from './methods';

@@ -4,7 +4,10 @@
 //
 // Model files are identified by name and SHA-256, not by their path on the machine that made the report: a report
 // is meant to be shared, and the digest identifies the checkpoint better than a local path would.
-import type { BasisMethodDefinition, BasisMethodName, Comparison, FeatureDetail, MetricDefinition, MetricName } from '../api/contract';
+import type { Comparison, MetricDefinition, MetricName } from '../analyses/types';
+import type { BasisMethodDefinition } from '../bases/types';
+import type { BasisMethodName } from '../util/method-order';
+import type { FeatureDetail } from '../analyses/types';
 
 export interface HarvestProvenance {
   harvestId: number;

@@ -1,6 +1,6 @@
 // Feature statistics, metrics and collections in the project file (migration 3). Examples and histograms are BLOBs
 // per feature, so a basis of 16,384 features is 16,384 rows per table, written in one transaction.
-import type { MetricName } from '../api/contract';
+import type { MetricName } from '../analyses/types';
 import type { Db } from './project';
 
 export interface FeatureRunRecord {

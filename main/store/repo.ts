@@ -1,18 +1,10 @@
 // Typed reads and writes of the project's catalogue tables (models, stimulus sets, harvests, jobs). Activation data
 // itself is in activations.ts.
-import type {
-  HarvestInfo,
-  HarvestStatus,
-  JobInfo,
-  JobKind,
-  JobStatus,
-  ModelSummary,
-  Positions,
-  StimulusSetInfo,
-  StimulusSpecInput,
-  TensorInfo,
-  UnitStats,
-} from '../api/contract';
+import type { HarvestInfo, HarvestStatus, Positions, UnitStats } from '../harvest/types';
+import type { JobInfo, JobKind, JobStatus } from '../jobs/types';
+import type { TensorInfo } from '../onnx/types';
+import type { StimulusSpecInput } from '../stimuli/request';
+import type { ModelSummary, StimulusSetInfo } from './types';
 import { UserError } from '../errors';
 import type { Db } from './project';
 

@@ -1,7 +1,7 @@
 // Reports in the project file (migration 4): a report is a title and an ordered list of sections; each section keeps
 // the snapshot of what was sent (JSON) and the parameters that made it. Positions are 0..n-1 without gaps; every
 // write that touches more than one row runs in one transaction.
-import type { ReportDetail, ReportInfo, ReportSectionInfo, ReportSectionKind } from '../api/contract';
+import type { ReportDetail, ReportInfo, ReportSectionInfo, ReportSectionKind } from '../report/types';
 import { UserError } from '../errors';
 import type { Db } from './project';
 

@@ -75,7 +75,8 @@ for (const method of Object.keys(cases) as Method[]) {
     assert.equal(ea.length, 40 * m);
     assert.deepEqual(ea, await b.encode(probe, 40));
     if (a.decode) assert.equal((await a.decode(ea, 40)).length, 40 * D);
-    JSON.stringify(a.params); // plain JSON
+    // Params are stored as JSON: they must survive a round trip unchanged (no typed arrays, NaN, undefined or class instances).
+    assert.deepEqual(JSON.parse(JSON.stringify(a.params)), a.params, 'params are plain JSON');
   });
 
   test(`${method}: state → load round trip encodes identically`, async () => {

@@ -5,20 +5,13 @@
 import { z } from 'zod';
 import { BASIS_METHODS } from '../../util/method-order';
 import { id, nonEmpty } from './common';
+import type { BasisMethodDefinition, BasisQualityInfo } from '../../bases/types';
+
+// Shapes the engine defines in its own rooms and the API returns as they are.
+export type { BasisMethodDefinition, BasisQualityInfo } from '../../bases/types';
 
 export const basisMethodSchema = z.enum(BASIS_METHODS);
 export type BasisMethodName = z.infer<typeof basisMethodSchema>;
-
-export interface BasisQualityInfo {
-  rows: number;
-  mse: number | null;
-  explainedVariance: number | null;
-  reconstructionCosine: number | null;
-  l0: number;
-  deadFraction: number;
-  denseFraction: number;
-  densityHistogram: { edges: number[]; counts: number[]; dead: number };
-}
 
 export interface BasisInfo {
   id: number;
@@ -39,15 +32,6 @@ export interface BasisInfo {
 export interface BasisDetail extends BasisInfo {
   /** Training curves (gradient-trained methods): one entry per logged step. */
   trainingLog: { step: number; metrics: Record<string, number> }[];
-}
-
-/** A basis method: whom it follows and where the lab departs from that definition; shown in the app. */
-export interface BasisMethodDefinition {
-  method: BasisMethodName;
-  title: string;
-  source: string;
-  /** Where the lab departs from the source (null: it does not). */
-  departure: string | null;
 }
 
 export const basesMethods = {

@@ -5,67 +5,11 @@
 // engine produces them, so they are checked by the compiler where they are made, not parsed again where they land.
 import { z } from 'zod';
 import { id, nonEmpty } from './common';
+import { positionsSchema, type HarvestInfo, type HarvestStats, type Histogram, type TopStimulus } from '../../harvest/types';
 
-export const positionsSchema = z.enum(['centre', 'all', 'mean']);
-export type Positions = z.infer<typeof positionsSchema>;
-
-export type HarvestStatus = 'pending' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
-
-export interface HarvestInfo {
-  id: number;
-  modelId: number;
-  modelName: string;
-  stimulusSetId: number;
-  stimulusSetName: string;
-  tensor: string;
-  tensorShape: number[];
-  positions: Positions;
-  dim: number;
-  rowsExpected: number;
-  rowsDone: number;
-  status: HarvestStatus;
-  jobId: number | null;
-  createdAt: string;
-  finishedAt: string | null;
-  /** 'import' for activations computed outside Cajal. */
-  source: 'model' | 'import';
-}
-
-export interface UnitStats {
-  unit: number;
-  mean: number;
-  std: number;
-  min: number;
-  max: number;
-  /** Fraction of rows with activation > 0. */
-  fracActive: number;
-}
-
-export interface HarvestStats {
-  harvestId: number;
-  rows: number;
-  dim: number;
-  units: UnitStats[];
-}
-
-export interface Histogram {
-  /** Bin edges, length bins + 1. */
-  edges: number[];
-  counts: number[];
-  rows: number;
-}
-
-export interface TopStimulus {
-  row: number;
-  stimulusIndex: number;
-  label: number | null;
-  labelName: string | null;
-  activation: number;
-  /** Spatial position of the row for conv maps harvested at all positions. */
-  position: [number, number] | null;
-  /** PNG as a data: URL, small. */
-  thumbnail: string;
-}
+// Shapes the engine defines in its own rooms and the API returns as they are.
+export { positionsSchema } from '../../harvest/types';
+export type { HarvestInfo, HarvestStats, HarvestStatus, Histogram, Positions, TopStimulus, UnitStats } from '../../harvest/types';
 
 export const harvestsMethods = {
   'harvests.start': z

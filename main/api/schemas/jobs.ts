@@ -4,31 +4,10 @@
 // engine produces them, so they are checked by the compiler where they are made, not parsed again where they land.
 import { z } from 'zod';
 import { id } from './common';
+import type { JobInfo } from '../../jobs/types';
 
-export type JobKind = 'harvest' | 'fit' | 'feature-stats' | 'metrics';
-
-export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
-
-export interface JobInfo {
-  id: number;
-  kind: JobKind;
-  title: string;
-  status: JobStatus;
-  /** 0..1 */
-  progress: number;
-  /** Rows (or steps) per second, measured over the job so far. */
-  rate: number | null;
-  rateUnit: string;
-  etaSeconds: number | null;
-  message: string | null;
-  error: string | null;
-  createdAt: string;
-  finishedAt: string | null;
-  params: unknown;
-  result: unknown;
-  /** The latest live measurements of a running job (e.g. step, loss, l0, deadFraction, explainedVariance). */
-  live: Record<string, number> | null;
-}
+// Shapes the engine defines in its own rooms and the API returns as they are.
+export type { JobInfo, JobKind, JobStatus } from '../../jobs/types';
 
 export const jobsMethods = {
   'jobs.list': z.object({}).strict(),

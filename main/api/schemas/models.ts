@@ -5,34 +5,13 @@
 import { z } from 'zod';
 import { id, nonEmpty } from './common';
 import type { Recipe } from './stimuli';
+import type { TensorInfo } from '../../onnx/types';
+import type { ModelSummary } from '../../store/types';
 
-export const dim = z.union([z.number().int(), z.string()]);
-
-export const tensorInfoSchema = z.object({
-  name: z.string(),
-  op: z.string(),
-  producer: z.string().nullable(),
-  dtype: z.string().nullable(),
-  shape: z.array(dim).nullable(),
-  role: z.enum(['input', 'output', 'intermediate']),
-  /** 'probed': measured by running the model once on a dummy input, because the file does not declare it. */
-  shapeSource: z.enum(['declared', 'probed', 'unknown']),
-});
-export type TensorInfo = z.infer<typeof tensorInfoSchema>;
-
-export interface ModelSummary {
-  id: number;
-  name: string;
-  path: string;
-  sha256: string;
-  bytes: number;
-  opset: number;
-  nodeCount: number;
-  parameterCount: number;
-  inputs: TensorInfo[];
-  outputs: TensorInfo[];
-  createdAt: string;
-}
+// Shapes the engine defines in its own rooms and the API returns as they are.
+export { dim, tensorInfoSchema } from '../../onnx/types';
+export type { TensorInfo } from '../../onnx/types';
+export type { ModelSummary } from '../../store/types';
 
 export interface ModelDetail extends ModelSummary {
   tensors: TensorInfo[];

@@ -4,32 +4,10 @@
 // engine produces them, so they are checked by the compiler where they are made, not parsed again where they land.
 import { z } from 'zod';
 import { bootstrapSchema, id, seedSchema } from './common';
+import type { ReportDetail, ReportInfo, ReportSectionInfo } from '../../report/types';
 
-export type ReportSectionKind = 'comparison' | 'collection';
-
-export interface ReportSectionInfo {
-  id: number;
-  reportId: number;
-  /** 0-based place in the report. */
-  position: number;
-  kind: ReportSectionKind;
-  title: string;
-  /** What made the section (harvest, bootstrap, seed, basis ids; or the collection's name and items), for provenance. */
-  params: Record<string, unknown>;
-  createdAt: string;
-}
-
-export interface ReportInfo {
-  id: number;
-  title: string;
-  createdAt: string;
-  updatedAt: string;
-  sectionCount: number;
-}
-
-export interface ReportDetail extends ReportInfo {
-  sections: ReportSectionInfo[];
-}
+// Shapes the engine defines in its own rooms and the API returns as they are.
+export type { ReportDetail, ReportInfo, ReportSectionInfo, ReportSectionKind } from '../../report/types';
 
 const reportTitle = z.string().trim().min(1).max(200);
 

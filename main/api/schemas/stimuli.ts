@@ -4,51 +4,14 @@
 // Params are zod schemas (the router validates every call against them). Results are types only, on purpose: the
 // engine produces them, so they are checked by the compiler where they are made, not parsed again where they land.
 import { z } from 'zod';
-import { id, nonEmpty } from './common';
+import { id } from './common';
+import { stimulusSpecSchema } from '../../stimuli/request';
+import type { StimulusSetInfo } from '../../store/types';
 
-export const recipeSchema = z.object({
-  width: z.number().int().min(1).max(8192),
-  height: z.number().int().min(1).max(8192),
-  channels: z.union([z.literal(1), z.literal(3)]),
-  channelOrder: z.enum(['RGB', 'BGR']),
-  resize: z.enum(['center-crop', 'stretch']),
-  scale: z.number().finite(),
-  mean: z.array(z.number().finite()).min(1).max(3),
-  std: z.array(z.number().finite().positive()).min(1).max(3),
-  layout: z.enum(['NCHW', 'NHWC']),
-});
-export type Recipe = z.infer<typeof recipeSchema>;
-
-export const stimulusSpecSchema = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('mnist'),
-    offset: z.number().int().min(0).max(9999),
-    count: z.number().int().min(1).max(10000),
-    recipe: recipeSchema,
-  }),
-  z.object({ kind: z.literal('folder'), path: nonEmpty, labelsFromSubfolders: z.boolean(), recipe: recipeSchema }),
-  z.object({
-    kind: z.literal('noise'),
-    distribution: z.enum(['gaussian', 'uniform', 'binary']),
-    count: z.number().int().min(1).max(10_000_000),
-    itemShape: z.array(z.number().int().positive()).min(1).max(4),
-    seed: z.number().int(),
-    mean: z.number().finite(),
-    std: z.number().finite().positive(),
-  }),
-]);
-export type StimulusSpecInput = z.infer<typeof stimulusSpecSchema>;
-
-export interface StimulusSetInfo {
-  id: number;
-  name: string;
-  kind: 'mnist' | 'folder' | 'noise';
-  count: number;
-  itemShape: number[];
-  labelNames: string[] | null;
-  spec: StimulusSpecInput;
-  createdAt: string;
-}
+// Shapes the engine defines in its own rooms and the API returns as they are.
+export { recipeSchema, stimulusSpecSchema } from '../../stimuli/request';
+export type { Recipe, StimulusSpecInput } from '../../stimuli/request';
+export type { StimulusSetInfo } from '../../store/types';
 
 export const stimuliMethods = {
   'stimuli.create': z.object({ spec: stimulusSpecSchema, name: z.string().max(200).optional() }).strict(),

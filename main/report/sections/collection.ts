@@ -1,6 +1,6 @@
 // A collection section: the pinned features, each with its basis, summary statistics, metrics (with z-scores against
 // random directions), label counts among its top stimuli, activation histogram and top-stimulus thumbnails.
-import type { MetricName } from '../../api/contract';
+import type { MetricName } from '../../analyses/types';
 import { histogramChart } from '../charts';
 import { int, num, pct } from '../format';
 import { html, imageDataUrl, type Markup } from '../html';

@@ -1,7 +1,7 @@
 // A comparison section: what was compared (harvest, model, stimuli, bases with their parameters and seeds), one chart
 // per metric, the Mann–Whitney tests against the neurons and the random basis, the quality of each basis, and the
 // match matrix as a heatmap and as numbers.
-import type { ComparisonBasis, MetricName } from '../../api/contract';
+import type { ComparisonBasis, MetricName } from '../../analyses/types';
 import { metricChart, matchMatrixChart } from '../charts';
 import { int, num, pValue, pct, utc } from '../format';
 import { html, type Markup } from '../html';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createSession, inputDType, runFloat32 } from '../../../main/onnx/session';
 import { ModelFormatError } from '../../../main/onnx/model';
 import { GraphBuilder } from '../../../main/onnx/builder';
@@ -16,6 +16,21 @@ test('createSession loads fixtures with a configurable thread count; runFloat32 
   const total = probs.data.reduce((a, b) => a + b, 0);
   assert.ok(Math.abs(total - 1) < 0.02, `softmax sums to ${total}`);
   await session.release();
+});
+
+test('intraOpThreads is the size of the session\'s operator thread pool (the calling thread plus n − 1 workers)', { skip: !existsSync('/proc/self/task') && 'needs /proc (Linux)' }, async () => {
+  const osThreads = () => readdirSync('/proc/self/task').length;
+  const bytes = readFileSync(fixtureModels.mnist8());
+  // A first session starts whatever the binding itself needs (its async workers), so the counts below see only pools.
+  const warm = await createSession(bytes, { intraOpThreads: 1 });
+  for (const n of [1, 2, 4, 3]) {
+    const before = osThreads();
+    const s = await createSession(bytes, { intraOpThreads: n });
+    assert.equal(osThreads() - before, n - 1, `a session asked for ${n} thread(s)`);
+    await s.release();
+    assert.equal(osThreads(), before, 'releasing the session ends its pool');
+  }
+  await warm.release();
 });
 
 test('load failures become one sentence naming the model', async () => {

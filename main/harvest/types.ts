@@ -1,0 +1,64 @@
+// What a harvest is and what its statistics look like, as the engine produces them and the API returns them.
+// The API contract re-exports them (main/api/schemas/harvests.ts), so the engine below it never imports the API.
+import { z } from 'zod';
+
+export const positionsSchema = z.enum(['centre', 'all', 'mean']);
+export type Positions = z.infer<typeof positionsSchema>;
+
+export type HarvestStatus = 'pending' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+
+export interface HarvestInfo {
+  id: number;
+  modelId: number;
+  modelName: string;
+  stimulusSetId: number;
+  stimulusSetName: string;
+  tensor: string;
+  tensorShape: number[];
+  positions: Positions;
+  dim: number;
+  rowsExpected: number;
+  rowsDone: number;
+  status: HarvestStatus;
+  jobId: number | null;
+  createdAt: string;
+  finishedAt: string | null;
+  /** 'import' for activations computed outside Cajal. */
+  source: 'model' | 'import';
+}
+
+export interface UnitStats {
+  unit: number;
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+  /** Fraction of rows with activation > 0. */
+  fracActive: number;
+}
+
+export interface HarvestStats {
+  harvestId: number;
+  rows: number;
+  dim: number;
+  units: UnitStats[];
+}
+
+export interface Histogram {
+  /** Bin edges, length bins + 1. */
+  edges: number[];
+  counts: number[];
+  rows: number;
+}
+
+export interface TopStimulus {
+  row: number;
+  stimulusIndex: number;
+  label: number | null;
+  labelName: string | null;
+  activation: number;
+  /** Spatial position of the row for conv maps harvested at all positions. */
+  position: [number, number] | null;
+  /** PNG as a data: URL, small. */
+  thumbnail: string;
+}
