@@ -2,7 +2,8 @@
 // app beside the fit form and every fitted basis (bases.definitions), and in a report's Methods part. The numbers
 // quoted for the lab are its defaults (main/bases/*.ts); a fit stores the values it actually ran with.
 import type { BasisMethodDefinition } from './types';
-import type { BasisMethodName } from '../util/method-order';
+import { BASIS_METHODS, type BasisMethodName } from '../util/method-order';
+import { basisFactory } from './index';
 
 const BRICKEN = 'Bricken et al. 2023, "Towards Monosemanticity: Decomposing Language Models With Dictionary Learning" (Anthropic)';
 const GAO = 'Gao et al. 2024, "Scaling and evaluating sparse autoencoders" (OpenAI)';
@@ -15,7 +16,7 @@ const SAE_SHARED =
   'Data order: rows shuffled within a window of the stream (64 MiB of rows by default) with a seeded order, so a run is a pure function of its seed and resumes exactly. ' +
   'Runs are short by the papers\' standards: 10,000 steps of 1,024 rows by default, where the papers train on hundreds of millions to billions of activations.';
 
-const DEFS: Record<BasisMethodName, Omit<BasisMethodDefinition, 'method'>> = {
+const DEFS: Record<BasisMethodName, Omit<BasisMethodDefinition, 'method' | 'params' | 'trained' | 'sweep'>> = {
   neurons: {
     title: 'Neurons',
     source: 'The units of the harvested tensor themselves (the baseline of both seed papers).',
@@ -64,5 +65,9 @@ const DEFS: Record<BasisMethodName, Omit<BasisMethodDefinition, 'method'>> = {
 };
 
 export function basisDefinitions(): BasisMethodDefinition[] {
-  return (Object.keys(DEFS) as BasisMethodName[]).map((method) => ({ method, ...DEFS[method] }));
+  // Method order is BASIS_METHODS'; parameters and tags come from each method's factory (its param spec).
+  return BASIS_METHODS.map((method) => {
+    const { params, tags } = basisFactory(method).spec;
+    return { method, ...DEFS[method], params: params.map((p) => ({ ...p })), trained: tags.trained, sweep: tags.sweep };
+  });
 }

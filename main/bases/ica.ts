@@ -28,6 +28,7 @@ import {
   toF32,
 } from './classical-common';
 import type { ActivationStream, Basis, BasisFactory, BasisState, FitContext } from './types';
+import { defaultFor, numDefault, optDefault, type BasisSpec } from './param-spec';
 
 export interface IcaParams {
   /** Number of independent components k ≤ d (default d). */
@@ -73,14 +74,14 @@ export class IcaBasis implements Basis {
   ) {
     checkDim(dim);
     const p = params as Record<string, unknown>;
-    this.k = intParam(p, 'nComponents', dim, 1, 'number of independent components');
+    this.k = intParam(p, 'nComponents', defaultFor(icaSpec, 'nFeatures', dim) as number, 1, 'number of independent components');
     checkComponents('ICA', this.k, dim);
-    this.fun = enumParam(p, 'fun', 'logcosh', ['logcosh', 'cube'] as const, 'ICA nonlinearity');
+    this.fun = enumParam(p, 'fun', optDefault<'logcosh' | 'cube'>(icaSpec, 'fun'), ['logcosh', 'cube'] as const, 'ICA nonlinearity');
     this.alpha = numParam(p, 'alpha', 1, 0, 'logcosh alpha');
-    const alg = enumParam(p, 'algorithm', 'parallel', ['parallel', 'symmetric', 'deflation'] as const, 'ICA algorithm');
+    const alg = enumParam(p, 'algorithm', optDefault<'parallel' | 'symmetric' | 'deflation'>(icaSpec, 'algorithm'), ['parallel', 'symmetric', 'deflation'] as const, 'ICA algorithm');
     this.algorithm = alg === 'deflation' ? 'deflation' : 'parallel';
-    this.tol = numParam(p, 'tol', 1e-4, 0, 'tolerance');
-    this.maxIter = intParam(p, 'maxIter', 200, 1, 'maximum number of iterations');
+    this.tol = numParam(p, 'tol', numDefault(icaSpec, 'tol'), 0, 'tolerance');
+    this.maxIter = intParam(p, 'maxIter', numDefault(icaSpec, 'maxIter'), 1, 'maximum number of iterations');
     this.memoryCapBytes = numParam(p, 'memoryCapBytes', 512 * 1024 * 1024, -1, 'memory cap');
     this.params = { nComponents: this.k, fun: this.fun, alpha: this.alpha, algorithm: this.algorithm, tol: this.tol, maxIter: this.maxIter };
   }
@@ -310,7 +311,19 @@ export function symDecorrelate(w: Float64Array, k: number): Float64Array {
   return matmul(inverseSqrtSymmetric(wwt, k), w, k, k, k);
 }
 
+export const icaSpec: BasisSpec = {
+  params: [
+    { key: 'nFeatures', kind: 'int', default: null, perDim: 1, min: 1, meaning: 'Number of independent components (≤ d; default d)' },
+    { key: 'fun', kind: 'enum', default: 'logcosh', options: ['logcosh', 'cube'], meaning: 'Contrast function (non-Gaussianity measure)' },
+    { key: 'algorithm', kind: 'enum', default: 'parallel', options: ['parallel', 'deflation'], meaning: 'All components at once, or one after another' },
+    { key: 'maxIter', kind: 'int', default: 200, min: 1, meaning: 'Maximum fixed-point iterations' },
+    { key: 'tol', kind: 'number', default: 1e-4, min: 0, meaning: 'Convergence tolerance' },
+  ],
+  tags: { trained: false, sweep: null },
+};
+
 export const icaFactory: BasisFactory = {
+  spec: icaSpec,
   create: (params, seed, dim) => new IcaBasis(params as IcaParams, seed, dim),
   load(params, seed, state) {
     const u = getTensor(state, 'unmixing', 'ICA', [null, null]);

@@ -50,6 +50,7 @@ export function basisFactory(method: string): BasisFactory {
   }
   const inner = factories[method];
   return {
+    spec: inner.spec,
     create(params, seed, dim): Basis {
       const own = translate(method, params);
       let basis: Basis;

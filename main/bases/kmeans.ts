@@ -32,6 +32,7 @@ import {
   tensor,
 } from './classical-common';
 import type { ActivationStream, Basis, BasisFactory, BasisState, FitContext } from './types';
+import { defaultFor, numDefault, optDefault, type BasisSpec } from './param-spec';
 
 export interface KmeansParams {
   /** Number of clusters k (default d, as in Klindt et al.). */
@@ -72,10 +73,10 @@ export class KmeansBasis implements Basis {
   ) {
     checkDim(dim);
     const p = params as Record<string, unknown>;
-    this.k = intParam(p, 'nClusters', dim, 1, 'number of clusters');
-    this.algorithm = enumParam(p, 'algorithm', 'minibatch', ['minibatch', 'lloyd'] as const, 'k-means algorithm');
-    this.cosine = boolParam(p, 'cosine', false);
-    this.batchSize = intParam(p, 'batchSize', 1024, 1, 'batch size');
+    this.k = intParam(p, 'nClusters', defaultFor(kmeansSpec, 'nFeatures', dim) as number, 1, 'number of clusters');
+    this.algorithm = enumParam(p, 'algorithm', optDefault<'minibatch' | 'lloyd'>(kmeansSpec, 'algorithm'), ['minibatch', 'lloyd'] as const, 'k-means algorithm');
+    this.cosine = boolParam(p, 'cosine', optDefault<boolean>(kmeansSpec, 'cosine'));
+    this.batchSize = intParam(p, 'batchSize', numDefault(kmeansSpec, 'batchSize'), 1, 'batch size');
     this.maxIter = intParam(p, 'maxIter', this.algorithm === 'lloyd' ? 300 : 100, 1, 'maximum number of iterations');
     this.tol = numParam(p, 'tol', 1e-4, -1, 'tolerance');
     this.initSizeParam = p.initSize == null ? undefined : intParam(p, 'initSize', undefined, 1, 'k-means++ sample size');
@@ -362,7 +363,18 @@ async function kmeansPlusPlus(x: Float32Array, n: number, d: number, k: number, 
   return centers;
 }
 
+export const kmeansSpec: BasisSpec = {
+  params: [
+    { key: 'nFeatures', kind: 'int', default: null, perDim: 1, min: 1, meaning: 'Number of clusters (≤ training rows; default d); the engine also takes nClusters' },
+    { key: 'cosine', kind: 'bool', default: false, meaning: 'Cluster directions (spherical k-means) rather than points' },
+    { key: 'algorithm', kind: 'enum', default: 'minibatch', options: ['minibatch', 'lloyd'], meaning: 'Mini-batch updates (streamed) or full Lloyd iterations' },
+    { key: 'batchSize', kind: 'int', default: 1024, min: 1, meaning: 'Rows per mini-batch' },
+  ],
+  tags: { trained: false, sweep: null },
+};
+
 export const kmeansFactory: BasisFactory = {
+  spec: kmeansSpec,
   create: (params, seed, dim) => new KmeansBasis(params as KmeansParams, seed, dim),
   load(params, seed, state) {
     const c = getTensor(state, 'centers', 'k-means', [null, null]);

@@ -40,4 +40,5 @@ export class NeuronBasis implements Basis {
 export const neuronsFactory: BasisFactory = {
   create: (_params, seed, dim) => new NeuronBasis(seed, dim),
   load: (_params, seed, state) => new NeuronBasis(seed, getTensor(state, 'dim', 'neurons', [1]).data[0]!),
+  spec: { params: [], tags: { trained: false, sweep: null } },
 };

@@ -28,6 +28,7 @@ import {
   tensor,
 } from './classical-common';
 import type { ActivationStream, Basis, BasisFactory, BasisState, FitContext } from './types';
+import { defaultFor, numDefault, optDefault, type BasisSpec } from './param-spec';
 
 export interface NmfParams {
   /** Number of components m (default d). */
@@ -98,13 +99,13 @@ export class NmfBasis implements Basis {
   ) {
     checkDim(dim);
     const p = params as Record<string, unknown>;
-    this.m = intParam(p, 'nComponents', dim, 1, 'number of NMF components');
-    this.solver = enumParam(p, 'solver', 'hals', ['hals', 'mu'] as const, 'NMF solver');
+    this.m = intParam(p, 'nComponents', defaultFor(nmfSpec, 'nFeatures', dim) as number, 1, 'number of NMF components');
+    this.solver = enumParam(p, 'solver', optDefault<'hals' | 'mu'>(nmfSpec, 'solver'), ['hals', 'mu'] as const, 'NMF solver');
     this.init = enumParam(p, 'init', 'nndsvda', ['nndsvda', 'nndsvd', 'random'] as const, 'NMF initialisation');
     if (this.init !== 'random' && this.m > dim) {
       throw new BasisParamError('basis.too-many-components', `NNDSVD initialisation can start at most ${dim} NMF components in ${dim} dimensions, but nComponents is ${this.m}; choose ${dim} or fewer, or init 'random'.`);
     }
-    this.maxIter = intParam(p, 'maxIter', 200, 1, 'maximum number of passes');
+    this.maxIter = intParam(p, 'maxIter', numDefault(nmfSpec, 'maxIter'), 1, 'maximum number of passes');
     this.tol = numParam(p, 'tol', 1e-4, -1, 'tolerance');
     this.innerIter = intParam(p, 'innerIter', 5, 1, 'number of inner updates');
     this.encodeIter = intParam(p, 'encodeIter', 100, 1, 'number of encoding sweeps');
@@ -409,7 +410,17 @@ function muH(h: Float64Array, a: Float64Array, b: Float64Array, m: number, d: nu
   for (let i = 0; i < m * d; i++) h[i] = (h[i]! * Math.max(b[i]!, 0)) / (den[i]! + EPS);
 }
 
+export const nmfSpec: BasisSpec = {
+  params: [
+    { key: 'nFeatures', kind: 'int', default: null, perDim: 1, min: 1, meaning: 'Number of non-negative components (default d)' },
+    { key: 'solver', kind: 'enum', default: 'hals', options: ['hals', 'mu'], meaning: 'Hierarchical ALS or multiplicative updates' },
+    { key: 'maxIter', kind: 'int', default: 200, min: 1, meaning: 'Maximum iterations' },
+  ],
+  tags: { trained: false, sweep: null },
+};
+
 export const nmfFactory: BasisFactory = {
+  spec: nmfSpec,
   create: (params, seed, dim) => new NmfBasis(params as NmfParams, seed, dim),
   load(params, seed, state) {
     const c = getTensor(state, 'components', 'NMF', [null, null]);

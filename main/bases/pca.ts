@@ -27,6 +27,7 @@ import {
   toF32,
 } from './classical-common';
 import type { ActivationStream, Basis, BasisFactory, BasisState, FitContext } from './types';
+import { optDefault, type BasisSpec } from './param-spec';
 
 export interface PcaParams {
   /** Number of components (default min(rows, d), decided at fit). */
@@ -72,8 +73,8 @@ export class PcaBasis implements Basis {
     const p = params as Record<string, unknown>;
     this.requested = p.nComponents == null ? undefined : intParam(p, 'nComponents', undefined, 1, 'number of principal components');
     if (this.requested !== undefined) checkComponents('PCA', this.requested, dim);
-    this.solver = enumParam(p, 'solver', 'full', ['full', 'randomized'] as const, 'PCA solver');
-    this.whiten = boolParam(p, 'whiten', false);
+    this.solver = enumParam(p, 'solver', optDefault<'full' | 'randomized'>(pcaSpec, 'solver'), ['full', 'randomized'] as const, 'PCA solver');
+    this.whiten = boolParam(p, 'whiten', optDefault<boolean>(pcaSpec, 'whiten'));
     this.nOversamples = intParam(p, 'nOversamples', 10, 0, 'number of oversamples');
     this.precision = enumParam(p, 'precision', 'float64', ['float32', 'float64'] as const, 'PCA precision');
     this.nIter = p.nIter == null || p.nIter === 'auto' ? undefined : intParam(p, 'nIter', undefined, 0, 'number of power iterations');
@@ -269,7 +270,17 @@ export class PcaBasis implements Basis {
   }
 }
 
+export const pcaSpec: BasisSpec = {
+  params: [
+    { key: 'nFeatures', kind: 'int', default: null, min: 1, meaning: 'Number of principal components (default: all, min(rows, d))' },
+    { key: 'whiten', kind: 'bool', default: false, meaning: 'Scale components to unit variance' },
+    { key: 'solver', kind: 'enum', default: 'full', options: ['full', 'randomized'], meaning: 'Exact eigendecomposition or randomized SVD' },
+  ],
+  tags: { trained: false, sweep: null },
+};
+
 export const pcaFactory: BasisFactory = {
+  spec: pcaSpec,
   create: (params, seed, dim) => new PcaBasis(params as PcaParams, seed, dim),
   load(params, seed, state) {
     const comps = getTensor(state, 'components', 'PCA', [null, null]);

@@ -4,6 +4,7 @@ import { affineProject, affineReconstruct } from '../linalg/ort';
 import { Rng } from '../util/random';
 import { checkComponents, checkDim, checkInput, getTensor, intParam, mapRowChunks, notFitted, tensor, toF32 } from './classical-common';
 import type { ActivationStream, Basis, BasisFactory, BasisState, FitContext } from './types';
+import { defaultFor, type BasisSpec } from './param-spec';
 
 export interface RandomParams {
   /** Number of directions m ≤ d (default d). */
@@ -22,7 +23,7 @@ export class RandomBasis implements Basis {
     readonly dim: number,
   ) {
     checkDim(dim);
-    const m = intParam(params as Record<string, unknown>, 'nComponents', dim, 1, 'number of random directions');
+    const m = intParam(params as Record<string, unknown>, 'nComponents', defaultFor(randomSpec, 'nFeatures', dim) as number, 1, 'number of random directions');
     checkComponents('A random basis', m, dim);
     this.nFeatures = m;
     this.params = { nComponents: m };
@@ -61,7 +62,13 @@ export class RandomBasis implements Basis {
   }
 }
 
+export const randomSpec: BasisSpec = {
+  params: [{ key: 'nFeatures', kind: 'int', default: null, perDim: 1, min: 1, meaning: 'Number of random directions (default d)' }],
+  tags: { trained: false, sweep: null },
+};
+
 export const randomFactory: BasisFactory = {
+  spec: randomSpec,
   create: (params, seed, dim) => new RandomBasis(params as RandomParams, seed, dim),
   load(params, seed, state) {
     const t = getTensor(state, 'directions', 'random', [null, null]);

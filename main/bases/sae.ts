@@ -22,6 +22,7 @@ import { StepRunner } from '../train/session';
 import { ShuffledBatches, defaultBufferRows, gatherRows } from '../train/batches';
 import { createSession } from '../onnx/session';
 import { Rng } from '../util/random';
+import { numDefault, type BasisParamSpec, type BasisSpec } from './param-spec';
 
 const INIT_KEY = 0x1417;
 const MEDIAN_KEY = 0x6d3d;
@@ -72,10 +73,11 @@ export function resolveSaeParams(kind: SaeKind, raw: Record<string, unknown>, di
     if (!Number.isInteger(v) || v < min) throw new Error(`SAE parameter "${key}" must be an integer ≥ ${min}, got ${v}.`);
     return v;
   };
-  const expansion = num('expansion', 8);
+  const spec = saeSpec(kind);
+  const expansion = num('expansion', spec.params.find((p) => p.key === 'nFeatures')!.perDim!);
   const nFeatures = int('nFeatures', Math.max(1, Math.round(expansion * dim)));
-  const steps = int('steps', 10000);
-  const k = Math.min(int('k', 32), nFeatures);
+  const steps = int('steps', numDefault(spec, 'steps'));
+  const k = Math.min(int('k', numDefault(saeSpec('topk'), 'k')), nFeatures);
   const resampleRaw = raw.resampleSteps;
   const resampleSteps =
     Array.isArray(resampleRaw) && resampleRaw.every((s) => Number.isInteger(s) && s > 0)
@@ -87,14 +89,14 @@ export function resolveSaeParams(kind: SaeKind, raw: Record<string, unknown>, di
   return {
     nFeatures,
     steps,
-    batchSize: int('batchSize', 1024),
-    lr: num('lr', kind === 'l1' ? 1e-3 : 1e-3),
+    batchSize: int('batchSize', numDefault(spec, 'batchSize')),
+    lr: num('lr', numDefault(spec, 'lr')),
     lrWarmupSteps: int('lrWarmupSteps', Math.min(1000, Math.round(steps / 20)), 0),
     lrDecayFraction: num('lrDecayFraction', 0),
     beta1: num('beta1', 0.9),
     beta2: num('beta2', 0.999),
     eps: num('eps', 1e-8),
-    l1Coefficient: num('l1Coefficient', 0.02),
+    l1Coefficient: num('l1Coefficient', numDefault(saeSpec('l1'), 'l1Coefficient')),
     l1WarmupSteps: int('l1WarmupSteps', Math.round(steps / 20), 0),
     resampleSteps,
     resampleRows: int('resampleRows', 8192),
@@ -558,8 +560,34 @@ export class SparseAutoencoder implements Basis {
   }
 }
 
+const SAE_COMMON: BasisParamSpec[] = [
+  { key: 'nFeatures', kind: 'int', default: null, perDim: 8, min: 1, meaning: 'Number of latents, the dictionary size (default 8·d; or give expansion)' },
+  { key: 'steps', kind: 'int', default: 10000, min: 1, meaning: 'Optimiser steps (one mini-batch each)' },
+  { key: 'batchSize', kind: 'int', default: 1024, min: 1, meaning: 'Rows per optimiser step' },
+  { key: 'lr', kind: 'number', default: 1e-3, min: 0, meaning: 'Adam learning rate (warmed up over the first steps/20, at most 1,000)' },
+];
+const SAE_SPECS: Record<SaeKind, BasisSpec> = {
+  l1: {
+    params: [
+      SAE_COMMON[0]!,
+      { key: 'l1Coefficient', kind: 'number', default: 0.02, min: 0, meaning: 'L1 coefficient (inputs are scaled to mean norm √d): higher is sparser (lower L0), at some cost in reconstruction' },
+      ...SAE_COMMON.slice(1),
+    ],
+    tags: { trained: true, sweep: 'l1Coefficient' },
+  },
+  topk: {
+    params: [SAE_COMMON[0]!, { key: 'k', kind: 'int', default: 32, min: 1, meaning: 'Active latents per row (at most the number of latents)' }, ...SAE_COMMON.slice(1)],
+    tags: { trained: true, sweep: 'k' },
+  },
+};
+
+export function saeSpec(kind: SaeKind): BasisSpec {
+  return SAE_SPECS[kind];
+}
+
 export function saeFactory(kind: SaeKind): BasisFactory {
   return {
+    spec: saeSpec(kind),
     create: (params, seed, dim) => new SparseAutoencoder(kind, params, seed, dim),
     load: (params, seed, state) => SparseAutoencoder.fromState(kind, params, seed, state),
   };

@@ -3,6 +3,7 @@
 // activation space (a reconstruction, for the quality metrics), `directions` as unit vectors in activation space,
 // and `state`/`load` for the project file.
 import { BASIS_METHODS, type BasisMethodName } from '../util/method-order';
+import type { BasisParamSpec, BasisSpec } from './param-spec';
 
 /** The methods, in the order the app and reports show them: one list (util/method-order.ts) for engine, API and UI. */
 export type BasisMethod = BasisMethodName;
@@ -84,6 +85,8 @@ export interface Basis {
 export type BasisFactory = {
   create(params: Record<string, unknown>, seed: number, dim: number): Basis;
   load(params: Record<string, unknown>, seed: number, state: BasisState): Basis;
+  /** The parameters the method takes and their defaults (param-spec.ts), and its tags. */
+  spec: BasisSpec;
 };
 
 export interface BasisQualityInfo {
@@ -104,4 +107,8 @@ export interface BasisMethodDefinition {
   source: string;
   /** Where the lab departs from the source (null: it does not). */
   departure: string | null;
+  /** Its parameters (the fit form is built from them) and tags, from the method's factory. */
+  params: BasisParamSpec[];
+  trained: boolean;
+  sweep: string | null;
 }

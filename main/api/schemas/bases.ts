@@ -9,6 +9,7 @@ import type { BasisMethodDefinition, BasisQualityInfo } from '../../bases/types'
 
 // Shapes the engine defines in its own rooms and the API returns as they are.
 export type { BasisMethodDefinition, BasisQualityInfo } from '../../bases/types';
+export type { BasisParamSpec, ParamValue as BasisParamValue } from '../../bases/param-spec';
 
 export const basisMethodSchema = z.enum(BASIS_METHODS);
 export type BasisMethodName = z.infer<typeof basisMethodSchema>;
