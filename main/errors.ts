@@ -26,9 +26,8 @@ export function toUserFacing(err: unknown): { code: string; message: string } | 
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
     if (typeof code === 'string') {
+      // The lab's own errors are all UserErrors (above); a code here is the system's: only the known ones have words.
       if (code in systemErrorSentences) return { code, message: systemErrorSentences[code]! };
-      // Errors thrown by the lab's own modules carry lower-case or dotted codes and user-ready messages.
-      if (!/^(E[A-Z]+|SQLITE_[A-Z_]+|ERR_[A-Z_]+)$/.test(code)) return { code, message: err.message };
     }
   }
   return null;

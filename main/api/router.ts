@@ -3,18 +3,16 @@
 import * as ort from 'onnxruntime-node';
 import { z } from 'zod';
 import { basisDefinitions } from '../bases/definitions';
-import { describeError } from '../errors';
+import { describeError, UserError } from '../errors';
 import { cajalVersion, type Lab } from '../services/lab';
 import { methodSchemas, type MethodName, type Params, type Result } from './contract';
 
 type Handlers = { [M in MethodName]: (params: Params<M>) => Result<M> | Promise<Result<M>> };
 
-export class ApiError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+/** What every call throws: a UserError with the code and words of what went wrong (code 'internal' for our bugs). */
+export class ApiError extends UserError {
+  constructor(code: string, message: string) {
+    super(code, message);
     this.name = 'ApiError';
   }
 }

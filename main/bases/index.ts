@@ -40,7 +40,7 @@ export function isBasisMethod(name: string): name is BasisMethod {
 }
 
 function asUserError(method: string, err: unknown): unknown {
-  if (err instanceof UserError || (err as { code?: unknown })?.code) return err;
+  if (err instanceof UserError) return err;
   return new UserError('basis.params', `${method}: ${err instanceof Error ? err.message : String(err)}`);
 }
 

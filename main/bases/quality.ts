@@ -1,24 +1,9 @@
 // Quality of a fitted basis on held-out rows: how well it reconstructs them and how sparse its code is. The same
 // numbers for every method, so SAEs, PCA and the rest can be compared in one table.
-import type { Basis, ActivationStream } from './types';
+import type { Basis, ActivationStream, BasisQualityInfo } from './types';
 
-export interface BasisQuality {
-  rows: number;
-  /** Mean squared error per element of the reconstruction (null where the basis has no decode). */
-  mse: number | null;
-  /** 1 − SSE / SST with SST about the held-out mean. */
-  explainedVariance: number | null;
-  /** Mean cosine between each row and its reconstruction. */
-  reconstructionCosine: number | null;
-  /** Mean number of active features per row (|f| > 1e-8). */
-  l0: number;
-  /** Features never active on the held-out rows. */
-  deadFraction: number;
-  /** Features active on more than 10% of held-out rows. */
-  denseFraction: number;
-  /** Histogram of log10(feature density) over alive features: edges and counts; dead features are counted apart. */
-  densityHistogram: { edges: number[]; counts: number[]; dead: number };
-}
+/** The quality numbers of a fit: the same type the API returns (BasisQualityInfo), defined once in types.ts. */
+export type BasisQuality = BasisQualityInfo;
 
 const ACTIVE = 1e-8;
 

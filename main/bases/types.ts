@@ -89,14 +89,22 @@ export type BasisFactory = {
   spec: BasisSpec;
 };
 
+/** Quality of a fitted basis on held-out rows (bases/quality.ts measures it; the API returns it as is). */
 export interface BasisQualityInfo {
   rows: number;
+  /** Mean squared error per element of the reconstruction (null where the basis has no decode). */
   mse: number | null;
+  /** 1 − SSE / SST with SST about the held-out mean. */
   explainedVariance: number | null;
+  /** Mean cosine between each row and its reconstruction. */
   reconstructionCosine: number | null;
+  /** Mean number of active features per row (|f| > 1e-8). */
   l0: number;
+  /** Features never active on the held-out rows. */
   deadFraction: number;
+  /** Features active on more than 10% of held-out rows. */
   denseFraction: number;
+  /** Histogram of log10(feature density) over alive features: edges and counts; dead features are counted apart. */
   densityHistogram: { edges: number[]; counts: number[]; dead: number };
 }
 

@@ -1,24 +1,22 @@
 // Errors this folder throws for things a user did or chose (a bad file, a wrong tensor name). Each carries a
-// stable dotted `code` and a one-sentence message that names the file or tensor, ready to show as is.
+// stable dotted `code` and a one-sentence message that names the file or tensor, ready to show as is: UserErrors.
+import { UserError } from '../errors';
 
-export class ModelFormatError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+export class ModelFormatError extends UserError {
+  constructor(code: string, message: string) {
+    super(code, message);
     this.name = 'ModelFormatError';
   }
 }
 
-export class UnknownTensorError extends Error {
-  readonly code = 'model.unknown-tensor';
+export class UnknownTensorError extends UserError {
   constructor(
     readonly tensor: string,
     readonly model: string,
     readonly suggestions: readonly string[],
   ) {
     super(
+      'model.unknown-tensor',
       `Tensor "${tensor}" does not exist in model ${model}` +
         (suggestions.length ? `; did you mean ${joinOr(suggestions.map((s) => `"${s}"`))}?` : '.'),
     );
@@ -27,13 +25,13 @@ export class UnknownTensorError extends Error {
 }
 
 /** A tensor that exists but cannot play the role asked of it (e.g. tapping a weight). */
-export class TensorRoleError extends Error {
+export class TensorRoleError extends UserError {
   constructor(
-    readonly code: string,
+    code: string,
     readonly tensor: string,
     message: string,
   ) {
-    super(message);
+    super(code, message);
     this.name = 'TensorRoleError';
   }
 }

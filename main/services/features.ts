@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { Comparison, FeatureDetail, FeatureExample, FeatureTable, MetricDefinition, MetricName, Params } from '../api/contract';
 import { unitRows } from '../analyses/compare';
-import { compareOffThread } from '../jobs/service';
+import { compareOffThread, type ProjectRef } from '../jobs/service';
 import { metricDefinitions } from '../analyses/definitions';
 import { cropBox, describeField, tensorGeometry, type Geometry } from '../analyses/receptive-field';
 import { validateMetricsRequest, type MetricsJobParams } from '../analyses/metrics-job';
@@ -412,13 +412,7 @@ function comparisonInputs(db: Db, harvestId: number): string {
   return JSON.stringify(rows);
 }
 
-/** Where the project file is, so the comparison can be computed off the serving thread from its own connection. */
-export interface ProjectLocation {
-  projectPath: string;
-  nativeBinding?: string;
-}
-
-export async function compare(db: Db, where: ProjectLocation, p: Params<'compare.run'>): Promise<Comparison> {
+export async function compare(db: Db, where: ProjectRef, p: Params<'compare.run'>): Promise<Comparison> {
   let cache = comparisonCache.get(db);
   if (!cache) comparisonCache.set(db, (cache = new Map()));
   const key = `${p.harvestId}/${p.bootstrap}/${p.seed}`;

@@ -1,4 +1,5 @@
-// Errors a user can act on, each with a stable `code` so the UI and CLI can react without parsing text.
+// Errors a user can act on, each with a stable `code` so the UI and CLI can react without parsing text: UserErrors.
+import { UserError } from '../errors';
 
 export type StimulusErrorCode =
   | 'INVALID_SPEC'
@@ -8,12 +9,12 @@ export type StimulusErrorCode =
   | 'OUT_OF_RANGE'
   | 'SHAPE_MISMATCH';
 
-export class StimulusError extends Error {
+export class StimulusError extends UserError {
   constructor(
-    readonly code: StimulusErrorCode,
+    override readonly code: StimulusErrorCode,
     message: string,
   ) {
-    super(message);
+    super(code, message);
     this.name = new.target.name;
   }
 }
