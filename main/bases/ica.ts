@@ -10,7 +10,7 @@
 import { inverseSqrtSymmetric } from '../linalg/eigh';
 import { matmul, normalizeRows } from '../linalg/dense';
 import { affineProject, affineReconstruct, eighAuto, icaStats, type IcaFun } from '../linalg/ort';
-import { streamMoments } from '../linalg/stats';
+import { streamMoments } from '../linalg/moments';
 import { Rng } from '../util/random';
 import {
   BasisDataError,

@@ -11,7 +11,7 @@
 // encode solves the non-negative least-squares problem for each row with H fixed (HALS, `encodeIter` sweeps).
 import { normalizeRows } from '../linalg/dense';
 import { affineProject, affineReconstruct, eighAuto, matmulABt, matmulAtB } from '../linalg/ort';
-import { streamMoments } from '../linalg/stats';
+import { streamMoments } from '../linalg/moments';
 import { Rng } from '../util/random';
 import {
   BasisDataError,

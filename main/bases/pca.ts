@@ -10,7 +10,7 @@
 import { eigh } from '../linalg/eigh';
 import { flipRowSigns, matmul, orthonormalizeRows, transpose } from '../linalg/dense';
 import { affineProject, affineReconstruct, eighAuto, rangeStats } from '../linalg/ort';
-import { streamMoments } from '../linalg/stats';
+import { streamMoments } from '../linalg/moments';
 import { Rng } from '../util/random';
 import {
   boolParam,
