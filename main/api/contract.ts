@@ -4,6 +4,7 @@
 // incoming payload against them (Electron IPC, HTTP and direct calls alike), and the renderer imports the types
 // only (`import type`), so no validation code is bundled into it.
 import { z } from 'zod';
+import { revcorrMethods, type RevcorrResults } from './schemas/revcorr'; // revcorr (#11)
 
 // ---------------------------------------------------------------------------------------------------------------
 // Shared shapes
@@ -163,7 +164,7 @@ export interface TopStimulus {
   thumbnail: string;
 }
 
-export type JobKind = 'harvest' | 'fit' | 'feature-stats' | 'metrics';
+export type JobKind = 'harvest' | 'fit' | 'feature-stats' | 'metrics' | 'revcorr'; // revcorr: #11
 
 export const basisMethodSchema = z.enum(['neurons', 'random', 'pca', 'ica', 'nmf', 'kmeans', 'sae-l1', 'sae-topk']);
 export type BasisMethodName = z.infer<typeof basisMethodSchema>;
@@ -415,6 +416,7 @@ const seedSchema = z.number().int().min(0).default(0);
 const reportTitle = z.string().trim().min(1).max(200);
 
 export const methodSchemas = {
+  ...revcorrMethods, // revcorr (#11)
   'system.info': z.object({}).strict(),
   'project.open': z.object({ path: nonEmpty, create: z.boolean().default(false) }).strict(),
   'project.info': z.object({}).strict(),
@@ -536,7 +538,7 @@ export type ParamsIn<M extends MethodName> = z.input<(typeof methodSchemas)[M]>;
 /** What a service receives (defaults applied). */
 export type Params<M extends MethodName> = z.output<(typeof methodSchemas)[M]>;
 
-export interface Results {
+export interface Results extends RevcorrResults /* revcorr (#11) */ {
   'system.info': SystemInfo;
   'project.open': ProjectInfo;
   'project.info': ProjectInfo | null;

@@ -3,6 +3,7 @@ import { runFeatureStatsJob } from '../analyses/feature-stats';
 import { runMetricsJob } from '../analyses/metrics-job';
 import { runFitJob } from '../bases/fit';
 import { runHarvestJob } from '../harvest/run';
+import { runRevcorrJob } from '../revcorr/job'; // revcorr (#11)
 import type { JobRegistry } from './types';
 
 export const jobRunners: JobRegistry = {
@@ -10,4 +11,5 @@ export const jobRunners: JobRegistry = {
   fit: runFitJob,
   'feature-stats': runFeatureStatsJob,
   metrics: runMetricsJob,
+  revcorr: runRevcorrJob, // revcorr (#11)
 };
