@@ -123,7 +123,8 @@ export const stcEstimator: Estimator<StcOptions, StcResult> = {
       for (let q = 1; q <= options.nulls; q++) nullDeltas.push(subtract(covariance(u * (options.nulls + 1) + q) ?? prior, prior));
       const unit = await nestedTest(delta, nullDeltas, d, options.maxAxes, ctx);
       out.push(unit);
-      const lead = unit.axes.find((a) => a.sign === 'excitatory') ?? unit.axes[0];
+      // The filter is the axis with the most evidence (tested first), excitatory or suppressive.
+      const lead = unit.axes[0];
       if (lead) filters.set(lead.vector, u * d);
     }
     return { kind: 'stc', units, dim: d, itemShape: [...stimuli.itemShape], filters, rowsUsed: trainingRows(n), notes, stc: out, nulls: options.nulls };

@@ -86,7 +86,7 @@ export interface EstimateBase {
   units: number;
   dim: number;
   itemShape: number[];
-  /** units × dim, unit-major: the linear filter of each unit (STA, ridge RF, or STC's leading axis). */
+  /** units × dim, unit-major: the linear filter of each unit (STA, ridge RF, or STC's first significant axis). */
   filters: Float32Array;
   /** Rows the filters were estimated from (the rest, if any, were held out). */
   rowsUsed: number;
