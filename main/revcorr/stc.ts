@@ -7,6 +7,7 @@ import { UserError } from '../errors';
 import { eighAuto } from '../linalg/ort';
 import { eigh } from '../linalg/eigh';
 import { accumulate, weightedGrams, weightedSums } from './kernels';
+import { extremeEigenvalues } from './lanczos';
 import { defaultChunkRows, isHeldOut, loadResponses, nullMaps, streamPass, trainingRows, transformResponse, type PassState } from './pass';
 import { checkStreams } from './streams';
 import type { EstimateBase, Estimator, EstimatorContext, ResponseStream, ResponseTransform, StimulusStream } from './types';
@@ -168,7 +169,8 @@ async function nestedTest(delta: Float64Array, nulls: Float64Array[], d: number,
   }
   const axes: StcAxis[] = [];
   let decomposition = first;
-  let spectra = nullSpectra;
+  // Null edges: from the full spectra first, then (after projecting out axes) the extremes by Lanczos.
+  let edges = nullSpectra.map((sp) => ({ max: sp[0]!, min: sp[sp.length - 1]! }));
   while (axes.length < maxAxes) {
     ctx.throwIfCancelled();
     const found = axes.map((a) => a.vector);
@@ -180,8 +182,8 @@ async function nestedTest(delta: Float64Array, nulls: Float64Array[], d: number,
       if (inSpan < 0.5) candidates.push({ value: decomposition.values[r]!, vector: vec });
     }
     if (candidates.length === 0) break;
-    const hi = Math.max(...spectra.map((sp) => sp[0]!));
-    const lo = Math.min(...spectra.map((sp) => sp[sp.length - 1]!));
+    const hi = Math.max(...edges.map((e) => e.max));
+    const lo = Math.min(...edges.map((e) => e.min));
     const top = candidates[0]!;
     const bottom = candidates[candidates.length - 1]!;
     // The larger excess over its null edge is tested first, so the order of the axes is the order of evidence.
@@ -192,7 +194,7 @@ async function nestedTest(delta: Float64Array, nulls: Float64Array[], d: number,
     axes.push({ vector: canonicalSign(pick.vector), value: pick.value, sign: pick.sign, band: [lo, hi] });
     const vs = axes.map((a) => a.vector);
     decomposition = await eighAuto(projectOut(delta, vs, d), d);
-    spectra = nulls.map((m) => eigh(projectOut(m, vs, d), d, { valuesOnly: true }).values);
+    edges = nulls.map((m, i) => extremeEigenvalues(projectOut(m, vs, d), d, undefined, i + 1));
   }
   return { values: first.values, nullLow, nullHigh, axes };
 }
