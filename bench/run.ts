@@ -19,6 +19,7 @@ const all: [string, string, string][] = [
   ['features', './features.ts', 'benchFeatures'],
   ['memory', './memory.ts', 'benchMemory'],
   ['ui', './ui.ts', 'benchUi'],
+  ['revcorr', './revcorr.ts', 'benchRevcorr'], // revcorr (#11)
 ];
 
 const wanted = process.argv.slice(2);

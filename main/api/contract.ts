@@ -15,6 +15,7 @@ import { featuresMethods, type FeaturesResults } from './schemas/features';
 import { reportsMethods, type ReportsResults } from './schemas/reports';
 import { jobsMethods, type JobsResults } from './schemas/jobs';
 import type { JobInfo, JobStatus } from './schemas/jobs';
+import { revcorrMethods, type RevcorrResults } from './schemas/revcorr';
 
 export * from './schemas/project';
 export * from './schemas/models';
@@ -24,6 +25,7 @@ export * from './schemas/bases';
 export * from './schemas/features';
 export * from './schemas/reports';
 export * from './schemas/jobs';
+export * from './schemas/revcorr';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Methods: name -> params schema + result type
@@ -38,6 +40,7 @@ export const methodSchemas = {
   ...featuresMethods,
   ...reportsMethods,
   ...jobsMethods,
+  ...revcorrMethods,
 } as const;
 
 export type MethodName = keyof typeof methodSchemas;
@@ -47,7 +50,8 @@ export type ParamsIn<M extends MethodName> = z.input<(typeof methodSchemas)[M]>;
 export type Params<M extends MethodName> = z.output<(typeof methodSchemas)[M]>;
 
 export interface Results
-  extends ProjectResults, ModelsResults, StimuliResults, HarvestsResults, BasesResults, FeaturesResults, ReportsResults, JobsResults {}
+  extends ProjectResults, ModelsResults, StimuliResults, HarvestsResults, BasesResults, FeaturesResults, ReportsResults, JobsResults,
+    RevcorrResults {}
 
 export type Result<M extends MethodName> = Results[M];
 

@@ -6,6 +6,7 @@ import { basisDefinitions } from '../bases/definitions';
 import { describeError, UserError } from '../errors';
 import { cajalVersion, type Lab } from '../services/lab';
 import { methodSchemas, type MethodName, type Params, type Result } from './contract';
+import * as revcorr from '../services/revcorr'; // revcorr (#11)
 
 type Handlers = { [M in MethodName]: (params: Params<M>) => Result<M> | Promise<Result<M>> };
 
@@ -26,6 +27,10 @@ function handlers(lab: Lab, transport: 'ipc' | 'http' | 'direct'): Handlers {
       ortVersion: ort.env.versions.common,
       platform: `${process.platform}-${process.arch}`,
     }),
+    // revcorr (#11)
+    'revcorr.start': (p) => revcorr.startRevcorr(lab.database, lab.jobs, p),
+    'revcorr.list': () => revcorr.listRuns(lab.database),
+    'revcorr.get': (p) => revcorr.getRun(lab.database, p.runId),
     'project.open': (p) => lab.openProject(p),
     'project.info': () => lab.projectInfo(),
     'project.close': async () => ({ closed: await lab.closeProject() }),

@@ -21,6 +21,7 @@ import { runDemo } from './demo';
 import { featureCommands } from './feature-commands';
 import { formatTable, out, progressPrinter } from './output';
 import { reportCommands } from './report-commands';
+import { revcorrCommands } from './revcorr-commands'; // revcorr (#11)
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -243,4 +244,4 @@ const demo: Command = {
   },
 };
 
-export const commands: Record<string, Command> = { inspect, harvest, serve, demo, ...basesCommands, ...featureCommands, ...reportCommands };
+export const commands: Record<string, Command> = { inspect, harvest, serve, demo, ...basesCommands, ...featureCommands, ...reportCommands, ...revcorrCommands /* revcorr (#11) */ };

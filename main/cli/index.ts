@@ -26,6 +26,8 @@ Usage:
   cajal metrics --project FILE --basis ID [--metric NAME …] [--perceptual-model MODEL] [--json]
   cajal compare --project FILE --harvest ID [--json]
   cajal report --project FILE (--compare HARVEST_ID | --report ID) [--out FILE.html] [--json]
+  cajal revcorr --project FILE (--harvest H --units LIST | --basis B --features LIST) --estimator sta|ridge|stc
+                [--stimuli noise:white|noise:sparse|noise:pink|mnist|folder:P] [--out filters.npy] [--json]   (#11)
   METHOD: neurons | random | pca | ica | nmf | kmeans | sae-l1 | sae-topk
 
 Run 'cajal COMMAND --help' for details.`;

@@ -124,6 +124,11 @@ export class Lab {
     return this.db;
   }
 
+  /** revcorr (#11): the open project's database, for the receptive-fields service. */
+  get database(): Db {
+    return this.requireDb();
+  }
+
   get jobs(): JobManager {
     this.requireDb();
     return this.jobManager!;

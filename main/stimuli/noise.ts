@@ -2,6 +2,7 @@
 // so any batch, at any start, regenerates identical items: a killed harvest can resume mid-set, and
 // reverse correlation can later rebuild exactly the stimuli that produced each response.
 import { Rng } from '../util/random';
+import { fillPinkItem } from './pink';
 import { checkBatch, checkIndex } from './range';
 import { thumbnailPng } from './thumbnail';
 import type { NoiseSpec, RgbImage, StimulusItemMeta, StimulusSource } from './types';
@@ -24,6 +25,19 @@ export function fillNoiseItem(spec: NoiseSpec, index: number, out: Float32Array,
     }
     case 'binary':
       for (let k = offset; k < end; k++) out[k] = rng.nextUint32() < 0x80000000 ? mean - std : mean + std;
+      break;
+    case 'sparse': {
+      const p = spec.density ?? 0.02;
+      const amp = std / Math.sqrt(p); // E[x²] = p·amp² = std²
+      for (let k = offset; k < end; k++) {
+        const on = rng.float() < p;
+        const sign = rng.nextUint32() < 0x80000000 ? -1 : 1;
+        out[k] = on ? mean + sign * amp : mean;
+      }
+      break;
+    }
+    case 'pink':
+      fillPinkItem(spec, rng, out, offset, itemSize);
       break;
   }
 }
@@ -87,7 +101,7 @@ export function openNoiseSource(spec: NoiseSpec): StimulusSource {
     count: spec.count,
     itemShape,
     labelNames: null,
-    fingerprint: `noise-v1/${spec.distribution}/${spec.seed}/${spec.mean}/${spec.std}/${itemShape.join('x')}/${spec.count}`,
+    fingerprint: `noise-v1/${spec.distribution}/${spec.seed}/${spec.mean}/${spec.std}/${itemShape.join('x')}/${spec.count}${spec.density !== undefined ? `/${spec.density}` : ''}`,
     meta(index: number): StimulusItemMeta {
       checkIndex(index, spec.count);
       return { index, label: null, name: `noise #${index}` };

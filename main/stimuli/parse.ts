@@ -30,10 +30,13 @@ export interface ParseSpecOptions {
   itemShape?: number[];
   mean?: number;
   std?: number;
+  /** noise:sparse only. */
+  density?: number;
 }
 
-const USAGE = 'use mnist, mnist:N, folder:PATH or noise:white[:N] (also noise:gaussian, noise:uniform, noise:binary)';
-const NOISE_KINDS: Record<string, NoiseDistribution> = { white: 'gaussian', gaussian: 'gaussian', uniform: 'uniform', binary: 'binary' };
+const USAGE = 'use mnist, mnist:N, folder:PATH or noise:white[:N] (also noise:gaussian, noise:uniform, noise:binary, noise:sparse, noise:pink)';
+const NOISE_KINDS: Record<string, NoiseDistribution> = { white: 'gaussian', gaussian: 'gaussian', uniform: 'uniform', binary: 'binary', sparse: 'sparse', pink: 'pink' };
+export const DEFAULT_SPARSE_DENSITY = 0.02;
 
 function parseCount(text: string, whole: string): number {
   if (!/^\d+$/.test(text) || Number(text) === 0) throw new InvalidStimulusSpecError(`The count in "${whole}" must be a positive whole number.`);
@@ -83,6 +86,7 @@ export function parseStimulusSpec(text: string, recipe: PreprocessRecipe, opts: 
       seed: opts.seed ?? DEFAULT_NOISE_SEED,
       mean: opts.mean ?? 0,
       std: opts.std ?? 1,
+      ...(distribution === 'sparse' ? { density: opts.density ?? DEFAULT_SPARSE_DENSITY } : {}),
     };
   } else {
     throw new InvalidStimulusSpecError(`Unknown stimulus spec "${trimmed}"; ${USAGE}.`);

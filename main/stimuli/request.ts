@@ -28,12 +28,13 @@ export const stimulusSpecSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('folder'), path: nonEmpty, labelsFromSubfolders: z.boolean(), recipe: recipeSchema }),
   z.object({
     kind: z.literal('noise'),
-    distribution: z.enum(['gaussian', 'uniform', 'binary']),
+    distribution: z.enum(['gaussian', 'uniform', 'binary', 'sparse', 'pink']), // sparse, pink: receptive-field mapping (#11)
     count: z.number().int().min(1).max(10_000_000),
     itemShape: z.array(z.number().int().positive()).min(1).max(4),
     seed: z.number().int(),
     mean: z.number().finite(),
     std: z.number().finite().positive(),
+    density: z.number().gt(0).max(1).optional(), // sparse noise (#11)
   }),
 ]);
 export type StimulusSpecInput = z.infer<typeof stimulusSpecSchema>;

@@ -54,7 +54,7 @@ const folderSchema = z
 const noiseSchema = z
   .object({
     kind: z.literal('noise'),
-    distribution: z.enum(['gaussian', 'uniform', 'binary']),
+    distribution: z.enum(['gaussian', 'uniform', 'binary', 'sparse', 'pink']),
     count: positiveInt,
     itemShape: z
       .array(positiveInt)
@@ -63,6 +63,7 @@ const noiseSchema = z
     seed: z.number().int().refine(Number.isSafeInteger, 'must be a safe integer'),
     mean: finite,
     std: finite.refine((v) => v >= 0, 'must not be negative'),
+    density: z.number().gt(0).max(1).optional(),
   })
   .strict();
 

@@ -49,11 +49,14 @@ export interface FolderSpec {
   recipe: PreprocessRecipe;
 }
 
-export type NoiseDistribution = 'gaussian' | 'uniform' | 'binary';
+/** 'sparse' and 'pink' are the mapping stimuli of reverse correlation (revcorr room, #11). */
+export type NoiseDistribution = 'gaussian' | 'uniform' | 'binary' | 'sparse' | 'pink';
 
 /**
- * White noise directly in the model's input space (no recipe). All three distributions have the given
- * mean and standard deviation: uniform on mean ± std·√3, binary mean ± std with equal probability.
+ * Noise directly in the model's input space (no recipe). Every distribution has the given mean and per-pixel
+ * standard deviation: uniform on mean ± std·√3, binary mean ± std with equal probability; sparse sets each pixel
+ * on with probability `density` to mean ± std/√density (random sign), else mean; pink is Gaussian noise with a 1/f
+ * amplitude spectrum over the image plane (each channel on its own), each item rescaled to the mean and std.
  */
 export interface NoiseSpec {
   kind: 'noise';
@@ -63,6 +66,8 @@ export interface NoiseSpec {
   seed: number;
   mean: number;
   std: number;
+  /** sparse only: the probability that a pixel is on (default 0.02). */
+  density?: number;
 }
 
 export type StimulusSpec = MnistSpec | FolderSpec | NoiseSpec;

@@ -232,6 +232,41 @@ export const migrations: string[] = [
   );
   CREATE INDEX report_sections_order ON report_sections(report_id, position);
   `,
+  // migration: revcorr
+  // 5 (revcorr, #11): reverse-correlation runs over a harvest's units or a basis's features, one result row per unit
+  // (filter and z map as float32 blobs, the rest as JSON), and the accumulator state a killed run resumes from.
+  `
+  CREATE TABLE revcorr_runs (
+    id INTEGER PRIMARY KEY,
+    job_id INTEGER REFERENCES jobs(id) ON DELETE SET NULL,
+    harvest_id INTEGER NOT NULL REFERENCES harvests(id) ON DELETE CASCADE,
+    basis_id INTEGER REFERENCES bases(id) ON DELETE CASCADE,
+    estimator TEXT NOT NULL,
+    units_json TEXT NOT NULL,
+    params_json TEXT NOT NULL,
+    item_shape_json TEXT NOT NULL,
+    status TEXT NOT NULL,
+    summary_json TEXT,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    finished_at TEXT
+  );
+  CREATE TABLE revcorr_results (
+    run_id INTEGER NOT NULL REFERENCES revcorr_runs(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    unit INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    filter BLOB NOT NULL,
+    z BLOB,
+    detail_json TEXT NOT NULL,
+    PRIMARY KEY (run_id, position)
+  ) WITHOUT ROWID;
+  CREATE TABLE revcorr_checkpoints (
+    run_id INTEGER NOT NULL REFERENCES revcorr_runs(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (run_id, name)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -4,6 +4,7 @@ import { runFeatureStatsJob } from '../analyses/feature-stats';
 import { runMetricsJob } from '../analyses/metrics-job';
 import { runFitJob } from '../bases/fit';
 import { runHarvestJob } from '../harvest/run';
+import { runRevcorrJob } from '../revcorr/job';
 import type { JobRegistry } from '../jobs/types';
 
 export const jobRunners: JobRegistry = {
@@ -11,4 +12,5 @@ export const jobRunners: JobRegistry = {
   fit: runFitJob,
   'feature-stats': runFeatureStatsJob,
   metrics: runMetricsJob,
+  revcorr: runRevcorrJob,
 };
