@@ -4,6 +4,8 @@
 // incoming payload against them (Electron IPC, HTTP and direct calls alike), and the renderer imports the types
 // only (`import type`), so no validation code is bundled into it.
 import { z } from 'zod';
+// room: export
+import { exportMethods, type ExportResults } from './schemas/export';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Shared shapes
@@ -527,6 +529,8 @@ export const methodSchemas = {
   'jobs.list': z.object({}).strict(),
   'jobs.cancel': z.object({ jobId: id }).strict(),
   'jobs.resume': z.object({ jobId: id }).strict(),
+  // room: export
+  ...exportMethods,
 } as const;
 
 export type MethodName = keyof typeof methodSchemas;
@@ -535,7 +539,8 @@ export type ParamsIn<M extends MethodName> = z.input<(typeof methodSchemas)[M]>;
 /** What a service receives (defaults applied). */
 export type Params<M extends MethodName> = z.output<(typeof methodSchemas)[M]>;
 
-export interface Results {
+// room: export — `extends ExportResults`
+export interface Results extends ExportResults {
   'system.info': SystemInfo;
   'project.open': ProjectInfo;
   'project.info': ProjectInfo | null;

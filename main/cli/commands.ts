@@ -21,6 +21,8 @@ import { runDemo } from './demo';
 import { featureCommands } from './feature-commands';
 import { formatTable, out, progressPrinter } from './output';
 import { reportCommands } from './report-commands';
+// room: export
+import { exportCommands } from './export-commands';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -243,4 +245,4 @@ const demo: Command = {
   },
 };
 
-export const commands: Record<string, Command> = { inspect, harvest, serve, demo, ...basesCommands, ...featureCommands, ...reportCommands };
+export const commands: Record<string, Command> = { inspect, harvest, serve, demo, ...basesCommands, ...featureCommands, ...reportCommands, ...exportCommands /* room: export */ };

@@ -25,7 +25,9 @@ Usage:
   cajal features --project FILE --basis ID [--top K] [--json]
   cajal metrics --project FILE --basis ID [--metric NAME …] [--perceptual-model MODEL] [--json]
   cajal compare --project FILE --harvest ID [--json]
-  cajal report --project FILE (--compare HARVEST_ID | --report ID) [--out FILE.html] [--json]
+  cajal report --project FILE (--compare HARVEST_ID | --report ID) [--out FILE.html] [--pdf FILE.pdf] [--chromium PATH] [--json]
+  cajal export --project FILE --what activations|features|directions|metrics|comparison|stats (--harvest ID | --basis ID)
+               --format npy|csv|parquet --out PATH [--json]
   METHOD: neurons | random | pca | ica | nmf | kmeans | sae-l1 | sae-topk
 
 Run 'cajal COMMAND --help' for details.`;
