@@ -4,6 +4,8 @@
 //
 // Model files are identified by name and SHA-256, not by their path on the machine that made the report: a report
 // is meant to be shared, and the digest identifies the checkpoint better than a local path would.
+// room: export — the reproduce appendix
+import type { ReproduceRecord } from './reproduce-types';
 import type { BasisMethodDefinition, BasisMethodName, Comparison, FeatureDetail, MetricDefinition, MetricName } from '../api/contract';
 
 export interface HarvestProvenance {
@@ -40,6 +42,8 @@ interface SnapshotBase {
   takenAt: string;
   /** Definitions of the metrics the section shows, as they were when it was sent. */
   definitions: MetricDefinition[];
+  /** How to rebuild the section's numbers with `cajal` commands (room: export; absent in sections sent before it). */
+  reproduce?: ReproduceRecord;
 }
 
 export interface ComparisonSnapshot extends SnapshotBase {
