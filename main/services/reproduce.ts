@@ -57,7 +57,10 @@ const scalar = (v: unknown): v is number | string | boolean => typeof v === 'num
 function fitOf(rec: basesRepo.BasisRecord, dim: number): Pick<ReproduceBasis, 'params' | 'unexpressible'> {
   const params: Record<string, number | string | boolean> = {};
   const rest: string[] = [];
-  for (const [k, v] of Object.entries(rec.params)) (scalar(v) ? (params[k] = v) : rest.push(k));
+  for (const [k, v] of Object.entries(rec.params)) {
+    if (scalar(v)) params[k] = v;
+    else rest.push(k);
+  }
   let unexpressible = rest;
   if (rest.length && rec.status !== 'imported') {
     // A list or null the method would choose by itself anyway needs no flag.
