@@ -1,12 +1,16 @@
 // `cajal export`: the lab's data in the field's formats — a harvest's activations and a basis' feature activations
 // or directions as .npy (streamed: larger than memory works), feature statistics, metric values and comparisons as
-// CSV or Parquet. Through the router, as the app's export buttons do it.
+// CSV or Parquet. The same service as the app's export buttons, on the project file opened directly: no job manager
+// or service worker is started, so a streamed export's memory is one chunk above the runtime's own.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
-import type { Result } from '../api/contract';
 import { UserError } from '../errors';
 import { checkTarget } from '../export/target';
 import { EXPORT_FORMATS, EXPORT_WHATS, type ExportFormat, type ExportWhat } from '../export/types';
-import { int, withProject } from './feature-commands';
+import { exportData } from '../services/export';
+import { openProjectDb } from '../store/project';
+import { int } from './feature-commands';
 import { out } from './output';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -42,12 +46,21 @@ const exportCommand = {
     const basisId = int(v.basis, 'basis');
     // The target folder is checked before the project is opened, so a bad --out touches nothing.
     checkTarget(v.out, `the ${what} export`);
-    return withProject(v, async (_lab, call) => {
-      const r = (await call('export.write', { what, format, harvestId, basisId, out: v.out })) as Result<'export.write'>;
+    for (const [flag, id] of [['harvest', harvestId], ['basis', basisId]] as const) {
+      if (id !== undefined && id < 1) throw new UserError('cli.usage', `--${flag} takes a positive id, not ${id}.`);
+    }
+    if (typeof v.project !== 'string') throw new UserError('cli.usage', 'Name the project with --project FILE.');
+    const projectPath = resolve(v.project);
+    if (!existsSync(projectPath)) throw new UserError('cli.usage', `There is no project file at ${projectPath}.`);
+    const db = openProjectDb(projectPath, { create: false });
+    try {
+      const r = await exportData(db, { projectPath }, { what, format, harvestId, basisId, out: v.out });
       if (v.json) out({ ok: true, ...r });
       else process.stdout.write(`Wrote ${r.what} (${r.format === 'npy' ? r.shape.join(' × ') : `${r.shape[0]} rows × ${r.shape[1]} columns`}) to ${r.path} (${r.bytes.toLocaleString('en-US')} bytes).\n`);
       return 0;
-    });
+    } finally {
+      db.close();
+    }
   },
 };
 
