@@ -32,6 +32,7 @@ export function findChromium(named?: string): string | null {
 }
 
 const cm = (x: number) => x / 2.54;
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /** A printer that starts `chromium` for each report and closes it after (a report is printed seconds apart, rarely). */
 export function chromiumPrinter(chromium: string): PdfPrinter {
@@ -92,11 +93,20 @@ export function chromiumPrinter(chromium: string): PdfPrinter {
       });
       return Buffer.from(data, 'base64');
     } finally {
+      const exited = new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+      // Closed through the protocol first, so Chromium's helper processes are done with the profile before it goes.
+      if (cdp) await Promise.race([cdp.send('Browser.close').catch(() => undefined), delay(3000)]);
       cdp?.close();
-      const exited = new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
-      child.kill();
-      await exited;
-      rmSync(profile, { recursive: true, force: true });
+      if (!(await Promise.race([exited.then(() => true), delay(5000).then(() => false)]))) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+      // A helper process may still be writing into the throw-away profile: retry, and never fail the print for it.
+      try {
+        rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+      } catch {
+        /* left in the temp folder */
+      }
     }
   };
 }
