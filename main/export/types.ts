@@ -26,6 +26,9 @@ export interface ExportRequest {
   harvestId?: number;
   basisId?: number;
   out: string;
+  /** comparison only: bootstrap resamples and seed (default 2000 and 0, as compare.run). */
+  bootstrap?: number;
+  seed?: number;
 }
 
 export interface ExportResult {

@@ -55,7 +55,7 @@ export async function exportData(db: Db, where: ProjectLocation, p: ExportReques
     let table: Table;
     if (p.what === 'comparison') {
       const harvestId = needs(p.harvestId, 'harvest', 'a comparison');
-      const c: Comparison = await compare(db, where, { harvestId, bootstrap: 2000, seed: 0 });
+      const c: Comparison = await compare(db, where, { harvestId, bootstrap: p.bootstrap ?? 2000, seed: p.seed ?? 0 });
       if (!c.bases.length) throw new UserError('export.empty', `Harvest ${harvestId} has no finished bases, so there is no comparison to export.`);
       table = comparisonTable(c, c.metricNames);
     } else {
