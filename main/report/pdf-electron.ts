@@ -1,15 +1,23 @@
 // The desktop app's PDF printer: Electron's own Chromium prints the report in a hidden window that runs no script
-// and may fetch nothing (every request but the data: URL of the report itself is cancelled).
+// and may fetch nothing but the report itself. The report is loaded from a temporary file (a data: URL would cap it
+// at Chromium's 2 MB URL limit, which a collection with thumbnails can pass); every other request is cancelled.
 import type { BrowserWindow as BrowserWindowType } from 'electron';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { PDF_FOOTER, PDF_HEADER, PDF_MARGIN_CM, type PdfPrinter } from './pdf-options';
 
 const inch = (cm: number) => cm / 2.54;
 
 export function electronPdfPrinter(BrowserWindow: typeof BrowserWindowType): PdfPrinter {
   return async (html) => {
+    const dir = mkdtempSync(join(tmpdir(), 'cajal-pdf-'));
+    const file = join(dir, 'report.html');
+    writeFileSync(file, html);
+    const url = pathToFileURL(file).href;
     const win = new BrowserWindow({ show: false, webPreferences: { javascript: false, sandbox: true, partition: 'cajal-pdf' } });
     try {
-      const url = `data:text/html;charset=utf-8;base64,${Buffer.from(html, 'utf8').toString('base64')}`;
       win.webContents.session.webRequest.onBeforeRequest((details, callback) => callback({ cancel: details.url !== url }));
       await win.loadURL(url);
       return await win.webContents.printToPDF({
@@ -22,6 +30,7 @@ export function electronPdfPrinter(BrowserWindow: typeof BrowserWindowType): Pdf
       });
     } finally {
       win.destroy();
+      rmSync(dir, { recursive: true, force: true });
     }
   };
 }
