@@ -10,6 +10,7 @@ import { writeActivations, writeDirections, writeFeatureActivations } from '../e
 import { writeParquet } from '../export/parquet';
 import { comparisonTable, metricsTable, statsTable } from '../export/tables';
 import { checkTarget, writeAtomically } from '../export/target';
+import { exportOffThread } from '../jobs/service';
 import { MATRIX_WHATS, type ExportRequest, type ExportResult, type Table } from '../export/types';
 import * as basesRepo from '../store/bases';
 import type { Db } from '../store/project';
@@ -84,7 +85,8 @@ export function exportHandlers(project: () => { db: Db; where: ProjectLocation; 
   return {
     'export.write': (p: ExportRequest) => {
       const { db, where } = project();
-      return exportData(db, where, p);
+      // Matrices may be gigabytes (and feature activations are encoded on the way): off the serving thread.
+      return MATRIX_WHATS.includes(p.what) && p.format === 'npy' ? exportOffThread(where, p) : exportData(db, where, p);
     },
     'reports.pdf': (p: { id: number; out: string; chromium?: string }) => {
       const { db, cajalVersion } = project();

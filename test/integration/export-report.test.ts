@@ -228,3 +228,20 @@ test('export bad input: missing or read-only folder, deleted basis, wrong format
   assert.deepEqual(readdirSync(dir).filter((f) => /\.(part|npy)$/.test(f) && /gone|stats|h9/.test(f)), [], 'nothing written');
 });
 
+
+test('the app’s export.write writes matrices from the service worker: the same bytes as the CLI', async () => {
+  const lab = new Lab(() => undefined);
+  lab.openProject({ path: project, create: false });
+  const router = createRouter(lab, 'direct');
+  try {
+    for (const [what, id, cli] of [['activations', { harvestId: 1 }, 'acts.npy'], ['features', { basisId: 7 }, 'sae.npy']] as const) {
+      const out = join(dir, `api-${cli}`);
+      const r = (await router.call('export.write', { what, format: 'npy', ...id, out })) as { path: string; shape: number[]; bytes: number };
+      assert.equal(r.path, out);
+      assert.ok(readFileSync(out).equals(readFileSync(join(dir, cli))), `${what}: byte for byte the CLI's export`);
+    }
+    await assert.rejects(router.call('export.write', { what: 'directions', format: 'npy', basisId: 7, out: join(dir, 'gone', 'd.npy') }), /^.*There is no folder .*gone to write the directions export into/);
+  } finally {
+    await lab.shutdown();
+  }
+});
