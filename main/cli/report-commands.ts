@@ -57,14 +57,11 @@ const report = {
       const path = target ?? resolve(fileName);
       writeFileSync(path, html);
       const bytes = Buffer.byteLength(html);
-      if (v.json) out({ ok: true, reportId: id, path, bytes });
-      else process.stdout.write(`Report ${id} written to ${path} (${Math.ceil(bytes / 1024).toLocaleString('en-US')} KB).\n`);
-      if (pdfTarget) {
-        // After the HTML is written: with no Chromium the command says so in one sentence, and the HTML stays.
-        const pdf = await writePdf(html, pdfTarget, choosePrinter(typeof v.chromium === 'string' ? v.chromium : undefined));
-        if (v.json) out({ ok: true, reportId: id, pdf });
-        else process.stdout.write(`PDF written to ${pdf.path} (${pdf.pages} ${pdf.pages === 1 ? 'page' : 'pages'}).\n`);
-      }
+      if (!v.json) process.stdout.write(`Report ${id} written to ${path} (${Math.ceil(bytes / 1024).toLocaleString('en-US')} KB).\n`);
+      // After the HTML is written: with no Chromium the command says so in one sentence, and the HTML stays.
+      const pdf = pdfTarget ? await writePdf(html, pdfTarget, choosePrinter(typeof v.chromium === 'string' ? v.chromium : undefined)) : null;
+      if (v.json) out({ ok: true, reportId: id, path, bytes, ...(pdf ? { pdf } : {}) });
+      else if (pdf) process.stdout.write(`PDF written to ${pdf.path} (${pdf.pages} ${pdf.pages === 1 ? 'page' : 'pages'}).\n`);
       return 0;
     });
   },
