@@ -22,13 +22,13 @@ function executable(path: string): boolean {
 }
 
 /** The Chromium to print with: the one named (option, then CAJAL_CHROMIUM), else the first usual install; null if none. */
-export function findChromium(named?: string): string | null {
+export function findChromium(named?: string, candidates: readonly string[] = CANDIDATES): string | null {
   const asked = named ?? process.env.CAJAL_CHROMIUM;
   if (asked) {
     if (!executable(asked)) throw new UserError('pdf.no-chromium', `There is no Chromium at ${asked} to print the PDF with; give the path of a Chromium or Chrome executable.`);
     return asked;
   }
-  return CANDIDATES.find(executable) ?? null;
+  return candidates.find(executable) ?? null;
 }
 
 const cm = (x: number) => x / 2.54;
