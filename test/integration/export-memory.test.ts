@@ -3,7 +3,7 @@
 // (the kernel's VmHWM) is measured; NumPy then reads the file and finds every value.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
@@ -35,8 +35,10 @@ function cliWithPeakMemory(args: string[], env: Record<string, string>): Promise
   });
 }
 
-test(`a ${(ROWS * DIM * 4) / 2 ** 20} MiB harvest exports as .npy with CAJAL_MEMORY_CAP_MB=${CAP_MB}, within the cap`, { timeout: 600_000 }, async () => {
+test(`a ${(ROWS * DIM * 4) / 2 ** 20} MiB harvest exports as .npy with CAJAL_MEMORY_CAP_MB=${CAP_MB}, within the cap`, { timeout: 600_000 }, async (t) => {
   const dir = tempDir('cajal-export-memory-');
+  // About 800 MB on disk (the .npy, the project, the export): removed whatever happens.
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const npy = join(dir, 'big.npy');
   const project = join(dir, 'big.cajal');
   execFileSync('/usr/bin/python3', ['-c', `import numpy as np, sys\n${VALUES}\nout = np.lib.format.open_memmap(sys.argv[1], mode='w+', dtype=np.float32, shape=(${ROWS}, ${DIM}))\nfor s in range(0, ${ROWS}, 16384):\n    out[s:s + 16384] = block(s, 16384)\nout.flush()`, npy]);

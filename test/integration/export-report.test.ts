@@ -5,9 +5,9 @@
 // and the project left byte for byte as it was.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { Comparison, FeatureTable } from '../../main/api/contract';
 import { createRouter } from '../../main/api/router';
@@ -31,6 +31,8 @@ before(async () => {
   assert.equal(run.code, 0, run.stderr.slice(-2000));
   demoComparison = (JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { comparison: Comparison }).comparison;
 });
+
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('cajal report --pdf: Chromium prints pages that pdftoppm renders, with every chart title and the margins', async () => {
   const before = fileDigest(project);
@@ -96,7 +98,8 @@ test('the reproduce appendix, run in a new folder, gives the demo’s medians an
   for (const [, path, sha] of inputs) assert.equal(fileDigest(unescape(path!)), sha, path);
   assert.ok(inputs.some(([, p]) => p!.endsWith('mnist-mlp.onnx')));
 
-  const work = tempDir('cajal-reproduce-');
+  const work = join(dir, 'reproduce');
+  mkdirSync(work);
   const words = (line: string) => [...line.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : m[2]!));
   let compared: Comparison | null = null;
   for (const line of lines) {
