@@ -6,6 +6,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { EventName, Events } from './api/contract';
 import { createRouter } from './api/router';
 import { Lab } from './services/lab';
+// room: export — reports print to PDF with Electron's own Chromium
+import { registerAppPdfPrinter } from './report/pdf';
+import { electronPdfPrinter } from './report/pdf-electron';
 import { denyPermissions, isTrustedSender, secureApp, windowOptions } from './window';
 
 void webUtils; // used by the preload; imported here so the type stays checked against electron's d.ts
@@ -20,6 +23,7 @@ let win: BrowserWindow | null = null;
 const emit = <E extends EventName>(event: E, payload: Events[E]) => win?.webContents.send('cajal:event', event, payload);
 const lab = new Lab(emit, { nativeBinding, log: (l) => console.error(l) });
 const router = createRouter(lab, 'ipc', (l) => console.error(l));
+registerAppPdfPrinter(electronPdfPrinter(BrowserWindow));
 
 function trusted(e: IpcMainInvokeEvent): boolean {
   return isTrustedSender(e.senderFrame?.url, appUrl);
@@ -53,7 +57,7 @@ function registerIpc(): void {
     const name = typeof defaultName === 'string' ? defaultName.slice(0, 200) : 'project.cajal';
     // The filter follows the kind of file asked for: a project, a NumPy array, or anything else.
     const ext = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase();
-    const known: Record<string, string> = { cajal: 'Cajal project', npy: 'NumPy array', safetensors: 'safetensors', html: 'HTML report', csv: 'CSV table' };
+    const known: Record<string, string> = { cajal: 'Cajal project', npy: 'NumPy array', safetensors: 'safetensors', html: 'HTML report', csv: 'CSV table', pdf: 'PDF', parquet: 'Parquet table' };
     const filters = ext && known[ext] ? [{ name: known[ext]!, extensions: [ext] }] : [];
     const r = await dialog.showSaveDialog(win, { defaultPath: name, filters });
     return r.canceled ? null : (r.filePath ?? null);

@@ -16,6 +16,7 @@ import { reportsMethods, type ReportsResults } from './schemas/reports';
 import { jobsMethods, type JobsResults } from './schemas/jobs';
 import type { JobInfo, JobStatus } from './schemas/jobs';
 import { revcorrMethods, type RevcorrResults } from './schemas/revcorr';
+import { exportMethods, type ExportResults } from './schemas/export';
 
 export * from './schemas/project';
 export * from './schemas/models';
@@ -26,6 +27,7 @@ export * from './schemas/features';
 export * from './schemas/reports';
 export * from './schemas/jobs';
 export * from './schemas/revcorr';
+export * from './schemas/export';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Methods: name -> params schema + result type
@@ -41,6 +43,7 @@ export const methodSchemas = {
   ...reportsMethods,
   ...jobsMethods,
   ...revcorrMethods,
+  ...exportMethods,
 } as const;
 
 export type MethodName = keyof typeof methodSchemas;
@@ -51,7 +54,7 @@ export type Params<M extends MethodName> = z.output<(typeof methodSchemas)[M]>;
 
 export interface Results
   extends ProjectResults, ModelsResults, StimuliResults, HarvestsResults, BasesResults, FeaturesResults, ReportsResults, JobsResults,
-    RevcorrResults {}
+    RevcorrResults, ExportResults {}
 
 export type Result<M extends MethodName> = Results[M];
 

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { basisDefinitions } from '../bases/definitions';
 import { describeError, UserError } from '../errors';
 import { cajalVersion, type Lab } from '../services/lab';
+// room: export
+import { exportHandlers } from '../services/export';
 import { methodSchemas, type MethodName, type Params, type Result } from './contract';
 import * as revcorr from '../services/revcorr'; // revcorr (#11)
 
@@ -72,6 +74,8 @@ function handlers(lab: Lab, transport: 'ipc' | 'http' | 'direct'): Handlers {
     'reports.addComparison': (p) => lab.addComparisonToReport(p),
     'reports.addCollection': (p) => lab.addCollectionToReport(p),
     'reports.render': (p) => lab.renderReport(p.id),
+    // room: export
+    ...exportHandlers(() => lab.exportContext),
     'jobs.list': () => lab.jobs.list(),
     'jobs.cancel': (p) => ({ cancelled: lab.jobs.cancel(p.jobId) }),
     'jobs.resume': (p) => lab.resumeJob(p.jobId),

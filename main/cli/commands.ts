@@ -22,6 +22,7 @@ import { featureCommands } from './feature-commands';
 import { formatTable, out, progressPrinter } from './output';
 import { reportCommands } from './report-commands';
 import { revcorrCommands } from './revcorr-commands'; // revcorr (#11)
+import { exportCommands } from './export-commands';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -244,4 +245,4 @@ const demo: Command = {
   },
 };
 
-export const commands: Record<string, Command> = { inspect, harvest, serve, demo, ...basesCommands, ...featureCommands, ...reportCommands, ...revcorrCommands /* revcorr (#11) */ };
+export const commands: Record<string, Command> = { inspect, harvest, serve, demo, ...basesCommands, ...featureCommands, ...reportCommands, ...revcorrCommands, ...exportCommands };

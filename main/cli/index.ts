@@ -25,7 +25,9 @@ Usage:
   cajal features --project FILE --basis ID [--top K] [--json]
   cajal metrics --project FILE --basis ID [--metric NAME …] [--perceptual-model MODEL] [--json]
   cajal compare --project FILE --harvest ID [--json]
-  cajal report --project FILE (--compare HARVEST_ID | --report ID) [--out FILE.html] [--json]
+  cajal report --project FILE (--compare HARVEST_ID | --report ID) [--out FILE.html] [--pdf FILE.pdf] [--chromium PATH] [--json]
+  cajal export --project FILE --what activations|features|directions|metrics|comparison|stats (--harvest ID | --basis ID)
+               --format npy|csv|parquet --out PATH [--json]
   cajal revcorr --project FILE (--harvest H --units LIST | --basis B --features LIST) --estimator sta|ridge|stc
                 [--stimuli noise:white|noise:sparse|noise:pink|mnist|folder:P] [--out filters.npy] [--json]   (#11)
   METHOD: neurons | random | pca | ica | nmf | kmeans | sae-l1 | sae-topk

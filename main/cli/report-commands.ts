@@ -5,6 +5,9 @@ import { dirname, resolve } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import type { Result } from '../api/contract';
 import { UserError } from '../errors';
+// room: export — --pdf
+import { checkTarget } from '../export/target';
+import { choosePrinter, writePdf } from '../report/pdf';
 import { int, withProject } from './feature-commands';
 import { out } from './output';
 
@@ -16,7 +19,10 @@ const report = {
   --compare ID   compare the bases of harvest ID (as cajal compare does), keep the comparison in the project as a new
                  report, and write it
   --report ID    write a report made earlier (in the app's Reports panel, or by --compare)
-  --out FILE     where to write it (default: the report's file name, in the current folder)`,
+  --out FILE     where to write it (default: the report's file name, in the current folder)
+  --pdf FILE     also print it to PDF (A4, title and page numbers in the margins) with a Chromium found on the
+                 machine: /usr/bin/chromium, or --chromium PATH, or CAJAL_CHROMIUM; without one the HTML is still
+                 written and the command says so`,
   options: {
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -26,6 +32,8 @@ const report = {
     out: { type: 'string' },
     bootstrap: { type: 'string' },
     seed: { type: 'string' },
+    pdf: { type: 'string' },
+    chromium: { type: 'string' },
   } satisfies Options,
   async run(v: Record<string, unknown>): Promise<number> {
     const harvestId = int(v.compare, 'compare');
@@ -38,6 +46,7 @@ const report = {
     if (target && !(existsSync(dirname(target)) && statSync(dirname(target)).isDirectory())) {
       throw new UserError('cli.usage', `There is no folder ${dirname(target)} to write the report into.`);
     }
+    const pdfTarget = typeof v.pdf === 'string' ? checkTarget(v.pdf, 'the PDF') : null;
     return withProject(v, async (_lab, call) => {
       let id = reportId!;
       if (harvestId !== undefined) {
@@ -48,8 +57,11 @@ const report = {
       const path = target ?? resolve(fileName);
       writeFileSync(path, html);
       const bytes = Buffer.byteLength(html);
-      if (v.json) out({ ok: true, reportId: id, path, bytes });
-      else process.stdout.write(`Report ${id} written to ${path} (${Math.ceil(bytes / 1024).toLocaleString('en-US')} KB).\n`);
+      if (!v.json) process.stdout.write(`Report ${id} written to ${path} (${Math.ceil(bytes / 1024).toLocaleString('en-US')} KB).\n`);
+      // After the HTML is written: with no Chromium the command says so in one sentence, and the HTML stays.
+      const pdf = pdfTarget ? await writePdf(html, pdfTarget, choosePrinter(typeof v.chromium === 'string' ? v.chromium : undefined)) : null;
+      if (v.json) out({ ok: true, reportId: id, path, bytes, ...(pdf ? { pdf } : {}) });
+      else if (pdf) process.stdout.write(`PDF written to ${pdf.path} (${pdf.pages} ${pdf.pages === 1 ? 'page' : 'pages'}).\n`);
       return 0;
     });
   },

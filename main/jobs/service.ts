@@ -12,6 +12,8 @@ import type { ImportNpyRequest } from '../harvest/import-npy';
 import { UserError } from '../errors';
 import type { ModelInspection } from '../onnx/inspect';
 import { spawnWorker } from './spawn';
+// room: export
+import type { ExportRequest, ExportResult } from '../export/types';
 
 /** Where the project file is: the worker reads it through its own connection. */
 export interface ProjectRef {
@@ -39,7 +41,8 @@ export type ServiceTask =
   | { task: 'thumbnails'; spec: unknown; indices: number[] }
   | ({ task: 'unit-histogram'; harvestId: number; unit: number; bins: number } & ProjectRef)
   | ({ task: 'extreme-rows'; harvestId: number; unit: number; k: number; order: 'top' | 'bottom' } & ProjectRef)
-  | ({ task: 'import-npy'; params: ImportNpyRequest } & ProjectRef);
+  | ({ task: 'import-npy'; params: ImportNpyRequest } & ProjectRef)
+  | ({ task: 'export'; request: ExportRequest } & ProjectRef);
 export type ServiceRequest = ServiceTask & { id: number };
 
 export type ServiceReply =
@@ -120,4 +123,10 @@ export function extremeRowsOffThread(where: ProjectRef, harvestId: number, unit:
 /** A harvest made from a .npy matrix, read and written by the worker thread through its own connection. */
 export function importNpyOffThread(where: ProjectRef, params: ImportNpyRequest): Promise<HarvestInfo> {
   return request<HarvestInfo>({ task: 'import-npy', ...where, params });
+}
+
+// room: export
+/** A matrix export (.npy streamed chunk by chunk; feature activations encoded on the way), written by the worker. */
+export function exportOffThread(where: ProjectRef, what: ExportRequest): Promise<ExportResult> {
+  return request<ExportResult>({ task: 'export', ...where, request: what });
 }

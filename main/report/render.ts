@@ -9,6 +9,8 @@ import { collectionSection } from './sections/collection';
 import { comparisonSection } from './sections/comparison';
 import type { CollectionSnapshot, ComparisonSnapshot, SectionSnapshot } from './snapshot';
 import { REPORT_CSS, REPORT_CSS_SOURCE } from './style';
+// room: export — the reproduce appendix
+import { reproducePart } from './reproduce';
 
 export type RenderSection = Pick<ReportSectionInfo, 'id' | 'title' | 'createdAt'> & SectionSnapshot;
 
@@ -71,7 +73,7 @@ export function renderReport(input: RenderInput): { fileName: string; html: stri
 <p class="muted">A Cajal report · ${sections.length} ${sections.length === 1 ? 'section' : 'sections'} · rendered ${utc(input.renderedAt)}</p>
 ${
   sections.length
-    ? html`<ol class="toc">${sections.map((s) => html`<li><a href="#section-${s.id}">${s.title}</a> <span class="muted small">(${s.kind}, sent ${utc(s.createdAt)})</span></li>`)}<li><a href="#methods">Methods</a></li><li><a href="#provenance">Provenance</a></li></ol>`
+    ? html`<ol class="toc">${sections.map((s) => html`<li><a href="#section-${s.id}">${s.title}</a> <span class="muted small">(${s.kind}, sent ${utc(s.createdAt)})</span></li>`)}<li><a href="#methods">Methods</a></li><li><a href="#provenance">Provenance</a></li><li><a href="#reproduce">Reproduce</a></li></ol>`
     : html`<p class="muted">This report has no sections yet: send a comparison from the Compare panel or a collection from the Features panel.</p>`
 }
 ${sections.map(
@@ -88,6 +90,13 @@ ${methodsPart(definitions, comparisons, basisMethods)}
 <section id="provenance">
 <h2>Provenance</h2>
 ${provenance(input)}
+</section>
+<section id="reproduce">
+<h2>Reproduce</h2>
+${reproducePart(
+  sections.flatMap((s) => (s.snapshot.reproduce ? [s.snapshot.reproduce] : [])),
+  sections.filter((s) => !s.snapshot.reproduce).length,
+)}
 </section>
 <footer>Made with Cajal ${input.cajalVersion}, a lab for studying artificial neural networks. This file is self-contained: it loads nothing from the network.</footer>
 </main>

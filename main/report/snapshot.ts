@@ -8,6 +8,7 @@ import type { Comparison, MetricDefinition, MetricName } from '../analyses/types
 import type { BasisMethodDefinition } from '../bases/types';
 import type { BasisMethodName } from '../util/method-order';
 import type { FeatureDetail } from '../analyses/types';
+import type { ReproduceRecord } from './reproduce-types';
 
 export interface HarvestProvenance {
   harvestId: number;
@@ -43,6 +44,8 @@ interface SnapshotBase {
   takenAt: string;
   /** Definitions of the metrics the section shows, as they were when it was sent. */
   definitions: MetricDefinition[];
+  /** How to rebuild the section's numbers with `cajal` commands (room: export; absent in sections sent before it). */
+  reproduce?: ReproduceRecord;
 }
 
 export interface ComparisonSnapshot extends SnapshotBase {

@@ -38,8 +38,14 @@ figcaption { font-size: 11px; color: #5d6875; margin-top: 2px; }
 dl.methods dt { font-weight: 600; margin-top: 12px; }
 dl.methods dd { margin: 2px 0 0 16px; }
 .departure { color: #8a4b0f; }
+pre.commands { font-family: ui-monospace, "SF Mono", Menlo, Consolas, monospace; font-size: 10.5px; background: #f4f5f7; padding: 8px 10px; white-space: pre-wrap; overflow-wrap: anywhere; }
 footer { margin-top: 32px; font-size: 11px; color: #5d6875; border-top: 1px solid #e2e5ea; padding-top: 8px; }
-@media print { body { background: #fff; } main { padding: 0; } h2 { break-before: page; } .charts { display: block; } figure { break-inside: avoid; } }
+@media print {
+  body { background: #fff; } main { max-width: none; padding: 0; } h2 { break-before: page; } h3, h4 { break-after: avoid; }
+  .charts { display: block; } figure, figure svg, .feature { break-inside: avoid; page-break-inside: avoid; }
+  thead { display: table-header-group; } tr { break-inside: avoid; } .toc a { color: inherit; }
+}
+@page { size: A4; margin: 16mm 12mm 16mm 12mm; }
 `;
 
 /** The CSP source that allows exactly REPORT_CSS as an inline <style>. */

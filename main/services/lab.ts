@@ -119,6 +119,11 @@ export class Lab {
     return this.path;
   }
 
+  // room: export — what exports and PDFs read: the open project's connection and where the service worker finds it.
+  get exportContext(): { db: Db; where: { projectPath: string; nativeBinding?: string }; cajalVersion: string } {
+    return { db: this.requireDb(), where: this.where, cajalVersion };
+  }
+
   private requireDb(): Db {
     if (!this.db) throw new UserError('project.none', 'No project is open; open or create a project first.');
     return this.db;

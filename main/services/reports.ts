@@ -13,6 +13,8 @@ import type { Db } from '../store/project';
 import * as repo from '../store/repo';
 import * as store from '../store/reports';
 import { compare, featureDetail, type Thumbnails } from './features';
+// room: export — the reproduce appendix
+import { captureReproduce } from './reproduce';
 
 export interface ReportContext {
   projectPath: string;
@@ -85,6 +87,8 @@ export async function addComparison(db: Db, ctx: ReportContext, p: Params<'repor
     bases: comparison.bases.map((b) => basisProvenance(basesRepo.getBasis(db, b.basisId))),
     basisDefinitions: basisDefinitions().filter((d) => comparison.bases.some((b) => b.method === d.method)),
     comparison,
+    // room: export
+    reproduce: captureReproduce(db, [p.harvestId], comparison.bases.map((b) => b.basisId), [{ harvestId: p.harvestId, bootstrap: comparison.bootstrap, seed: comparison.seed }]),
   };
   const what = `${harvest.tensor} · ${harvest.model?.name ?? 'imported activations'}`;
   const ids = store.addSection(db, p.reportId !== null ? { id: p.reportId } : { create: `Comparison of ${what}` }, {
@@ -129,6 +133,8 @@ export async function addCollection(db: Db, ctx: ReportContext, p: Params<'repor
     harvests: [...new Set(bases.map((b) => b.harvestId))].map((id) => harvestProvenance(db, id)),
     bases: bases.map(basisProvenance),
     features,
+    // room: export
+    reproduce: captureReproduce(db, bases.map((b) => b.harvestId), bases.map((b) => b.id), []),
   };
   const ids = store.addSection(db, p.reportId !== null ? { id: p.reportId } : { create: `Collection “${p.name}”` }, {
     kind: 'collection',

@@ -9,6 +9,7 @@ import { extremeRows, unitHistogram } from '../harvest/stats';
 import { inspectModel } from '../onnx/inspect';
 import { readModelFile } from '../onnx/model';
 import { importActivations } from '../harvest/import-npy';
+import { exportData } from '../services/export';
 import { openStimulusSource } from '../stimuli/open';
 import { openProjectDb, type Db } from '../store/project';
 import type { ServiceReply, ServiceRequest } from '../jobs/service';
@@ -35,6 +36,9 @@ async function handle(req: ServiceRequest): Promise<unknown> {
       return unitHistogram(projectDb(req.projectPath, req.nativeBinding), req.harvestId, req.unit, req.bins);
     case 'extreme-rows':
       return extremeRows(projectDb(req.projectPath, req.nativeBinding), req.harvestId, req.unit, req.k, req.order);
+    // room: export
+    case 'export':
+      return exportData(projectDb(req.projectPath, req.nativeBinding), { projectPath: req.projectPath, nativeBinding: req.nativeBinding }, req.request);
     case 'import-npy':
       return importActivations(projectDb(req.projectPath, req.nativeBinding), req.params);
     case 'thumbnails': {

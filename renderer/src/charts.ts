@@ -12,7 +12,8 @@ import {
   VisualMapComponent,
 } from 'echarts/components';
 import { LabelLayout } from 'echarts/features';
-import { CanvasRenderer } from 'echarts/renderers';
+// room: export — SVGRenderer: every chart also saves as SVG
+import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
 
 echarts.use([
   BarChart,
@@ -31,6 +32,7 @@ echarts.use([
   VisualMapComponent,
   LabelLayout,
   CanvasRenderer,
+  SVGRenderer,
 ]);
 
 const font = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";

@@ -27,10 +27,10 @@ function paramsText(params: Record<string, unknown>): string {
 
 export function basesTable(bases: BasisProvenance[]): Markup {
   return html`<table>
-    <tr><th class="n">id</th><th>name</th><th>method</th><th class="n">features</th><th>parameters</th><th class="n">seed</th><th>fitted</th></tr>
-    ${basesInMethodOrder(bases).map(
+    <thead><tr><th class="n">id</th><th>name</th><th>method</th><th class="n">features</th><th>parameters</th><th class="n">seed</th><th>fitted</th></tr></thead>
+    <tbody>${basesInMethodOrder(bases).map(
       (b) => html`<tr><td class="n">${b.basisId}</td><td>${b.name}</td><td>${b.method}</td><td class="n">${int(b.nFeatures)}</td><td class="mono">${paramsText(b.params)}</td><td class="n">${b.seed}</td><td>${b.status === 'imported' ? 'imported' : utc(b.finishedAt)}</td></tr>`,
-    )}
+    )}</tbody>
   </table>`;
 }
 
@@ -52,26 +52,26 @@ function testsTable(s: ComparisonSnapshot, metrics: MetricName[], ordered: Compa
       }),
   );
   return html`<table data-table="tests">
-    <tr><th>metric</th><th>basis</th><th class="n">n</th><th class="n">median</th><th class="n">95 % CI</th><th class="n">U vs N</th><th class="n">p vs N</th><th class="n">effect vs N</th><th class="n">U vs R</th><th class="n">p vs R</th><th class="n">effect vs R</th></tr>
-    ${rows}
+    <thead><tr><th>metric</th><th>basis</th><th class="n">n</th><th class="n">median</th><th class="n">95 % CI</th><th class="n">U vs N</th><th class="n">p vs N</th><th class="n">effect vs N</th><th class="n">U vs R</th><th class="n">p vs R</th><th class="n">effect vs R</th></tr></thead>
+    <tbody>${rows}</tbody>
   </table>`;
 }
 
 function qualityTable(c: ComparisonSnapshot['comparison'], ordered: ComparisonBasis[]): Markup {
   return html`<table data-table="quality">
-    <tr><th>basis</th><th class="n">features</th><th class="n">held-out rows</th><th class="n">expl. var.</th><th class="n">MSE</th><th class="n">recon. cos</th><th class="n">L0</th><th class="n">dead</th><th class="n">dense</th></tr>
-    ${ordered.map((b) => {
+    <thead><tr><th>basis</th><th class="n">features</th><th class="n">held-out rows</th><th class="n">expl. var.</th><th class="n">MSE</th><th class="n">recon. cos</th><th class="n">L0</th><th class="n">dead</th><th class="n">dense</th></tr></thead>
+    <tbody>${ordered.map((b) => {
       const q = b.quality;
       return html`<tr><td title="${b.name}">${shortName(b, c.bases)}</td><td class="n">${int(b.nFeatures)}</td><td class="n">${int(q?.rows)}</td><td class="n">${num(q?.explainedVariance)}</td><td class="n">${num(q?.mse)}</td><td class="n">${num(q?.reconstructionCosine)}</td><td class="n">${num(q?.l0)}</td><td class="n">${pct(q?.deadFraction)}</td><td class="n">${pct(q?.denseFraction)}</td></tr>`;
-    })}
+    })}</tbody>
   </table>`;
 }
 
 function matchTable(c: ComparisonSnapshot['comparison'], ordered: ComparisonBasis[]): Markup {
   const idx = ordered.map((b) => c.bases.indexOf(b));
   return html`<table data-table="match">
-    <tr><th>row → column</th>${ordered.map((b) => html`<th class="n">${shortName(b, c.bases)}</th>`)}</tr>
-    ${idx.map((i, r) => html`<tr><th>${shortName(ordered[r]!, c.bases)}</th>${idx.map((j) => html`<td class="n">${num(c.matchMatrix[i]?.[j] ?? null, 2)}</td>`)}</tr>`)}
+    <thead><tr><th>row → column</th>${ordered.map((b) => html`<th class="n">${shortName(b, c.bases)}</th>`)}</tr></thead>
+    <tbody>${idx.map((i, r) => html`<tr><th>${shortName(ordered[r]!, c.bases)}</th>${idx.map((j) => html`<td class="n">${num(c.matchMatrix[i]?.[j] ?? null, 2)}</td>`)}</tr>`)}</tbody>
   </table>`;
 }
 
