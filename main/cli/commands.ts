@@ -1,4 +1,6 @@
 // The CLI's commands. Each validates what it can before touching the project file.
+// room: i8
+import { checkHarvestLimit } from '../harvest/limit';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -153,6 +155,8 @@ const harvest: Command = {
     });
     const source = await openStimulusSource(spec);
     fitItemShapeToInput(source.itemShape, input.name, input.shape ?? []);
+    // room: i8 — a --limit beyond the set is refused before anything is written
+    checkHarvestLimit(limit, source.count, v.stimuli as string, /^noise:([a-z]+)/.exec(v.stimuli as string)?.[1]);
 
     const projectPath = resolve(v.project as string);
     const lab = new Lab(json ? () => undefined : progressPrinter(), { log: debugLog });
