@@ -172,6 +172,8 @@ export interface BasisQualityInfo {
   mse: number | null;
   explainedVariance: number | null;
   reconstructionCosine: number | null;
+  /** room: i8 — all-zero held-out rows left out of the cosine (absent in qualities stored before issue #8). */
+  cosineZeroRows?: number | null;
   l0: number;
   deadFraction: number;
   denseFraction: number;

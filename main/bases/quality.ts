@@ -8,8 +8,14 @@ export interface BasisQuality {
   mse: number | null;
   /** 1 − SSE / SST with SST about the held-out mean. */
   explainedVariance: number | null;
-  /** Mean cosine between each row and its reconstruction. */
+  /**
+   * Mean cosine between each row and its reconstruction, over the rows with non-zero norm: an all-zero row (common
+   * after a ReLU) has no direction, and its reconstruction is zero up to rounding, so counting it as 0 (or 1) would
+   * only measure rounding (issue #8).
+   */
   reconstructionCosine: number | null;
+  /** Held-out rows left out of the cosine because they are exactly zero (null where the basis has no decode). */
+  cosineZeroRows?: number | null;
   /** Mean number of active features per row (|f| > 1e-8). */
   l0: number;
   /** Features never active on the held-out rows. */
@@ -30,6 +36,7 @@ export async function measureQuality(basis: Basis, heldOut: ActivationStream, ma
   let sumSq = 0;
   let sse = 0;
   let cosSum = 0;
+  let zeroRows = 0;
   let l0Sum = 0;
   let rows = 0;
   const hasDecode = typeof basis.decode === 'function';
@@ -64,7 +71,8 @@ export async function measureQuality(basis: Basis, heldOut: ActivationStream, ma
           sum[k]! += a;
           sumSq += a * a;
         }
-        cosSum += nx > 0 && nh > 0 ? dot / Math.sqrt(nx * nh) : nx === nh ? 1 : 0;
+        if (nx === 0) zeroRows++;
+        else cosSum += nh > 0 ? dot / Math.sqrt(nx * nh) : 0;
       }
     }
     rows += n;
@@ -84,7 +92,8 @@ export async function measureQuality(basis: Basis, heldOut: ActivationStream, ma
     rows,
     mse: hasDecode ? sse / Math.max(rows * d, 1) : null,
     explainedVariance: hasDecode ? (sst > 0 ? 1 - sse / sst : null) : null,
-    reconstructionCosine: hasDecode ? cosSum / Math.max(rows, 1) : null,
+    reconstructionCosine: hasDecode && rows > zeroRows ? cosSum / (rows - zeroRows) : null,
+    cosineZeroRows: hasDecode ? zeroRows : null,
     l0: l0Sum / Math.max(rows, 1),
     deadFraction: dead / m,
     denseFraction: densities.filter((p) => p > 0.1).length / m,
