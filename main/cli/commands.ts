@@ -64,6 +64,7 @@ const inspect: Command = {
     process.stdout.write(`${path}  sha256 ${file.sha256.slice(0, 12)}…  opset ${info.opset}  ${info.nodeCount} nodes  ${info.parameterCount.toLocaleString('en-US')} parameters\n\n`);
     const rows = [...info.inputs, ...info.intermediates, ...info.outputs].map((t) => [t.role, t.name, t.op, t.dtype ?? '?', shape(t.shape)]);
     process.stdout.write(formatTable(['role', 'name', 'op', 'dtype', 'shape'], rows));
+    if (info.probe.error) process.stdout.write(`\n${info.probe.error}\n`); // room: i8
     return 0;
   },
 };

@@ -5,6 +5,7 @@ import { declaredValueInfo, initializerNames, producers, runtimeInputs } from '.
 import { concreteInputDims, modelInputSpecs, type InputSpec } from './inputs';
 import { parseModel, serializeModel } from './model';
 import { toNumber, valueInfoElemType, valueInfoShape, type ModelProto, type ValueInfoProto } from './proto';
+import { probeFailureSentence } from './probe-error';
 import { createSession } from './session';
 import { tapModel } from './tap';
 
@@ -112,7 +113,7 @@ export async function inspectModel(source: Uint8Array | ModelProto, options: Ins
       await probeShapes(model, inputSpecs, missing, probe.assumedDims, options, label);
       probe.ran = true;
     } catch (err) {
-      probe.error = err instanceof Error ? err.message : String(err);
+      probe.error = probeFailureSentence(err, probe.assumedDims); // room: i8
     }
   }
 
