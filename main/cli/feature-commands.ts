@@ -9,6 +9,7 @@ import { createRouter } from '../api/router';
 import { UserError } from '../errors';
 import { Lab } from '../services/lab';
 import { formatTable, out, progressPrinter } from './output';
+import { saturationSentence } from '../analyses/ceiling'; // room: i8
 import { computeMissing, defaultMetrics, harvestIsLabelled, missingMetrics, missingReport } from './compare-missing'; // room: i8
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -183,6 +184,8 @@ const compare: Command = {
       if (missing.length) process.stderr.write(missingReport(missing, String(v.project), harvestId));
       for (const m of c.metricNames) {
         process.stdout.write(`\n${m}\n`);
+        const sat = c.saturated?.[m]; // room: i8
+        if (sat) process.stdout.write(`⚠ ${saturationSentence(m, sat)}\n`);
         process.stdout.write(
           formatTable(
             ['basis', 'method', 'n', 'median', '95% CI', 'median z', 'vs neurons p', 'effect', 'vs random p', 'effect'],

@@ -6,6 +6,7 @@ import { metricChart, matchMatrixChart } from '../charts';
 import { int, num, pValue, pct, utc } from '../format';
 import { html, type Markup } from '../html';
 import { basesInMethodOrder, shortName } from '../order';
+import { saturationSentence } from '../../analyses/ceiling'; // room: i8
 import type { BasisProvenance, ComparisonSnapshot, HarvestProvenance } from '../snapshot';
 
 const titleOf = (s: ComparisonSnapshot, m: MetricName) => s.definitions.find((d) => d.name === m)?.title ?? m;
@@ -44,7 +45,7 @@ function testsTable(s: ComparisonSnapshot, metrics: MetricName[], ordered: Compa
         const x = b.metrics[m]!;
         const cell = (col: string, text: string, cls = 'n') => html`<td class="${cls}" data-cell="${col}" data-basis="${b.basisId}" data-metric="${m}">${text}</td>`;
         return html`<tr>
-          <td>${titleOf(s, m)}</td><td title="${b.name}">${shortName(b, c.bases)}</td>
+          <td>${titleOf(s, m)}${c.saturated?.[m] ? html` <span title="${saturationSentence(m, c.saturated[m])}" data-saturated-flag="${m}">⚠ at ${c.saturated[m].at}</span>` : ''}</td><td title="${b.name}">${shortName(b, c.bases)}</td>
           ${cell('n', int(x.values.length))}${cell('median', num(x.median))}${cell('ci95', `[${num(x.ci95[0])}, ${num(x.ci95[1])}]`)}
           ${cell('u-neurons', num(x.vsNeurons?.u ?? null, 4))}${cell('p-neurons', pValue(x.vsNeurons?.p), sig(x.vsNeurons?.p))}${cell('effect-neurons', num(x.vsNeurons?.effect ?? null, 2))}
           ${cell('u-random', num(x.vsRandom?.u ?? null, 4))}${cell('p-random', pValue(x.vsRandom?.p), sig(x.vsRandom?.p))}${cell('effect-random', num(x.vsRandom?.effect ?? null, 2))}
@@ -94,6 +95,7 @@ export function comparisonSection(s: ComparisonSnapshot): Markup {
         ? html`<div class="charts">${metrics.map(
             (m) => html`<figure data-metric="${m}">
               <h4>${titleOf(s, m)} <span class="mono muted">${m}</span></h4>
+              ${c.saturated?.[m] ? html`<p class="small" data-saturated="${m}">⚠ ${saturationSentence(m, c.saturated[m])}</p>` : ''}
               ${metricChart(c, m, titleOf(s, m))}
               <figcaption>Violin: density of the features' values; box: quartiles and Tukey whiskers; ● with bar: the median and its bootstrap 95 % interval.</figcaption>
             </figure>`,
