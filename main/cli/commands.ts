@@ -1,6 +1,7 @@
 // The CLI's commands. Each validates what it can before touching the project file.
 // room: i8
 import { checkHarvestLimit } from '../harvest/limit';
+import { pathText, refuseSubgraphTensor } from '../onnx/subgraphs';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +66,11 @@ const inspect: Command = {
     const rows = [...info.inputs, ...info.intermediates, ...info.outputs].map((t) => [t.role, t.name, t.op, t.dtype ?? '?', shape(t.shape)]);
     process.stdout.write(formatTable(['role', 'name', 'op', 'dtype', 'shape'], rows));
     if (info.probe.error) process.stdout.write(`\n${info.probe.error}\n`); // room: i8
+    if (info.subgraphTensors.length) {
+      // room: i8 — tensors inside control-flow subgraphs, by path
+      process.stdout.write(`\ninside subgraphs (listed; not recordable, their branches are not inlined)\n`);
+      process.stdout.write(formatTable(['path', 'op'], info.subgraphTensors.map((t) => [pathText(t), t.op])));
+    }
     return 0;
   },
 };
@@ -147,6 +153,8 @@ const harvest: Command = {
     const info = await inspectModel(file.model);
     const known = new Set([...info.intermediates, ...info.outputs].map((t) => t.name));
     for (const name of v.tensor as string[]) {
+      const inner = known.has(name) ? undefined : info.subgraphTensors.find((t) => t.name === name); // room: i8
+      if (inner) refuseSubgraphTensor(inner);
       if (!known.has(name)) throw new UnknownTensorError(name, modelPath, [...known]);
     }
     const input = info.inputs[0]!;

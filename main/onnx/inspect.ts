@@ -6,6 +6,7 @@ import { concreteInputDims, modelInputSpecs, type InputSpec } from './inputs';
 import { parseModel, serializeModel } from './model';
 import { toNumber, valueInfoElemType, valueInfoShape, type ModelProto, type ValueInfoProto } from './proto';
 import { probeFailureSentence } from './probe-error';
+import { subgraphTensors, type SubgraphTensor } from './subgraphs';
 import { createSession } from './session';
 import { tapModel } from './tap';
 
@@ -39,6 +40,8 @@ export interface ModelInspection {
   outputs: TensorInfo[];
   intermediates: TensorInfo[];
   inputSpecs: InputSpec[];
+  /** room: i8 — tensors inside If/Loop/Scan subgraphs, with their path (listed, not recordable). */
+  subgraphTensors: SubgraphTensor[];
   probe: {
     ran: boolean;
     /** Symbolic or unknown input dims and the value (1) the probe used for them. */
@@ -134,6 +137,7 @@ export async function inspectModel(source: Uint8Array | ModelProto, options: Ins
     outputs,
     intermediates,
     inputSpecs,
+    subgraphTensors: subgraphTensors(graph),
     probe,
   };
 }
