@@ -11,6 +11,7 @@ import type { Db } from '../store/project';
 import { getHarvest } from '../store/repo';
 import { deriveSeed, Rng } from '../util/random';
 import { bootstrapMedianCi, mannWhitneyU, median } from './stats';
+import { nullSaturation, type Saturation } from './ceiling'; // room: i8
 
 /** Directions of basis i sampled for the match matrix at most (seeded), to bound the cost for large SAEs. */
 export const MATCH_SAMPLE = 2048;
@@ -103,5 +104,13 @@ export async function compareBases(db: Db, harvestId: number, bootstrap: number,
     }
     matchMatrix.push(row);
   }
-  return { harvestId, bases, metricNames, matchMatrix, neuronsBasisId: neurons?.id ?? null, randomBasisId: random?.id ?? null, bootstrap, seed };
+  // room: i8 — metrics whose random-direction null sits at a bound cannot discriminate on this harvest
+  const saturated: Partial<Record<MetricName, Saturation>> = {};
+  if (random) {
+    for (const m of metricNames) {
+      const s = nullSaturation(m, values.get(random.id)!.get(m)!);
+      if (s) saturated[m] = s;
+    }
+  }
+  return { harvestId, bases, metricNames, matchMatrix, neuronsBasisId: neurons?.id ?? null, randomBasisId: random?.id ?? null, bootstrap, seed, saturated };
 }

@@ -70,6 +70,11 @@ export interface Comparison {
   randomBasisId: number | null;
   bootstrap: number;
   seed: number;
+  /**
+   * Metrics whose random-direction null sits at the metric's ceiling or floor, so they cannot discriminate on this
+   * harvest (absent in comparisons stored before issue #8).
+   */
+  saturated?: Partial<Record<MetricName, { at: 'ceiling' | 'floor'; bound: number; nullMedian: number; atBound: number }>>;
 }
 
 export interface FeatureSummary {

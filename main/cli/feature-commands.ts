@@ -9,6 +9,8 @@ import { createRouter } from '../api/router';
 import { UserError } from '../errors';
 import { Lab } from '../services/lab';
 import { formatTable, out, progressPrinter } from './output';
+import { saturationSentence } from '../analyses/ceiling'; // room: i8
+import { computeMissing, defaultMetrics, harvestIsLabelled, missingMetrics, missingReport } from './compare-missing'; // room: i8
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 interface Command {
@@ -156,19 +158,34 @@ const compare: Command = {
   usage: `cajal compare --project FILE --harvest ID [--bootstrap N] [--seed S] [--json]
   Every basis of a harvest side by side: per metric the median with a bootstrap 95% interval, the median z-score
   against the random-direction null, Mann–Whitney U against the neurons and the random basis (two-sided p,
-  effect = U/(n1·n2)), quality, and the direction match matrix.`,
-  options: { ...common, harvest: { type: 'string' }, bootstrap: { type: 'string' }, seed: { type: 'string' } },
+  effect = U/(n1·n2)), quality, and the direction match matrix.
+  Bases missing any of the default metrics are named with the command that computes them (exit 1 when no basis has
+  any metric); --compute computes them (feature statistics too) before comparing.`,
+  options: { ...common, harvest: { type: 'string' }, bootstrap: { type: 'string' }, seed: { type: 'string' }, compute: { type: 'boolean' } },
   async run(v) {
-    const harvestId = int(v.harvest, 'harvest', true);
-    return withProject(v, async (_lab, call) => {
-      const c = (await call('compare.run', { harvestId, bootstrap: int(v.bootstrap, 'bootstrap'), seed: int(v.seed, 'seed') })) as Comparison;
+    const harvestId = int(v.harvest, 'harvest', true)!;
+    return withProject(v, async (lab, call) => {
+      const run = async () => (await call('compare.run', { harvestId, bootstrap: int(v.bootstrap, 'bootstrap'), seed: int(v.seed, 'seed') })) as Comparison;
+      let c = await run();
+      // room: i8 — metrics that were never computed are named (or computed with --compute), not silently absent
+      let missing = missingMetrics(c, defaultMetrics(await harvestIsLabelled(call, harvestId)));
+      if (missing.length && v.compute) {
+        await computeMissing(lab, call, missing);
+        if (!v.json) process.stderr.write('\n');
+        c = await run();
+        missing = missingMetrics(c, defaultMetrics(await harvestIsLabelled(call, harvestId)));
+      }
+      const code = c.metricNames.length === 0 ? 1 : 0;
       if (v.json) {
         // Per-basis summaries first; the raw per-feature values stay available under bases[].metrics[].values.
-        out({ ok: true, ...c });
-        return 0;
+        out({ ok: code === 0, ...c, missingMetrics: missing });
+        return code;
       }
+      if (missing.length) process.stderr.write(missingReport(missing, String(v.project), harvestId));
       for (const m of c.metricNames) {
         process.stdout.write(`\n${m}\n`);
+        const sat = c.saturated?.[m]; // room: i8
+        if (sat) process.stdout.write(`⚠ ${saturationSentence(m, sat)}\n`);
         process.stdout.write(
           formatTable(
             ['basis', 'method', 'n', 'median', '95% CI', 'median z', 'vs neurons p', 'effect', 'vs random p', 'effect'],
@@ -183,7 +200,7 @@ const compare: Command = {
       }
       process.stdout.write('\nmean max |cosine| (row basis → column basis)\n');
       process.stdout.write(formatTable(['basis', ...c.bases.map((b) => String(b.basisId))], c.matchMatrix.map((row, i) => [String(c.bases[i]!.basisId), ...row.map((x) => f(x))])));
-      return 0;
+      return code;
     });
   },
 };

@@ -5,6 +5,8 @@ import { declaredValueInfo, initializerNames, producers, runtimeInputs } from '.
 import { concreteInputDims, modelInputSpecs, type InputSpec } from './inputs';
 import { parseModel, serializeModel } from './model';
 import { toNumber, valueInfoElemType, valueInfoShape, type ModelProto, type ValueInfoProto } from './proto';
+import { probeFailureSentence } from './probe-error';
+import { subgraphTensors, type SubgraphTensor } from './subgraphs';
 import { createSession } from './session';
 import { tapModel } from './tap';
 
@@ -38,6 +40,8 @@ export interface ModelInspection {
   outputs: TensorInfo[];
   intermediates: TensorInfo[];
   inputSpecs: InputSpec[];
+  /** room: i8 — tensors inside If/Loop/Scan subgraphs, with their path (listed, not recordable). */
+  subgraphTensors: SubgraphTensor[];
   probe: {
     ran: boolean;
     /** Symbolic or unknown input dims and the value (1) the probe used for them. */
@@ -112,7 +116,7 @@ export async function inspectModel(source: Uint8Array | ModelProto, options: Ins
       await probeShapes(model, inputSpecs, missing, probe.assumedDims, options, label);
       probe.ran = true;
     } catch (err) {
-      probe.error = err instanceof Error ? err.message : String(err);
+      probe.error = probeFailureSentence(err, probe.assumedDims); // room: i8
     }
   }
 
@@ -133,6 +137,7 @@ export async function inspectModel(source: Uint8Array | ModelProto, options: Ins
     outputs,
     intermediates,
     inputSpecs,
+    subgraphTensors: subgraphTensors(graph),
     probe,
   };
 }

@@ -2,6 +2,7 @@
 import * as ort from 'onnxruntime-node';
 import { float32ToOrtTensor, tensorToFloat32, type DType } from './dtypes';
 import { ModelFormatError } from './errors';
+import { applyOrtLogLevel, ortLogSeverity } from './ort-log';
 
 export interface SessionOptions {
   /** Threads for one operator; ORT's default (all cores) when absent. */
@@ -26,7 +27,9 @@ export async function createSession(bytes: Uint8Array, options: SessionOptions =
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: ['cpu'],
     graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
+    logSeverityLevel: ortLogSeverity(), // room: i8 — ORT's own log lines stay off stderr unless chosen
   };
+  applyOrtLogLevel();
   if (options.intraOpThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpThreads;
   try {
     return await ort.InferenceSession.create(bytes, sessionOptions);

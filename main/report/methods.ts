@@ -50,7 +50,7 @@ export function methodsPart(definitions: MetricDefinition[], comparisons: { boot
             <dt>Match matrix</dt>
             <dd>For bases i and j: the mean, over the unit-normalised directions of i (a seeded sample of ${int(MATCH_SAMPLE)} when i has more), of the largest |cosine| with any unit-normalised direction of j.</dd>
             <dt>Basis quality</dt>
-            <dd>On the rows held out from fitting: explained variance 1 − SSE / SST (SST about the held-out mean); MSE per element; reconstruction cosine, the mean cosine between a row and its reconstruction; L0, the mean number of features with |f| &gt; 10⁻⁸ per row; dead, the fraction of features never active; dense, the fraction active on more than 10 % of rows.</dd>
+            <dd>On the rows held out from fitting: explained variance 1 − SSE / SST (SST about the held-out mean); MSE per element; reconstruction cosine, the mean cosine between a row and its reconstruction over the rows with non-zero norm (all-zero rows, common after a ReLU, have no direction; the table says how many were left out); L0, the mean number of features with |f| &gt; 10⁻⁸ per row; dead, the fraction of features never active; dense, the fraction active on more than 10 % of rows.</dd>
           </dl>`
         : ''
     }

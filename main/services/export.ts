@@ -15,8 +15,9 @@ import { MATRIX_WHATS, type ExportRequest, type ExportResult, type Table } from 
 import * as basesRepo from '../store/bases';
 import type { Db } from '../store/project';
 import * as repo from '../store/repo';
-import { compare, featureTable, type ProjectLocation } from './features';
-import { loadBasis } from './load-basis';
+import { compare, featureTable } from './features';
+import type { ProjectRef } from '../jobs/service';
+import { loadBasis } from '../bases/load';
 import { render as renderReport } from './reports';
 import { choosePrinter, writePdf, type PrintedPdf } from '../report/pdf';
 
@@ -31,7 +32,7 @@ function usableHarvest(db: Db, harvestId: number) {
   return h;
 }
 
-export async function exportData(db: Db, where: ProjectLocation, p: ExportRequest): Promise<ExportResult> {
+export async function exportData(db: Db, where: ProjectRef, p: ExportRequest): Promise<ExportResult> {
   const matrix = MATRIX_WHATS.includes(p.what);
   if (matrix !== (p.format === 'npy')) {
     throw new UserError(
@@ -81,7 +82,7 @@ export async function reportPdf(db: Db, p: { id: number; out: string; chromium?:
 }
 
 /** The router's handlers for this room, given the open project (read when each call arrives). */
-export function exportHandlers(project: () => { db: Db; where: ProjectLocation; cajalVersion: string }) {
+export function exportHandlers(project: () => { db: Db; where: ProjectRef; cajalVersion: string }) {
   return {
     'export.write': (p: ExportRequest) => {
       const { db, where } = project();

@@ -1,5 +1,7 @@
 // The lab's services over one open project: plain data in, plain data out, events through a callback. They know
 // nothing of Electron, IPC or HTTP; the router calls them for every transport.
+// room: i8
+import { checkHarvestLimit } from '../harvest/limit';
 import { basename, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type {
@@ -254,6 +256,8 @@ export class Lab {
     const db = this.requireDb();
     const model = repo.getModel(db, p.modelId);
     const set = repo.getStimulusSet(db, p.stimulusSetId);
+    // room: i8 — a limit beyond the set is refused, not cut silently
+    checkHarvestLimit(p.limit, set.count, `stimulus set ${set.id} (${set.name})`, set.spec.kind === 'noise' ? set.spec.distribution : undefined);
     const items = Math.min(p.limit ?? set.count, set.count);
     const byName = new Map(model.inspection.tensors.concat(model.inspection.outputs).map((t) => [t.name, t]));
     for (const name of p.tensors) {

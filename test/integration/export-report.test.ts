@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { Comparison, FeatureTable } from '../../main/api/contract';
 import { createRouter } from '../../main/api/router';
-import { loadBasis } from '../../main/services/load-basis';
+import { loadBasis } from '../../main/bases/load';
 import { Lab } from '../../main/services/lab';
 import { getBasis } from '../../main/store/bases';
 import { openProjectDb } from '../../main/store/project';

@@ -6,6 +6,7 @@ import { metricChart, matchMatrixChart } from '../charts';
 import { int, num, pValue, pct, utc } from '../format';
 import { html, type Markup } from '../html';
 import { basesInMethodOrder, shortName } from '../order';
+import { saturationSentence } from '../../analyses/ceiling'; // room: i8
 import type { BasisProvenance, ComparisonSnapshot, HarvestProvenance } from '../snapshot';
 
 const titleOf = (s: ComparisonSnapshot, m: MetricName) => s.definitions.find((d) => d.name === m)?.title ?? m;
@@ -44,7 +45,7 @@ function testsTable(s: ComparisonSnapshot, metrics: MetricName[], ordered: Compa
         const x = b.metrics[m]!;
         const cell = (col: string, text: string, cls = 'n') => html`<td class="${cls}" data-cell="${col}" data-basis="${b.basisId}" data-metric="${m}">${text}</td>`;
         return html`<tr>
-          <td>${titleOf(s, m)}</td><td title="${b.name}">${shortName(b, c.bases)}</td>
+          <td>${titleOf(s, m)}${c.saturated?.[m] ? html` <span title="${saturationSentence(m, c.saturated[m])}" data-saturated-flag="${m}">⚠ at ${c.saturated[m].at}</span>` : ''}</td><td title="${b.name}">${shortName(b, c.bases)}</td>
           ${cell('n', int(x.values.length))}${cell('median', num(x.median))}${cell('ci95', `[${num(x.ci95[0])}, ${num(x.ci95[1])}]`)}
           ${cell('u-neurons', num(x.vsNeurons?.u ?? null, 4))}${cell('p-neurons', pValue(x.vsNeurons?.p), sig(x.vsNeurons?.p))}${cell('effect-neurons', num(x.vsNeurons?.effect ?? null, 2))}
           ${cell('u-random', num(x.vsRandom?.u ?? null, 4))}${cell('p-random', pValue(x.vsRandom?.p), sig(x.vsRandom?.p))}${cell('effect-random', num(x.vsRandom?.effect ?? null, 2))}
@@ -59,10 +60,10 @@ function testsTable(s: ComparisonSnapshot, metrics: MetricName[], ordered: Compa
 
 function qualityTable(c: ComparisonSnapshot['comparison'], ordered: ComparisonBasis[]): Markup {
   return html`<table data-table="quality">
-    <thead><tr><th>basis</th><th class="n">features</th><th class="n">held-out rows</th><th class="n">expl. var.</th><th class="n">MSE</th><th class="n">recon. cos</th><th class="n">L0</th><th class="n">dead</th><th class="n">dense</th></tr></thead>
+    <thead><tr><th>basis</th><th class="n">features</th><th class="n">held-out rows</th><th class="n">expl. var.</th><th class="n">MSE</th><th class="n" title="Mean cosine between a held-out row and its reconstruction, over rows with non-zero norm">recon. cos</th><th class="n">L0</th><th class="n">dead</th><th class="n">dense</th></tr></thead>
     <tbody>${ordered.map((b) => {
       const q = b.quality;
-      return html`<tr><td title="${b.name}">${shortName(b, c.bases)}</td><td class="n">${int(b.nFeatures)}</td><td class="n">${int(q?.rows)}</td><td class="n">${num(q?.explainedVariance)}</td><td class="n">${num(q?.mse)}</td><td class="n">${num(q?.reconstructionCosine)}</td><td class="n">${num(q?.l0)}</td><td class="n">${pct(q?.deadFraction)}</td><td class="n">${pct(q?.denseFraction)}</td></tr>`;
+      return html`<tr><td title="${b.name}">${shortName(b, c.bases)}</td><td class="n">${int(b.nFeatures)}</td><td class="n">${int(q?.rows)}</td><td class="n">${num(q?.explainedVariance)}</td><td class="n">${num(q?.mse)}</td><td class="n">${num(q?.reconstructionCosine)}${q?.cosineZeroRows ? html`<br><small data-cos-zero-rows>${int(q.cosineZeroRows)} zero rows left out</small>` : ''}</td><td class="n">${num(q?.l0)}</td><td class="n">${pct(q?.deadFraction)}</td><td class="n">${pct(q?.denseFraction)}</td></tr>`;
     })}</tbody>
   </table>`;
 }
@@ -94,6 +95,7 @@ export function comparisonSection(s: ComparisonSnapshot): Markup {
         ? html`<div class="charts">${metrics.map(
             (m) => html`<figure data-metric="${m}">
               <h4>${titleOf(s, m)} <span class="mono muted">${m}</span></h4>
+              ${c.saturated?.[m] ? html`<p class="small" data-saturated="${m}">⚠ ${saturationSentence(m, c.saturated[m])}</p>` : ''}
               ${metricChart(c, m, titleOf(s, m))}
               <figcaption>Violin: density of the features' values; box: quartiles and Tukey whiskers; ● with bar: the median and its bootstrap 95 % interval.</figcaption>
             </figure>`,
