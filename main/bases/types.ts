@@ -96,7 +96,6 @@ export interface BasisQualityInfo {
   mse: number | null;
   /** 1 − SSE / SST with SST about the held-out mean. */
   explainedVariance: number | null;
-  /** Mean cosine between each row and its reconstruction. */
   /**
    * Mean cosine between each row and its reconstruction, over the rows with non-zero norm: an all-zero row (common
    * after a ReLU) has no direction, and its reconstruction is zero up to rounding, so counting it as 0 (or 1) would
