@@ -138,7 +138,7 @@ describe('parseStimulusSpec', () => {
   test('bad specs are one clear sentence', () => {
     assert.throws(() => parseStimulusSpec('imagenet', mnistRecipe), { code: 'INVALID_SPEC', message: /^Unknown stimulus spec "imagenet"; use mnist, mnist:N, folder:PATH or noise:white/ });
     assert.throws(() => parseStimulusSpec('mnist:abc', mnistRecipe), { message: 'The count in "mnist:abc" must be a positive whole number.' });
-    assert.throws(() => parseStimulusSpec('noise:pink', mnistRecipe), { code: 'INVALID_SPEC' });
+    assert.throws(() => parseStimulusSpec('noise:purple', mnistRecipe), { code: 'INVALID_SPEC' });
     assert.throws(() => parseStimulusSpec('folder:', mnistRecipe), { code: 'INVALID_SPEC' });
   });
   test('specs survive a JSON round trip through validation', () => {
