@@ -76,9 +76,19 @@ export class JobManager {
     const settle = (status: 'done' | 'failed' | 'cancelled', fields: { result?: unknown; error?: string; message?: string }) => {
       if (settled) return;
       settled = true;
-      finishJob(this.db, id, status, fields);
+      // The job's end must reach its waiter even when it cannot be written: a full disk (the usual reason a harvest
+      // fails) also refuses this small UPDATE. The row then stays 'running' and is marked interrupted when the
+      // project is next opened, so the work resumes as after a kill.
+      let written = true;
+      try {
+        finishJob(this.db, id, status, fields);
+      } catch (err) {
+        written = false;
+        this.opts.log?.(`job ${id}: its ${status} status could not be stored (${(err as Error).message})`);
+      }
       this.live.delete(id);
-      const info = this.snapshot(id, entry);
+      const stored = this.snapshot(id, entry);
+      const info: JobInfo = written ? stored : { ...stored, status, error: fields.error ?? stored.error, etaSeconds: null };
       this.emit(info);
       resolveFinished(info);
     };
