@@ -164,7 +164,7 @@ export interface TopStimulus {
 
 export type JobKind = 'harvest' | 'fit' | 'feature-stats' | 'metrics';
 
-export const basisMethodSchema = z.enum(['neurons', 'random', 'pca', 'ica', 'nmf', 'kmeans', 'sae-l1', 'sae-topk']);
+export const basisMethodSchema = z.enum(['neurons', 'random', 'pca', 'ica', 'nmf', 'kmeans', 'sae-l1', 'sae-topk', 'sparse-coding']); // sparse-coding: i12
 export type BasisMethodName = z.infer<typeof basisMethodSchema>;
 
 export interface BasisQualityInfo {

@@ -3,9 +3,9 @@
 // activation space (a reconstruction, for the quality metrics), `directions` as unit vectors in activation space,
 // and `state`/`load` for the project file.
 
-export type BasisMethod = 'neurons' | 'random' | 'pca' | 'ica' | 'nmf' | 'kmeans' | 'sae-l1' | 'sae-topk';
+export type BasisMethod = 'neurons' | 'random' | 'pca' | 'ica' | 'nmf' | 'kmeans' | 'sae-l1' | 'sae-topk' | 'sparse-coding';
 
-export const BASIS_METHODS: readonly BasisMethod[] = ['neurons', 'random', 'pca', 'ica', 'nmf', 'kmeans', 'sae-l1', 'sae-topk'];
+export const BASIS_METHODS: readonly BasisMethod[] = ['neurons', 'random', 'pca', 'ica', 'nmf', 'kmeans', 'sae-l1', 'sae-topk', 'sparse-coding'];
 
 /** A block of consecutive activation rows, row-major float32 (rowCount × dim). */
 export interface RowBlock {
