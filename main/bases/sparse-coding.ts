@@ -95,6 +95,7 @@ export class SparseCodingBasis implements Basis {
     const batchesPerPass = Math.ceil(stream.rows / bs);
     const total = batchesPerPass * this.maxIter;
     let step = 0;
+    const codeSum = new Float64Array(m);
     for (let pass = 0; pass < this.maxIter; pass++) {
       let fill = 0;
       const runBatch = async (rows: number): Promise<void> => {
@@ -105,6 +106,7 @@ export class SparseCodingBasis implements Basis {
         // scikit-learn's forgetting factor for the sufficient statistics.
         const theta = step < bs - 1 ? (step + 1) * bs : bs * bs + step + 1 - bs;
         const beta = (theta + 1 - bs) / (theta + 1);
+        if (pass === this.maxIter - 1) for (let i = 0; i < rows * m; i++) codeSum[i % m] = codeSum[i % m]! + codes[i]!;
         const ctc = await matmulAtB(codes, rows, m, codes, m);
         const ctx_ = await matmulAtB(codes, rows, m, x, d);
         for (let i = 0; i < m * m; i++) a[i] = beta * a[i]! + ctc[i]!;
@@ -127,7 +129,10 @@ export class SparseCodingBasis implements Basis {
         }
       }
       if (fill > 0) await runBatch(fill);
+      if (pass < this.maxIter - 1) reviveAtoms(dict, a, b, m, d, buf, fill > 0 ? fill : bs, rng);
     }
+    // An atom's sign is arbitrary (codes are signed); orient each so its codes sum positive over the last pass.
+    for (let k = 0; k < m; k++) if (codeSum[k]! < 0) for (let j = 0; j < d; j++) dict[k * d + j] = -dict[k * d + j]!;
     this.dict = Float32Array.from(dict);
     ctx.progress({ fraction: 1, message: 'Sparse coding done' });
   }
@@ -224,6 +229,34 @@ function updateDict(dict: Float64Array, a: Float64Array, b: Float64Array, m: num
     }
     for (let j = 0; j < d; j++) dict[k * d + j] = dict[k * d + j]! + (b[k * d + j]! - row[j]!) / akk;
     unitOrRandom(dict, k, d, rng);
+  }
+}
+
+/**
+ * Between passes, an atom that is nearly unused (A_kk under 1 % of the mean) or that duplicates a more used atom
+ * (|cos| > 0.9) is restarted from a row of the last batch, its statistics cleared — a departure from scikit-learn,
+ * which only restarts atoms never used, and which otherwise leaves some planted atoms unfound.
+ */
+function reviveAtoms(dict: Float64Array, a: Float64Array, b: Float64Array, m: number, d: number, x: Float32Array, rows: number, rng: Rng): void {
+  let mean = 0;
+  for (let k = 0; k < m; k++) mean += a[k * m + k]! / m;
+  const restart = new Uint8Array(m);
+  for (let k = 0; k < m; k++) {
+    if (a[k * m + k]! < 0.01 * mean) restart[k] = 1;
+    for (let l = 0; l < k && !restart[k]; l++) {
+      if (restart[l]) continue;
+      let dot = 0;
+      for (let j = 0; j < d; j++) dot += dict[k * d + j]! * dict[l * d + j]!;
+      if (Math.abs(dot) > 0.9) restart[a[k * m + k]! < a[l * m + l]! ? k : l] = 1;
+    }
+  }
+  for (let k = 0; k < m; k++) {
+    if (!restart[k]) continue;
+    const r = Math.floor(rng.float() * rows);
+    for (let j = 0; j < d; j++) dict[k * d + j] = x[r * d + j]! + 1e-2 * rng.normal();
+    unitOrRandom(dict, k, d, rng);
+    for (let l = 0; l < m; l++) a[k * m + l] = a[l * m + k] = 0;
+    for (let j = 0; j < d; j++) b[k * d + j] = 0;
   }
 }
 
