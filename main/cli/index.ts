@@ -26,7 +26,7 @@ Usage:
   cajal metrics --project FILE --basis ID [--metric NAME …] [--perceptual-model MODEL] [--json]
   cajal compare --project FILE --harvest ID [--json]
   cajal report --project FILE (--compare HARVEST_ID | --report ID) [--out FILE.html] [--json]
-  METHOD: neurons | random | pca | ica | nmf | kmeans | sae-l1 | sae-topk
+  METHOD: neurons | random | pca | ica | nmf | kmeans | sae-l1 | sae-topk | sparse-coding
 
 Run 'cajal COMMAND --help' for details.`;
 

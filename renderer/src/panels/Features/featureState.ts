@@ -92,4 +92,4 @@ export function setCollection(name: string): void {
 }
 
 /** Methods in the order every comparison shows them. */
-export const METHOD_ORDER = ['neurons', 'random', 'pca', 'ica', 'nmf', 'kmeans', 'sae-l1', 'sae-topk'] as const;
+export const METHOD_ORDER = ['neurons', 'random', 'pca', 'ica', 'nmf', 'kmeans', 'sae-l1', 'sae-topk', 'sparse-coding'] as const; // sparse-coding: i12
