@@ -41,8 +41,8 @@ test('an install with the project allowScripts entry skips onnxruntime-node\'s d
         allowScripts: { 'onnxruntime-node': pkg.allowScripts?.['onnxruntime-node'] },
       }),
     );
-    const env = { ...process.env, GLOBAL_AGENT_HTTPS_PROXY: 'http://127.0.0.1:9', ONNXRUNTIME_NODE_INSTALL: '' };
-    delete env.ONNXRUNTIME_NODE_INSTALL;
+    const env: NodeJS.ProcessEnv = { ...process.env, GLOBAL_AGENT_HTTPS_PROXY: 'http://127.0.0.1:9' };
+    delete env.ONNXRUNTIME_NODE_INSTALL; // the package.json entry alone must skip it
     const r = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts'], {
       cwd: dir,
       env,
