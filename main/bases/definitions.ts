@@ -47,6 +47,11 @@ const DEFS: Record<BasisMethodName, Omit<BasisMethodDefinition, 'method' | 'para
     source: `${KLINDT}: MiniBatchKMeans on unit-normalised activations (cosine), k = number of units, a direction's activation the projection on its centroid.`,
     departure: 'Cosine (Klindt et al.\'s setting) is an option; the default clusters the raw rows (Euclidean). Mini-batch updates take rows in seeded windows by their global index, so the result does not depend on how the stream is cut; empty clusters keep their centre (scikit-learn relocates them). For explained variance a row is reconstructed as its nearest centroid (cosine: its projection on the best-aligned centroid direction), which the paper does not define.',
   },
+  'sparse-coding': {
+    title: 'Sparse coding (dictionary learning)',
+    source: "Olshausen & Field 1996; Mairal et al. 2009 (online dictionary learning), as scikit-learn's MiniBatchDictionaryLearning: codes min ½‖x − c·D‖² + α‖c‖₁ per row (or OMP with a fixed number of atoms), unit-norm atoms updated by block coordinate descent from the forgotten statistics A = Σ cᵀc, B = Σ cᵀx.",
+    departure: 'The lasso is solved by FISTA (a fixed number of iterations, default 50) instead of LARS or coordinate descent; α = 0.1 by default (scikit-learn: 1), for activations of unit-scale atoms. The dictionary starts from the first m rows of the harvest, unit-normalised (scikit-learn: an SVD of the data), and mini-batches are consecutive rows in harvest order (scikit-learn shuffles). An atom no batch has used yet is replaced by a row of the current batch; between passes an atom used under 1 % of the mean, or within |cos| 0.9 of a more used atom, is restarted from a row. Each atom is oriented so its codes sum positive over the last pass (scikit-learn leaves the sign arbitrary). encode runs the same inference with the fitted dictionary.',
+  },
   'sae-l1': {
     title: 'Sparse autoencoder · L1',
     source: `${BRICKEN}: x̄ = x − b_dec, f = ReLU(W_enc x̄ + b_enc), x̂ = W_dec f + b_dec; loss = MSE (mean over elements) + λ·Σ|f| (mean over rows); decoder rows at unit norm with the gradient component parallel to each removed; dead latents resampled from loss²-weighted inputs (encoder row at 0.2 × the mean alive norm, b_enc 0, Adam state reset).`,

@@ -23,6 +23,7 @@ const FEATURE_COUNT_KEY: Partial<Record<BasisMethod, string>> = {
   nmf: 'nComponents',
   random: 'nComponents',
   kmeans: 'nClusters',
+  'sparse-coding': 'nComponents',
 };
 
 function translate(method: BasisMethod, params: Record<string, unknown>): Record<string, unknown> {

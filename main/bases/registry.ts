@@ -5,9 +5,10 @@ import { neuronsFactory } from './neurons';
 import { nmfFactory } from './nmf';
 import { pcaFactory } from './pca';
 import { randomFactory } from './random';
+import { sparseCodingFactory } from './sparse-coding';
 import type { BasisFactory } from './types';
 
-export type ClassicalMethod = 'neurons' | 'random' | 'pca' | 'ica' | 'nmf' | 'kmeans';
+export type ClassicalMethod = 'neurons' | 'random' | 'pca' | 'ica' | 'nmf' | 'kmeans' | 'sparse-coding';
 
 export const classicalBases: Record<ClassicalMethod, BasisFactory> = {
   neurons: neuronsFactory,
@@ -16,6 +17,7 @@ export const classicalBases: Record<ClassicalMethod, BasisFactory> = {
   ica: icaFactory,
   nmf: nmfFactory,
   kmeans: kmeansFactory,
+  'sparse-coding': sparseCodingFactory,
 };
 
 export { BasisDataError, BasisParamError, BasisStateError } from './classical-common';

@@ -57,7 +57,7 @@ function qualityRow(b: BasisInfo): string[] {
 const fit: Command = {
   usage: `cajal fit --project FILE --harvest ID --method METHOD [--k K] [--l1 λ] [--topk k] [--steps N] [--seed S]
          [--holdout F] [--param key=value …] [--json]
-  Fits a basis to a harvest: neurons, random, pca, ica, nmf, kmeans, sae-l1, sae-topk.
+  Fits a basis to a harvest: neurons, random, pca, ica, nmf, kmeans, sae-l1, sae-topk, sparse-coding.
   --k is the number of features (components, clusters, dictionary size); more method parameters with --param,
   e.g. --param whiten=true, --param fun=cube, --param cosine=true, --param lr=0.001.
   An interrupted fit resumes from its last checkpoint with: cajal resume --project FILE --job ID.`,

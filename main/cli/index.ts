@@ -30,7 +30,7 @@ Usage:
                --format npy|csv|parquet --out PATH [--json]
   cajal revcorr --project FILE (--harvest H --units LIST | --basis B --features LIST) --estimator sta|ridge|stc
                 [--stimuli noise:white|noise:sparse|noise:pink|mnist|folder:P] [--out filters.npy] [--json]   (#11)
-  METHOD: neurons | random | pca | ica | nmf | kmeans | sae-l1 | sae-topk
+  METHOD: neurons | random | pca | ica | nmf | kmeans | sae-l1 | sae-topk | sparse-coding
 
 Run 'cajal COMMAND --help' for details.`;
 

@@ -1,6 +1,6 @@
 // Bases, end to end: the headless server with the built renderer (out/renderer), driven in a real Chromium. Open the
 // CIFAR-10 CNN, make 600 white-noise images (3×32×32), harvest the ReLU tensor `40` ([N,24,12,12]) at the centre
-// position (d = 24), then in the Bases panel: a bad parameter is refused in a sentence, "Fit all eight" fits every
+// position (d = 24), then in the Bases panel: a bad parameter is refused in a sentence, "Fit every method" fits every
 // method, the table shows their held-out quality (PCA with nFeatures = d explains ≈ all variance), an SAE's detail
 // draws its training curves and feature density, and a TopK sweep draws the sparsity frontier.
 import { after, before, test } from 'node:test';
@@ -104,15 +104,15 @@ test('bases: fit all eight on a CIFAR-10 ReLU over white noise, look at an SAE, 
   assert.equal(await p.locator(tid('basis-row')).count(), 0, 'a refused fit leaves no basis');
   await p.fill(tid('param-nFeatures'), '24');
 
-  // --- Fit all eight ------------------------------------------------------------------------------------------------
+  // --- Fit every method ----------------------------------------------------------------------------------------------
   await p.click(tid('fit-all'));
   await p.locator(tid('basis-row')).first().waitFor({ timeout: 20_000 });
-  await waitAllDone(p, 8, 180_000);
+  await waitAllDone(p, 9, 180_000);
   const errAfter = await p.locator(tid('basis-error')).count();
   assert.equal(errAfter, 0, 'every method started');
 
   const methods = await p.locator(tid('basis-row')).evaluateAll((rows) => rows.map((r) => r.getAttribute('data-method')));
-  assert.deepEqual([...methods].sort(), ['ica', 'kmeans', 'neurons', 'nmf', 'pca', 'random', 'sae-l1', 'sae-topk']);
+  assert.deepEqual([...methods].sort(), ['ica', 'kmeans', 'neurons', 'nmf', 'pca', 'random', 'sae-l1', 'sae-topk', 'sparse-coding']);
   for (const m of methods) {
     // Sparsity and reconstruction numbers for every method (K-means reconstructs a row from its centroid).
     const [ev, mse, l0, dead, dense, cos] = await Promise.all([5, 6, 7, 8, 9, 10].map((c) => cell(p, m!, c)));

@@ -40,6 +40,7 @@ const cases: Record<Method, { params: Record<string, unknown>; m: number; tol: n
   ica: { params: { nComponents: 5, maxIter: 300 }, m: 5, tol: 1e-3 },
   nmf: { params: { nComponents: 4, maxIter: 40 }, m: 4, tol: 1e-3 },
   kmeans: { params: { nClusters: 8, batchSize: 100, maxIter: 20 }, m: 8, tol: 1e-3 },
+  'sparse-coding': { params: { nComponents: 12, batchSize: 100, maxIter: 2 }, m: 12, tol: 1e-3 },
   // The SAEs' data order and every draw are functions of (seed, step) over row indices, so how the stream cuts its
   // blocks changes nothing but the order of float64 sums.
   'sae-l1': { params: sae, m: 12, tol: 1e-5 },

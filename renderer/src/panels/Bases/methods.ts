@@ -40,6 +40,10 @@ const TEXT: Record<BasisMethodName, { label: string; line: string }> = {
   },
   'sae-l1': { label: 'SAE · L1', line: 'Sparse autoencoder, ReLU latents with an L1 penalty (Bricken et al. 2023); dead latents resampled.' },
   'sae-topk': { label: 'SAE · TopK', line: 'Sparse autoencoder keeping the k largest latents per row (Gao et al. 2024): L0 fixed at k.' },
+  'sparse-coding': {
+    label: 'Sparse coding',
+    line: 'Dictionary learning (Olshausen & Field; scikit-learn MiniBatchDictionaryLearning): codes inferred per row by the lasso (FISTA) or OMP, not by an encoder.',
+  },
 };
 
 /** Every method in the engine's order; parameters and tags fill in once `loadMethods` has the engine's answer. */
@@ -78,7 +82,7 @@ export function defaultValue(p: ParamSpec, d: number): ParamValue | '' {
 }
 
 /**
- * Defaults for "Fit all eight" on a harvest of `d` units (`live` of them with non-zero variance) and `trainRows`
+ * Defaults for "Fit every method" on a harvest of `d` units (`live` of them with non-zero variance) and `trainRows`
  * training rows: deliberately not the engine's defaults but a quick survey — a complete basis for the linear methods
  * (ICA only over the live units, since it whitens), 4·d latents for the SAEs with 1,000 short steps.
  */
