@@ -157,3 +157,23 @@ test('a cancelled sample stops with an AbortError', async () => {
   ac.abort();
   await assert.rejects(sampleShapley(nonlinear, { maxPermutations: 10, signal: ac.signal }), /abort/i);
 });
+
+test('adaptive (Neuron Shapley) sampling finds the planted top contributors among 200 with few evaluations', async () => {
+  const { adaptiveTopShapley } = await import('../../../main/lesions/shapley/adaptive');
+  const n = 200;
+  const weight = Array.from({ length: n }, (_, i) => (i === 17 ? 12 : i === 120 ? 9 : i === 64 ? 7 : 0.05 + (i % 7) * 0.02));
+  let evaluated = 0;
+  const inner = functionGame(names(n), (c) => 30 * Math.tanh(weight.reduce((s, w, i) => s + w * c[i]!, 0) / 25));
+  const game: Game = { ...inner, values: (cs, s) => ((evaluated += cs.length), inner.values(cs, s)) };
+  const r = await adaptiveTopShapley(game, { topK: 3, maxPermutations: 200, minPermutations: 4, seed: 11, truncation: 0.01 });
+  assert.deepEqual([...r.top].sort((a, b) => a - b), [17, 64, 120]);
+  assert.equal(r.stoppedBy, 'settled');
+  const plain = r.permutations * (n + 1);
+  assert.ok(evaluated < plain / 2, `evaluated ${evaluated} coalitions, plain sampling would take ${plain}`);
+  // The big three's estimates agree with plain permutation sampling of the same game within their errors.
+  const reference = await sampleShapley(inner, { maxPermutations: 100, seed: 12 });
+  for (const e of [17, 64, 120]) {
+    const tol = 3 * Math.hypot(r.stderr[e]!, reference.stderr[e]!);
+    assert.ok(Math.abs(r.values[e]! - reference.values[e]!) <= tol, `element ${e}`);
+  }
+});
