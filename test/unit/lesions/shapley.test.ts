@@ -177,3 +177,22 @@ test('adaptive (Neuron Shapley) sampling finds the planted top contributors amon
     assert.ok(Math.abs(r.values[e]! - reference.values[e]!) <= tol, `element ${e}`);
   }
 });
+
+test('runMsa: exact up to 12 elements, sampled beyond, interactions among the top K', async () => {
+  const { runMsa } = await import('../../../main/lesions/shapley/msa');
+  const small = await runMsa(tableGame, { method: 'auto', maxPermutations: 10, interactions: 3 });
+  assert.equal(small.method, 'exact');
+  assert.deepEqual(small.interactionElements, [2, 1, 0]);
+  assert.ok(Math.abs(small.values.reduce((a, b) => a + b, 0) - (small.vAll - small.vNone)) < 1e-9);
+  // γ_BC − γ_B − γ_C by hand: merged BC with A: (60 + (90 − 10))/2 = 70; B with C lesioned: (20 + 30)/2 = 25;
+  // C with B lesioned: (30 + 40)/2 = 35; interaction 70 − 25 − 35 = 10.
+  assert.ok(Math.abs(small.interactions[0 * 3 + 1]! - 10) < 1e-12);
+  const contribution = Array.from({ length: 14 }, (_, i) => (i % 3) - 0.5);
+  const additive = functionGame(names(14), (c) => contribution.reduce((s, w, i) => s + w * c[i]!, 0));
+  await assert.rejects(runMsa(additive, { method: 'exact', maxPermutations: 10 }), /limited to 12 elements/);
+  const big = await runMsa(cachedGame(additive), { method: 'auto', maxPermutations: 30, interactions: 4, seed: 2 });
+  assert.equal(big.method, 'sampled');
+  contribution.forEach((w, i) => assert.ok(Math.abs(big.values[i]! - w) < 1e-9));
+  big.interactions.forEach((g) => assert.ok(Math.abs(g) < 1e-9));
+  assert.equal(big.significance!.length, 14);
+});
