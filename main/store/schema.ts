@@ -267,6 +267,22 @@ export const migrations: string[] = [
     PRIMARY KEY (run_id, name)
   ) WITHOUT ROWID;
   `,
+  // migration: shapley — MSA coalition values cached per game (a game = its full definition as canonical JSON), so
+  // each distinct coalition is evaluated once, a cancelled run resumes and a larger sample reuses them.
+  `
+  CREATE TABLE shapley_games (
+    id INTEGER PRIMARY KEY,
+    definition TEXT NOT NULL UNIQUE,
+    players INTEGER NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+  );
+  CREATE TABLE shapley_coalitions (
+    game_id INTEGER NOT NULL REFERENCES shapley_games(id) ON DELETE CASCADE,
+    coalition TEXT NOT NULL,
+    value REAL NOT NULL,
+    PRIMARY KEY (game_id, coalition)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;
