@@ -1,0 +1,149 @@
+// API of the lesion room (#10): ablation sweeps (each chosen unit or feature lesioned alone, or steered along α),
+// loss recovered by splicing a basis in, and multi-perturbation Shapley analysis over a set of elements.
+import { z } from 'zod';
+
+export const lesionModes = ['zero', 'mean', 'resample', 'project', 'clamp', 'steer'] as const;
+export type LesionMode = (typeof lesionModes)[number];
+
+/** Which elements: a list, the top N by a stored metric, or all of them. */
+export const elementSelectionSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('list'), indices: z.array(z.number().int().min(0)).min(1).max(4096) }).strict(),
+  z.object({ kind: z.literal('top'), n: z.number().int().min(1).max(4096), by: z.string().min(1) }).strict(),
+  z.object({ kind: z.literal('all') }).strict(),
+]);
+export type ElementSelection = z.infer<typeof elementSelectionSchema>;
+
+const target = {
+  /** The harvest whose layer and stimuli are lesioned; with basisId, the basis's harvest when omitted. */
+  harvestId: z.number().int().positive().optional(),
+  basisId: z.number().int().positive().optional(),
+  elements: elementSelectionSchema,
+  mode: z.enum(lesionModes),
+  /** clamp's value (a latent's value for features, a unit's value for units). */
+  value: z.number().finite().optional(),
+  positions: z.enum(['all', 'centre']).default('all'),
+  /** Stimuli of the harvest's set the effects are measured on (its first N). */
+  stimuli: z.number().int().min(1).max(100000).default(1000),
+  /** The output the effects are measured on (the model's first output by default). */
+  output: z.string().min(1).optional(),
+  seed: z.number().int().min(0).default(0),
+};
+
+export const lesionsMethods = {
+  'lesions.ablate': z
+    .object({ ...target, alphas: z.array(z.number().finite()).min(1).max(64).optional() })
+    .strict(),
+  'lesions.shapley': z
+    .object({
+      ...target,
+      /** v(S) = accuracy, the mean logit of one class, or −cross-entropy, with every element outside S lesioned. */
+      game: z.string().regex(/^(accuracy|loss|logit:\d+)$/, 'game is accuracy, loss or logit:CLASS'),
+      method: z.enum(['auto', 'exact', 'sampled']).default('auto'),
+      samples: z.number().int().min(1).max(100000).default(200),
+      tolerance: z.number().positive().optional(),
+      interactions: z.number().int().min(0).max(32).default(8),
+    })
+    .strict(),
+  'lesions.lossRecovered': z
+    .object({ basisId: z.number().int().positive(), stimuli: z.number().int().min(1).max(100000).default(1000), output: z.string().min(1).optional() })
+    .strict(),
+  'lesions.list': z.object({}).strict(),
+  'lesions.get': z.object({ runId: z.number().int().positive() }).strict(),
+};
+
+export interface ClassEffectsInfo {
+  accuracy: number;
+  perClassAccuracy: (number | null)[];
+  meanDeltaLogit: number[];
+  crossEntropy: number;
+  klCleanToLesioned: number;
+}
+
+/** Effects of one lesion on one output: class effects where the output has a class axis and labels, MSE/cosine always. */
+export interface LesionEffects {
+  mse: number;
+  cosine: number;
+  classes: ClassEffectsInfo | null;
+}
+
+export interface LesionRunInfo {
+  id: number;
+  kind: 'sweep' | 'shapley' | 'loss-recovered';
+  jobId: number | null;
+  harvestId: number;
+  basisId: number | null;
+  params: Record<string, unknown>;
+  elements: number[];
+  status: string;
+  summary: Record<string, unknown> | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+/** One lesion of a sweep: an element at one α (steer) or alone (others). */
+export interface LesionResultRow {
+  position: number;
+  element: number;
+  name: string;
+  alpha: number | null;
+  effects: LesionEffects;
+}
+
+export interface LossRecoveredInfo {
+  basisId: number;
+  stimuli: number;
+  output: string;
+  labelled: boolean;
+  clean: { crossEntropy: number | null };
+  spliced: { crossEntropy: number | null; kl: number };
+  zero: { crossEntropy: number | null; kl: number };
+  mean: { crossEntropy: number | null; kl: number };
+  /** (L_ablated − L_spliced) / (L_ablated − L_clean) with L = cross-entropy to the labels; null without labels. */
+  ceScoreZero: number | null;
+  ceScoreMean: number | null;
+  /** The same with L = KL(clean ‖ ·). */
+  klScoreZero: number;
+  klScoreMean: number;
+}
+
+/** A sweep's summary: the clean model's effects and what the elements are. */
+export interface SweepSummary {
+  stimuli: number;
+  output: string;
+  classNames: string[] | null;
+  clean: { accuracy: number | null; perClassAccuracy: (number | null)[] | null };
+  alphas: number[] | null;
+}
+
+/** An MSA run's summary (msapy's conventions: v(S) with every element outside S lesioned). */
+export interface ShapleySummary {
+  game: string;
+  stimuli: number;
+  method: 'exact' | 'sampled';
+  names: string[];
+  values: number[];
+  /** 0 for exact values. */
+  stderr: number[];
+  vAll: number;
+  vNone: number;
+  permutations: number;
+  stoppedBy: 'exact' | 'tolerance' | 'budget';
+  /** Running estimates as permutations accrue (the convergence plot). */
+  series: Array<{ permutations: number; values: number[] }>;
+  /** Bootstrap interval and Holm-corrected p per element; null for exact values. */
+  significance: Array<{ low: number; high: number; p: number; pHolm: number; matters: boolean }> | null;
+  /** Elements (indices into names) of the interaction matrix, and the K × K matrix, row-major. */
+  interactionElements: number[];
+  interactions: number[];
+  /** Coalitions evaluated by the model in this run (the rest came from the project's cache). */
+  evaluated: number;
+  cached: number;
+}
+
+export interface LesionsResults {
+  'lesions.ablate': { jobId: number; runId: number };
+  'lesions.shapley': { jobId: number; runId: number };
+  'lesions.lossRecovered': { jobId: number; runId: number };
+  'lesions.list': LesionRunInfo[];
+  'lesions.get': { run: LesionRunInfo; results: LesionResultRow[] };
+}
