@@ -82,8 +82,9 @@ export async function runShapleyJob(raw: unknown, ctx: JobContext): Promise<{ ru
   setLesionStatus(db, runId, 'running');
   const measure = p.game as GameMeasure;
   const game = lesionGame(planner, run.elements, measure, { group: groupSize(subject.values.data.length), throwIfCancelled: () => ctx.throwIfCancelled() });
-  // A game is its full definition: the same layer, elements, lesion, measure and stimuli give the same coalition values.
-  const definition = { harvestId: run.harvestId, basisId: run.basisId, tensor: subject.harvest.tensor, elements: run.elements, mode: p.mode, positions: p.positions, seed: p.seed, value: p.value, stimuli: subject.n, output: subject.output, measure };
+  // A game is its full definition: the same layer, elements, lesion, measure and stimuli give the same coalition values
+  // (the seed matters only to resampling; the sampler's own seed picks permutations, not values).
+  const definition = { harvestId: run.harvestId, basisId: run.basisId, tensor: subject.harvest.tensor, elements: run.elements, mode: p.mode, positions: p.positions, seed: p.mode === 'resample' ? p.seed : undefined, value: p.value, stimuli: subject.n, output: subject.output, measure };
   const gameId = shapleyGameId(db, JSON.parse(canonicalJson(definition)), run.elements.length);
   const cachedBefore = cachedCoalitionCount(db, gameId);
   const cached = cachedGame(game, sqliteCoalitionStore(db, gameId));
