@@ -28,11 +28,12 @@ interface RunParams {
 }
 
 /**
- * Lesions per group: a group's edited rows stay near 4 MB whatever the layer's size. Measured (npm run bench, MNIST
- * MLP): larger groups lose more to allocating and paging their tensors than they save in per-run overhead.
+ * Lesions per group: a group's edited rows stay near 1 MB whatever the layer's size. Measured (npm run bench, MNIST
+ * MLP, 1,000 digits): once a run holds ~1,000 stimuli, larger groups lose more to allocating and paging their tensors
+ * than they save in per-run overhead; with few stimuli, grouping sets still fills a run.
  */
 export function groupSize(valuesLength: number): number {
-  return Math.max(1, Math.min(256, Math.floor((4 * 2 ** 20) / (valuesLength * 4))));
+  return Math.max(1, Math.min(256, Math.floor(2 ** 20 / (valuesLength * 4))));
 }
 
 export async function runLesionSweepJob(raw: unknown, ctx: JobContext): Promise<{ runId: number; lesions: number; resumedAt: number }> {
