@@ -21,7 +21,8 @@ interface RunParams {
   stimuli: number;
   output?: string;
   game?: string;
-  method?: 'auto' | 'exact' | 'sampled';
+  method?: 'auto' | 'exact' | 'sampled' | 'adaptive';
+  top?: number;
   samples?: number;
   tolerance?: number;
   interactions?: number;
@@ -97,6 +98,7 @@ export async function runShapleyJob(raw: unknown, ctx: JobContext): Promise<{ ru
     maxPermutations: p.samples ?? 200,
     tolerance: p.tolerance,
     interactions: p.interactions ?? 0,
+    topK: p.top,
     seed: p.seed,
     onProgress: (fraction, message, live) => ctx.progress({ fraction, message, live }),
   });
