@@ -34,6 +34,7 @@ figcaption { font-size: 11px; color: #5d6875; margin-top: 2px; }
 .thumbs { display: flex; gap: 4px; flex-wrap: wrap; }
 .thumbs figure { width: 64px; text-align: center; }
 .thumbs img { width: 64px; height: 64px; object-fit: contain; image-rendering: pixelated; background: #000; display: block; }
+.thumbs .noimg { width: 64px; height: 64px; display: flex; align-items: center; justify-content: center; border: 1px dashed #bbb; color: #777; font-size: 10px; }
 .thumbs figcaption { margin: 0; font-size: 10px; }
 dl.methods dt { font-weight: 600; margin-top: 12px; }
 dl.methods dd { margin: 2px 0 0 16px; }

@@ -37,9 +37,13 @@ function featureCard(s: CollectionSnapshot, f: CollectionFeature): Markup {
       ${f.top.map((t) => {
         const src = imageDataUrl(t.thumbnail);
         const caption = `${num(t.activation)}${t.labelName !== null ? ` · ${t.labelName}` : ''}`;
-        return src ? html`<figure><img src="${src}" alt="stimulus ${t.stimulusIndex}" /><figcaption>${caption}</figcaption></figure>` : '';
+        // Rows imported without stimuli keep their activation and label; the index stands where a picture would.
+        return src
+          ? html`<figure><img src="${src}" alt="stimulus ${t.stimulusIndex}" /><figcaption>${caption}</figcaption></figure>`
+          : html`<figure><div class="noimg">#${int(t.stimulusIndex)}</div><figcaption>${caption}</figcaption></figure>`;
       })}
     </div>
+    ${f.top.length && f.top.every((t) => !imageDataUrl(t.thumbnail)) ? html`<p class="small muted">Imported without stimuli: no images to show, only each row's activation and label.</p>` : ''}
   </article>`;
 }
 
