@@ -72,7 +72,20 @@ test('the demo project opens and holds one harvest of hidden1 over exactly the d
   assert.deepEqual(jobs.filter((j) => j.status !== 'done').map((j) => [j.id, j.kind, j.status]), [], 'every job finished');
   const kinds = new Map<string, number>();
   for (const j of jobs) kinds.set(j.kind, (kinds.get(j.kind) ?? 0) + 1);
-  assert.deepEqual(Object.fromEntries(kinds), { harvest: 1, fit: 7, 'feature-stats': 7, metrics: 7 });
+  assert.deepEqual(Object.fromEntries(kinds), { harvest: 1, fit: 7, 'feature-stats': 7, metrics: 7, 'loss-recovered': 1 });
+});
+
+test('the demo splices its TopK SAE into hidden1 and prints the loss it recovers, as bases.list stores it (#10)', async () => {
+  const sae = (await call<BasisInfo[]>('bases.list', {})).find((b) => b.method === 'sae-topk')!;
+  const lr = sae.lossRecovered!;
+  assert.ok(lr && lr.labelled && lr.ceScoreZero !== null, 'a labelled loss-recovered figure');
+  // Between the ablated layer (0) and the clean model (1): a trained SAE recovers most, not all, of the loss.
+  assert.ok(lr.ceScoreZero! > 0.5 && lr.ceScoreZero! < 1.05, `CE score ${lr.ceScoreZero}`);
+  assert.ok(lr.spliced.crossEntropy! >= lr.clean.crossEntropy! - 1e-9, 'splicing does not beat the clean model on its own labels');
+  const said = /Loss recovered by the TopK SAE spliced into hidden1: (\d\.\d{3}) of the cross-entropy/.exec(run.stderr);
+  assert.ok(said, run.stderr.slice(-2000));
+  assert.equal(said[1], lr.ceScoreZero!.toFixed(3));
+  for (const b of (await call<BasisInfo[]>('bases.list', {})).filter((x) => x.method !== 'sae-topk')) assert.equal(b.lossRecovered, null);
 });
 
 test('the seven bases are done, with quality measured on held-out rows', async () => {
