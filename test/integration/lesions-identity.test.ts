@@ -6,8 +6,9 @@ import { test } from 'node:test';
 import { Clamp, MeanAblation, NoIntervention, ProjectOut, Steer, ZeroAblation } from '../../main/lesions/interventions';
 import { LesionRunner, type Values } from '../../main/lesions/run';
 import { parseModel } from '../../main/onnx/model';
+import { fixture } from '../helpers/fixtures';
 
-const fixtures = '/work/shared/fixtures/models';
+const fixtures = fixture('models');
 
 function randomStimuli(dims: number[], seed: number): Values {
   let s = seed >>> 0;
