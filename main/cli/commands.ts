@@ -114,6 +114,7 @@ const harvest: Command = {
   --limit N                     record at most N stimuli
   --batch N                     stimuli per inference call (ignored when the model's batch is fixed)
   --chunk-rows N                rows per stored chunk (the unit of commit and of resuming)
+  --storage float32|float16     float16 halves the project file (≈3 significant digits per value; default float32)
   --recipe-preset NAME          pixel convention: unit, raw255, cifar10, imagenet, imagenet-bgr255, caffe, …
   --size WxH --channels 1|3 --order RGB|BGR --scale X --mean a,b,c --std a,b,c --layout NCHW|NHWC
   --labels-from-subfolders      folder stimuli: label = sub-folder
@@ -128,6 +129,7 @@ const harvest: Command = {
     limit: { type: 'string' },
     batch: { type: 'string' },
     'chunk-rows': { type: 'string' },
+    storage: { type: 'string' },
     'recipe-preset': { type: 'string' },
     size: { type: 'string' },
     channels: { type: 'string' },
@@ -182,6 +184,10 @@ const harvest: Command = {
       if (limit !== undefined) harvestParams.limit = limit;
       if (batch !== undefined) harvestParams.batchSize = batch;
       if (v['chunk-rows'] !== undefined) harvestParams.chunkRows = Number(v['chunk-rows']);
+      if (v.storage !== undefined) {
+        if (v.storage !== 'float32' && v.storage !== 'float16') throw new UserError('cli.usage', `--storage takes float32 or float16, not ${String(v.storage)}.`);
+        harvestParams.storage = v.storage;
+      }
       const started = (await router.call('harvests.start', harvestParams)) as Result<'harvests.start'>;
       if (started.resumedFromRow !== null && !json) {
         process.stderr.write(`Resuming harvest ${started.harvestIds.join(', ')} from row ${started.resumedFromRow.toLocaleString('en-US')}.\n`);

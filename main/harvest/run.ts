@@ -12,7 +12,7 @@ import { tapModel } from '../onnx/tap';
 import { openStimulusSource } from '../stimuli/open';
 import { fitItemShapeToInput } from '../stimuli/shape';
 import type { StimulusSource, StimulusSpec } from '../stimuli/types';
-import { commitChunks, streamChunks, type PendingChunk } from '../store/activations';
+import { commitChunks, roundForStorage, streamChunks, type ActivationStorage, type PendingChunk } from '../store/activations';
 import { getHarvest, getModel, getStimulusSet, saveUnitStats, setHarvestStatus, stimulusLabels, stimulusNames, type HarvestRecord } from '../store/repo';
 import type { JobContext } from '../jobs/types';
 import { extractRows, rowLayout, rowPosition, type RowLayout } from './layout';
@@ -61,6 +61,11 @@ function checkSourceUnchanged(source: StimulusSource, setName: string, storedNam
     'harvest.stimuli-changed',
     `The stimulus set "${setName}" listed ${storedNames.length} items when it was made, but its source changed (${what}); restore the files or make a new stimulus set.`,
   );
+}
+
+/** The storage a harvest chose when it was started (float32 for harvests made before the choice existed). */
+export function storageOf(h: { params: Record<string, unknown> }): ActivationStorage {
+  return h.params.storage === 'float16' ? 'float16' : 'float32';
 }
 
 export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promise<HarvestJobResult> {
@@ -140,8 +145,10 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
         chunkIndex,
         firstRow: chunkStart * t.layout.rowsPerItem,
         rowCount: rows,
-        data: t.buffer.slice(0, rows * t.layout.dim),
+        // float16 storage rounds here, once, so the unit statistics and a resumed run see exactly what is stored.
+        data: roundForStorage(t.buffer.slice(0, rows * t.layout.dim), storageOf(t.harvest)),
         meta,
+        storage: storageOf(t.harvest),
       };
     });
     commitChunks(db, pending);

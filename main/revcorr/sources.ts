@@ -5,7 +5,7 @@ import { basisFactory } from '../bases/index';
 import type { Basis } from '../bases/types';
 import { UserError } from '../errors';
 import { openStimulusSource } from '../stimuli/open';
-import { blobToFloat32 } from '../store/activations';
+import { readRowRange } from '../store/activations';
 import { getBasis, loadBasisTensors } from '../store/bases';
 import type { Db } from '../store/project';
 import { getHarvest, getStimulusSet, type HarvestRecord } from '../store/repo';
@@ -29,17 +29,9 @@ export async function harvestStimulusStream(db: Db, h: HarvestRecord): Promise<S
   return { count, itemShape: [...source.itemShape], dim, read: (start, rows) => source.batch(start, rows) };
 }
 
-/** Rows start..start+rows−1 of a harvest (rows × dim), read chunk by chunk. */
+/** Rows start..start+rows−1 of a harvest (rows × dim); the SQL lives in the store. */
 function harvestRows(db: Db, h: HarvestRecord, start: number, rows: number): Float32Array {
-  const out = new Float32Array(rows * h.dim);
-  const stmt = db.prepare('SELECT first_row, row_count, data FROM activation_chunks WHERE harvest_id = ? AND first_row < ? AND first_row + row_count > ? ORDER BY first_row');
-  for (const c of stmt.all(h.id, start + rows, start) as { first_row: number; row_count: number; data: Buffer }[]) {
-    const data = blobToFloat32(c.data);
-    const from = Math.max(start, c.first_row);
-    const to = Math.min(start + rows, c.first_row + c.row_count);
-    out.set(data.subarray((from - c.first_row) * h.dim, (to - c.first_row) * h.dim), (from - start) * h.dim);
-  }
-  return out;
+  return readRowRange(db, h.id, start, rows, h.dim);
 }
 
 function checkIndices(list: number[], size: number, what: string, owner: string): void {

@@ -1,6 +1,7 @@
-// Activation rows live in chunks: float32 row-major BLOBs. Writers append a chunk together with its row metadata and
-// the harvest's new row count in one transaction; readers stream chunk by chunk, so no fit or statistic ever needs
-// the whole matrix in memory.
+// Activation rows live in chunks: float32 (or, chosen per harvest, float16) row-major BLOBs. Writers append a chunk
+// together with its row metadata and the harvest's new row count in one transaction; readers stream chunk by chunk,
+// so no fit or statistic ever needs the whole matrix in memory, and always get float32.
+import { float16BitsToFloat32Array, float32ArrayToFloat16Bits } from '../onnx/dtypes';
 import type { Db } from './project';
 
 export interface RowMeta {
@@ -26,6 +27,8 @@ export interface PendingChunk {
   data: Float32Array;
   /** Per row, or already packed with packRowMeta. */
   meta: RowMeta[] | Int32Array;
+  /** float32 unless the harvest chose float16. */
+  storage?: ActivationStorage;
 }
 
 /** Copy a BLOB into an aligned Float32Array (SQLite's buffers need not be 4-byte aligned). */
@@ -37,6 +40,35 @@ export function blobToFloat32(blob: Buffer): Float32Array {
 
 export function float32ToBlob(data: Float32Array): Buffer {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** How a harvest's activations are stored: float32, or float16 at half the size (#14; chosen per harvest). */
+export type ActivationStorage = 'float32' | 'float16';
+
+/** Values as the store will give them back: float16 storage rounds them once, here, so statistics see what readers read. */
+export function roundForStorage(data: Float32Array, storage: ActivationStorage): Float32Array {
+  return storage === 'float16' ? float16BitsToFloat32Array(float32ArrayToFloat16Bits(data)) : data;
+}
+
+function encodeActivations(data: Float32Array, storage: ActivationStorage): Buffer {
+  if (storage === 'float32') return float32ToBlob(data);
+  const bits = float32ArrayToFloat16Bits(data);
+  return Buffer.from(bits.buffer, bits.byteOffset, bits.byteLength);
+}
+
+/**
+ * A chunk's activations as float32, whichever way they were stored: the BLOB's size says it (2 or 4 bytes per value
+ * of rowCount × dim), so every reader is transparent to the storage and old projects read as before.
+ */
+export function decodeActivations(blob: Buffer, rowCount: number, dim: number): Float32Array {
+  const values = rowCount * dim;
+  if (blob.byteLength === values * 4) return blobToFloat32(blob);
+  if (blob.byteLength === values * 2) {
+    const bits = new Uint16Array(values);
+    new Uint8Array(bits.buffer).set(blob);
+    return float16BitsToFloat32Array(bits);
+  }
+  throw new Error(`an activation chunk of ${rowCount} × ${dim} values holds ${blob.byteLength} bytes`);
 }
 
 const META_FIELDS = 4;
@@ -71,7 +103,7 @@ export function commitChunks(db: Db, chunks: PendingChunk[]): void {
     for (const c of chunks) {
       const meta = c.meta instanceof Int32Array ? c.meta : packRowMeta(c.meta);
       if (meta.length !== c.rowCount * META_FIELDS) throw new Error(`chunk of ${c.rowCount} rows has metadata for ${meta.length / META_FIELDS}`);
-      insertChunk.run(c.harvestId, c.chunkIndex, c.firstRow, c.rowCount, float32ToBlob(c.data), Buffer.from(meta.buffer, meta.byteOffset, meta.byteLength));
+      insertChunk.run(c.harvestId, c.chunkIndex, c.firstRow, c.rowCount, encodeActivations(c.data, c.storage ?? 'float32'), Buffer.from(meta.buffer, meta.byteOffset, meta.byteLength));
       const moved = advance.run(c.firstRow + c.rowCount, c.harvestId, c.firstRow);
       // Guards against two writers appending to the same harvest (e.g. the same job resumed twice at once).
       if (moved.changes !== 1) throw new Error(`harvest ${c.harvestId} was advanced by another writer`);
@@ -97,7 +129,7 @@ export function* streamChunks(db: Db, harvestId: number): Generator<Chunk> {
       | { chunk_index: number; first_row: number; row_count: number; data: Buffer }
       | undefined;
     if (!row) return;
-    yield { index, firstRow: row.first_row, rowCount: row.row_count, dim, data: blobToFloat32(row.data) };
+    yield { index, firstRow: row.first_row, rowCount: row.row_count, dim, data: decodeActivations(row.data, row.row_count, dim) };
   }
 }
 
@@ -114,7 +146,7 @@ export function readRows(db: Db, harvestId: number, rows: number[]): Map<number,
     if (!cached || r < cached.first || r >= cached.first + cached.count) {
       const row = find.get(harvestId, r) as { first_row: number; row_count: number; data: Buffer } | undefined;
       if (!row || r >= row.first_row + row.row_count) throw new Error(`row ${r} is not in harvest ${harvestId}`);
-      cached = { first: row.first_row, count: row.row_count, data: blobToFloat32(row.data) };
+      cached = { first: row.first_row, count: row.row_count, data: decodeActivations(row.data, row.row_count, dim) };
     }
     const offset = (r - cached.first) * dim;
     out.set(r, cached.data.slice(offset, offset + dim));
@@ -149,4 +181,17 @@ export function* streamRowMeta(db: Db, harvestId: number): Generator<{ firstRow:
     new Uint8Array(meta.buffer).set(row.row_meta);
     yield { firstRow: row.first_row, rowCount: row.row_count, meta };
   }
+}
+
+/** Rows start..start+rows−1 of a harvest (rows × dim), read chunk by chunk. */
+export function readRowRange(db: Db, harvestId: number, start: number, rows: number, dim: number): Float32Array {
+  const out = new Float32Array(rows * dim);
+  const stmt = db.prepare('SELECT first_row, row_count, data FROM activation_chunks WHERE harvest_id = ? AND first_row < ? AND first_row + row_count > ? ORDER BY first_row');
+  for (const c of stmt.all(harvestId, start + rows, start) as { first_row: number; row_count: number; data: Buffer }[]) {
+    const data = decodeActivations(c.data, c.row_count, dim);
+    const from = Math.max(start, c.first_row);
+    const to = Math.min(start + rows, c.first_row + c.row_count);
+    out.set(data.subarray((from - c.first_row) * dim, (to - c.first_row) * dim), (from - start) * dim);
+  }
+  return out;
 }
