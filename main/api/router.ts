@@ -9,6 +9,7 @@ import { cajalVersion, type Lab } from '../services/lab';
 import { exportHandlers } from '../services/export';
 import { methodSchemas, type MethodName, type Params, type Result } from './contract';
 import * as revcorr from '../services/revcorr'; // revcorr (#11)
+import * as lesions from '../services/lesions'; // lesions (#10)
 
 type Handlers = { [M in MethodName]: (params: Params<M>) => Result<M> | Promise<Result<M>> };
 
@@ -33,6 +34,12 @@ function handlers(lab: Lab, transport: 'ipc' | 'http' | 'direct'): Handlers {
     'revcorr.start': (p) => revcorr.startRevcorr(lab.database, lab.jobs, p),
     'revcorr.list': () => revcorr.listRuns(lab.database),
     'revcorr.get': (p) => revcorr.getRun(lab.database, p.runId),
+    // lesions (#10)
+    'lesions.ablate': (p) => lesions.startSweep(lab.database, lab.jobs, p),
+    'lesions.shapley': (p) => lesions.startShapley(lab.database, lab.jobs, p),
+    'lesions.lossRecovered': (p) => lesions.startLossRecovered(lab.database, lab.jobs, p),
+    'lesions.list': () => lesions.listRuns(lab.database),
+    'lesions.get': (p) => lesions.getRun(lab.database, p.runId),
     'project.open': (p) => lab.openProject(p),
     'project.info': () => lab.projectInfo(),
     'project.close': async () => ({ closed: await lab.closeProject() }),

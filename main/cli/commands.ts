@@ -25,6 +25,7 @@ import { featureCommands } from './feature-commands';
 import { formatTable, out, progressPrinter } from './output';
 import { reportCommands } from './report-commands';
 import { revcorrCommands } from './revcorr-commands'; // revcorr (#11)
+import { lesionCommands } from './lesion-commands'; // lesions (#10)
 import { exportCommands } from './export-commands';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -253,9 +254,9 @@ const demo: Command = {
       packageRoot: packageRoot(),
       log: debugLog,
     });
-    if (v.json) out({ ok: true, project: r.project, report: r.report, comparison: r.comparison });
+    if (v.json) out({ ok: true, project: r.project, report: r.report, comparison: r.comparison, lossRecovered: r.lossRecovered });
     return 0;
   },
 };
 
-export const commands: Record<string, Command> = { inspect, harvest, serve, demo, ...basesCommands, ...featureCommands, ...reportCommands, ...revcorrCommands, ...exportCommands };
+export const commands: Record<string, Command> = { inspect, harvest, serve, demo, ...basesCommands, ...featureCommands, ...reportCommands, ...revcorrCommands, ...exportCommands, ...lesionCommands };

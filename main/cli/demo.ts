@@ -7,7 +7,7 @@ import { leadingMetric, saturationSentence } from '../analyses/ceiling';
 import { demoFinding } from './demo-finding';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Comparison, Events, EventName, JobInfo, MetricName, Result } from '../api/contract';
+import type { Comparison, Events, EventName, JobInfo, LossRecoveredInfo, MetricName, Result } from '../api/contract';
 import { createRouter } from '../api/router';
 import { UserError } from '../errors';
 import { Lab } from '../services/lab';
@@ -38,7 +38,7 @@ const BASES: { method: string; params: Record<string, number | string | boolean>
 
 const METRICS = ['2afc-label', 'label-purity', 'consistency-pixel'] as const;
 
-export async function runDemo(o: DemoOptions): Promise<{ project: string; comparison: Comparison; report: string }> {
+export async function runDemo(o: DemoOptions): Promise<{ project: string; comparison: Comparison; report: string; lossRecovered: LossRecoveredInfo }> {
   mkdirSync(o.dir, { recursive: true });
   const project = join(o.dir, 'demo.cajal');
   // A demo starts afresh: every run shows the same pipeline from the same seeds.
@@ -65,16 +65,23 @@ export async function runDemo(o: DemoOptions): Promise<{ project: string; compar
     await finish(harvest.jobId, 'The harvest');
     const harvestId = harvest.harvestIds[0]!;
     say(`Harvested hidden1 of ${model.name}: ${set.count.toLocaleString('en-US')} digits × 256 units.`);
+    const fitted: Record<string, number> = {};
     for (const b of BASES) {
       const params = b.method === 'sae-topk' && o.saeSteps !== undefined ? { ...b.params, steps: o.saeSteps } : b.params;
       const fit = await call<{ jobId: number; basisId: number }>('bases.fit', { harvestId, method: b.method, seed: 0, params, name: b.label });
       await finish(fit.jobId, `Fitting ${b.label}`);
+      fitted[b.method] = fit.basisId;
       const fc = await call<{ jobId: number }>('features.compute', { basisId: fit.basisId });
       await finish(fc.jobId, `Feature statistics of ${b.label}`);
       const mc = await call<{ jobId: number }>('metrics.compute', { basisId: fit.basisId, metrics: [...METRICS] });
       await finish(mc.jobId, `Metrics of ${b.label}`);
       say(`Fitted and scored ${b.label}.`);
     }
+    // lesions (#10): the SAE spliced in for hidden1 — how much of the model's loss its reconstruction recovers.
+    const recovered = await call<{ jobId: number; runId: number }>('lesions.lossRecovered', { basisId: fitted['sae-topk'], stimuli: Math.min(1000, set.count) });
+    await finish(recovered.jobId, 'Loss recovered');
+    const lr = (await call<Result<'lesions.get'>>('lesions.get', { runId: recovered.runId })).run.summary as unknown as LossRecoveredInfo;
+    say(`Loss recovered by the TopK SAE spliced into hidden1: ${lr.ceScoreZero?.toFixed(3) ?? '—'} of the cross-entropy (zero-ablation baseline), ${lr.ceScoreMean?.toFixed(3) ?? '—'} (mean-ablation); KL score ${lr.klScoreZero.toFixed(3)} / ${lr.klScoreMean.toFixed(3)} over ${lr.stimuli} digits.`);
     const comparison = await call<Comparison>('compare.run', { harvestId });
     // The same parameters as the comparison above, so the report reuses it rather than computing it again.
     const sent = await call<Result<'reports.addComparison'>>('reports.addComparison', { reportId: null, harvestId });
@@ -82,7 +89,7 @@ export async function runDemo(o: DemoOptions): Promise<{ project: string; compar
     const report = join(o.dir, 'report.html');
     writeFileSync(report, rendered.html);
     if (!o.json) printComparison(comparison, project, report);
-    return { project, comparison, report };
+    return { project, comparison, report, lossRecovered: lr };
   } finally {
     await lab.shutdown();
   }

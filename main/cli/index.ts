@@ -30,6 +30,11 @@ Usage:
                --format npy|csv|parquet --out PATH [--json]
   cajal revcorr --project FILE (--harvest H --units LIST | --basis B --features LIST) --estimator sta|ridge|stc
                 [--stimuli noise:white|noise:sparse|noise:pink|mnist|folder:P] [--out filters.npy] [--json]   (#11)
+  cajal ablate --project FILE (--basis B | --harvest H) (--features LIST | --top N --by METRIC | --all)
+               --mode zero|mean|resample|project|clamp|steer [--alpha a,b,c] [--positions all|centre] [--json]
+  cajal shapley --project FILE (--basis B | --harvest H) --features LIST --game accuracy|logit:CLASS|loss
+                [--samples N] [--interactions K] [--json]
+  cajal loss-recovered --project FILE --basis B [--stimuli N] [--json]
   METHOD: neurons | random | pca | ica | nmf | kmeans | sae-l1 | sae-topk | sparse-coding
 
 Run 'cajal COMMAND --help' for details.`;

@@ -11,7 +11,8 @@ export function buildEditGraph(rank: number, withProjector: boolean): Uint8Array
   const unitDims = Array.from({ length: rank }, (_, i) => `u${i}`);
   const x = b.input(EDIT_INPUTS.x, 'float32', [1, 'N', ...unitDims]);
   const keep = b.input(EDIT_INPUTS.keep, 'float32', ['S', 1, ...unitDims]);
-  const add = b.input(EDIT_INPUTS.add, 'float32', ['S', 1, ...unitDims]);
+  // 'A' is 1 (one term per set) or N (a term per stimulus: resample, latent edits, splice).
+  const add = b.input(EDIT_INPUTS.add, 'float32', ['S', 'A', ...unitDims]);
   let y = b.add(b.mul(x, keep), add);
   if (withProjector) {
     // Fed as [S, 1 × (rank − 1), C, C] so MatMul broadcasts it over stimuli and positions.

@@ -8,7 +8,7 @@ import type { ModelProto } from '../onnx/proto';
 import { createSession, runFloat32, type Float32Feed } from '../onnx/session';
 import { tapModel } from '../onnx/tap';
 import { buildEditGraph, EDIT_INPUTS, EDIT_OUTPUT } from './edit-graph';
-import { LesionInputError, unitCount, type Intervention, type LayerInfo } from './types';
+import { LesionInputError, unitCount, type EditParams, type Intervention, type LayerInfo } from './types';
 
 export interface Values {
   data: Float32Array;
@@ -116,19 +116,25 @@ export class LesionRunner {
     const layer: LayerInfo = { unitShape };
     const size = unitShape.reduce((a, b) => a * b, 1);
     const c = unitCount(layer);
-    const params = interventions.map((i) => i.params(layer));
+    const params: EditParams[] = [];
+    for (const i of interventions) params.push(await i.params(layer, values));
     const withProjector = params.some((p) => p.projector);
+    // One additive term per set, unless some set has a term per stimulus: then every set's is spread over N rows.
+    const perStimulus = params.some((p) => p.add.length !== size);
+    const addRows = perStimulus ? n : 1;
     const s = params.length;
     const keep = new Float32Array(s * size);
-    const add = new Float32Array(s * size);
+    const add = new Float32Array(s * size * addRows);
     params.forEach((p, i) => {
       keep.set(p.keep, i * size);
-      add.set(p.add, i * size);
+      if (p.add.length === size * addRows) add.set(p.add, i * size * addRows);
+      else if (p.add.length === size) for (let r = 0; r < addRows; r++) add.set(p.add, (i * addRows + r) * size);
+      else throw new LesionInputError('lesions.add-size', `An intervention gave ${p.add.length} values for ${n} stimuli of ${size}.`);
     });
     const feeds: Record<string, Float32Feed> = {
       [EDIT_INPUTS.x]: { data: values.data, dims: [1, n, ...unitShape] },
       [EDIT_INPUTS.keep]: { data: keep, dims: [s, 1, ...unitShape] },
-      [EDIT_INPUTS.add]: { data: add, dims: [s, 1, ...unitShape] },
+      [EDIT_INPUTS.add]: { data: add, dims: [s, addRows, ...unitShape] },
     };
     if (withProjector) {
       const projector = new Float32Array(s * c * c);
@@ -146,5 +152,17 @@ export class LesionRunner {
       for (const [name, v] of Object.entries(all)) outputs[name] = sliceRows(v, i * n, (i + 1) * n);
       return { intervention: intervention.describe(), outputs };
     });
+  }
+
+  /**
+   * The same, in groups of sets small enough that a group's S × N edited rows stay under `maxBytes` (the suffix's
+   * own activations grow with them), so a sweep or an MSA over hundreds of sets runs in bounded memory.
+   */
+  async evaluateInGroups(values: Values, interventions: readonly Intervention[], maxBytes = 256 * 2 ** 20): Promise<LesionSetResult[]> {
+    const perSet = values.data.length * 4;
+    const group = Math.max(1, Math.floor(maxBytes / Math.max(1, perSet)));
+    const out: LesionSetResult[] = [];
+    for (let i = 0; i < interventions.length; i += group) out.push(...(await this.evaluateLesionSets(values, interventions.slice(i, i + group))));
+    return out;
   }
 }

@@ -14,6 +14,7 @@ export type Positions = 'all' | 'centre';
 export interface EditParams {
   /** Length = product of unitShape. */
   keep: Float32Array;
+  /** Length = product of unitShape, or N × that for a term per stimulus (resample, latent edits, splice). */
   add: Float32Array;
   /** C×C row-major, y_c = Σ_k x_k P[k][c]; absent means identity. */
   projector?: Float32Array;
@@ -24,7 +25,14 @@ export interface Intervention {
   readonly kind: string;
   /** Everything needed to redo it (stored with the effects). */
   describe(): Record<string, unknown>;
-  params(layer: LayerInfo): EditParams;
+  /** `values` are the layer's clean values for the N stimuli, for interventions whose term depends on the stimulus. */
+  params(layer: LayerInfo, values: LayerValues): EditParams | Promise<EditParams>;
+}
+
+/** The layer's values for N stimuli: data of N × product(unitShape). */
+export interface LayerValues {
+  data: Float32Array;
+  dims: number[];
 }
 
 export class LesionInputError extends UserError {}
@@ -36,3 +44,7 @@ export function unitCount(layer: LayerInfo): number {
 export function positionsPerUnit(layer: LayerInfo): number {
   return layer.unitShape.slice(1).reduce((a, b) => a * b, 1);
 }
+
+/** The lesion modes a sweep or an MSA can apply to each element. */
+export const LESION_MODES = ['zero', 'mean', 'resample', 'project', 'clamp', 'steer'] as const;
+export type LesionMode = (typeof LESION_MODES)[number];

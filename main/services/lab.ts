@@ -19,6 +19,7 @@ import type {
   TopStimulus,
 } from '../api/contract';
 import { jobStatusEvent } from '../api/contract';
+import type { LossRecoveredInfo } from '../api/contract'; // lesions (#10)
 import { UserError } from '../errors';
 import { rowLayout } from '../harvest/layout';
 import { computeUnitStats } from '../harvest/stats';
@@ -35,6 +36,7 @@ import * as repo from '../store/repo';
 import { SCHEMA_VERSION } from '../store/schema';
 import { listBases as listBasisRecords } from '../store/bases';
 import * as bases from './bases';
+import { latestLossRecovered } from '../store/lesions'; // lesions (#10)
 import * as features from './features';
 import * as reports from './reports';
 import * as reportStore from '../store/reports';
@@ -383,7 +385,9 @@ export class Lab {
   }
 
   listBases(harvestId?: number): BasisInfo[] {
-    return listBasisRecords(this.requireDb(), harvestId).map(bases.basisInfo);
+    // lesions (#10): each basis carries its latest loss-recovered figures beside EV, L0 and dead/dense.
+    const recovered = latestLossRecovered(this.requireDb());
+    return listBasisRecords(this.requireDb(), harvestId).map((r) => ({ ...bases.basisInfo(r), lossRecovered: (recovered.get(r.id) as LossRecoveredInfo | undefined) ?? null }));
   }
 
   getBasis(basisId: number): BasisDetail {

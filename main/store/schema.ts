@@ -283,6 +283,33 @@ export const migrations: string[] = [
     PRIMARY KEY (game_id, coalition)
   ) WITHOUT ROWID;
   `,
+  // migration: lesions (#10) — ablation sweeps, MSA runs and loss-recovered runs over a harvest's layer (a basis's
+  // features or the layer's units), with the full parameters; one result row per lesion, written as each group of
+  // lesions is evaluated, so a killed sweep resumes where it stopped.
+  `
+  CREATE TABLE lesion_runs (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    job_id INTEGER REFERENCES jobs(id) ON DELETE SET NULL,
+    harvest_id INTEGER NOT NULL REFERENCES harvests(id) ON DELETE CASCADE,
+    basis_id INTEGER REFERENCES bases(id) ON DELETE CASCADE,
+    params_json TEXT NOT NULL,
+    elements_json TEXT NOT NULL,
+    status TEXT NOT NULL,
+    summary_json TEXT,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    finished_at TEXT
+  );
+  CREATE TABLE lesion_results (
+    run_id INTEGER NOT NULL REFERENCES lesion_runs(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    element INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    alpha REAL,
+    effects_json TEXT NOT NULL,
+    PRIMARY KEY (run_id, position)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

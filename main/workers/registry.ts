@@ -5,6 +5,7 @@ import { runMetricsJob } from '../analyses/metrics-job';
 import { runFitJob } from '../bases/fit';
 import { runHarvestJob } from '../harvest/run';
 import { runRevcorrJob } from '../revcorr/job';
+import { runLesionSweepJob, runLossRecoveredJob, runShapleyJob } from '../lesions/jobs';
 import type { JobRegistry } from '../jobs/types';
 
 export const jobRunners: JobRegistry = {
@@ -13,4 +14,7 @@ export const jobRunners: JobRegistry = {
   'feature-stats': runFeatureStatsJob,
   metrics: runMetricsJob,
   revcorr: runRevcorrJob,
+  'lesion-sweep': runLesionSweepJob,
+  shapley: runShapleyJob,
+  'loss-recovered': runLossRecoveredJob,
 };

@@ -3,6 +3,7 @@
 // Params are zod schemas (the router validates every call against them). Results are types only, on purpose: the
 // engine produces them, so they are checked by the compiler where they are made, not parsed again where they land.
 import { z } from 'zod';
+import type { LossRecoveredInfo } from './lesions';
 import { BASIS_METHODS } from '../../util/method-order';
 import { id, nonEmpty } from './common';
 import type { BasisMethodDefinition, BasisQualityInfo } from '../../bases/types';
@@ -26,6 +27,8 @@ export interface BasisInfo {
   dim: number;
   status: 'pending' | 'training' | 'done' | 'failed' | 'cancelled' | 'imported';
   quality: BasisQualityInfo | null;
+  /** The latest loss-recovered run of this basis (#10), where one was made. */
+  lossRecovered?: LossRecoveredInfo | null;
   createdAt: string;
   finishedAt: string | null;
 }

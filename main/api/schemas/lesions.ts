@@ -1,9 +1,10 @@
 // API of the lesion room (#10): ablation sweeps (each chosen unit or feature lesioned alone, or steered along α),
 // loss recovered by splicing a basis in, and multi-perturbation Shapley analysis over a set of elements.
 import { z } from 'zod';
+import { LESION_MODES } from '../../lesions/types';
 
-export const lesionModes = ['zero', 'mean', 'resample', 'project', 'clamp', 'steer'] as const;
-export type LesionMode = (typeof lesionModes)[number];
+export const lesionModes = LESION_MODES;
+export type { LesionMode } from '../../lesions/types';
 
 /** Which elements: a list, the top N by a stored metric, or all of them. */
 export const elementSelectionSchema = z.discriminatedUnion('kind', [
