@@ -1,8 +1,7 @@
 // Sending a lesion run (#10) — an ablation sweep or a Shapley analysis — to a report: a snapshot of the run, its
 // results and its provenance (harvest, basis, reproduce record), so the section reads the same after the project
 // changes. The lesion service hands the run over (`getRun`), so this file never reaches into the lesion store.
-import type { z } from 'zod';
-import type { lesionReportsMethods } from '../api/schemas/lesion-reports';
+import type { Params } from '../api/contract';
 import type { ReportDetail, ReportSectionInfo } from '../report/types';
 import { UserError } from '../errors';
 import type { SweepRow } from '../lesions/sweep-view';
@@ -36,7 +35,7 @@ const MAX_ROWS = 20000;
 export async function addLesionRun(
   db: Db,
   ctx: ReportContext,
-  p: z.output<(typeof lesionReportsMethods)['reports.addLesionRun']>,
+  p: Params<'reports.addLesionRun'>,
   getRun: (runId: number) => LesionRunForReport | Promise<LesionRunForReport>,
 ): Promise<{ report: ReportDetail; section: ReportSectionInfo }> {
   // Everything that can be wrong is found before anything is written.
