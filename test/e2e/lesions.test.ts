@@ -6,7 +6,7 @@
 // analysis (value rows, efficiency, interactions, convergence), and "Send to report" rendered to HTML with the
 // lesion map and the Shapley bars as inline SVG. Screenshots go to test-artifacts/.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -179,5 +179,8 @@ test('lesion panels: sweep table, lesion map, culprits, steering, Shapley, repor
   assert.match(html, /aria-label="Pairwise Shapley interactions/);
   for (const r of sweep.results) assert.ok(html.includes(`<td>${r.name}</td>`), `effect row ${r.name} in the report`);
   assert.ok(!/<script/i.test(html));
+  writeFileSync(join(artifactsDir, 'e2e-lesions-report.html'), html);
+  await p.setContent(html);
+  await shot(p, 'report');
   assert.deepEqual(l.pageErrors, []);
 });
