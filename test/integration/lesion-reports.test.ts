@@ -10,9 +10,11 @@ import { createRouter } from '../../main/api/router';
 import { num } from '../../main/report/format';
 import { Lab } from '../../main/services/lab';
 import { insertLesionRun } from '../../main/store/lesions';
+import { runCli } from '../helpers/cli';
 import { repoRoot, tempDir } from '../helpers/fixtures';
 
 const dir = tempDir('cajal-lesion-reports-');
+const project = join(dir, 'r.cajal');
 const lab = new Lab(() => undefined);
 const router = createRouter(lab, 'direct');
 const call = <T>(m: string, p: unknown) => router.call(m, p) as Promise<T>;
@@ -24,7 +26,7 @@ async function done(jobId: number): Promise<void> {
 }
 
 before(async () => {
-  lab.openProject({ path: join(dir, 'r.cajal'), create: true });
+  lab.openProject({ path: project, create: true });
   const model = await call<{ id: number }>('models.open', { path: join(repoRoot, 'resources', 'models', 'mnist-mlp.onnx') });
   const recipe = { width: 28, height: 28, channels: 1, channelOrder: 'RGB', resize: 'stretch', scale: 1, mean: [0], std: [1], layout: 'NCHW' };
   const set = await call<{ id: number }>('stimuli.create', { spec: { kind: 'mnist', offset: 0, count: 300, recipe } });
@@ -64,6 +66,15 @@ test('a sweep and a Shapley analysis become report sections that render their nu
   assert.match(html, /<svg role="img" aria-label="Shapley value of each element/);
   assert.match(html, /<svg role="img" aria-label="Pairwise Shapley interactions/);
   assert.doesNotMatch(html, /<script|style="/i);
+
+  // The command the section prints redoes the sweep: run on this project, it gives the same lesions.
+  const command = /<pre class="commands">(cajal ablate [^<]*)<\/pre>/.exec(html)?.[1];
+  assert.ok(command, 'the sweep section prints its cajal ablate command');
+  assert.equal(command, `cajal ablate --project reproduced.cajal --harvest ${harvestId} --units 0-3 --mode zero --positions all --stimuli 300 --seed 0`);
+  const again = await runCli([...command.split(' ').slice(1).map((a) => (a === 'reproduced.cajal' ? project : a)), '--json']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual((JSON.parse(again.stdout) as { results: typeof sweep.results }).results, sweep.results);
+  assert.match(html, new RegExp(`cajal shapley --project reproduced.cajal --harvest ${harvestId} --units 0-3 --game accuracy --mode zero --positions all --stimuli 300 --seed 0 --method exact --samples 200 --interactions 3`));
 });
 
 test('bad requests to send a lesion run: one sentence each, nothing written', { timeout: 120_000 }, async () => {

@@ -189,9 +189,41 @@ function shapleyBody(s: LesionRunSnapshot): Markup {
     ${sum.interactionElements.length > 1 ? html`<figure>${interactionChart(sum)}<figcaption>Pairwise interactions γ_ij − γ_i − γ_j of the ${sum.interactionElements.length} elements of largest value (red: the pair does more together than apart).</figcaption></figure>` : ''}`;
 }
 
+/** Indices as the CLI takes them: runs of consecutive numbers as ranges ("0-7,12"). */
+export function indexRanges(xs: number[]): string {
+  const sorted = [...new Set(xs)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    parts.push(j > i ? `${sorted[i]}-${sorted[j]}` : String(sorted[i]));
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+/** The `cajal ablate` / `cajal shapley` command that redoes the run (ids as in this project). */
+export function lesionCommand(s: LesionRunSnapshot): string {
+  const p = s.run.params as Record<string, unknown>;
+  const flag = (name: string, v: unknown) => (v === undefined || v === null ? '' : ` --${name} ${Array.isArray(v) ? v.join(',') : String(v)}`);
+  const target = s.run.basisId !== null ? `--basis ${s.run.basisId} --features ${indexRanges(s.run.elements)}` : `--harvest ${s.run.harvestId} --units ${indexRanges(s.run.elements)}`;
+  const common = `${flag('mode', p.mode)}${flag('value', p.value)}${flag('positions', p.positions)}${flag('stimuli', p.stimuli)}${flag('output', p.output)}${flag('seed', p.seed)}`;
+  return s.run.kind === 'sweep'
+    ? `cajal ablate --project reproduced.cajal ${target}${common}${flag('alpha', p.alphas)}`
+    : `cajal shapley --project reproduced.cajal ${target}${flag('game', p.game)}${common}${flag('method', p.method)}${flag('samples', p.samples)}${flag('tolerance', p.tolerance)}${flag('interactions', p.interactions)}`;
+}
+
+const METHOD_SWEEP =
+  'Each element is lesioned alone on the harvest’s first stimuli and the model’s output is compared with the clean run: accuracy and per-class accuracy against the labels, the mean change of each class logit, cross-entropy to the labels, KL(clean ‖ lesioned) and, for any output, MSE and cosine to the clean output. Features of a basis are edited with the basis’s error term kept, so only that feature changes; steering adds α times the element’s direction.';
+const METHOD_MSA =
+  'Multi-perturbation Shapley analysis (Keinan et al., 2004; the conventions of the msapy package): v(S) is the game’s measure with every element outside S lesioned, and an element’s Shapley value is its average marginal contribution over orderings, so the values sum to v(all) − v(none). Exact by enumerating every coalition up to 12 elements; beyond, by sampling permutations, with a standard error per element and bootstrap intervals corrected for multiple comparisons by Holm’s method. Interactions are msapy’s network interactions, γ_ij − γ_i − γ_j.';
+
 export function lesionSection(s: LesionRunSnapshot): Markup {
   return html`
+    <p class="small">${s.run.kind === 'sweep' ? METHOD_SWEEP : METHOD_MSA}</p>
     ${harvestTable(s.harvest)}
     ${s.basis ? basesTable([s.basis]) : ''}
-    ${s.run.kind === 'sweep' ? sweepBody(s) : shapleyBody(s)}`;
+    ${s.run.kind === 'sweep' ? sweepBody(s) : shapleyBody(s)}
+    <p class="small muted">The run again (harvest and basis numbers as in this project; the Reproduce appendix maps them to the new project’s):</p>
+    <pre class="commands">${lesionCommand(s)}</pre>`;
 }
