@@ -82,7 +82,9 @@ test('lesion panels: sweep table, lesion map, culprits, steering, Shapley, repor
   // Sorted by Δ accuracy, most harmful first; a click on the header reverses it.
   const deltas = shown.map((s) => s.delta);
   assert.deepEqual(deltas, [...deltas].sort((a, b) => a - b));
-  await p.click(tid('lesion-sort-deltaAccuracy'));
+  const deltaHeader = p.locator(`${tid('lesion-table')} .vt-th`, { hasText: 'Δ accuracy' });
+  await deltaHeader.click(); // ascending → the run's order
+  await deltaHeader.click(); // → descending
   const reversed = await p.$$eval('[data-testid="lesion-row"]', (rows) => rows.map((r) => Number(r.getAttribute('data-delta'))));
   assert.deepEqual(reversed, [...deltas].sort((a, b) => b - a));
   // Every lesion changed the output (the map has something to show), and the map is drawn.
@@ -121,6 +123,22 @@ test('lesion panels: sweep table, lesion map, culprits, steering, Shapley, repor
   const steer = await l.api<LesionsResults['lesions.get']>('lesions.get', { runId: (await l.api<LesionsResults['lesions.list']>('lesions.list', {})).filter((r) => r.kind === 'sweep').at(-1)!.id });
   for (const r of steer.results.filter((x) => x.alpha === 0)) assert.ok(Math.abs(r.effects.classes!.accuracy - summary.clean.accuracy!) < 1e-12);
   await shot(p, 'steer');
+
+  // --- a long sweep, cancelled from the panel and resumed: every unit of hidden1 steered at 16 α ------------------
+  await p.click(tid('ablate-source-units'));
+  await p.selectOption(tid('ablate-elements'), 'all');
+  await p.fill(tid('ablate-alphas'), Array.from({ length: 16 }, (_, i) => i - 8).join(', '));
+  await p.click(tid('ablate-run'));
+  await p.click(tid('ablate-job-cancel'), { timeout: 60_000 });
+  await p.waitForSelector(`${tid('ablate-job')}[data-status="cancelled"]`, { timeout: 60_000 });
+  const cancelled = (await l.api<LesionsResults['lesions.list']>('lesions.list', {})).filter((r) => r.kind === 'sweep').at(-1)!;
+  assert.equal(cancelled.elements.length, 256);
+  await p.click(tid('ablate-job-resume'));
+  await p.waitForSelector(`${tid('lesion-table')}[data-rows="4096"]`, { timeout: 600_000 });
+  assert.ok((await p.locator(tid('lesion-row')).count()) < 100, 'only the rows in view are in the DOM');
+  const long = await l.api<LesionsResults['lesions.get']>('lesions.get', { runId: cancelled.id });
+  assert.equal(long.results.length, 4096);
+  await shot(p, 'long-sweep');
 
   // --- the feature card's "What it does" -----------------------------------------------------------------------
   await p.click(tid('rail-features'));

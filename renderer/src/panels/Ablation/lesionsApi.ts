@@ -11,9 +11,22 @@ export function lesionCall<M extends LesionMethod>(method: M, params: ParamsIn<M
   return call(method, params);
 }
 
+interface PanelRun {
+  /** The job the panel started last, and the run it fills (opened when the job is done). */
+  jobId: number | null;
+  pendingRunId: number | null;
+  /** The run the panel shows. */
+  openRunId: number | null;
+}
+
 export const lesionState = reactive({
   runs: [] as LesionRunInfo[],
   loaded: false,
+  /** What each lesion panel is doing, kept across panel switches. */
+  panels: {
+    ablation: { jobId: null, pendingRunId: null, openRunId: null } as PanelRun,
+    shapley: { jobId: null, pendingRunId: null, openRunId: null } as PanelRun,
+  },
 });
 
 export async function refreshLesionRuns(): Promise<LesionRunInfo[]> {
