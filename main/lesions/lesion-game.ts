@@ -18,9 +18,28 @@ export function lesionGame(planner: LesionPlanner, elements: readonly number[], 
     logitClass = Number(measure.slice('logit:'.length));
     if (!(classes >= 2) || !Number.isInteger(logitClass) || logitClass >= classes) throw new LesionInputError('lesions.logit-class', `The output has ${classes} classes, so logit:${logitClass} does not exist.`);
   }
-  const value = (out: Float32Array, n: number): number => {
+  const labels = planner.subject.labels;
+  const n = planner.subject.n;
+  // Only the measure is computed per coalition (an MSA evaluates thousands): an argmax, one log-sum-exp or a mean.
+  const value = (out: Float32Array): number => {
     let s = 0;
-    for (let i = 0; i < n; i++) s += out[i * classes + logitClass]!;
+    for (let i = 0; i < n; i++) {
+      const row = i * classes;
+      if (logitClass >= 0) {
+        s += out[row + logitClass]!;
+        continue;
+      }
+      let arg = 0;
+      for (let j = 1; j < classes; j++) if (out[row + j]! > out[row + arg]!) arg = j;
+      if (measure === 'accuracy') {
+        if (arg === labels![i]) s += 1;
+        continue;
+      }
+      const max = out[row + arg]!;
+      let sum = 0;
+      for (let j = 0; j < classes; j++) sum += Math.exp(out[row + j]! - max);
+      s -= max + Math.log(sum) - out[row + labels![i]!]!; // −CE: log p(label)
+    }
     return s / n;
   };
   return {
@@ -33,14 +52,7 @@ export function lesionGame(planner: LesionPlanner, elements: readonly number[], 
         const part = coalitions.slice(start, start + o.group);
         const sets = part.map((c) => planner.intervention(elements.filter((_, i) => !c[i])));
         const results = await planner.subject.runner.evaluateLesionSets(planner.subject.values, sets);
-        results.forEach((r, i) => {
-          const y = r.outputs[planner.subject.output]!;
-          if (logitClass >= 0) out[start + i] = value(y.data, planner.subject.n);
-          else {
-            const e = planner.effects(y).classes!;
-            out[start + i] = measure === 'accuracy' ? e.accuracy : -e.crossEntropy;
-          }
-        });
+        results.forEach((r, i) => (out[start + i] = value(r.outputs[planner.subject.output]!.data)));
       }
       return out;
     },

@@ -66,7 +66,8 @@ export class LesionRunner {
     private readonly prefix: ort.InferenceSession,
     private readonly prefixFixedBatch: boolean,
     private readonly suffix: ort.InferenceSession,
-    private readonly suffixFixedBatch: boolean,
+    /** Whether the cut suffix takes one stimulus per run (a batch fixed at 1 in the file). */
+    readonly suffixFixedBatch: boolean,
   ) {}
 
   /** Cuts `model` at `tensor`; refuses graph inputs, initializers and unknown tensors with one sentence. */
