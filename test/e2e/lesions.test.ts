@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { LesionsResults, ShapleySummary, SweepSummary } from '../../main/api/contract';
 import { startE2eLab, tid, type E2eLab } from '../helpers/e2e';
-import { artifactsDir, repoRoot } from '../helpers/fixtures';
+import { artifactsDir, fixture, repoRoot } from '../helpers/fixtures';
 
 let lab: E2eLab | null = null;
 const STIMULI = 400;
@@ -198,7 +198,55 @@ test('lesion panels: sweep table, lesion map, culprits, steering, Shapley, repor
   for (const r of sweep.results) assert.ok(html.includes(`<td>${r.name}</td>`), `effect row ${r.name} in the report`);
   assert.ok(!/<script/i.test(html));
   writeFileSync(join(artifactsDir, 'e2e-lesions-report.html'), html);
-  await p.setContent(html);
-  await shot(p, 'report');
+  // The report in a page of its own (its CSP would block the app's calls in this one).
+  const reportPage = await p.context().newPage();
+  await reportPage.setContent(html);
+  await shot(reportPage, 'report');
+  await reportPage.close();
+  assert.deepEqual(l.pageErrors, []);
+});
+
+test('mnist-8: every channel of the first conv layer lesioned alone in the panel gives a lesion map and each digit’s culprits', { timeout: 600_000 }, async () => {
+  const l = lab!;
+  const model = await l.api<{ id: number }>('models.open', { path: fixture('models/mnist-8.onnx') });
+  // mnist-8 reads pixels 0..255 (the lead's integration test uses the same recipe).
+  const recipe = { width: 28, height: 28, channels: 1, channelOrder: 'RGB', resize: 'center-crop', scale: 1, mean: [0], std: [1], layout: 'NCHW' };
+  const set = await l.api<{ id: number }>('stimuli.create', { spec: { kind: 'mnist', offset: 0, count: 300, recipe }, name: 'mnist 300 (0..255)' });
+  const h = await l.api<{ jobId: number; harvestIds: number[] }>('harvests.start', { modelId: model.id, stimulusSetId: set.id, tensors: ['ReLU32_Output_0'], positions: 'centre' });
+  await l.waitJob(h.jobId, 120_000);
+  const conv1 = h.harvestIds[0]!;
+
+  const p = l.page;
+  await p.goto(l.url);
+  await p.click(tid('rail-ablation'));
+  await p.waitForSelector(tid('panel-ablation'));
+  await p.selectOption(tid('ablate-harvest'), String(conv1));
+  await p.check(tid('ablate-source-units'));
+  await p.selectOption(tid('ablate-elements'), 'all');
+  assert.equal((await p.locator(`${tid('ablate-elements')} option[value="all"]`).textContent())?.trim(), 'all 8', 'conv1 has 8 channels');
+  await p.selectOption(tid('ablate-mode'), 'zero');
+  assert.equal(await p.locator(tid('ablate-positions')).isEnabled(), true, 'a conv map offers positions');
+  await p.selectOption(tid('ablate-positions'), 'all');
+  await p.fill(tid('ablate-stimuli'), '300');
+  await p.click(tid('ablate-run'));
+  await p.waitForSelector(`${tid('lesion-table')}[data-rows="8"]`, { timeout: 300_000 });
+  const run = (await l.api<LesionsResults['lesions.list']>('lesions.list', {})).filter((r) => r.kind === 'sweep' && r.harvestId === conv1).at(-1)!;
+  const sweep = await l.api<LesionsResults['lesions.get']>('lesions.get', { runId: run.id });
+  const summary = sweep.run.summary as unknown as SweepSummary;
+  assert.ok(summary.clean.accuracy! >= 0.95, `mnist-8 clean accuracy ${summary.clean.accuracy}`);
+  await p.selectOption(tid('lesion-map-measure'), 'accuracy');
+  await p.waitForSelector(`${tid('lesion-map')} canvas`);
+  assert.ok((await inkedPixels(p, 'lesion-map')) > 2000, 'the lesion map of the 8 channels is drawn');
+  // Each digit's first culprit is the channel whose loss lowers that digit's accuracy most (recomputed here).
+  for (let c = 0; c < 10; c++) {
+    const drops = sweep.results.map((r) => ({ name: r.name, d: r.effects.classes!.perClassAccuracy[c]! - summary.clean.perClassAccuracy![c]! })).sort((a, b) => a.d - b.d);
+    const cell = p.locator(`${tid('lesion-culprit')}[data-class="${summary.classNames?.[c] ?? c}"] td.num`).first();
+    if (drops[0]!.d < 0) assert.match((await cell.textContent()) ?? '', new RegExp(`${(drops[0]!.d * 100).toFixed(1)} pt`), `digit ${c}`);
+    else assert.equal(await cell.count(), 0, `digit ${c}: no lesion lowers it`);
+  }
+  const worst = sweep.results.reduce((a, b) => (b.effects.classes!.accuracy < a.effects.classes!.accuracy ? b : a));
+  assert.ok(worst.effects.classes!.accuracy < summary.clean.accuracy!, 'some channel matters');
+  await p.locator(tid('lesion-culprits')).scrollIntoViewIfNeeded();
+  await shot(p, 'mnist8-conv1');
   assert.deepEqual(l.pageErrors, []);
 });
