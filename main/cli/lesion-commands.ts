@@ -142,20 +142,21 @@ const ablate = {
 const shapley = {
   usage: `cajal shapley --project FILE (--basis B | --harvest H) (--features LIST | --units LIST | --top N --by METRIC | --all)
               --game accuracy|loss|logit:CLASS [--mode zero|mean|resample|project|clamp] [--value V]
-              [--method auto|exact|sampled] [--samples N] [--tolerance T] [--interactions K] [--stimuli N] [--seed S] [--json]
+              [--method auto|exact|sampled|adaptive] [--top-k K] [--samples N] [--tolerance T] [--interactions K] [--stimuli N] [--seed S] [--json]
   Multi-perturbation Shapley analysis (Keinan et al. 2004; msapy's conventions): v(S) is the game's measure when every
   element outside S is lesioned; exact values up to 12 elements, permutation sampling beyond (N permutations, or
   until every standard error is under T), bootstrap intervals with Holm's correction, and pairwise interactions among
-  the top K elements. Coalition values are cached in the project, so a larger sample reuses them.`,
-  options: { ...targetOptions, game: { type: 'string' }, method: { type: 'string' }, samples: { type: 'string' }, tolerance: { type: 'string' }, interactions: { type: 'string' } } satisfies Options,
+  the top K elements; adaptive settles only the top --top-k contributors among hundreds (Neuron Shapley, Ghorbani
+  & Zou 2020: truncated, bandit-adaptive permutations). Coalition values are cached in the project, so a larger sample reuses them.`,
+  options: { ...targetOptions, game: { type: 'string' }, method: { type: 'string' }, samples: { type: 'string' }, tolerance: { type: 'string' }, interactions: { type: 'string' }, 'top-k': { type: 'string' } } satisfies Options,
   async run(v: Record<string, unknown>): Promise<number> {
     const p = targetParams(v);
     if (typeof v.game !== 'string') throw new UserError('cli.usage', 'Name the game with --game accuracy, loss or logit:CLASS.');
     p.game = v.game;
     if (v.method !== undefined) p.method = v.method;
-    for (const [flag, integer] of [['samples', true], ['tolerance', false], ['interactions', true]] as const) {
+    for (const [flag, key, integer] of [['samples', 'samples', true], ['tolerance', 'tolerance', false], ['interactions', 'interactions', true], ['top-k', 'top', true]] as const) {
       const x = number(v[flag], flag, integer);
-      if (x !== undefined) p[flag] = x;
+      if (x !== undefined) p[key] = x;
     }
     const json = Boolean(v.json);
     return withLab(v, async (call, lab) => {
@@ -168,7 +169,7 @@ const shapley = {
         out({ ok: true, runId, jobId, elements: run.elements, summary: s, efficiency: { sum, vAllMinusVNone: s.vAll - s.vNone } });
         return 0;
       }
-      process.stdout.write(`shapley: run ${runId} · v = ${s.game} · ${s.method} (${s.method === 'exact' ? `${2 ** s.names.length} coalitions` : `${s.permutations} permutations, stopped by ${s.stoppedBy}`}) · ${s.stimuli} stimuli · ${s.evaluated} coalitions evaluated, ${s.cached} cached before\n`);
+      process.stdout.write(`shapley: run ${runId} · v = ${s.game} · ${s.method} (${s.method === 'exact' ? `${2 ** s.names.length} coalitions` : `${s.permutations} permutations, stopped ${s.stoppedBy === 'settled' ? 'when the top contributors settled' : `by ${s.stoppedBy}`}`}) · ${s.stimuli} stimuli · ${s.evaluated} coalitions evaluated, ${s.cached} cached before\n`);
       const order = s.values.map((_, i) => i).sort((a, b) => Math.abs(s.values[b]!) - Math.abs(s.values[a]!));
       process.stdout.write(
         formatTable(

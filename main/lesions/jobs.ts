@@ -21,18 +21,20 @@ interface RunParams {
   stimuli: number;
   output?: string;
   game?: string;
-  method?: 'auto' | 'exact' | 'sampled';
+  method?: 'auto' | 'exact' | 'sampled' | 'adaptive';
+  top?: number;
   samples?: number;
   tolerance?: number;
   interactions?: number;
 }
 
 /**
- * Lesions per group: a group's edited rows stay near 4 MB whatever the layer's size. Measured (npm run bench, MNIST
- * MLP): larger groups lose more to allocating and paging their tensors than they save in per-run overhead.
+ * Lesions per group: a group's edited rows stay near 1 MB whatever the layer's size. Measured (npm run bench, MNIST
+ * MLP, 1,000 digits): once a run holds ~1,000 stimuli, larger groups lose more to allocating and paging their tensors
+ * than they save in per-run overhead; with few stimuli, grouping sets still fills a run.
  */
 export function groupSize(valuesLength: number): number {
-  return Math.max(1, Math.min(256, Math.floor((4 * 2 ** 20) / (valuesLength * 4))));
+  return Math.max(1, Math.min(256, Math.floor(2 ** 20 / (valuesLength * 4))));
 }
 
 export async function runLesionSweepJob(raw: unknown, ctx: JobContext): Promise<{ runId: number; lesions: number; resumedAt: number }> {
@@ -96,6 +98,7 @@ export async function runShapleyJob(raw: unknown, ctx: JobContext): Promise<{ ru
     maxPermutations: p.samples ?? 200,
     tolerance: p.tolerance,
     interactions: p.interactions ?? 0,
+    topK: p.top,
     seed: p.seed,
     onProgress: (fraction, message, live) => ctx.progress({ fraction, message, live }),
   });

@@ -8,6 +8,7 @@ import type { ModelProto } from '../onnx/proto';
 import { createSession, runFloat32, type Float32Feed } from '../onnx/session';
 import { tapModel } from '../onnx/tap';
 import { buildEditGraph, EDIT_INPUTS, EDIT_OUTPUT } from './edit-graph';
+import { fuseEditWithSuffix } from './fused';
 import { LesionInputError, unitCount, type EditParams, type Intervention, type LayerInfo } from './types';
 
 export interface Values {
@@ -68,6 +69,7 @@ export class LesionRunner {
     private readonly suffix: ort.InferenceSession,
     /** Whether the cut suffix takes one stimulus per run (a batch fixed at 1 in the file). */
     readonly suffixFixedBatch: boolean,
+    private readonly cut: ModelProto,
   ) {}
 
   /** Cuts `model` at `tensor`; refuses graph inputs, initializers and unknown tensors with one sentence. */
@@ -82,7 +84,7 @@ export class LesionRunner {
     const prefix = await createSession(serializeModel(tapped), { label: options.label });
     const suffix = await createSession(serializeModel(cut), { label: options.label });
     const fixed = (specs: ReturnType<typeof modelInputSpecs>) => specs.some((s) => s.fixedBatch === 1);
-    return new LesionRunner(tensor, outputNames, prefix, fixed(modelInputSpecs(model)), suffix, fixed(cutSpecs));
+    return new LesionRunner(tensor, outputNames, prefix, fixed(modelInputSpecs(model)), suffix, fixed(cutSpecs), cut);
   }
 
   /** One run of the tapped model: the layer's values and the clean outputs for the stimuli. */
@@ -97,6 +99,56 @@ export class LesionRunner {
   /** The suffix on unedited values: should equal the clean outputs (the identity check). */
   async runSuffix(values: Values): Promise<Outputs> {
     return runRows(this.suffix, { [this.tensor]: values }, this.suffixFixedBatch, this.outputNames);
+  }
+
+  private fusedSessions = new Map<string, ort.InferenceSession | null>();
+
+  /**
+   * The edit and the suffix as one session (fused.ts), checked once against the two-stage path on two stimuli under
+   * two identity sets; null (the two-stage path) where it cannot be built or does not agree.
+   */
+  private async fusedSession(values: Values, withProjector: boolean): Promise<ort.InferenceSession | null> {
+    const unitShape = values.dims.slice(1);
+    const key = `${unitShape.join('x')}:${withProjector}`;
+    if (this.fusedSessions.has(key)) return this.fusedSessions.get(key)!;
+    let session: ort.InferenceSession | null = null;
+    try {
+      const model = fuseEditWithSuffix(this.cut, this.tensor, unitShape, withProjector, this.suffixFixedBatch);
+      if (model) {
+        session = await createSession(serializeModel(model), { label: 'the lesion graph' });
+        const n = Math.min(2, rowsOf(values));
+        const probe = sliceRows(values, 0, n);
+        const size = probe.data.length / n;
+        const c = unitCount({ unitShape });
+        const feeds: Record<string, Float32Feed> = {
+          [EDIT_INPUTS.x]: { data: probe.data, dims: [1, n, ...unitShape] },
+          [EDIT_INPUTS.keep]: { data: new Float32Array(2 * size).fill(1), dims: [2, 1, ...unitShape] },
+          [EDIT_INPUTS.add]: { data: new Float32Array(2 * size), dims: [2, 1, ...unitShape] },
+        };
+        if (withProjector) {
+          const eye = new Float32Array(2 * c * c);
+          for (let s = 0; s < 2; s++) for (let k = 0; k < c; k++) eye[s * c * c + k * c + k] = 1;
+          feeds[EDIT_INPUTS.projector] = { data: eye, dims: [2, ...new Array<number>(unitShape.length - 1).fill(1), c, c] };
+        }
+        const got = await runFloat32(session, feeds, this.outputNames);
+        const want = await this.runSuffix(probe);
+        for (const name of this.outputNames) {
+          const g = got[name]!.data;
+          const w = want[name]!.data;
+          if (g.length !== 2 * w.length) throw new Error('fused rows differ');
+          for (let i = 0; i < g.length; i++) {
+            const ref = w[i % w.length]!;
+            if (!(Math.abs(g[i]! - ref) <= 1e-4 * (1 + Math.abs(ref)))) throw new Error('fused values differ');
+          }
+        }
+      }
+    } catch (err) {
+      if (process.env.CAJAL_DEBUG_FUSED) console.error(err);
+      // Not every suffix survives the rewrite (a batch-1 constant elsewhere); the two-stage path is always right.
+      session = null;
+    }
+    this.fusedSessions.set(key, session);
+    return session;
   }
 
   private async editSession(rank: number, withProjector: boolean): Promise<ort.InferenceSession> {
@@ -145,9 +197,14 @@ export class LesionRunner {
       });
       feeds[EDIT_INPUTS.projector] = { data: projector, dims: [s, ...new Array<number>(unitShape.length - 1).fill(1), c, c] };
     }
-    const edit = await this.editSession(unitShape.length, withProjector);
-    const edited = (await runFloat32(edit, feeds, [EDIT_OUTPUT]))[EDIT_OUTPUT]!;
-    const all = await this.runSuffix({ data: edited.data, dims: [s * n, ...unitShape] });
+    let all: Outputs;
+    const fused = await this.fusedSession(values, withProjector);
+    if (fused) all = await runFloat32(fused, feeds, this.outputNames);
+    else {
+      const edit = await this.editSession(unitShape.length, withProjector);
+      const edited = (await runFloat32(edit, feeds, [EDIT_OUTPUT]))[EDIT_OUTPUT]!;
+      all = await this.runSuffix({ data: edited.data, dims: [s * n, ...unitShape] });
+    }
     return interventions.map((intervention, i) => {
       const outputs: Outputs = {};
       for (const [name, v] of Object.entries(all)) outputs[name] = sliceRows(v, i * n, (i + 1) * n);

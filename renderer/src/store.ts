@@ -296,6 +296,8 @@ export function startSync(): void {
     }
     // A basis's status and quality change when its fit job changes status (progress comes from the job itself).
     if (job.kind === 'fit' && (!before || before.status !== job.status)) void quietly(refreshBases);
+    // lesions (#10): a finished loss-recovered run fills its basis's figure in the Bases table.
+    if (job.kind === 'loss-recovered' && job.status === 'done' && before?.status !== 'done') void quietly(refreshBases);
   });
   on('project', (ev) => {
     const ch = new Set(ev.changed);

@@ -91,6 +91,23 @@ test('MSA over 10 channels of mnist-8 conv2: sampled values within 3 SE of exact
   }
 });
 
+test('adaptive MSA (Neuron Shapley) over 16 channels through the CLI agrees with plain sampling on the top contributors', { timeout: 900_000 }, async () => {
+  const common = ['shapley', '--project', project, '--harvest', String(conv2), '--all', '--mode', 'zero', '--game', 'loss', '--stimuli', '40', '--seed', '3', '--json'];
+  const plain = await runCli([...common, '--method', 'sampled', '--samples', '150']);
+  assert.equal(plain.code, 0, plain.stderr);
+  const adaptive = await runCli([...common, '--method', 'adaptive', '--top-k', '3', '--samples', '150']);
+  assert.equal(adaptive.code, 0, adaptive.stderr);
+  const p = (JSON.parse(plain.stdout) as { summary: ShapleySummary }).summary;
+  const a = (JSON.parse(adaptive.stdout) as { summary: ShapleySummary }).summary;
+  assert.equal(a.method, 'adaptive');
+  const top = (s: ShapleySummary) => s.values.map((_, i) => i).sort((x, y) => s.values[y]! - s.values[x]!).slice(0, 3);
+  for (const i of top(a)) assert.ok(Math.abs(a.values[i]! - p.values[i]!) <= 3 * Math.hypot(a.stderr[i]!, p.stderr[i]!) + 1e-9, `channel ${i}: adaptive ${a.values[i]} ± ${a.stderr[i]} vs sampled ${p.values[i]} ± ${p.stderr[i]}`);
+  const text = await runCli(common.filter((x) => x !== '--json').concat(['--method', 'sampled', '--samples', '20']));
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /efficiency: Σ values = /);
+  console.log(`mnist-8 conv2 top 3 by adaptive MSA: ${top(a).join(', ')} (plain sampling: ${top(p).join(', ')}); coalitions evaluated ${a.evaluated} vs ${p.evaluated}`);
+});
+
 test('splice: the neurons basis recovers all of the loss; bases.list carries the figure', { timeout: 600_000 }, async () => {
   {
     const fit = await call<{ jobId: number; basisId: number }>('bases.fit', { harvestId: conv2, method: 'neurons', params: {} });

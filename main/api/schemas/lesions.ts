@@ -39,7 +39,9 @@ export const lesionsMethods = {
       ...target,
       /** v(S) = accuracy, the mean logit of one class, or −cross-entropy, with every element outside S lesioned. */
       game: z.string().regex(/^(accuracy|loss|logit:\d+)$/, 'game is accuracy, loss or logit:CLASS'),
-      method: z.enum(['auto', 'exact', 'sampled']).default('auto'),
+      /** adaptive: Neuron Shapley's truncated, bandit-adaptive sampling, settling only the top `top` contributors. */
+      method: z.enum(['auto', 'exact', 'sampled', 'adaptive']).default('auto'),
+      top: z.number().int().min(1).max(64).default(10),
       samples: z.number().int().min(1).max(100000).default(200),
       tolerance: z.number().positive().optional(),
       interactions: z.number().int().min(0).max(32).default(8),
@@ -120,7 +122,7 @@ export interface SweepSummary {
 export interface ShapleySummary {
   game: string;
   stimuli: number;
-  method: 'exact' | 'sampled';
+  method: 'exact' | 'sampled' | 'adaptive';
   names: string[];
   values: number[];
   /** 0 for exact values. */
@@ -128,7 +130,7 @@ export interface ShapleySummary {
   vAll: number;
   vNone: number;
   permutations: number;
-  stoppedBy: 'exact' | 'tolerance' | 'budget';
+  stoppedBy: 'exact' | 'tolerance' | 'budget' | 'settled';
   /** Running estimates as permutations accrue (the convergence plot). */
   series: Array<{ permutations: number; values: number[] }>;
   /** Bootstrap interval and Holm-corrected p per element; null for exact values. */

@@ -7,10 +7,13 @@ import { bootstrapSignificance, type ElementSignificance } from './bootstrap';
 import { EXACT_LIMIT, exactInteractions, exactShapley } from './exact';
 import { sampledInteractions } from './interactions';
 import { sampleShapley } from './sampling';
+import { adaptiveTopShapley } from './adaptive';
 
 export interface MsaOptions {
-  method: 'auto' | 'exact' | 'sampled';
+  method: 'auto' | 'exact' | 'sampled' | 'adaptive';
   maxPermutations: number;
+  /** adaptive: how many top contributors to settle (Neuron Shapley's k). */
+  topK?: number;
   tolerance?: number;
   interactions?: number;
   seed?: number;
@@ -20,7 +23,7 @@ export interface MsaOptions {
 }
 
 export interface MsaResult {
-  method: 'exact' | 'sampled';
+  method: 'exact' | 'sampled' | 'adaptive';
   names: string[];
   values: number[];
   /** 0 for exact values. */
@@ -28,7 +31,7 @@ export interface MsaResult {
   vAll: number;
   vNone: number;
   permutations: number;
-  stoppedBy: 'exact' | 'tolerance' | 'budget';
+  stoppedBy: 'exact' | 'tolerance' | 'budget' | 'settled';
   series: Array<{ permutations: number; values: number[] }>;
   significance: ElementSignificance[] | null;
   interactionElements: number[];
@@ -64,6 +67,7 @@ export async function runMsa(game: Game, o: MsaOptions): Promise<MsaResult> {
     };
   }
   const share = k > 1 ? 0.7 : 0.95;
+  if (o.method === 'adaptive') return adaptive(game, o, share);
   const s = await sampleShapley(game, {
     maxPermutations: o.maxPermutations,
     tolerance: o.tolerance,
@@ -92,6 +96,37 @@ export async function runMsa(game: Game, o: MsaOptions): Promise<MsaResult> {
     stoppedBy: s.stoppedBy,
     series: s.series,
     significance: bootstrapSignificance(s.marginals, game.players, { alpha: o.alpha, seed: o.seed }),
+    interactionElements: top,
+    interactions: Array.from(interactions),
+  };
+}
+
+/** Neuron Shapley's truncated, bandit-adaptive sampling: the top K contributors settled, the rest left rough. */
+async function adaptive(game: Game, o: MsaOptions, share: number): Promise<MsaResult> {
+  const r = await adaptiveTopShapley(game, {
+    topK: Math.min(o.topK ?? 10, game.players),
+    maxPermutations: o.maxPermutations,
+    seed: o.seed,
+    signal: o.signal,
+    onBatch: (p) => o.onProgress?.(share * (p.permutations / o.maxPermutations), `${p.permutations} permutations · ${p.active} elements still active`, p),
+  });
+  const [vNone, vAll] = await game.values([new Uint8Array(game.players), new Uint8Array(game.players).fill(1)], o.signal);
+  const top = r.top.slice(0, Math.min(o.interactions ?? 0, r.top.length));
+  o.onProgress?.(share, 'Interactions');
+  const interactions = top.length > 1
+    ? await sampledInteractions(game, top, { permutations: Math.max(10, Math.round(r.permutations / 2)), seed: o.seed, signal: o.signal })
+    : new Float64Array(top.length * top.length);
+  return {
+    method: 'adaptive',
+    names: [...game.names],
+    values: Array.from(r.values),
+    stderr: Array.from(r.stderr),
+    vAll: vAll!,
+    vNone: vNone!,
+    permutations: r.permutations,
+    stoppedBy: r.stoppedBy === 'settled' ? 'settled' : 'budget',
+    series: [],
+    significance: null,
     interactionElements: top,
     interactions: Array.from(interactions),
   };
