@@ -18,6 +18,7 @@ import type { JobInfo, JobStatus } from './schemas/jobs';
 import { revcorrMethods, type RevcorrResults } from './schemas/revcorr';
 import { exportMethods, type ExportResults } from './schemas/export';
 import { lesionsMethods, type LesionsResults } from './schemas/lesions';
+import { lesionReportsMethods, type LesionReportsResults } from './schemas/lesion-reports'; // lesions (#10): report section
 
 export * from './schemas/project';
 export * from './schemas/models';
@@ -30,6 +31,7 @@ export * from './schemas/jobs';
 export * from './schemas/revcorr';
 export * from './schemas/export';
 export * from './schemas/lesions';
+export * from './schemas/lesion-reports'; // lesions (#10)
 
 // ---------------------------------------------------------------------------------------------------------------
 // Methods: name -> params schema + result type
@@ -47,6 +49,7 @@ export const methodSchemas = {
   ...revcorrMethods,
   ...exportMethods,
   ...lesionsMethods,
+  ...lesionReportsMethods, // lesions (#10)
 } as const;
 
 export type MethodName = keyof typeof methodSchemas;
@@ -57,7 +60,7 @@ export type Params<M extends MethodName> = z.output<(typeof methodSchemas)[M]>;
 
 export interface Results
   extends ProjectResults, ModelsResults, StimuliResults, HarvestsResults, BasesResults, FeaturesResults, ReportsResults, JobsResults,
-    RevcorrResults, ExportResults, LesionsResults {}
+    RevcorrResults, ExportResults, LesionsResults, LesionReportsResults {}
 
 export type Result<M extends MethodName> = Results[M];
 

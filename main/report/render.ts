@@ -7,7 +7,8 @@ import { html, trusted, type Markup } from './html';
 import { methodsPart } from './methods';
 import { collectionSection } from './sections/collection';
 import { comparisonSection } from './sections/comparison';
-import type { CollectionSnapshot, ComparisonSnapshot, SectionSnapshot } from './snapshot';
+import { lesionSection } from './sections/lesion'; // lesions (#10)
+import type { CollectionSnapshot, ComparisonSnapshot, LesionRunSnapshot, SectionSnapshot } from './snapshot';
 import { REPORT_CSS, REPORT_CSS_SOURCE } from './style';
 // room: export — the reproduce appendix
 import { reproducePart } from './reproduce';
@@ -37,11 +38,12 @@ export function reportFileName(id: number, title: string): string {
 }
 
 function sectionBody(s: RenderSection): Markup {
+  if (s.kind === 'lesion') return lesionSection(s.snapshot); // lesions (#10)
   return s.kind === 'comparison' ? comparisonSection(s.snapshot) : collectionSection(s.snapshot);
 }
 
 function provenance(input: RenderInput): Markup {
-  const snaps: (ComparisonSnapshot | CollectionSnapshot)[] = input.sections.map((s) => s.snapshot);
+  const snaps: (ComparisonSnapshot | CollectionSnapshot | LesionRunSnapshot)[] = input.sections.map((s) => s.snapshot); // lesions (#10): LesionRunSnapshot
   const projects = [...new Set(snaps.map((s) => s.project))];
   const versions = [...new Set(snaps.map((s) => s.cajalVersion))];
   return html`<table class="kv">

@@ -9,6 +9,7 @@ import type { BasisMethodDefinition } from '../bases/types';
 import type { BasisMethodName } from '../util/method-order';
 import type { FeatureDetail } from '../analyses/types';
 import type { ReproduceRecord } from './reproduce-types';
+import type { SweepRow } from '../lesions/sweep-view'; // lesions (#10)
 
 export interface HarvestProvenance {
   harvestId: number;
@@ -78,4 +79,27 @@ export interface CollectionSnapshot extends SnapshotBase {
   features: CollectionFeature[];
 }
 
-export type SectionSnapshot = { kind: 'comparison'; snapshot: ComparisonSnapshot } | { kind: 'collection'; snapshot: CollectionSnapshot };
+// lesions (#10): a lesion run — an ablation sweep or a Shapley analysis — with its results as they were when sent.
+export interface LesionRunSnapshot extends SnapshotBase {
+  run: {
+    id: number;
+    kind: 'sweep' | 'shapley';
+    harvestId: number;
+    basisId: number | null;
+    params: Record<string, unknown>;
+    elements: number[];
+    /** The run's summary as lesions.get gives it (SweepSummary or ShapleySummary). */
+    summary: Record<string, unknown>;
+    createdAt: string;
+    finishedAt: string | null;
+  };
+  harvest: HarvestProvenance;
+  basis: BasisProvenance | null;
+  /** A sweep's lesions (element × α when steering); empty for a Shapley analysis. */
+  rows: SweepRow[];
+}
+
+export type SectionSnapshot =
+  | { kind: 'comparison'; snapshot: ComparisonSnapshot }
+  | { kind: 'collection'; snapshot: CollectionSnapshot }
+  | { kind: 'lesion'; snapshot: LesionRunSnapshot }; // lesions (#10)

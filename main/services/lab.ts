@@ -37,6 +37,8 @@ import { SCHEMA_VERSION } from '../store/schema';
 import { listBases as listBasisRecords } from '../store/bases';
 import * as bases from './bases';
 import { latestLossRecovered } from '../store/lesions'; // lesions (#10)
+import { addLesionRun } from './lesion-reports'; // lesions (#10)
+import { getRun as getLesionRunInfo } from './lesions'; // lesions (#10)
 import * as features from './features';
 import * as reports from './reports';
 import * as reportStore from '../store/reports';
@@ -504,6 +506,12 @@ export class Lab {
 
   async addCollectionToReport(p: Params<'reports.addCollection'>) {
     return this.changedReports(await reports.addCollection(this.requireDb(), this.reportContext(), p));
+  }
+
+  // lesions (#10): a finished sweep or Shapley analysis sent to a report
+  async addLesionRunToReport(p: Params<'reports.addLesionRun'>) {
+    const db = this.requireDb();
+    return this.changedReports(await addLesionRun(db, this.reportContext(), p, (runId) => getLesionRunInfo(db, runId)));
   }
 
   renderReport(id: number) {

@@ -28,7 +28,8 @@ const TOP_THUMBNAILS = 8;
 /** Features a collection section may hold: enough for any hand-pinned set, few enough for a readable document. */
 const MAX_COLLECTION_FEATURES = 200;
 
-function harvestProvenance(db: Db, harvestId: number): HarvestProvenance {
+// lesions (#10): exported for the lesion section (services/lesion-reports.ts)
+export function harvestProvenance(db: Db, harvestId: number): HarvestProvenance {
   const h = repo.getHarvest(db, harvestId);
   const model = h.source === 'model' && h.modelId > 0 ? repo.getModel(db, h.modelId) : null;
   const set = h.stimulusSetId > 0 ? repo.getStimulusSet(db, h.stimulusSetId) : null;
@@ -46,7 +47,8 @@ function harvestProvenance(db: Db, harvestId: number): HarvestProvenance {
   };
 }
 
-function basisProvenance(rec: basesRepo.BasisRecord): BasisProvenance {
+// lesions (#10): exported for the lesion section (services/lesion-reports.ts)
+export function basisProvenance(rec: basesRepo.BasisRecord): BasisProvenance {
   return {
     basisId: rec.id,
     harvestId: rec.harvestId,
@@ -65,11 +67,13 @@ function definitionsOf(names: Iterable<MetricName>): MetricDefinition[] {
   return metricDefinitions().filter((d) => wanted.has(d.name));
 }
 
-function snapshotBase(ctx: ReportContext, names: Iterable<MetricName>) {
+// lesions (#10): exported for the lesion section (services/lesion-reports.ts)
+export function snapshotBase(ctx: ReportContext, names: Iterable<MetricName>) {
   return { version: 1 as const, project: basename(ctx.projectPath), cajalVersion: ctx.cajalVersion, takenAt: new Date().toISOString(), definitions: definitionsOf(names) };
 }
 
-function added(db: Db, ids: { reportId: number; sectionId: number }): { report: ReportDetail; section: ReportSectionInfo } {
+// lesions (#10): exported for the lesion section (services/lesion-reports.ts)
+export function added(db: Db, ids: { reportId: number; sectionId: number }): { report: ReportDetail; section: ReportSectionInfo } {
   return { report: store.getReport(db, ids.reportId), section: store.getSection(db, ids.sectionId) };
 }
 

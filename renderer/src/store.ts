@@ -23,6 +23,7 @@ export type PanelId =
   | 'compare'
   | 'revcorr'
   | 'ablation'
+  | 'shapley' // lesions (#10)
   | 'reports';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
