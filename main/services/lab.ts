@@ -252,7 +252,10 @@ export class Lab {
   /**
    * Start a harvest job. The same request for a harvest that was interrupted resumes it instead of starting over.
    */
-  startHarvest(p: Params<'harvests.start'>): { jobId: number; harvestIds: number[]; resumedFromRow: number | null } {
+  startHarvest(
+    p: Params<'harvests.start'>,
+    probedShapes: Record<string, number[]> = {}, // room: i8 — item dims measured on the stimuli (services/harvest-start.ts)
+  ): { jobId: number; harvestIds: number[]; resumedFromRow: number | null } {
     const db = this.requireDb();
     const model = repo.getModel(db, p.modelId);
     const set = repo.getStimulusSet(db, p.stimulusSetId);
@@ -280,7 +283,8 @@ export class Lab {
     const jobId = repo.insertJob(db, 'harvest', title, { request, harvestIds: [] as number[], batchSize: p.batchSize });
     const harvestIds = p.tensors.map((name) => {
       const info = byName.get(name)!;
-      const layout = rowLayout(info.shape ?? [], p.positions, name);
+      const probed = probedShapes[name]; // room: i8
+      const layout = rowLayout(probed ? [1, ...probed] : (info.shape ?? []), p.positions, name);
       const chunkRows = p.chunkRows ?? Math.max(layout.rowsPerItem, Math.min(MAX_CHUNK_ROWS, Math.floor(DEFAULT_CHUNK_VALUES / layout.dim)));
       return repo.insertHarvest(db, {
         modelId: model.id,
