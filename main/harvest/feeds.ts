@@ -36,6 +36,9 @@ export interface FeedPlan {
   extras: ExtraInput[];
 }
 
+/** How the app (not the command line) says where a missing input's value goes. */
+export const INPUTS_HINT_APP = 'give each a value (Model inputs in the Harvest form, --input NAME=VALUE on the command line)';
+
 const FLOAT_DTYPES = new Set<string>(['float32', 'float16', 'float64']);
 const INT_DTYPES = new Set<string>(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64']);
 
@@ -71,7 +74,12 @@ export function parseInputValue(input: ModelInputInfo, text: string): number {
  * Which input takes the stimuli (the first one the user gave no value) and the value of every other; throws one
  * sentence naming the inputs that still need a value, or a value for an input the model does not have.
  */
-export function planFeeds(inputs: readonly ModelInputInfo[], itemShape: readonly number[], values: Record<string, string> = {}): FeedPlan {
+export function planFeeds(
+  inputs: readonly ModelInputInfo[],
+  itemShape: readonly number[],
+  values: Record<string, string> = {},
+  how = 'give each with --input NAME=VALUE',
+): FeedPlan {
   const unknown = Object.keys(values).filter((name) => !inputs.some((i) => i.name === name));
   if (unknown.length > 0) {
     throw new UserError('harvest.input-unknown', `The model has no input named ${unknown.join(', ')}; its inputs are ${inputs.map((i) => i.name).join(', ')}.`);
@@ -83,7 +91,7 @@ export function planFeeds(inputs: readonly ModelInputInfo[], itemShape: readonly
   const missing = inputs.filter((i) => i !== stimulus && !(i.name in values));
   if (missing.length > 0) {
     const list = missing.map((i) => `${i.name} (${describeInput(i)})`).join(', ');
-    throw new UserError('harvest.inputs-missing', `The model also needs input${missing.length > 1 ? 's' : ''} ${list}; give each with --input NAME=VALUE.`);
+    throw new UserError('harvest.inputs-missing', `The model also needs input${missing.length > 1 ? 's' : ''} ${list}; ${how}.`);
   }
   if (!stimulus.dtype || !isDType(stimulus.dtype)) {
     throw new UserError('harvest.input-dtype', `The model input ${stimulus.name} has type ${stimulus.dtype}, which Cajal cannot feed.`);

@@ -2,6 +2,7 @@
 // stimuli (a sequence whose length follows a free image width) are measured first, by one run of the tapped model on
 // the first batch in the service worker; the lab then lays out and stores the harvest with the measured shapes.
 import type { Params } from '../api/contract';
+import { INPUTS_HINT_APP, planFeeds } from '../harvest/feeds';
 import { needsShapeProbe } from '../harvest/probe';
 import { probeShapesOffThread } from '../jobs/service';
 import { getModel, getStimulusSet } from '../store/repo';
@@ -19,12 +20,15 @@ export async function startHarvestWithShapes(lab: Lab, p: Params<'harvests.start
     return t !== undefined && needsShapeProbe(t, inputs);
   });
   if (unknown.length === 0) return lab.startHarvest(p);
+  // The inputs are checked here too, so a missing one is named before the model runs.
+  planFeeds(inputs, set.itemShape, p.inputs, INPUTS_HINT_APP);
   const items = Math.min(p.limit ?? set.count, set.count);
   const request = {
     modelPath: model.path,
     inputs,
     tensors: unknown,
     spec: set.spec,
+    inputValues: p.inputs,
     batch: Math.min(p.batchSize ?? 32, items),
   };
   return lab.startHarvest(p, await probeShapesOffThread(request));

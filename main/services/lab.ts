@@ -21,13 +21,13 @@ import type {
 import { jobStatusEvent } from '../api/contract';
 import { UserError } from '../errors';
 import { rowLayout } from '../harvest/layout';
+import { INPUTS_HINT_APP, planFeeds } from '../harvest/feeds'; // room: i8
 import { computeUnitStats } from '../harvest/stats';
 import { JobManager } from '../jobs/manager';
 import { extremeRowsOffThread, importNpyOffThread, openModelOffThread, thumbnailsOffThread, unitHistogramOffThread } from '../jobs/service';
 import { hashFile } from '../onnx/model';
 import { defaultRecipeForInput } from '../stimuli/recipe';
 import { openStimulusSource } from '../stimuli/open';
-import { fitItemShapeToInput } from '../stimuli/shape';
 import type { StimulusSpec } from '../stimuli/types';
 import { readRowMeta } from '../store/activations';
 import { openProjectDb, projectCreatedAt, type Db } from '../store/project';
@@ -270,7 +270,8 @@ export class Lab {
     }
     const input = model.inspection.inputs[0];
     if (!input) throw new UserError('harvest.no-input', `Model ${model.name} declares no input.`);
-    fitItemShapeToInput(set.itemShape, input.name, input.shape ?? []);
+    // room: i8 — the stimuli fit the input they go into, and every other input has a value
+    planFeeds(model.inspection.inputs, set.itemShape, p.inputs, INPUTS_HINT_APP);
 
     const resumable = this.findResumableHarvest(p, items);
     if (resumable) {

@@ -21,6 +21,11 @@ export const harvestsMethods = {
       limit: z.number().int().positive().optional(),
       batchSize: z.number().int().positive().max(4096).optional(),
       chunkRows: z.number().int().positive().max(1_000_000).optional(),
+      // room: i8 — a value for every model input besides the stimuli ('zeros', a number, true/false), kept with the harvest
+      inputs: z
+        .record(z.string().min(1).max(256), z.string().min(1).max(64))
+        .refine((r) => Object.keys(r).length <= 64, 'at most 64 inputs')
+        .optional(),
     })
     .strict(),
   'harvests.list': z.object({}).strict(),
