@@ -5,11 +5,14 @@
 // given with --input, stored with the harvest and shown with it; the rows equal a direct onnxruntime run with the
 // same feeds. Without the values, the harvest is refused in one sentence that names them, and nothing is written.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../../main/onnx/builder';
+import { reproduceCommands } from '../../main/report/reproduce';
+import { captureReproduce } from '../../main/services/reproduce';
 import { Lab } from '../../main/services/lab';
 import { openNoiseSource } from '../../main/stimuli/noise';
 import type { NoiseSpec } from '../../main/stimuli/types';
@@ -83,7 +86,7 @@ test('cajal harvest with --item-shape 64 --input sr=16000 --input h=zeros record
   assert.equal(h.dim, 4);
   assert.deepEqual(h.tensorShape, [4]);
 
-  lab.openProject({ path: project });
+  lab.openProject({ path: project, create: false });
   const info = lab.listHarvests().find((x) => x.id === h.id)!;
   assert.deepEqual(info.inputs, { sr: '16000', h: 'zeros' }, 'the values are kept with the harvest');
   const spec = getStimulusSet(lab.database, info.stimulusSetId).spec as NoiseSpec;
@@ -96,7 +99,7 @@ test('cajal harvest with --item-shape 64 --input sr=16000 --input h=zeros record
   // Another sample rate and a constant state move the rows exactly as they move onnxruntime's.
   const r2 = await harvestCli(project, ['--input', 'sr=8000', '--input', 'h=0.25']);
   assert.equal(r2.code, 0, r2.stderr);
-  lab.openProject({ path: project });
+  lab.openProject({ path: project, create: false });
   const h2 = (JSON.parse(r2.stdout) as { harvests: { id: number }[] }).harvests[0]!.id;
   assert.deepEqual(lab.listHarvests().find((x) => x.id === h2)!.inputs, { sr: '8000', h: '0.25' });
   const want2 = await reference(spec, 8000n, 0.25);
@@ -107,6 +110,15 @@ test('cajal harvest with --item-shape 64 --input sr=16000 --input h=zeros record
     moved = Math.max(moved, Math.abs(got2[i]! - got[i]!));
   }
   assert.ok(moved > 0.05, `the other inputs change the rows (largest change ${moved})`);
+
+  // A report's Reproduce appendix carries the item shape and the inputs: its command rebuilds the same rows.
+  const { commands } = reproduceCommands(captureReproduce(lab.database, [h2], [], []), join(dir, 'rebuilt.cajal'));
+  assert.match(commands[0]!, / --item-shape 64 --input sr=8000 --input h=0\.25$/);
+  const args = execFileSync('bash', ['-c', `set -- ${commands[0]!}; printf '%s\\0' "$@"`], { encoding: 'utf8' }).split('\0').slice(1, -1);
+  const again = await runCli([...args, '--batch', '8']);
+  assert.equal(again.code, 0, again.stderr);
+  lab.openProject({ path: join(dir, 'rebuilt.cajal'), create: false });
+  assert.deepEqual(recorded(lab.listHarvests()[0]!.id), got2);
 });
 
 test('without the other inputs the harvest is refused in one sentence naming them, and nothing is written', async () => {
