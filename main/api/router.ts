@@ -10,6 +10,7 @@ import { exportHandlers } from '../services/export';
 import { methodSchemas, type MethodName, type Params, type Result } from './contract';
 import * as revcorr from '../services/revcorr'; // revcorr (#11)
 import * as lesions from '../services/lesions'; // lesions (#10)
+import { startHarvestWithShapes } from '../services/harvest-start'; // room: i8
 
 type Handlers = { [M in MethodName]: (params: Params<M>) => Result<M> | Promise<Result<M>> };
 
@@ -50,7 +51,7 @@ function handlers(lab: Lab, transport: 'ipc' | 'http' | 'direct'): Handlers {
     'stimuli.create': (p) => lab.createStimulusSet(p),
     'stimuli.list': () => lab.listStimulusSets(),
     'stimuli.thumbnails': (p) => lab.thumbnails(p.setId, p.indices),
-    'harvests.start': (p) => lab.startHarvest(p),
+    'harvests.start': (p) => startHarvestWithShapes(lab, p), // room: i8 — shapes that follow the stimuli are measured first
     'harvests.list': () => lab.listHarvests(),
     'harvests.stats': (p) => lab.harvestStats(p.harvestId),
     'harvests.histogram': (p) => lab.harvestHistogram(p),

@@ -15,9 +15,7 @@ import { readModelFile } from '../onnx/model';
 import { Lab } from '../services/lab';
 import { startServer } from '../server/index';
 import { openStimulusSource } from '../stimuli/open';
-import { fitItemShapeToInput } from '../stimuli/shape';
-import { applyPreset, defaultRecipeForInput } from '../stimuli/recipe';
-import { parseStimulusSpec } from '../stimuli/parse';
+import { applyPreset } from '../stimuli/recipe';
 import type { PreprocessRecipe } from '../stimuli/types';
 import { basesCommands } from './bases-commands';
 import { runDemo } from './demo';
@@ -27,6 +25,7 @@ import { reportCommands } from './report-commands';
 import { revcorrCommands } from './revcorr-commands'; // revcorr (#11)
 import { lesionCommands } from './lesion-commands'; // lesions (#10)
 import { exportCommands } from './export-commands';
+import { harvestFeedsFromFlags, harvestInputOptions, harvestInputUsage } from './harvest-inputs'; // room: i8
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -109,7 +108,7 @@ async function waitForJob(lab: Lab, jobId: number, json: boolean): Promise<JobIn
 const harvest: Command = {
   usage: `cajal harvest --project FILE --model MODEL.onnx --tensor NAME --stimuli SPEC [options]
   Records the activations of one or more tensors over a stimulus set into the project file.
-  SPEC: mnist | mnist:N | folder:PATH | noise:white
+  SPEC: mnist | mnist:N | folder:PATH | noise:white[:N]
   --positions centre|all|mean   conv maps: the centre position (default), every position, or the spatial mean
   --limit N                     record at most N stimuli
   --batch N                     stimuli per inference call (ignored when the model's batch is fixed)
@@ -118,6 +117,7 @@ const harvest: Command = {
   --recipe-preset NAME          pixel convention: unit, raw255, cifar10, imagenet, imagenet-bgr255, caffe, …
   --size WxH --channels 1|3 --order RGB|BGR --scale X --mean a,b,c --std a,b,c --layout NCHW|NHWC
   --labels-from-subfolders      folder stimuli: label = sub-folder
+${harvestInputUsage}
   A harvest that was interrupted (killed, cancelled) resumes when the same command is run again.`,
   options: {
     ...common,
@@ -139,6 +139,7 @@ const harvest: Command = {
     std: { type: 'string' },
     layout: { type: 'string' },
     'labels-from-subfolders': { type: 'boolean' },
+    ...harvestInputOptions, // room: i8
   },
   async run(v) {
     const need = (k: string) => {
@@ -162,13 +163,9 @@ const harvest: Command = {
       if (inner) refuseSubgraphTensor(inner);
       if (!known.has(name)) throw new UnknownTensorError(name, modelPath, [...known]);
     }
-    const input = info.inputs[0]!;
-    const spec = parseStimulusSpec(v.stimuli as string, buildRecipe(defaultRecipeForInput(input.shape ?? [], input.dtype ?? 'float32', input.name), v), {
-      labelsFromSubfolders: v['labels-from-subfolders'] ? true : undefined,
-      itemShape: (input.shape ?? []).slice(1).map((d) => (typeof d === 'number' && d > 0 ? d : 1)),
-    });
+    // room: i8 — noise of any item shape, and a value for every other model input (harvest-inputs.ts)
+    const { spec, inputValues } = await harvestFeedsFromFlags(info.inputs, v, (base) => buildRecipe(base, v));
     const source = await openStimulusSource(spec);
-    fitItemShapeToInput(source.itemShape, input.name, input.shape ?? []);
     // room: i8 — a --limit beyond the set is refused before anything is written
     checkHarvestLimit(limit, source.count, v.stimuli as string, /^noise:([a-z]+)/.exec(v.stimuli as string)?.[1]);
 
@@ -188,6 +185,7 @@ const harvest: Command = {
         if (v.storage !== 'float32' && v.storage !== 'float16') throw new UserError('cli.usage', `--storage takes float32 or float16, not ${String(v.storage)}.`);
         harvestParams.storage = v.storage;
       }
+      if (Object.keys(inputValues).length > 0) harvestParams.inputs = inputValues; // room: i8
       const started = (await router.call('harvests.start', harvestParams)) as Result<'harvests.start'>;
       if (started.resumedFromRow !== null && !json) {
         process.stderr.write(`Resuming harvest ${started.harvestIds.join(', ')} from row ${started.resumedFromRow.toLocaleString('en-US')}.\n`);

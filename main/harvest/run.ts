@@ -5,16 +5,16 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type * as ort from 'onnxruntime-node';
 import { UserError } from '../errors';
-import { float32ToOrtTensor, isDType, tensorToFloat32, type DType } from '../onnx/dtypes';
+import { tensorToFloat32 } from '../onnx/dtypes';
 import { parseModel, serializeModel } from '../onnx/model';
 import { createSession } from '../onnx/session';
 import { tapModel } from '../onnx/tap';
 import { openStimulusSource } from '../stimuli/open';
-import { fitItemShapeToInput } from '../stimuli/shape';
 import type { StimulusSource, StimulusSpec } from '../stimuli/types';
 import { commitChunks, roundForStorage, streamChunks, type ActivationStorage, type PendingChunk } from '../store/activations';
 import { getHarvest, getModel, getStimulusSet, saveUnitStats, setHarvestStatus, stimulusLabels, stimulusNames, type HarvestRecord } from '../store/repo';
 import type { JobContext } from '../jobs/types';
+import { batchFeeds, planFeeds } from './feeds';
 import { extractRows, rowLayout, rowPosition, type RowLayout } from './layout';
 import { UnitStatsAccumulator } from './stats';
 
@@ -87,13 +87,11 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
   const tapped = serializeModel(tapModel(parseModel(bytes, model.path), harvests.map((h) => h.tensor)));
   const session = await createSession(tapped);
 
-  const input = model.inputs[0]!;
-  if (!input.dtype || !isDType(input.dtype)) throw new UserError('harvest.input-dtype', `The model input ${input.name} has type ${input.dtype}, which Cajal cannot feed.`);
-  const fixedBatch = typeof input.shape?.[0] === 'number' && (input.shape[0] as number) > 0 ? (input.shape[0] as number) : null;
-  const batch = fixedBatch ?? params.batchSize ?? 32;
-
   const source = await openStimulusSource(set.spec as StimulusSpec);
   checkSourceUnchanged(source, set.name, stimulusNames(db, set.id));
+  // The stimuli go into one input; every other input takes the value stored with the harvest (feeds.ts).
+  const plan = planFeeds(model.inputs, source.itemShape, (first.params as { inputs?: Record<string, string> }).inputs);
+  const batch = plan.fixedBatch ?? params.batchSize ?? 32;
   const labels = stimulusLabels(db, set.id);
   const items = first.itemsExpected;
 
@@ -118,10 +116,6 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
   );
   let item = itemsDone;
   let chunkStart = itemsDone;
-  // The model may want the item squeezed or flattened (e.g. [1,28,28] stimuli into a [N,784] input).
-  const feedShape = fitItemShapeToInput(source.itemShape, input.name, input.shape ?? []);
-  const inputDims = (n: number) => [n, ...feedShape];
-  const itemSize = source.itemShape.reduce((a, b) => a * b, 1);
 
   const flush = () => {
     const count = item - chunkStart;
@@ -162,22 +156,15 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
     // The next batch's stimuli are requested before awaiting the current run. onnxruntime-node runs a session
     // synchronously on this thread (inside a setImmediate), so this does not overlap decoding with inference; it
     // keeps the order simple and lets an asynchronous source (file reads) proceed meanwhile.
-    const inputDType = input.dtype as DType; // checked above
-    const prepare = async (at: number, n: number): Promise<ort.Tensor> => {
-      const data = await source.batch(at, n);
-      if (fixedBatch === null || n >= fixedBatch) return float32ToOrtTensor(data, inputDims(n), inputDType);
-      // A model with a fixed batch size gets a padded batch; the padding's outputs are dropped.
-      const padded = new Float32Array(fixedBatch * itemSize);
-      padded.set(data);
-      return float32ToOrtTensor(padded, inputDims(fixedBatch), inputDType);
-    };
+    // A model with a fixed batch size gets a padded batch; the padding's outputs are dropped.
+    const prepare = async (at: number, n: number): Promise<Record<string, ort.Tensor>> => batchFeeds(plan, await source.batch(at, n), n);
     let n = Math.min(batch, items - item, chunkStart + chunkItems - item);
-    let next: Promise<ort.Tensor> | null = prepare(item, n);
+    let next: Promise<Record<string, ort.Tensor>> | null = prepare(item, n);
     while (item < items) {
       ctx.throwIfCancelled();
-      const feed = await next!;
-      const feedCount = feed.dims[0]!;
-      const running = session.run({ [input.name]: feed }, targets.map((t) => t.harvest.tensor));
+      const feeds = await next!;
+      const feedCount = feeds[plan.stimulusInput]!.dims[0]!;
+      const running = session.run(feeds, targets.map((t) => t.harvest.tensor));
       // Chunk boundaries are fixed in advance, so the next batch's size is known before this one finishes.
       const after = item + n;
       const nextN = after < items ? Math.min(batch, items - after, (after - chunkStart >= chunkItems ? after : chunkStart) + chunkItems - after) : 0;
@@ -187,6 +174,14 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
         const out = outputs[t.harvest.tensor]!;
         if (out.dims[0] !== feedCount) {
           throw new UserError('harvest.batch-axis', `Tensor ${t.harvest.tensor} does not keep the batch as its first axis (shape ${JSON.stringify(out.dims)}), so its rows cannot be attributed to stimuli.`);
+        }
+        // A shape measured on the first batch (probe.ts) must hold for every batch, or rows would be misread.
+        const itemDims = out.dims.slice(1);
+        if (itemDims.length !== t.layout.itemDims.length || itemDims.some((d, k) => d !== t.layout.itemDims[k])) {
+          throw new UserError(
+            'harvest.shape-changed',
+            `Tensor ${t.harvest.tensor} has item shape [${itemDims.join(', ')}] at stimulus ${item}, not the [${t.layout.itemDims.join(', ')}] the harvest records, so it cannot be recorded as one matrix.`,
+          );
         }
         extractRows(t.layout, tensorToFloat32(out), n, t.buffer, (item - chunkStart) * t.layout.rowsPerItem);
       }

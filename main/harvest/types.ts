@@ -25,6 +25,8 @@ export interface HarvestInfo {
   finishedAt: string | null;
   /** 'import' for activations computed outside Cajal. */
   source: 'model' | 'import';
+  /** room: i8 — the value each model input besides the stimuli took ('zeros', '16000'); absent when none. */
+  inputs?: Record<string, string>;
 }
 
 export interface UnitStats {

@@ -14,6 +14,8 @@ import type { ModelInspection } from '../onnx/inspect';
 import { spawnWorker } from './spawn';
 // room: export
 import type { ExportRequest, ExportResult } from '../export/types';
+// room: i8 (dynamic shapes)
+import type { ShapeProbeRequest } from '../harvest/probe';
 
 /** Where the project file is: the worker reads it through its own connection. */
 export interface ProjectRef {
@@ -42,7 +44,8 @@ export type ServiceTask =
   | ({ task: 'unit-histogram'; harvestId: number; unit: number; bins: number } & ProjectRef)
   | ({ task: 'extreme-rows'; harvestId: number; unit: number; k: number; order: 'top' | 'bottom' } & ProjectRef)
   | ({ task: 'import-npy'; params: ImportNpyRequest } & ProjectRef)
-  | ({ task: 'export'; request: ExportRequest } & ProjectRef);
+  | ({ task: 'export'; request: ExportRequest } & ProjectRef)
+  | { task: 'probe-shapes'; request: ShapeProbeRequest }; // room: i8 (dynamic shapes)
 export type ServiceRequest = ServiceTask & { id: number };
 
 export type ServiceReply =
@@ -129,4 +132,10 @@ export function importNpyOffThread(where: ProjectRef, params: ImportNpyRequest):
 /** A matrix export (.npy streamed chunk by chunk; feature activations encoded on the way), written by the worker. */
 export function exportOffThread(where: ProjectRef, what: ExportRequest): Promise<ExportResult> {
   return request<ExportResult>({ task: 'export', ...where, request: what });
+}
+
+// room: i8 (dynamic shapes)
+/** Item dims of tensors whose shape follows the stimuli, measured on the first batch in the worker thread. */
+export function probeShapesOffThread(r: ShapeProbeRequest): Promise<Record<string, number[]>> {
+  return request<Record<string, number[]>>({ task: 'probe-shapes', request: r });
 }

@@ -17,7 +17,7 @@ export interface InputSpec {
 
 const BATCH_SYMBOL = /batch|^n$|^b$|^bs$|^N$|unk__|^\?$/i;
 
-function findBatchAxis(dims: (number | string | null)[] | null): number | null {
+export function findBatchAxis(dims: (number | string | null)[] | null): number | null {
   if (!dims || dims.length === 0) return null;
   const named = dims.findIndex((d) => typeof d === 'string' && BATCH_SYMBOL.test(d));
   if (named >= 0) return named;

@@ -12,6 +12,8 @@ export interface ReproduceHarvest {
   /** The stored stimulus spec (kind, count, offset, path, recipe, seed…), or null for imported activations. */
   stimuli: Record<string, unknown> | null;
   rows: number;
+  /** room: i8 — the values the model's other inputs took (`--input NAME=VALUE`), when it has any. */
+  inputs?: Record<string, string>;
 }
 
 export interface ReproduceBasis {

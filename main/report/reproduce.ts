@@ -57,7 +57,9 @@ function harvestCommand(h: ReproduceHarvest, project: string): { line: string | 
     const dist = String(s.distribution);
     stimuli = `noise:${dist === 'gaussian' ? 'white' : dist}:${String(s.count)}`;
     if (s.seed !== 0 || s.mean !== 0 || s.std !== 1) notes.push(`Harvest ${h.harvestId}'s noise has seed ${String(s.seed)}, mean ${String(s.mean)}, sd ${String(s.std)}; the command line makes seed 0, mean 0, sd 1.`);
+    if (Array.isArray(s.itemShape)) extra.push('--item-shape', s.itemShape.join(',')); // room: i8
   }
+  for (const [name, value] of Object.entries(h.inputs ?? {})) extra.push('--input', `${name}=${value}`); // room: i8
   const r = s.recipe as Recipe | undefined;
   if (r) {
     extra.push('--size', `${r.width}x${r.height}`, '--channels', r.channels, '--order', r.channelOrder, '--scale', r.scale, '--mean', r.mean.join(','), '--std', r.std.join(','), '--layout', r.layout);

@@ -22,13 +22,13 @@ import { jobStatusEvent } from '../api/contract';
 import type { LossRecoveredInfo } from '../api/contract'; // lesions (#10)
 import { UserError } from '../errors';
 import { rowLayout } from '../harvest/layout';
+import { INPUTS_HINT_APP, planFeeds } from '../harvest/feeds'; // room: i8
 import { computeUnitStats } from '../harvest/stats';
 import { JobManager } from '../jobs/manager';
 import { extremeRowsOffThread, importNpyOffThread, openModelOffThread, thumbnailsOffThread, unitHistogramOffThread } from '../jobs/service';
 import { hashFile } from '../onnx/model';
 import { defaultRecipeForInput } from '../stimuli/recipe';
 import { openStimulusSource } from '../stimuli/open';
-import { fitItemShapeToInput } from '../stimuli/shape';
 import type { StimulusSpec } from '../stimuli/types';
 import { readRowMeta } from '../store/activations';
 import { openProjectDb, projectCreatedAt, type Db } from '../store/project';
@@ -256,7 +256,10 @@ export class Lab {
   /**
    * Start a harvest job. The same request for a harvest that was interrupted resumes it instead of starting over.
    */
-  startHarvest(p: Params<'harvests.start'>): { jobId: number; harvestIds: number[]; resumedFromRow: number | null } {
+  startHarvest(
+    p: Params<'harvests.start'>,
+    probedShapes: Record<string, number[]> = {}, // room: i8 — item dims measured on the stimuli (services/harvest-start.ts)
+  ): { jobId: number; harvestIds: number[]; resumedFromRow: number | null } {
     const db = this.requireDb();
     const model = repo.getModel(db, p.modelId);
     const set = repo.getStimulusSet(db, p.stimulusSetId);
@@ -271,7 +274,8 @@ export class Lab {
     }
     const input = model.inspection.inputs[0];
     if (!input) throw new UserError('harvest.no-input', `Model ${model.name} declares no input.`);
-    fitItemShapeToInput(set.itemShape, input.name, input.shape ?? []);
+    // room: i8 — the stimuli fit the input they go into, and every other input has a value
+    planFeeds(model.inspection.inputs, set.itemShape, p.inputs, INPUTS_HINT_APP);
 
     const resumable = this.findResumableHarvest(p, items);
     if (resumable) {
@@ -284,7 +288,8 @@ export class Lab {
     const jobId = repo.insertJob(db, 'harvest', title, { request, harvestIds: [] as number[], batchSize: p.batchSize });
     const harvestIds = p.tensors.map((name) => {
       const info = byName.get(name)!;
-      const layout = rowLayout(info.shape ?? [], p.positions, name);
+      const probed = probedShapes[name]; // room: i8
+      const layout = rowLayout(probed ? [1, ...probed] : (info.shape ?? []), p.positions, name);
       const chunkRows = p.chunkRows ?? Math.max(layout.rowsPerItem, Math.min(MAX_CHUNK_ROWS, Math.floor(DEFAULT_CHUNK_VALUES / layout.dim)));
       return repo.insertHarvest(db, {
         modelId: model.id,

@@ -110,7 +110,8 @@ export function captureReproduce(db: Db, harvestIds: number[], basisIds: number[
         manifests.push({ role: `stimuli ${set!.name}`, path: spec.path, files: files.length, sha256: createHash('sha256').update(lines.join('')).digest('hex') });
       }
     }
-    return { harvestId: id, source: h.source, model: fromModel ? modelOf(h.modelId) : null, tensor: h.tensor, positions: h.positions, stimuli: spec, rows: h.rowsDone };
+    const inputs = (h.params as { inputs?: Record<string, string> }).inputs; // room: i8 — the other inputs' values
+    return { harvestId: id, source: h.source, model: fromModel ? modelOf(h.modelId) : null, tensor: h.tensor, positions: h.positions, stimuli: spec, rows: h.rowsDone, ...(inputs ? { inputs } : {}) };
   });
 
   const bases: ReproduceBasis[] = [...new Set(basisIds)].sort((a, b) => a - b).map((id) => {

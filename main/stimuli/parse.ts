@@ -55,12 +55,20 @@ function guessLabels(path: string): boolean {
   }
 }
 
-export function parseStimulusSpec(text: string, recipe: PreprocessRecipe, opts: ParseSpecOptions = {}): StimulusSpec {
+/**
+ * `recipe` may be null for a model input that is not an image (issue #8): noise then needs `itemShape`, and image
+ * stimuli are refused with `noRecipe`, the sentence that says why the input is not an image.
+ */
+export function parseStimulusSpec(text: string, recipe: PreprocessRecipe | null, opts: ParseSpecOptions & { noRecipe?: Error } = {}): StimulusSpec {
   const trimmed = text.trim();
   const colon = trimmed.indexOf(':');
   const head = (colon < 0 ? trimmed : trimmed.slice(0, colon)).toLowerCase();
   const rest = colon < 0 ? '' : trimmed.slice(colon + 1);
-  const imageRecipe = opts.preset === undefined ? recipe : applyPreset(recipe, opts.preset);
+  const needRecipe = (): PreprocessRecipe => {
+    if (recipe === null) throw opts.noRecipe ?? new InvalidStimulusSpecError(`"${trimmed}" needs a preprocessing recipe, and the model input is not an image.`);
+    return recipe;
+  };
+  const imageRecipe = head !== 'mnist' && head !== 'folder' ? null : opts.preset === undefined ? needRecipe() : applyPreset(needRecipe(), opts.preset);
 
   let spec: StimulusSpec;
   if (head === 'mnist') {
@@ -69,11 +77,11 @@ export function parseStimulusSpec(text: string, recipe: PreprocessRecipe, opts: 
     if (offset + count > MNIST_TOTAL) {
       throw new InvalidStimulusSpecError(`MNIST has ${MNIST_TOTAL} digits, so ${count} digits from offset ${offset} do not fit.`);
     }
-    spec = { kind: 'mnist', offset, count, order: opts.order ?? 'interleaved', recipe: imageRecipe };
+    spec = { kind: 'mnist', offset, count, order: opts.order ?? 'interleaved', recipe: imageRecipe! };
   } else if (head === 'folder') {
     if (rest === '') throw new InvalidStimulusSpecError(`"${trimmed}" names no folder; write folder:PATH.`);
     const path = resolve(opts.cwd ?? process.cwd(), rest);
-    spec = { kind: 'folder', path, labelsFromSubfolders: opts.labelsFromSubfolders ?? guessLabels(path), recipe: imageRecipe };
+    spec = { kind: 'folder', path, labelsFromSubfolders: opts.labelsFromSubfolders ?? guessLabels(path), recipe: imageRecipe! };
   } else if (head === 'noise') {
     const [kindText = 'white', countText, ...extra] = rest === '' ? [] : rest.split(':');
     const distribution = NOISE_KINDS[kindText.toLowerCase()];
@@ -82,7 +90,7 @@ export function parseStimulusSpec(text: string, recipe: PreprocessRecipe, opts: 
       kind: 'noise',
       distribution,
       count: countText !== undefined ? parseCount(countText, trimmed) : (opts.count ?? DEFAULT_NOISE_COUNT),
-      itemShape: opts.itemShape ?? recipeItemShape(recipe),
+      itemShape: opts.itemShape ?? recipeItemShape(needRecipe()),
       seed: opts.seed ?? DEFAULT_NOISE_SEED,
       mean: opts.mean ?? 0,
       std: opts.std ?? 1,

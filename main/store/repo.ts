@@ -232,7 +232,8 @@ const harvestSelect = `SELECT h.*, m.name AS model_name, s.name AS set_name FROM
 /** The contract's view of a harvest (without the store's bookkeeping fields). */
 export function publicHarvest(h: HarvestRecord): HarvestInfo {
   const { rowsPerItem: _a, itemsExpected: _b, chunkRows: _c, params: _d, ...info } = h;
-  return info;
+  const inputs = (h.params as { inputs?: Record<string, string> }).inputs; // room: i8 — the other inputs' values
+  return inputs && Object.keys(inputs).length > 0 ? { ...info, inputs } : info;
 }
 
 export function getHarvest(db: Db, id: number): HarvestRecord {

@@ -9,6 +9,7 @@ import { extremeRows, unitHistogram } from '../harvest/stats';
 import { inspectModel } from '../onnx/inspect';
 import { readModelFile } from '../onnx/model';
 import { importActivations } from '../harvest/import-npy';
+import { probeTensorShapes } from '../harvest/probe'; // room: i8 (dynamic shapes)
 import { exportData } from '../services/export';
 import { openStimulusSource } from '../stimuli/open';
 import { openProjectDb, type Db } from '../store/project';
@@ -39,6 +40,8 @@ async function handle(req: ServiceRequest): Promise<unknown> {
     // room: export
     case 'export':
       return exportData(projectDb(req.projectPath, req.nativeBinding), { projectPath: req.projectPath, nativeBinding: req.nativeBinding }, req.request);
+    case 'probe-shapes': // room: i8 (dynamic shapes)
+      return probeTensorShapes(req.request);
     case 'import-npy':
       return importActivations(projectDb(req.projectPath, req.nativeBinding), req.params);
     case 'thumbnails': {

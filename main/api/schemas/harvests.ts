@@ -23,6 +23,11 @@ export const harvestsMethods = {
       chunkRows: z.number().int().positive().max(1_000_000).optional(),
       /** float16 halves the project file at ~3 significant digits per value (#14); float32 by default. */
       storage: z.enum(['float32', 'float16']).optional(),
+      // room: i8 — a value for every model input besides the stimuli ('zeros', a number, true/false), kept with the harvest
+      inputs: z
+        .record(z.string().min(1).max(256), z.string().min(1).max(64))
+        .refine((r) => Object.keys(r).length <= 64, 'at most 64 inputs')
+        .optional(),
     })
     .strict(),
   'harvests.list': z.object({}).strict(),

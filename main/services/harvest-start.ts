@@ -1,0 +1,35 @@
+// harvests.start as the API serves it (room: i8). Tensors whose shape the inspection could not know for these
+// stimuli (a sequence whose length follows a free image width) are measured first, by one run of the tapped model on
+// the first batch in the service worker; the lab then lays out and stores the harvest with the measured shapes.
+import type { Params } from '../api/contract';
+import { INPUTS_HINT_APP, planFeeds } from '../harvest/feeds';
+import { needsShapeProbe } from '../harvest/probe';
+import { probeShapesOffThread } from '../jobs/service';
+import { getModel, getStimulusSet } from '../store/repo';
+import type { Lab } from './lab';
+
+export async function startHarvestWithShapes(lab: Lab, p: Params<'harvests.start'>): Promise<ReturnType<Lab['startHarvest']>> {
+  const db = lab.database;
+  const model = getModel(db, p.modelId);
+  const set = getStimulusSet(db, p.stimulusSetId);
+  const byName = new Map(model.inspection.tensors.concat(model.inspection.outputs).map((t) => [t.name, t]));
+  const inputs = model.inspection.inputs;
+  // Unknown names and other refusals are the lab's to word; only the tensors it knows are probed.
+  const unknown = p.tensors.filter((name) => {
+    const t = byName.get(name);
+    return t !== undefined && needsShapeProbe(t, inputs);
+  });
+  if (unknown.length === 0) return lab.startHarvest(p);
+  // The inputs are checked here too, so a missing one is named before the model runs.
+  planFeeds(inputs, set.itemShape, p.inputs, INPUTS_HINT_APP);
+  const items = Math.min(p.limit ?? set.count, set.count);
+  const request = {
+    modelPath: model.path,
+    inputs,
+    tensors: unknown,
+    spec: set.spec,
+    inputValues: p.inputs,
+    batch: Math.min(p.batchSize ?? 32, items),
+  };
+  return lab.startHarvest(p, await probeShapesOffThread(request));
+}
