@@ -77,6 +77,10 @@ export async function openSubject(db: Db, r: SubjectRequest): Promise<LesionSubj
     throw new UserError('lesions.model-missing', `The model file ${model.path} cannot be read; put it back where it was opened from.`);
   }
   if (sha256Hex(bytes) !== model.sha256) throw new UserError('lesions.model-changed', `The model file ${model.path} changed since it was opened (its SHA-256 differs); open it again as a new model.`);
+  if (model.inputs.length > 1) {
+    // A harvest can feed other inputs constants (#8); the lesion runner feeds the stimuli only, so it says so.
+    throw new UserError('lesions.side-inputs', `${model.name} also reads ${model.inputs.slice(1).map((i) => i.name).join(', ')} besides the stimuli; lesioning feeds only the stimulus input, so it cannot run this model.`);
+  }
   const runner = await LesionRunner.open(parseModel(bytes, model.path), harvest.tensor, { label: model.name });
   const output = r.output ?? runner.outputNames[0]!;
   if (!runner.outputNames.includes(output)) throw new UserError('lesions.output', `The model has no output "${output}"; its outputs are ${runner.outputNames.join(', ')}.`);
