@@ -9,6 +9,8 @@ export interface ClassEffects {
   perClassAccuracy: number[];
   /** Mean over stimuli of lesioned − clean logit, per class. */
   meanDeltaLogit: number[];
+  /** Mean over stimuli of the lesioned softmax probability, per class (steering curves plot it against α). */
+  meanProbability: number[];
   crossEntropy: number;
   klCleanToLesioned: number;
 }
@@ -40,6 +42,7 @@ export function classEffects(clean: Values, lesioned: Values, labels: readonly n
   const correct = new Array<number>(k).fill(0);
   const count = new Array<number>(k).fill(0);
   const delta = new Array<number>(k).fill(0);
+  const prob = new Array<number>(k).fill(0);
   let hits = 0;
   let ce = 0;
   let kl = 0;
@@ -60,6 +63,7 @@ export function classEffects(clean: Values, lesioned: Values, labels: readonly n
     ce -= lp[label]!;
     for (let j = 0; j < k; j++) {
       delta[j]! += l[j]! - c[j]!;
+      prob[j]! += Math.exp(lp[j]!);
       kl += Math.exp(cp[j]!) * (cp[j]! - lp[j]!);
     }
   }
@@ -67,6 +71,7 @@ export function classEffects(clean: Values, lesioned: Values, labels: readonly n
     accuracy: hits / n,
     perClassAccuracy: correct.map((h, j) => (count[j]! > 0 ? h / count[j]! : Number.NaN)),
     meanDeltaLogit: delta.map((d) => d / n),
+    meanProbability: prob.map((p) => p / n),
     crossEntropy: ce / n,
     klCleanToLesioned: kl / n,
   };

@@ -70,7 +70,7 @@ export async function runLesionSweepJob(raw: unknown, ctx: JobContext): Promise<
     stimuli: subject.n,
     output: subject.output,
     classNames: planner.hasClasses ? subject.classNames : null,
-    clean: { accuracy: clean?.accuracy ?? null, perClassAccuracy: clean?.perClassAccuracy ?? null },
+    clean: { accuracy: clean?.accuracy ?? null, perClassAccuracy: clean?.perClassAccuracy ?? null, meanProbability: clean?.meanProbability ?? null },
     alphas: p.mode === 'steer' ? alphas : null,
     seconds: (Date.now() - started) / 1000,
   });

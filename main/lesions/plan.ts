@@ -23,6 +23,7 @@ export interface Effects {
     accuracy: number;
     perClassAccuracy: (number | null)[];
     meanDeltaLogit: number[];
+    meanProbability: number[];
     crossEntropy: number;
     klCleanToLesioned: number;
   } | null;

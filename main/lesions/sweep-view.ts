@@ -7,6 +7,8 @@ export interface ClassEffectsView {
   accuracy: number;
   perClassAccuracy: (number | null)[];
   meanDeltaLogit: number[];
+  /** Absent in runs made before it was stored. */
+  meanProbability?: number[];
   crossEntropy: number;
   klCleanToLesioned: number;
 }
@@ -23,7 +25,7 @@ export interface SweepRow {
 /** What the rows are compared with: the clean model's accuracies and the class names. */
 export interface SweepClean {
   classNames: string[] | null;
-  clean: { accuracy: number | null; perClassAccuracy: (number | null)[] | null };
+  clean: { accuracy: number | null; perClassAccuracy: (number | null)[] | null; meanProbability?: number[] | null };
 }
 
 /** One row of the effect table: a lesion and its changes against the clean model. */
@@ -70,7 +72,7 @@ export function sortRows(rows: EffectRow[], key: EffectKey, dir: 1 | -1): Effect
   });
 }
 
-export type MapMeasure = 'accuracy' | 'logit';
+export type MapMeasure = 'accuracy' | 'logit' | 'probability';
 
 /** The rows at one α (steering) or all rows (other modes), one per element, in the run's element order. */
 export function rowsAt(results: SweepRow[], alpha: number | null): SweepRow[] {
@@ -84,6 +86,10 @@ export function lesionMatrix(rows: SweepRow[], summary: SweepClean | null, measu
     const c = r.effects.classes;
     if (!c) return [];
     if (measure === 'logit') return c.meanDeltaLogit.slice();
+    if (measure === 'probability') {
+      const base = summary?.clean.meanProbability ?? null;
+      return (c.meanProbability ?? []).map((p, k) => (base?.[k] === undefined ? null : p - base[k]!));
+    }
     return c.perClassAccuracy.map((a, k) => (a === null || clean?.[k] === null || clean?.[k] === undefined ? null : a - clean[k]!));
   });
 }
@@ -119,14 +125,19 @@ export function worstPerClass(rows: SweepRow[], summary: SweepClean | null, top 
   );
 }
 
-/** For one element of a steering sweep: α ascending, and per class the mean Δ logit or the accuracy at each α. */
+/** For one element of a steering sweep: α ascending, and per class the mean Δ logit, mean probability or accuracy at each α. */
 export function steeringCurve(results: SweepRow[], element: number, measure: MapMeasure): { alphas: number[]; perClass: (number | null)[][] } {
   const rows = results.filter((r) => r.element === element && r.alpha !== null && r.effects.classes).sort((a, b) => a.alpha! - b.alpha!);
   const k = rows[0]?.effects.classes?.meanDeltaLogit.length ?? 0;
   return {
     alphas: rows.map((r) => r.alpha!),
     perClass: Array.from({ length: k }, (_, cls) =>
-      rows.map((r) => (measure === 'logit' ? (r.effects.classes!.meanDeltaLogit[cls] ?? null) : (r.effects.classes!.perClassAccuracy[cls] ?? null))),
+      rows.map((r) => {
+        const c = r.effects.classes!;
+        if (measure === 'logit') return c.meanDeltaLogit[cls] ?? null;
+        if (measure === 'probability') return c.meanProbability?.[cls] ?? null;
+        return c.perClassAccuracy[cls] ?? null;
+      }),
     ),
   };
 }

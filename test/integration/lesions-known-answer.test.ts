@@ -36,6 +36,10 @@ test('ablating unit c drops only class c; steering along c raises only logit c, 
   });
   const alphas = [0.5, 1, 2];
   const steered = await runner.evaluateLesionSets(values, alphas.map((a) => new Steer(Float32Array.from([0, 0, 1]), a)));
+  // The steering curve's class probabilities: only class 2's rises with α, and it rises monotonically.
+  const p2 = steered.map((r) => classEffects(clean.logits!, r.outputs.logits!, labels).meanProbability);
+  for (let i = 1; i < p2.length; i++) assert.ok(p2[i]![2]! > p2[i - 1]![2]! && p2[i]![0]! < p2[i - 1]![0]!, `α ${alphas[i]}: ${p2[i]!.join(',')}`);
+  p2.forEach((p) => assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-9, 'probabilities sum to 1'));
   steered.forEach((r, i) => {
     const d = classEffects(clean.logits!, r.outputs.logits!, labels).meanDeltaLogit;
     assert.ok(Math.abs(d[2]! - alphas[i]!) < 1e-6 && Math.abs(d[0]!) < 1e-6 && Math.abs(d[1]!) < 1e-6, `alpha ${alphas[i]}: ${d.join(',')}`);

@@ -58,6 +58,7 @@ export interface ClassEffectsInfo {
   accuracy: number;
   perClassAccuracy: (number | null)[];
   meanDeltaLogit: number[];
+  meanProbability: number[];
   crossEntropy: number;
   klCleanToLesioned: number;
 }
@@ -114,7 +115,7 @@ export interface SweepSummary {
   stimuli: number;
   output: string;
   classNames: string[] | null;
-  clean: { accuracy: number | null; perClassAccuracy: (number | null)[] | null };
+  clean: { accuracy: number | null; perClassAccuracy: (number | null)[] | null; meanProbability?: number[] | null };
   alphas: number[] | null;
 }
 
