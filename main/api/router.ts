@@ -42,6 +42,7 @@ function handlers(lab: Lab, transport: 'ipc' | 'http' | 'direct'): Handlers {
     'lesions.list': () => lesions.listRuns(lab.database),
     'lesions.get': (p) => lesions.getRun(lab.database, p.runId),
     'reports.addLesionRun': (p) => lab.addLesionRunToReport(p), // lesions (#10)
+    'reports.addRevcorrRun': (p) => lab.addRevcorrRunToReport(p), // revcorr (#11)
     'project.open': (p) => lab.openProject(p),
     'project.info': () => lab.projectInfo(),
     'project.close': async () => ({ closed: await lab.closeProject() }),

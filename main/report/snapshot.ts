@@ -99,7 +99,28 @@ export interface LesionRunSnapshot extends SnapshotBase {
   rows: SweepRow[];
 }
 
+// revcorr (#11): a receptive-field run with each unit's filter drawn (red positive, blue negative, white 0) and its
+// numbers, as they were when sent.
+export interface RevcorrUnitSnapshot {
+  unit: number;
+  name: string;
+  /** One PNG data URL per channel of the filter (a colour stimulus has three). */
+  images: string[];
+  heldOutEv: number | null;
+  lambda: number | null;
+  stcAxes: { sign: string; value: number }[] | null;
+  note: string | null;
+}
+
+export interface RevcorrRunSnapshot extends SnapshotBase {
+  run: { id: number; estimator: string; harvestId: number; basisId: number | null; params: Record<string, unknown>; itemShape: number[]; summary: Record<string, unknown> | null; createdAt: string; finishedAt: string | null };
+  harvest: HarvestProvenance;
+  basis: BasisProvenance | null;
+  units: RevcorrUnitSnapshot[];
+}
+
 export type SectionSnapshot =
   | { kind: 'comparison'; snapshot: ComparisonSnapshot }
   | { kind: 'collection'; snapshot: CollectionSnapshot }
-  | { kind: 'lesion'; snapshot: LesionRunSnapshot }; // lesions (#10)
+  | { kind: 'lesion'; snapshot: LesionRunSnapshot } // lesions (#10)
+  | { kind: 'revcorr'; snapshot: RevcorrRunSnapshot }; // revcorr (#11)

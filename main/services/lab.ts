@@ -38,6 +38,7 @@ import { listBases as listBasisRecords } from '../store/bases';
 import * as bases from './bases';
 import { latestLossRecovered } from '../store/lesions'; // lesions (#10)
 import { addLesionRun } from './lesion-reports'; // lesions (#10)
+import { addRevcorrRun } from './revcorr-reports'; // revcorr (#11)
 import { getRun as getLesionRunInfo } from './lesions'; // lesions (#10)
 import * as features from './features';
 import * as reports from './reports';
@@ -517,6 +518,11 @@ export class Lab {
   async addLesionRunToReport(p: Params<'reports.addLesionRun'>) {
     const db = this.requireDb();
     return this.changedReports(await addLesionRun(db, this.reportContext(), p, (runId) => getLesionRunInfo(db, runId)));
+  }
+
+  // revcorr (#11): a finished receptive-field run sent to a report
+  addRevcorrRunToReport(p: Params<'reports.addRevcorrRun'>) {
+    return this.changedReports(addRevcorrRun(this.requireDb(), this.reportContext(), p));
   }
 
   renderReport(id: number) {

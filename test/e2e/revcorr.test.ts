@@ -62,5 +62,11 @@ test('receptive fields: grid of filters, unit card, STC spectrum — rendered in
   await p.waitForSelector(`${tid('stc-spectrum')} canvas`);
   assert.equal(await p.locator(`${tid('revcorr-card')} ${tid('filter-map')}`).count(), 3, 'the filter and two eigenvectors');
   await p.screenshot({ path: join(artifactsDir, 'e2e-revcorr-stc.png'), fullPage: true });
+  // Send to report: the run becomes a 'revcorr' section of a new report.
+  await p.click(tid('revcorr-send-report'));
+  await p.waitForSelector(tid('revcorr-send-report-sent'));
+  const reports = await l.api<{ id: number }[]>('reports.list', {});
+  const report = await l.api<{ sections: { kind: string }[] }>('reports.get', { id: reports.at(-1)!.id });
+  assert.deepEqual(report.sections.map((x) => x.kind), ['revcorr']);
   assert.deepEqual(l.pageErrors, []);
 });

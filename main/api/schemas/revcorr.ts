@@ -1,6 +1,7 @@
 // API of the receptive-fields room (#11): start a reverse-correlation run over a harvest's units or a basis's
 // features, list runs, read one run's filters and per-unit detail.
 import { z } from 'zod';
+import type { ReportDetail, ReportSectionInfo } from '../../report/types';
 
 const transformSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('raw') }).strict(),
@@ -27,6 +28,8 @@ export const revcorrMethods = {
     .strict(),
   'revcorr.list': z.object({}).strict(),
   'revcorr.get': z.object({ runId: z.number().int().positive() }).strict(),
+  /** Send a finished run to a report (reportId null starts a new one). */
+  'reports.addRevcorrRun': z.object({ reportId: z.number().int().positive().nullable().default(null), runId: z.number().int().positive() }).strict(),
 };
 
 export interface RevcorrRunInfo {
@@ -57,4 +60,5 @@ export interface RevcorrResults {
   'revcorr.start': { jobId: number; runId: number };
   'revcorr.list': RevcorrRunInfo[];
   'revcorr.get': { run: RevcorrRunInfo; results: RevcorrUnitResult[] };
+  'reports.addRevcorrRun': { report: ReportDetail; section: ReportSectionInfo };
 }
