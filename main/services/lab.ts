@@ -1,7 +1,6 @@
 // The lab's services over one open project: plain data in, plain data out, events through a callback. They know
 // nothing of Electron, IPC or HTTP; the router calls them for every transport.
 // room: i8
-import { checkHarvestLimit } from '../harvest/limit';
 import { basename, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type {
@@ -21,8 +20,6 @@ import type {
 import { jobStatusEvent } from '../api/contract';
 import type { LossRecoveredInfo } from '../api/contract'; // lesions (#10)
 import { UserError } from '../errors';
-import { rowLayout } from '../harvest/layout';
-import { INPUTS_HINT_APP, planFeeds } from '../harvest/feeds'; // room: i8
 import { computeUnitStats } from '../harvest/stats';
 import { JobManager } from '../jobs/manager';
 import { extremeRowsOffThread, importNpyOffThread, openModelOffThread, thumbnailsOffThread, unitHistogramOffThread } from '../jobs/service';
@@ -36,6 +33,7 @@ import * as repo from '../store/repo';
 import { SCHEMA_VERSION } from '../store/schema';
 import { listBases as listBasisRecords } from '../store/bases';
 import * as bases from './bases';
+import * as harvests from './harvests';
 import { latestLossRecovered } from '../store/lesions'; // lesions (#10)
 import { addLesionRun } from './lesion-reports'; // lesions (#10)
 import { addRevcorrRun } from './revcorr-reports'; // revcorr (#11)
@@ -51,10 +49,6 @@ export interface LabOptions {
   log?: (line: string) => void;
 }
 
-// ~4 MB of float32 per chunk (big enough for fast scans, small for memory), and at most 16,384 rows so a killed
-// harvest loses little work.
-const DEFAULT_CHUNK_VALUES = 1 << 20;
-const MAX_CHUNK_ROWS = 16384;
 
 export class Lab {
   private db: Db | null = null;
@@ -255,81 +249,17 @@ export class Lab {
   // ----- harvests -----
 
   /**
-   * Start a harvest job. The same request for a harvest that was interrupted resumes it instead of starting over.
+   * Start a harvest job (services/harvests.ts). The same request for a harvest that was interrupted resumes it
+   * instead of starting over.
    */
   startHarvest(
     p: Params<'harvests.start'>,
     probedShapes: Record<string, number[]> = {}, // room: i8 — item dims measured on the stimuli (services/harvest-start.ts)
   ): { jobId: number; harvestIds: number[]; resumedFromRow: number | null } {
-    const db = this.requireDb();
-    const model = repo.getModel(db, p.modelId);
-    const set = repo.getStimulusSet(db, p.stimulusSetId);
-    // room: i8 — a limit beyond the set is refused, not cut silently
-    checkHarvestLimit(p.limit, set.count, `stimulus set ${set.id} (${set.name})`, set.spec.kind === 'noise' ? set.spec.distribution : undefined);
-    const items = Math.min(p.limit ?? set.count, set.count);
-    const byName = new Map(model.inspection.tensors.concat(model.inspection.outputs).map((t) => [t.name, t]));
-    for (const name of p.tensors) {
-      if (!byName.has(name)) {
-        throw new UserError('harvest.unknown-tensor', `Model ${model.name} has no tensor named ${name}; run \`cajal inspect\` to list its tensors.`);
-      }
-    }
-    const input = model.inspection.inputs[0];
-    if (!input) throw new UserError('harvest.no-input', `Model ${model.name} declares no input.`);
-    // room: i8 — the stimuli fit the input they go into, and every other input has a value
-    planFeeds(model.inspection.inputs, set.itemShape, p.inputs, INPUTS_HINT_APP);
-
-    const resumable = this.findResumableHarvest(p, items);
-    if (resumable) {
-      void this.jobs.run(resumable.jobId);
-      return { jobId: resumable.jobId, harvestIds: resumable.harvestIds, resumedFromRow: resumable.rowsDone };
-    }
-
-    const title = `Harvest ${p.tensors.join(', ')} · ${model.name} · ${items.toLocaleString('en-US')} stimuli`;
-    const request = { ...p, limit: items };
-    const jobId = repo.insertJob(db, 'harvest', title, { request, harvestIds: [] as number[], batchSize: p.batchSize });
-    const harvestIds = p.tensors.map((name) => {
-      const info = byName.get(name)!;
-      const probed = probedShapes[name]; // room: i8
-      const layout = rowLayout(probed ? [1, ...probed] : (info.shape ?? []), p.positions, name);
-      const chunkRows = p.chunkRows ?? Math.max(layout.rowsPerItem, Math.min(MAX_CHUNK_ROWS, Math.floor(DEFAULT_CHUNK_VALUES / layout.dim)));
-      return repo.insertHarvest(db, {
-        modelId: model.id,
-        stimulusSetId: set.id,
-        jobId,
-        source: 'model',
-        tensor: name,
-        tensorShape: layout.itemDims,
-        positions: layout.positions,
-        dim: layout.dim,
-        rowsPerItem: layout.rowsPerItem,
-        itemsExpected: items,
-        chunkRows,
-        params: request,
-      });
-    });
-    // Every tensor of a job shares one chunk size in stimuli, so their chunks commit together.
-    const minChunkItems = Math.min(...harvestIds.map((id) => { const h = repo.getHarvest(db, id); return Math.floor(h.chunkRows / h.rowsPerItem); }));
-    for (const id of harvestIds) {
-      const h = repo.getHarvest(db, id);
-      db.prepare('UPDATE harvests SET chunk_rows = ? WHERE id = ?').run(minChunkItems * h.rowsPerItem, id);
-    }
-    db.prepare('UPDATE jobs SET params_json = ? WHERE id = ?').run(JSON.stringify({ request, harvestIds, batchSize: p.batchSize }), jobId);
-    this.emit('project', { path: this.path, changed: ['harvests', 'jobs'] });
-    void this.jobs.run(jobId);
-    return { jobId, harvestIds, resumedFromRow: null };
-  }
-
-  private findResumableHarvest(p: Params<'harvests.start'>, items: number): { jobId: number; harvestIds: number[]; rowsDone: number } | null {
-    const db = this.requireDb();
-    const request = JSON.stringify({ ...p, limit: items });
-    for (const job of repo.listJobs(db)) {
-      if (job.kind !== 'harvest' || !['interrupted', 'cancelled', 'failed'].includes(job.status)) continue;
-      const params = job.params as { request: unknown; harvestIds: number[] };
-      if (JSON.stringify(params.request) !== request) continue;
-      const hs = params.harvestIds.map((id) => repo.getHarvest(db, id));
-      return { jobId: job.id, harvestIds: params.harvestIds, rowsDone: hs[0]?.rowsDone ?? 0 };
-    }
-    return null;
+    const started = harvests.startHarvest(this.requireDb(), p, probedShapes);
+    if (started.resumedFromRow === null) this.emit('project', { path: this.path, changed: ['harvests', 'jobs'] });
+    void this.jobs.run(started.jobId);
+    return started;
   }
 
   listHarvests(): HarvestInfo[] {

@@ -377,6 +377,15 @@ export function markJobRunning(db: Db, id: number, pid: number): void {
   ).run(pid, id);
 }
 
+/** A harvest's rows per chunk, set once when its job's tensors agree on a chunk size in stimuli. */
+export function setHarvestChunkRows(db: Db, harvestId: number, chunkRows: number): void {
+  db.prepare('UPDATE harvests SET chunk_rows = ? WHERE id = ?').run(chunkRows, harvestId);
+}
+
+export function setJobParams(db: Db, jobId: number, params: unknown): void {
+  db.prepare('UPDATE jobs SET params_json = ? WHERE id = ?').run(JSON.stringify(params), jobId);
+}
+
 export function updateJobProgress(db: Db, id: number, progress: number, message: string | null): void {
   db.prepare('UPDATE jobs SET progress = ?, message = ? WHERE id = ?').run(progress, message, id);
 }

@@ -1,0 +1,85 @@
+// Starting a harvest (split out of the Lab façade): every check made before anything is written — the tensors exist,
+// the limit fits the set, the stimuli fit the input and every other input has a value — then the harvest rows and
+// their job; the same request for an interrupted harvest resumes it instead of starting over. The Lab runs the job
+// and tells the UI.
+import type { Params } from '../api/contract';
+import { UserError } from '../errors';
+import { INPUTS_HINT_APP, planFeeds } from '../harvest/feeds'; // room: i8
+import { rowLayout } from '../harvest/layout';
+import { checkHarvestLimit } from '../harvest/limit';
+import type { Db } from '../store/project';
+import * as repo from '../store/repo';
+
+// A chunk holds about a million values (4 MB as float32), at most 16,384 rows: the unit of commit and of resume.
+const DEFAULT_CHUNK_VALUES = 1 << 20;
+const MAX_CHUNK_ROWS = 16384;
+
+export interface StartedHarvest {
+  jobId: number;
+  harvestIds: number[];
+  resumedFromRow: number | null;
+}
+
+function findResumableHarvest(db: Db, p: Params<'harvests.start'>, items: number): { jobId: number; harvestIds: number[]; rowsDone: number } | null {
+  const request = JSON.stringify({ ...p, limit: items });
+  for (const job of repo.listJobs(db)) {
+    if (job.kind !== 'harvest' || !['interrupted', 'cancelled', 'failed'].includes(job.status)) continue;
+    const params = job.params as { request: unknown; harvestIds: number[] };
+    if (JSON.stringify(params.request) !== request) continue;
+    const hs = params.harvestIds.map((id) => repo.getHarvest(db, id));
+    return { jobId: job.id, harvestIds: params.harvestIds, rowsDone: hs[0]?.rowsDone ?? 0 };
+  }
+  return null;
+}
+
+export function startHarvest(db: Db, p: Params<'harvests.start'>, probedShapes: Record<string, number[]> = {}): StartedHarvest {
+  const model = repo.getModel(db, p.modelId);
+  const set = repo.getStimulusSet(db, p.stimulusSetId);
+  // room: i8 — a limit beyond the set is refused, not cut silently
+  checkHarvestLimit(p.limit, set.count, `stimulus set ${set.id} (${set.name})`, set.spec.kind === 'noise' ? set.spec.distribution : undefined);
+  const items = Math.min(p.limit ?? set.count, set.count);
+  const byName = new Map(model.inspection.tensors.concat(model.inspection.outputs).map((t) => [t.name, t]));
+  for (const name of p.tensors) {
+    if (!byName.has(name)) {
+      throw new UserError('harvest.unknown-tensor', `Model ${model.name} has no tensor named ${name}; run \`cajal inspect\` to list its tensors.`);
+    }
+  }
+  const input = model.inspection.inputs[0];
+  if (!input) throw new UserError('harvest.no-input', `Model ${model.name} declares no input.`);
+  // room: i8 — the stimuli fit the input they go into, and every other input has a value
+  planFeeds(model.inspection.inputs, set.itemShape, p.inputs, INPUTS_HINT_APP);
+
+  const resumable = findResumableHarvest(db, p, items);
+  if (resumable) return { jobId: resumable.jobId, harvestIds: resumable.harvestIds, resumedFromRow: resumable.rowsDone };
+
+  const title = `Harvest ${p.tensors.join(', ')} · ${model.name} · ${items.toLocaleString('en-US')} stimuli`;
+  const request = { ...p, limit: items };
+  return db.transaction(() => {
+    const jobId = repo.insertJob(db, 'harvest', title, { request, harvestIds: [] as number[], batchSize: p.batchSize });
+    const harvestIds = p.tensors.map((name) => {
+      const info = byName.get(name)!;
+      const probed = probedShapes[name]; // room: i8
+      const layout = rowLayout(probed ? [1, ...probed] : (info.shape ?? []), p.positions, name);
+      const chunkRows = p.chunkRows ?? Math.max(layout.rowsPerItem, Math.min(MAX_CHUNK_ROWS, Math.floor(DEFAULT_CHUNK_VALUES / layout.dim)));
+      return repo.insertHarvest(db, {
+        modelId: model.id,
+        stimulusSetId: set.id,
+        jobId,
+        source: 'model',
+        tensor: name,
+        tensorShape: layout.itemDims,
+        positions: layout.positions,
+        dim: layout.dim,
+        rowsPerItem: layout.rowsPerItem,
+        itemsExpected: items,
+        chunkRows,
+        params: request,
+      });
+    });
+    // Every tensor of a job shares one chunk size in stimuli, so their chunks commit together.
+    const minChunkItems = Math.min(...harvestIds.map((id) => { const h = repo.getHarvest(db, id); return Math.floor(h.chunkRows / h.rowsPerItem); }));
+    for (const id of harvestIds) repo.setHarvestChunkRows(db, id, minChunkItems * repo.getHarvest(db, id).rowsPerItem);
+    repo.setJobParams(db, jobId, { request, harvestIds, batchSize: p.batchSize });
+    return { jobId, harvestIds, resumedFromRow: null };
+  })();
+}
