@@ -55,6 +55,17 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off', '@typescript-eslint/no-restricted-imports': layerRule },
   },
   {
+    // The renderer takes only types from the API: a runtime import of a schema bundles zod, whose JIT compiles with
+    // eval, which the renderer's Content-Security-Policy forbids.
+    files: ['renderer/**/*.ts', 'renderer/**/*.vue'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '(^|/)main/api(/|$)', allowTypeImports: true, message: 'The renderer imports only types from main/api (import type …); zod in the bundle needs eval, which the CSP forbids.' }] },
+      ],
+    },
+  },
+  {
     files: ['scripts/**/*.mjs', 'bench/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
