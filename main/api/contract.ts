@@ -16,6 +16,7 @@ import { reportsMethods, type ReportsResults } from './schemas/reports';
 import { jobsMethods, type JobsResults } from './schemas/jobs';
 import type { JobInfo, JobStatus } from './schemas/jobs';
 import { revcorrMethods, type RevcorrResults } from './schemas/revcorr';
+import { recordingsMethods, type RecordingsResults } from './schemas/recordings'; // recordings (#11 item 4)
 import { exportMethods, type ExportResults } from './schemas/export';
 
 export * from './schemas/project';
@@ -27,6 +28,7 @@ export * from './schemas/features';
 export * from './schemas/reports';
 export * from './schemas/jobs';
 export * from './schemas/revcorr';
+export * from './schemas/recordings'; // recordings (#11 item 4)
 export * from './schemas/export';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -43,6 +45,7 @@ export const methodSchemas = {
   ...reportsMethods,
   ...jobsMethods,
   ...revcorrMethods,
+  ...recordingsMethods, // recordings (#11 item 4)
   ...exportMethods,
 } as const;
 
@@ -54,7 +57,8 @@ export type Params<M extends MethodName> = z.output<(typeof methodSchemas)[M]>;
 
 export interface Results
   extends ProjectResults, ModelsResults, StimuliResults, HarvestsResults, BasesResults, FeaturesResults, ReportsResults, JobsResults,
-    RevcorrResults, ExportResults {}
+    RevcorrResults, ExportResults,
+    RecordingsResults /* recordings (#11 item 4) */ {}
 
 export type Result<M extends MethodName> = Results[M];
 

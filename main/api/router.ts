@@ -9,6 +9,7 @@ import { cajalVersion, type Lab } from '../services/lab';
 import { exportHandlers } from '../services/export';
 import { methodSchemas, type MethodName, type Params, type Result } from './contract';
 import * as revcorr from '../services/revcorr'; // revcorr (#11)
+import * as recordings from '../services/recordings'; // recordings (#11 item 4)
 
 type Handlers = { [M in MethodName]: (params: Params<M>) => Result<M> | Promise<Result<M>> };
 
@@ -33,6 +34,9 @@ function handlers(lab: Lab, transport: 'ipc' | 'http' | 'direct'): Handlers {
     'revcorr.start': (p) => revcorr.startRevcorr(lab.database, lab.jobs, p),
     'revcorr.list': () => revcorr.listRuns(lab.database),
     'revcorr.get': (p) => revcorr.getRun(lab.database, p.runId),
+    // recordings (#11 item 4)
+    'recordings.import': (p) => recordings.importRecordingService(lab.database, p),
+    'recordings.list': () => recordings.listRecordingsService(lab.database),
     'project.open': (p) => lab.openProject(p),
     'project.info': () => lab.projectInfo(),
     'project.close': async () => ({ closed: await lab.closeProject() }),

@@ -30,6 +30,8 @@ Usage:
                --format npy|csv|parquet --out PATH [--json]
   cajal revcorr --project FILE (--harvest H --units LIST | --basis B --features LIST) --estimator sta|ridge|stc
                 [--stimuli noise:white|noise:sparse|noise:pink|mnist|folder:P] [--out filters.npy] [--json]   (#11)
+  cajal revcorr --project FILE --recording R --cells LIST --estimator sta [--lags L] [--json]   (recordings, #11)
+  cajal import-recording --project FILE (--stimulus S --frame-shape H,W[,C] --frame-rate HZ --spikes P | --nwb F) [--json]   (recordings, #11)
   METHOD: neurons | random | pca | ica | nmf | kmeans | sae-l1 | sae-topk | sparse-coding
 
 Run 'cajal COMMAND --help' for details.`;
