@@ -45,7 +45,7 @@ export function readStimulusFile(path: string, hwc: [number, number, number]): {
     perFrame = a.shape.slice(1).reduce((x, y) => x * y, 1);
     data = a.data;
   }
-  if (perFrame !== size) throw new UserError('recording.frame-shape', `${name} holds ${perFrame} values per frame but --frame-shape ${hwc.join(',')} needs ${size}.`);
+  if (perFrame !== size) throw new UserError('recording.frame-shape', `${name} holds ${perFrame} values per frame but --frame-shape ${(hwc[2] === 1 ? hwc.slice(0, 2) : hwc).join(',')} needs ${size}.`);
   if (data.length === 0) throw new UserError('recording.stimulus', `${name} holds no frames.`);
   const bad = data.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) throw new UserError('recording.stimulus', `${name} holds a non-finite value in frame ${Math.floor(bad / size)}.`);
