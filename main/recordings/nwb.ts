@@ -1,7 +1,7 @@
 // NWB files (HDF5, read with h5wasm): cells from the `/units` table (`spike_times`, ragged by `spike_times_index`,
 // in seconds) and frames from a TimeSeries or ImageSeries under `/stimulus/presentation` (data [T, H, W] or
 // [T, H, W, C]; its clock from `starting_time` with its `rate` attribute, or from regular `timestamps`).
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { UserError } from '../errors';
 import { toChannelFirst } from './frames';
@@ -29,13 +29,10 @@ export async function readNwb(path: string, seriesName?: string): Promise<Record
   const full = resolve(path);
   if (!existsSync(full)) throw new UserError('recording.missing', `There is no NWB file at ${full}.`);
   const name = basename(full);
+  // h5wasm opens anything without throwing (HDF5 prints its own diagnostics), so the signature is checked first.
+  if (!hasHdf5Signature(full)) throw new UserError('recording.nwb', `${name} is not an HDF5 (NWB) file.`);
   const lib = await loadH5();
-  let file: InstanceType<H5['File']>;
-  try {
-    file = new lib.File(full, 'r');
-  } catch {
-    throw new UserError('recording.nwb', `${name} is not a readable HDF5 (NWB) file.`);
-  }
+  const file = new lib.File(full, 'r');
   try {
     const units = file.get('units');
     if (!isGroup(units, lib)) throw new UserError('recording.no-units', `${name} has no /units table, so it names no cells; export the sorted units with the recording.`);
@@ -66,6 +63,24 @@ export async function readNwb(path: string, seriesName?: string): Promise<Record
     return { frames: toChannelFirst(frames, hwc), frameShape: [hwc[2], hwc[0], hwc[1]], ...clock, spikes: { kind: 'times', cells }, source: { nwb: full, series: chosen } };
   } finally {
     file.close();
+  }
+}
+
+const SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** The HDF5 superblock signature sits at byte 0 or, after a user block, at 512, 1024, 2048, … */
+function hasHdf5Signature(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.alloc(8);
+    for (let at = 0; at + 8 <= size; at = at === 0 ? 512 : at * 2) {
+      readSync(fd, buf, 0, 8, at);
+      if (buf.equals(SIGNATURE)) return true;
+    }
+    return false;
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -1,6 +1,6 @@
 // Bad recordings (#11 item 4): each refused with one sentence naming what is wrong, exit 1, and the project file
 // byte-for-byte as it was — spike times past the stimulus's end, a frame shape that does not divide the stimulus,
-// a cell that is not in the recording, an NWB file without a units table, and lags for a network's harvest.
+// a cell that is not in the recording, an NWB file without a units table, counts of the wrong length, not HDF5.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -64,4 +64,10 @@ test('counts with the wrong number of frames are refused', async () => {
     ['import-recording', '--project', project, '--stimulus', files.stimulus, '--frame-shape', `${H},${W}`, '--frame-rate', '100', '--spikes', counts, '--spikes-as', 'counts'],
     /^cajal import-recording: counts\.npy has 299 rows of counts but the stimulus has 300 frames; counts need one row per frame\.$/,
   );
+});
+
+test('a file that is not HDF5 is refused without HDF5 diagnostics', async () => {
+  const junk = join(dir, 'junk.nwb');
+  writeFileSync(junk, 'this is not an HDF5 file at all');
+  await refused(['import-recording', '--project', project, '--nwb', junk], /^cajal import-recording: junk\.nwb is not an HDF5 \(NWB\) file\.$/);
 });
