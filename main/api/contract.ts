@@ -16,6 +16,7 @@ import { reportsMethods, type ReportsResults } from './schemas/reports';
 import { jobsMethods, type JobsResults } from './schemas/jobs';
 import type { JobInfo, JobStatus } from './schemas/jobs';
 import { revcorrMethods, type RevcorrResults } from './schemas/revcorr';
+import { recordingsMethods, type RecordingsResults } from './schemas/recordings'; // recordings (#11 item 4)
 import { exportMethods, type ExportResults } from './schemas/export';
 import { lesionsMethods, type LesionsResults } from './schemas/lesions';
 import { lesionReportsMethods, type LesionReportsResults } from './schemas/lesion-reports'; // lesions (#10): report section
@@ -29,6 +30,7 @@ export * from './schemas/features';
 export * from './schemas/reports';
 export * from './schemas/jobs';
 export * from './schemas/revcorr';
+export * from './schemas/recordings'; // recordings (#11 item 4)
 export * from './schemas/export';
 export * from './schemas/lesions';
 export * from './schemas/lesion-reports'; // lesions (#10)
@@ -47,6 +49,7 @@ export const methodSchemas = {
   ...reportsMethods,
   ...jobsMethods,
   ...revcorrMethods,
+  ...recordingsMethods, // recordings (#11 item 4)
   ...exportMethods,
   ...lesionsMethods,
   ...lesionReportsMethods, // lesions (#10)
@@ -60,7 +63,8 @@ export type Params<M extends MethodName> = z.output<(typeof methodSchemas)[M]>;
 
 export interface Results
   extends ProjectResults, ModelsResults, StimuliResults, HarvestsResults, BasesResults, FeaturesResults, ReportsResults, JobsResults,
-    RevcorrResults, ExportResults, LesionsResults, LesionReportsResults {}
+    RevcorrResults, ExportResults, LesionsResults, LesionReportsResults,
+    RecordingsResults /* recordings (#11 item 4) */ {}
 
 export type Result<M extends MethodName> = Results[M];
 

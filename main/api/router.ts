@@ -11,6 +11,7 @@ import { methodSchemas, type MethodName, type Params, type Result } from './cont
 import * as revcorr from '../services/revcorr'; // revcorr (#11)
 import * as lesions from '../services/lesions'; // lesions (#10)
 import { startHarvestWithShapes } from '../services/harvest-start'; // room: i8
+import * as recordings from '../services/recordings'; // recordings (#11 item 4)
 
 type Handlers = { [M in MethodName]: (params: Params<M>) => Result<M> | Promise<Result<M>> };
 
@@ -43,6 +44,9 @@ function handlers(lab: Lab, transport: 'ipc' | 'http' | 'direct'): Handlers {
     'lesions.get': (p) => lesions.getRun(lab.database, p.runId),
     'reports.addLesionRun': (p) => lab.addLesionRunToReport(p), // lesions (#10)
     'reports.addRevcorrRun': (p) => lab.addRevcorrRunToReport(p), // revcorr (#11)
+    // recordings (#11 item 4)
+    'recordings.import': (p) => recordings.importRecordingService(lab.database, p),
+    'recordings.list': () => recordings.listRecordingsService(lab.database),
     'project.open': (p) => lab.openProject(p),
     'project.info': () => lab.projectInfo(),
     'project.close': async () => ({ closed: await lab.closeProject() }),

@@ -35,6 +35,8 @@ Usage:
   cajal shapley --project FILE (--basis B | --harvest H) --features LIST --game accuracy|logit:CLASS|loss
                 [--samples N] [--interactions K] [--json]
   cajal loss-recovered --project FILE --basis B [--stimuli N] [--json]
+  cajal revcorr --project FILE --recording R --cells LIST --estimator sta [--lags L] [--json]   (recordings, #11)
+  cajal import-recording --project FILE (--stimulus S --frame-shape H,W[,C] --frame-rate HZ --spikes P | --nwb F) [--json]   (recordings, #11)
   METHOD: neurons | random | pca | ica | nmf | kmeans | sae-l1 | sae-topk | sparse-coding
 
 Run 'cajal COMMAND --help' for details.`;

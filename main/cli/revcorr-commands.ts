@@ -10,6 +10,7 @@ import { UserError } from '../errors';
 import { writeNpy } from '../io/npy';
 import { Lab } from '../services/lab';
 import { getBasis } from '../store/bases';
+import { getRecording } from '../store/recordings'; // recordings (#11 item 4)
 import * as repo from '../store/repo';
 import { defaultRecipeForInput } from '../stimuli/recipe';
 import { parseStimulusSpec } from '../stimuli/parse';
@@ -41,11 +42,14 @@ const revcorr = {
   usage: `cajal revcorr --project FILE (--harvest H --units LIST | --basis B --features LIST) --estimator sta|ridge|stc
               [--stimuli noise:white|noise:sparse|noise:pink|mnist|folder:P] [--count N] [--responses raw|rectified|threshold:V]
               [--nulls N] [--seed S] [--out filters.npy] [--json]
+       cajal revcorr --project FILE --recording R --cells LIST --estimator sta|ridge|stc [--lags L] …
   Maps receptive fields by reverse correlation: the spike-triggered average (sta), the ridge-regularised linear
   receptive field with λ by cross-validation (ridge), or spike-triggered covariance with nested significance (stc).
   --stimuli   harvest the same layer again over these mapping stimuli first (default: the harvest's own stimuli)
   --count N   number of mapping stimuli for noise (default 20000)
   --out F     the filters as a float32 .npy of shape [units, ...stimulus shape]
+  --recording R --cells LIST   map cells of an imported recording over its own frames
+  --lags L    recordings only: the last L frames per time bin; prints each cell's temporal peak (rank-1 SVD)
   Every fifth stimulus is held out: ridge's cross-validation and the LN model's explained variance use it.`,
   options: {
     json: { type: 'boolean' },
@@ -62,12 +66,16 @@ const revcorr = {
     nulls: { type: 'string' },
     seed: { type: 'string' },
     lags: { type: 'string' },
+    recording: { type: 'string' }, // recordings (#11 item 4)
+    cells: { type: 'string' },
     out: { type: 'string' },
   } satisfies Options,
   async run(v: Record<string, unknown>): Promise<number> {
     if (typeof v.project !== 'string') throw new UserError('cli.usage', 'Name the project with --project FILE.');
     const estimator = v.estimator as string | undefined;
     if (!estimator || !['sta', 'ridge', 'stc'].includes(estimator)) throw new UserError('cli.usage', `--estimator takes sta, ridge or stc${estimator ? `, not ${estimator}` : ''}.`);
+    // recordings (#11 item 4): a recording's cells map over its own frames, with lags.
+    if (v.recording !== undefined) return runRecording(v, estimator);
     if (v.lags !== undefined && Number(v.lags) !== 1) throw new UserError('cli.usage', '--lags applies to recorded neurons (frames in time); a network\'s stimuli are independent images, so map them without lags.');
     const byBasis = v.basis !== undefined;
     if (byBasis === (v.harvest !== undefined)) throw new UserError('cli.usage', 'Name either --harvest H with --units, or --basis B with --features.');
@@ -144,5 +152,52 @@ const revcorr = {
     }
   },
 };
+
+/** recordings (#11 item 4): `--recording R --cells LIST [--lags L]`, printed with each cell's temporal peak. */
+async function runRecording(v: Record<string, unknown>, estimator: string): Promise<number> {
+  if (v.harvest !== undefined || v.basis !== undefined || v.stimuli !== undefined) throw new UserError('cli.usage', '--recording maps cells over the recording\'s own frames; leave out --harvest, --basis and --stimuli.');
+  if (typeof v.cells !== 'string') throw new UserError('cli.usage', '--recording needs --cells LIST.');
+  const lags = v.lags === undefined ? 1 : Number(v.lags);
+  if (!Number.isInteger(lags) || lags < 1 || lags > 64) throw new UserError('cli.usage', `--lags takes a whole number from 1 to 64, not ${String(v.lags)}.`);
+  const json = Boolean(v.json);
+  const lab = new Lab(json ? () => undefined : progressPrinter(), {});
+  lab.openProject({ path: resolve(v.project as string), create: false });
+  const router = createRouter(lab, 'direct');
+  try {
+    const rec = getRecording(lab.database, Number(v.recording));
+    const params: Record<string, unknown> = { harvestId: rec.harvestId, units: parseIndexList(v.cells, 'cells'), estimator, lags };
+    const transform = parseTransform(v.responses as string | undefined);
+    if (transform) params.transform = transform;
+    if (v.nulls !== undefined) params.nulls = Number(v.nulls);
+    if (v.seed !== undefined) params.seed = Number(v.seed);
+    const { jobId, runId } = (await router.call('revcorr.start', params)) as RevcorrResults['revcorr.start'];
+    const job = await lab.jobs.wait(jobId);
+    if (!json) process.stderr.write('\n');
+    if (job.status !== 'done') throw new UserError(`revcorr.${job.status}`, job.error ?? `The receptive-field run ${job.status}.`);
+    const { run, results } = (await router.call('revcorr.get', { runId })) as RevcorrResults['revcorr.get'];
+    let outPath: string | null = null;
+    if (typeof v.out === 'string') {
+      outPath = resolve(v.out);
+      const d = results[0]?.filter.length ?? 0;
+      const data = new Float32Array(results.length * d);
+      results.forEach((r, i) => data.set(r.filter, i * d));
+      writeFileSync(outPath, writeNpy(data, [results.length, ...run.itemShape]));
+    }
+    const cells = results.map((r) => {
+      const st = r.detail.spatioTemporal as { peakLag: number; separability: number; temporal: number[] } | undefined;
+      const nl = r.detail.nonlinearity as { heldOutEv: number } | undefined;
+      return { cell: r.unit, peakLag: st?.peakLag ?? null, peakMs: st ? (st.peakLag * 1000) / rec.frameRate : null, separability: st?.separability ?? null, temporal: st?.temporal ?? null, heldOutEv: nl?.heldOutEv ?? null, note: (r.detail.note as string | null) ?? null };
+    });
+    if (json) out({ ok: true, runId, jobId, recordingId: rec.id, harvestId: rec.harvestId, estimator, lags, itemShape: run.itemShape, out: outPath, cells });
+    else {
+      process.stdout.write(`receptive fields: run ${runId} · ${estimator} · recording ${rec.id} (${rec.name}) · ${lags} lag(s) of ${(1000 / rec.frameRate).toFixed(1)} ms\n`);
+      process.stdout.write(formatTable(['cell', 'peak lag', 'peak (ms)', 'rank-1 share', 'temporal kernel (lag 0 →)', 'LN EV (held out)', 'note'], cells.map((c) => [String(c.cell), c.peakLag === null ? '—' : String(c.peakLag), c.peakMs === null ? '—' : c.peakMs.toFixed(1), c.separability === null ? '—' : c.separability.toFixed(3), c.temporal ? c.temporal.map((t) => t.toFixed(2)).join(' ') : '—', c.heldOutEv === null ? '—' : c.heldOutEv.toFixed(3), c.note ?? ''])));
+      if (outPath) process.stdout.write(`filters written to ${outPath}\n`);
+    }
+    return 0;
+  } finally {
+    await lab.shutdown();
+  }
+}
 
 export const revcorrCommands = { revcorr };

@@ -12,6 +12,8 @@ export interface RevcorrParams {
   seed?: number;
   maxAxes?: number;
   lambdas?: number[];
+  /** recordings (#11 item 4): frames of history per row; the streams carry it, the estimators never read it. */
+  lags?: number;
 }
 
 export type AnyEstimate = StaResult | RidgeResult | StcResult;

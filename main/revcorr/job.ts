@@ -8,6 +8,8 @@ import { estimate, type RevcorrParams } from './estimate';
 import { fitNonlinearities } from './nonlinearity';
 import { basisResponseStream, harvestResponseStream, harvestStimulusStream, loadStoredBasis, mappableHarvest } from './sources';
 import type { EstimatorContext } from './types';
+import { recordingOfHarvest } from '../store/recordings'; // recordings (#11 item 4)
+import { recordingStreams, spatioTemporalDetail } from '../recordings/revcorr'; // recordings (#11 item 4)
 
 export interface RevcorrJobResult {
   runId: number;
@@ -23,9 +25,16 @@ export async function runRevcorrJob(raw: unknown, ctx: JobContext): Promise<Revc
   const run = getRevcorrRun(db, runId);
   if (run.status === 'done') return { runId, estimator: run.estimator, units: revcorrResults(db, runId).length, rows: 0, resumedFromRow: null };
   setRevcorrStatus(db, runId, 'running');
-  const h = mappableHarvest(db, run.harvestId);
-  const stimuli = await harvestStimulusStream(db, h);
-  const responses = run.basisId !== null ? basisResponseStream(db, h, loadStoredBasis(db, run.basisId), run.basisId, run.units) : harvestResponseStream(db, h, run.units);
+  // recordings (#11 item 4): a recording's cells are mapped over its own frames, with L lags of history per row.
+  const rec = recordingOfHarvest(db, run.harvestId);
+  const lags = Number(run.params.lags ?? 1);
+  let stimuli, responses;
+  if (rec) ({ stimuli, responses } = recordingStreams(db, rec, run.units, lags));
+  else {
+    const h = mappableHarvest(db, run.harvestId);
+    stimuli = await harvestStimulusStream(db, h);
+    responses = run.basisId !== null ? basisResponseStream(db, h, loadStoredBasis(db, run.basisId), run.basisId, run.units) : harvestResponseStream(db, h, run.units);
+  }
   const saved = loadRevcorrCheckpoint(db, runId);
   // The estimator's passes take the first 85% of the bar, the LN model's projection pass the rest.
   const scaled = (lo: number, hi: number): EstimatorContext['progress'] => (done, total, message) =>
@@ -41,6 +50,7 @@ export async function runRevcorrJob(raw: unknown, ctx: JobContext): Promise<Revc
   const d = result.dim;
   const rows: RevcorrResultRow[] = run.units.map((unit, i) => {
     const detail: Record<string, unknown> = { note: result.notes[i] ?? null, nonlinearity: ln[i] };
+    if (rec && lags > 1) detail.spatioTemporal = spatioTemporalDetail(result.filters.slice(i * d, (i + 1) * d), lags, rec.frameShape); // recordings
     let z: Float32Array | null = null;
     if (result.kind === 'sta') {
       z = result.nulls >= 2 ? result.z.slice(i * d, (i + 1) * d) : null;

@@ -310,6 +310,31 @@ export const migrations: string[] = [
     PRIMARY KEY (run_id, position)
   ) WITHOUT ROWID;
   `,
+  // migration: recordings
+  // recordings (#11 item 4): a recorded experiment — its cells are the units of an imported harvest (spike counts per
+  // frame as rows, so bases, features and metrics read them as they read units) and its frames are kept here as
+  // float32 chunks (channel-first, one frame a row) so the lab can replay the stimulus for reverse correlation.
+  `
+  CREATE TABLE recordings (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    harvest_id INTEGER NOT NULL UNIQUE REFERENCES harvests(id) ON DELETE CASCADE,
+    frame_shape_json TEXT NOT NULL,
+    frame_rate REAL NOT NULL,
+    start_time REAL NOT NULL,
+    frames INTEGER NOT NULL,
+    cells INTEGER NOT NULL,
+    source_json TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+  );
+  CREATE TABLE recording_frames (
+    recording_id INTEGER NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
+    first_frame INTEGER NOT NULL,
+    frame_count INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (recording_id, first_frame)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

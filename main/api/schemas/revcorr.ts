@@ -24,6 +24,8 @@ export const revcorrMethods = {
       seed: z.number().int().min(0).optional(),
       maxAxes: z.number().int().min(1).max(64).optional(),
       lambdas: z.array(z.number().positive()).min(1).max(64).optional(),
+      // recordings (#11 item 4): frames of history per row, for a recording's harvest only.
+      lags: z.number().int().min(1).max(64).optional(),
     })
     .strict(),
   'revcorr.list': z.object({}).strict(),
