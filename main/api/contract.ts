@@ -17,6 +17,7 @@ import { jobsMethods, type JobsResults } from './schemas/jobs';
 import type { JobInfo, JobStatus } from './schemas/jobs';
 import { revcorrMethods, type RevcorrResults } from './schemas/revcorr';
 import { exportMethods, type ExportResults } from './schemas/export';
+import { tcaMethods, type TcaResults } from './schemas/tca'; // tca (#15)
 
 export * from './schemas/project';
 export * from './schemas/models';
@@ -28,6 +29,7 @@ export * from './schemas/reports';
 export * from './schemas/jobs';
 export * from './schemas/revcorr';
 export * from './schemas/export';
+export * from './schemas/tca'; // tca (#15)
 
 // ---------------------------------------------------------------------------------------------------------------
 // Methods: name -> params schema + result type
@@ -44,6 +46,7 @@ export const methodSchemas = {
   ...jobsMethods,
   ...revcorrMethods,
   ...exportMethods,
+  ...tcaMethods, // tca (#15)
 } as const;
 
 export type MethodName = keyof typeof methodSchemas;
@@ -54,7 +57,8 @@ export type Params<M extends MethodName> = z.output<(typeof methodSchemas)[M]>;
 
 export interface Results
   extends ProjectResults, ModelsResults, StimuliResults, HarvestsResults, BasesResults, FeaturesResults, ReportsResults, JobsResults,
-    RevcorrResults, ExportResults {}
+    RevcorrResults, ExportResults,
+    TcaResults /* tca (#15) */ {}
 
 export type Result<M extends MethodName> = Results[M];
 

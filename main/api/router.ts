@@ -9,6 +9,7 @@ import { cajalVersion, type Lab } from '../services/lab';
 import { exportHandlers } from '../services/export';
 import { methodSchemas, type MethodName, type Params, type Result } from './contract';
 import * as revcorr from '../services/revcorr'; // revcorr (#11)
+import { startTcaSweep } from '../services/tca'; // tca (#15)
 
 type Handlers = { [M in MethodName]: (params: Params<M>) => Result<M> | Promise<Result<M>> };
 
@@ -33,6 +34,7 @@ function handlers(lab: Lab, transport: 'ipc' | 'http' | 'direct'): Handlers {
     'revcorr.start': (p) => revcorr.startRevcorr(lab.database, lab.jobs, p),
     'revcorr.list': () => revcorr.listRuns(lab.database),
     'revcorr.get': (p) => revcorr.getRun(lab.database, p.runId),
+    'tca.sweep': (p) => startTcaSweep(lab.database, lab.jobs, p), // tca (#15)
     'project.open': (p) => lab.openProject(p),
     'project.info': () => lab.projectInfo(),
     'project.close': async () => ({ closed: await lab.closeProject() }),

@@ -25,6 +25,7 @@ import { featureCommands } from './feature-commands';
 import { formatTable, out, progressPrinter } from './output';
 import { reportCommands } from './report-commands';
 import { revcorrCommands } from './revcorr-commands'; // revcorr (#11)
+import { tcaCommands } from './tca-commands'; // tca (#15)
 import { exportCommands } from './export-commands';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -258,4 +259,4 @@ const demo: Command = {
   },
 };
 
-export const commands: Record<string, Command> = { inspect, harvest, serve, demo, ...basesCommands, ...featureCommands, ...reportCommands, ...revcorrCommands, ...exportCommands };
+export const commands: Record<string, Command> = { inspect, harvest, serve, demo, ...basesCommands, ...featureCommands, ...reportCommands, ...revcorrCommands, ...exportCommands, ...tcaCommands /* tca (#15) */ };

@@ -5,6 +5,7 @@ import { runMetricsJob } from '../analyses/metrics-job';
 import { runFitJob } from '../bases/fit';
 import { runHarvestJob } from '../harvest/run';
 import { runRevcorrJob } from '../revcorr/job';
+import { runTcaSweepJob } from '../tca/job'; // tca (#15)
 import type { JobRegistry } from '../jobs/types';
 
 export const jobRunners: JobRegistry = {
@@ -13,4 +14,5 @@ export const jobRunners: JobRegistry = {
   'feature-stats': runFeatureStatsJob,
   metrics: runMetricsJob,
   revcorr: runRevcorrJob,
+  'tca-sweep': runTcaSweepJob, // tca (#15)
 };
