@@ -53,7 +53,7 @@ export async function tensorShape(stream: ActivationStream, positions: number): 
 }
 
 /** Factors stored rows × R (row-major) while fitting: A (d × R), B (P × R), C (S × R). */
-interface Factors {
+export interface Factors {
   a: Float64Array;
   b: Float64Array;
   c: Float64Array;
@@ -131,10 +131,42 @@ function updateFactor(u: Float64Array, rows: number, m: Float64Array, g: Float64
 }
 
 /**
- * One fit from one random start. Modes are updated in tensortools' order (units, positions, stimuli), each from the
- * MTTKRP with the current other factors; the residual ‖X − X̂‖² = ‖X‖² − 2⟨X, X̂⟩ + ‖X̂‖² comes from the stimulus
- * MTTKRP and the factor Grams, so it costs no extra pass.
+ * One ALS (or HALS) sweep in place. Modes are updated in tensortools' order (units, positions, stimuli), each from
+ * the MTTKRP with the current other factors; the residual ‖X − X̂‖² = ‖X‖² − 2⟨X, X̂⟩ + ‖X̂‖² comes from the
+ * stimulus MTTKRP and the factor Grams, so it costs no extra pass. Returns ‖X − X̂‖ / ‖X‖ before rebalancing.
  */
+export async function cpSweep(stream: ActivationStream, t: TensorShape, f: Factors, rank: number, nonneg: boolean, ctx: FitContext): Promise<number> {
+  const { dim, positions: P, stimuli: S } = t;
+  ctx.throwIfCancelled();
+  const ma = await unitMttkrp(stream, f, t, rank);
+  f.a = updateFactor(f.a, dim, ma, hadamard(gram(f.b, P, rank), gram(f.c, S, rank)), rank, nonneg);
+  ctx.throwIfCancelled();
+  const y = await projectRows(stream, f, t, rank);
+  const ga = gram(f.a, dim, rank);
+  const mb = new Float64Array(P * rank);
+  for (let s = 0; s < S; s++) {
+    for (let p = 0; p < P; p++) {
+      const o = (s * P + p) * rank;
+      for (let r = 0; r < rank; r++) mb[p * rank + r] += y[o + r]! * f.c[s * rank + r]!;
+    }
+  }
+  f.b = updateFactor(f.b, P, mb, hadamard(ga, gram(f.c, S, rank)), rank, nonneg);
+  const gb = gram(f.b, P, rank);
+  const mc = new Float64Array(S * rank);
+  for (let s = 0; s < S; s++) {
+    for (let p = 0; p < P; p++) {
+      const o = (s * P + p) * rank;
+      for (let r = 0; r < rank; r++) mc[s * rank + r] += y[o + r]! * f.b[p * rank + r]!;
+    }
+  }
+  f.c = updateFactor(f.c, S, mc, hadamard(ga, gb), rank, nonneg);
+  let inner = 0;
+  for (let i = 0; i < mc.length; i++) inner += mc[i]! * f.c[i]!;
+  const modelSq = sum(hadamard(hadamard(ga, gb), gram(f.c, S, rank)));
+  return Math.sqrt(Math.max(t.normSq - 2 * inner + modelSq, 0)) / Math.sqrt(t.normSq);
+}
+
+/** One fit from one random start: sweeps until the residual improves by less than tol (tensortools' stopping rule). */
 export async function fitCpOnce(
   stream: ActivationStream,
   t: TensorShape,
@@ -144,40 +176,12 @@ export async function fitCpOnce(
   onIteration: (iteration: number, error: number) => void = () => {},
 ): Promise<CpModel> {
   const { rank, nonneg } = opts;
-  const { dim, positions: P, stimuli: S } = t;
   const f = initFactors(t, rank, nonneg, rng);
-  const normX = Math.sqrt(t.normSq);
   let prev = Infinity;
   let error = 1;
   let it = 0;
   while (it < opts.maxIter) {
-    ctx.throwIfCancelled();
-    const ma = await unitMttkrp(stream, f, t, rank);
-    f.a = updateFactor(f.a, dim, ma, hadamard(gram(f.b, P, rank), gram(f.c, S, rank)), rank, nonneg);
-    ctx.throwIfCancelled();
-    const y = await projectRows(stream, f, t, rank);
-    const ga = gram(f.a, dim, rank);
-    const mb = new Float64Array(P * rank);
-    for (let s = 0; s < S; s++) {
-      for (let p = 0; p < P; p++) {
-        const o = (s * P + p) * rank;
-        for (let r = 0; r < rank; r++) mb[p * rank + r] += y[o + r]! * f.c[s * rank + r]!;
-      }
-    }
-    f.b = updateFactor(f.b, P, mb, hadamard(ga, gram(f.c, S, rank)), rank, nonneg);
-    const gb = gram(f.b, P, rank);
-    const mc = new Float64Array(S * rank);
-    for (let s = 0; s < S; s++) {
-      for (let p = 0; p < P; p++) {
-        const o = (s * P + p) * rank;
-        for (let r = 0; r < rank; r++) mc[s * rank + r] += y[o + r]! * f.b[p * rank + r]!;
-      }
-    }
-    f.c = updateFactor(f.c, S, mc, hadamard(ga, gb), rank, nonneg);
-    let inner = 0;
-    for (let i = 0; i < mc.length; i++) inner += mc[i]! * f.c[i]!;
-    const modelSq = sum(hadamard(hadamard(ga, gb), gram(f.c, S, rank)));
-    error = Math.sqrt(Math.max(t.normSq - 2 * inner + modelSq, 0)) / normX;
+    error = await cpSweep(stream, t, f, rank, nonneg, ctx);
     rebalance(f, t, rank);
     it++;
     onIteration(it, error);
