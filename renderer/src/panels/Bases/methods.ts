@@ -101,6 +101,7 @@ export function fitAllParams(method: BasisMethodName, d: number, trainRows: numb
   if (spec.params.some((ps) => ps.key === 'nFeatures')) p.nFeatures = d;
   if (method === 'ica') p.nFeatures = Math.max(1, Math.min(d, live));
   if (method === 'kmeans') p.nFeatures = Math.max(1, Math.min(d, trainRows));
+  if (method === 'tca') p.nFeatures = Math.min(d, 10); // tca (#15): a survey rank, not one component per unit
   if (spec.trained) {
     p.nFeatures = 4 * d;
     p.steps = 1000;
