@@ -19,7 +19,8 @@ export const tcaSpec: BasisSpec = {
     { key: 'restarts', kind: 'int', default: 3, min: 1, meaning: 'Random restarts; the fit with the lowest residual is kept' },
     { key: 'maxIter', kind: 'int', default: 200, min: 1, meaning: 'Maximum ALS sweeps per restart' },
   ],
-  tags: { trained: false, sweep: 'nFeatures', wholeItems: true },
+  // Ranks are swept by tca-sweep (both of Williams et al.'s diagnostics), not by bases.sweep's one basis per value.
+  tags: { trained: false, sweep: null, wholeItems: true },
 };
 
 /** A stream that is not one whole tensor of stimuli × positions is refused in one sentence. */
