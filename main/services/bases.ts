@@ -63,7 +63,7 @@ function resolvedParams(basis: Basis, holdout: number): Record<string, unknown> 
 
 function describeParams(method: string, params: Record<string, unknown>): string {
   const bits = Object.entries(params)
-    .filter(([k]) => ['nFeatures', 'l1Coefficient', 'k', 'steps', 'whiten', 'fun', 'algorithm', 'cosine'].includes(k))
+    .filter(([k]) => ['nFeatures', 'l1Coefficient', 'k', 'steps', 'whiten', 'fun', 'algorithm', 'cosine', 'rank', 'nonneg'].includes(k)) // rank, nonneg: tca (#15)
     .map(([k, v]) => `${k}=${String(v)}`);
   return bits.length ? `${method} (${bits.join(', ')})` : method;
 }

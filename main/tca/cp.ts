@@ -77,7 +77,7 @@ function initFactors(t: TensorShape, rank: number, nonneg: boolean, rng: Rng): F
 }
 
 /** tensortools' KTensor.rebalance: each component's three columns get the same norm, λ_r^(1/3). */
-function rebalance(f: Factors, t: TensorShape, rank: number): void {
+export function rebalance(f: Factors, t: TensorShape, rank: number): void {
   const na = columnNorms(f.a, t.dim, rank);
   const nb = columnNorms(f.b, t.positions, rank);
   const nc = columnNorms(f.c, t.stimuli, rank);
