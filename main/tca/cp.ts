@@ -112,17 +112,32 @@ async function unitMttkrp(stream: ActivationStream, f: Factors, t: TensorShape, 
   return m;
 }
 
-/** Y = X·A for every row (rows × R, float32): the position and stimulus MTTKRPs are sums of Y against C or B. */
-async function projectRows(stream: ActivationStream, f: Factors, t: TensorShape, rank: number): Promise<Float32Array> {
-  const y = new Float32Array(t.positions * t.stimuli * rank);
+/**
+ * Y = X·A block by block (rows × R, float32), handed to `use` with the block's first row: the position and stimulus
+ * MTTKRPs are sums of Y against C or B.
+ */
+async function forEachProjected(stream: ActivationStream, f: Factors, t: TensorShape, rank: number, use: (y: Float32Array, firstRow: number, rows: number) => void): Promise<void> {
   const at = transposeF32(f.a, t.dim, rank);
   let row = 0;
   for await (const blk of stream.blocks()) {
-    y.set(await blockXUt(blk.data, blk.rowCount, t.dim, at, rank), row * rank);
+    use(await blockXUt(blk.data, blk.rowCount, t.dim, at, rank), row, blk.rowCount);
     row += blk.rowCount;
   }
-  return y;
 }
+
+/** Adds Σ over the rows of y (stimulus s, position p) of y[row, r]·w[s or p, r] into m[p or s, r]. */
+function reduceRows(y: Float32Array, firstRow: number, rows: number, t: TensorShape, rank: number, w: Float64Array, into: Float64Array, byPosition: boolean): void {
+  for (let j = 0; j < rows; j++) {
+    const row = firstRow + j;
+    const s = Math.floor(row / t.positions);
+    const p = row - s * t.positions;
+    const [wi, mi] = byPosition ? [s, p] : [p, s];
+    for (let r = 0; r < rank; r++) into[mi * rank + r] += y[j * rank + r]! * w[wi * rank + r]!;
+  }
+}
+
+/** Y (rows × R float32) is kept between the position and stimulus updates up to this size, else streamed again. */
+export const Y_CACHE_BYTES = 256 * 1024 * 1024;
 
 function updateFactor(u: Float64Array, rows: number, m: Float64Array, g: Float64Array, rank: number, nonneg: boolean): Float64Array {
   if (!nonneg) return solveRightSpd(m, rows, g, rank);
@@ -135,29 +150,36 @@ function updateFactor(u: Float64Array, rows: number, m: Float64Array, g: Float64
  * the MTTKRP with the current other factors; the residual ‖X − X̂‖² = ‖X‖² − 2⟨X, X̂⟩ + ‖X̂‖² comes from the
  * stimulus MTTKRP and the factor Grams, so it costs no extra pass. Returns ‖X − X̂‖ / ‖X‖ before rebalancing.
  */
-export async function cpSweep(stream: ActivationStream, t: TensorShape, f: Factors, rank: number, nonneg: boolean, ctx: FitContext): Promise<number> {
+export async function cpSweep(
+  stream: ActivationStream,
+  t: TensorShape,
+  f: Factors,
+  rank: number,
+  nonneg: boolean,
+  ctx: FitContext,
+  yCacheBytes = Y_CACHE_BYTES,
+): Promise<number> {
   const { dim, positions: P, stimuli: S } = t;
   ctx.throwIfCancelled();
   const ma = await unitMttkrp(stream, f, t, rank);
   f.a = updateFactor(f.a, dim, ma, hadamard(gram(f.b, P, rank), gram(f.c, S, rank)), rank, nonneg);
   ctx.throwIfCancelled();
-  const y = await projectRows(stream, f, t, rank);
-  const ga = gram(f.a, dim, rank);
+  // The position update needs Y·C and the stimulus update Y·B with the new B: one pass keeping Y when it fits the
+  // cache, else a second pass for the stimulus MTTKRP (memory then stays a few blocks plus the factors).
+  const y = t.positions * t.stimuli * rank * 4 <= yCacheBytes ? new Float32Array(t.positions * t.stimuli * rank) : null;
   const mb = new Float64Array(P * rank);
-  for (let s = 0; s < S; s++) {
-    for (let p = 0; p < P; p++) {
-      const o = (s * P + p) * rank;
-      for (let r = 0; r < rank; r++) mb[p * rank + r] += y[o + r]! * f.c[s * rank + r]!;
-    }
-  }
+  await forEachProjected(stream, f, t, rank, (yb, row0, n) => {
+    y?.set(yb, row0 * rank);
+    reduceRows(yb, row0, n, t, rank, f.c, mb, true);
+  });
+  const ga = gram(f.a, dim, rank);
   f.b = updateFactor(f.b, P, mb, hadamard(ga, gram(f.c, S, rank)), rank, nonneg);
   const gb = gram(f.b, P, rank);
   const mc = new Float64Array(S * rank);
-  for (let s = 0; s < S; s++) {
-    for (let p = 0; p < P; p++) {
-      const o = (s * P + p) * rank;
-      for (let r = 0; r < rank; r++) mc[s * rank + r] += y[o + r]! * f.b[p * rank + r]!;
-    }
+  if (y) reduceRows(y, 0, P * S, t, rank, f.b, mc, false);
+  else {
+    ctx.throwIfCancelled();
+    await forEachProjected(stream, f, t, rank, (yb, row0, n) => reduceRows(yb, row0, n, t, rank, f.b, mc, false));
   }
   f.c = updateFactor(f.c, S, mc, hadamard(ga, gb), rank, nonneg);
   let inner = 0;
