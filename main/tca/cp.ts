@@ -1,7 +1,8 @@
 // CP decomposition of a units × positions × stimuli tensor held as activation rows — row s·P + p holds the d units
 // at position p of stimulus s — by alternating least squares (tensortools' cp_als) or non-negative hierarchical ALS
 // (tensortools' ncp_hals). The tensor is streamed a block of rows at a time, never unfolded: one sweep is two passes,
-// Xᵀ·(C ⊙ B) for the unit factor and Y = X·A, from which the position and stimulus MTTKRPs are reduced.
+// Xᵀ·(C ⊙ B) for the unit factor and Y = X·A, from which the position and stimulus MTTKRPs are reduced (a third pass
+// when Y, rows × rank, is over its cache), so memory is the factors plus a few blocks whatever the harvest's size.
 import type { ActivationStream, FitContext } from '../bases/types';
 import { Rng } from '../util/random';
 import { blockXtK, blockXUt } from './kernels';
