@@ -21,6 +21,7 @@ const all: [string, string, string][] = [
   ['ui', './ui.ts', 'benchUi'],
   ['revcorr', './revcorr.ts', 'benchRevcorr'], // revcorr (#11)
   ['lesions', './lesions.ts', 'benchLesions'], // lesions (#10)
+  ['tca', './tca.ts', 'benchTca'], // tca (#15)
 ];
 
 const wanted = process.argv.slice(2);

@@ -20,6 +20,7 @@ import { recordingsMethods, type RecordingsResults } from './schemas/recordings'
 import { exportMethods, type ExportResults } from './schemas/export';
 import { lesionsMethods, type LesionsResults } from './schemas/lesions';
 import { lesionReportsMethods, type LesionReportsResults } from './schemas/lesion-reports'; // lesions (#10): report section
+import { tcaMethods, type TcaResults } from './schemas/tca'; // tca (#15)
 
 export * from './schemas/project';
 export * from './schemas/models';
@@ -34,6 +35,7 @@ export * from './schemas/recordings'; // recordings (#11 item 4)
 export * from './schemas/export';
 export * from './schemas/lesions';
 export * from './schemas/lesion-reports'; // lesions (#10)
+export * from './schemas/tca'; // tca (#15)
 
 // ---------------------------------------------------------------------------------------------------------------
 // Methods: name -> params schema + result type
@@ -53,6 +55,7 @@ export const methodSchemas = {
   ...exportMethods,
   ...lesionsMethods,
   ...lesionReportsMethods, // lesions (#10)
+  ...tcaMethods, // tca (#15)
 } as const;
 
 export type MethodName = keyof typeof methodSchemas;
@@ -64,7 +67,7 @@ export type Params<M extends MethodName> = z.output<(typeof methodSchemas)[M]>;
 export interface Results
   extends ProjectResults, ModelsResults, StimuliResults, HarvestsResults, BasesResults, FeaturesResults, ReportsResults, JobsResults,
     RevcorrResults, ExportResults, LesionsResults, LesionReportsResults,
-    RecordingsResults /* recordings (#11 item 4) */ {}
+    RecordingsResults /* recordings (#11 item 4) */, TcaResults /* tca (#15) */ {}
 
 export type Result<M extends MethodName> = Results[M];
 

@@ -52,6 +52,15 @@ const DEFS: Record<BasisMethodName, Omit<BasisMethodDefinition, 'method' | 'para
     source: "Olshausen & Field 1996; Mairal et al. 2009 (online dictionary learning), as scikit-learn's MiniBatchDictionaryLearning: codes min ½‖x − c·D‖² + α‖c‖₁ per row (or OMP with a fixed number of atoms), unit-norm atoms updated by block coordinate descent from the forgotten statistics A = Σ cᵀc, B = Σ cᵀx.",
     departure: 'The lasso is solved by FISTA (a fixed number of iterations, default 50) instead of LARS or coordinate descent; α = 0.1 by default (scikit-learn: 1), for activations of unit-scale atoms. The dictionary starts from the first m rows of the harvest, unit-normalised (scikit-learn: an SVD of the data), and mini-batches are consecutive rows in harvest order (scikit-learn shuffles). An atom no batch has used yet is replaced by a row of the current batch; between passes an atom used under 1 % of the mean, or within |cos| 0.9 of a more used atom, is restarted from a row. Each atom is oriented so its codes sum positive over the last pass (scikit-learn leaves the sign arbitrary). encode runs the same inference with the fitted dictionary.',
   },
+  // tca (#15)
+  tca: {
+    title: 'Tensor component analysis (CP)',
+    source: "Williams et al. 2018, \"Unsupervised discovery of demixed, low-dimensional neural dynamics across multiple timescales through tensor component analysis\" (Neuron): a CP decomposition of the units × positions × stimuli tensor by alternating least squares, or non-negative by hierarchical ALS, as tensortools' cp_als and ncp_hals (random start 'randn' / 'rand' scaled to the data's norm, factors rebalanced after every sweep, stop when the normalised residual improves by less than tol = 10⁻⁵); random restarts, the lowest residual kept; factors normalised to unit columns with their product as the component's weight, largest first.",
+    departure:
+      'The tensor is never unfolded: a sweep streams the harvest twice, Xᵀ·(C ⊙ B) for the unit factor and X·A, from which the position and stimulus MTTKRPs are reduced (both GEMMs on onnxruntime; Y, rows × rank, is kept up to 256 MiB, else streamed again). Signs, which CP leaves free in pairs, are fixed so that the unit and position factors sum non-negative. ' +
+      'Held-out rows are whole stimuli, so the stimulus factor covers the training stimuli in harvest order. ' +
+      "A row is encoded by least squares on the unit factors (non-negative least squares by coordinate descent, 100 sweeps, for the non-negative fit), not by projection on each direction alone: the unit factors are not orthogonal, and least squares returns a row's CP codes λ_r·B[p, r]·C[s, r] exactly when the model explains the row.",
+  },
   'sae-l1': {
     title: 'Sparse autoencoder · L1',
     source: `${BRICKEN}: x̄ = x − b_dec, f = ReLU(W_enc x̄ + b_enc), x̂ = W_dec f + b_dec; loss = MSE (mean over elements) + λ·Σ|f| (mean over rows); decoder rows at unit norm with the gradient component parallel to each removed; dead latents resampled from loss²-weighted inputs (encoder row at 0.2 × the mean alive norm, b_enc 0, Adam state reset).`,

@@ -18,8 +18,9 @@ export async function runFitJob(raw: unknown, ctx: JobContext): Promise<{ basisI
   const { db } = ctx;
   const rec = getBasis(db, basisId);
   const holdout = typeof rec.params.holdout === 'number' ? rec.params.holdout : DEFAULT_HOLDOUT;
-  const basis = basisFactory(rec.method).create(rec.params, rec.seed, rec.dim);
-  const { train, heldOut } = splitStream(harvestStream(db, rec.harvestId), holdout, rec.seed);
+  const factory = basisFactory(rec.method);
+  const basis = factory.create(rec.params, rec.seed, rec.dim);
+  const { train, heldOut } = splitStream(harvestStream(db, rec.harvestId), holdout, rec.seed, factory.spec.tags.wholeItems === true);
   setBasisStatus(db, basisId, 'training');
   try {
     await basis.fit(train, {

@@ -9,11 +9,12 @@ export function isHeldOut(row: number, fraction: number, seed: number): boolean 
   return deriveSeed(seed, row) / 4294967296 < fraction;
 }
 
-function filtered(source: ActivationStream, keep: (row: number) => boolean, rows: number): ActivationStream {
+function filtered(source: ActivationStream, keep: (row: number) => boolean, rows: number, rowsPerItem?: number): ActivationStream {
   const dim = source.dim;
   return {
     rows,
     dim,
+    ...(rowsPerItem ? { rowsPerItem } : {}),
     async *blocks(): AsyncIterable<RowBlock> {
       let row = 0;
       for await (const b of source.blocks()) {
@@ -30,11 +31,18 @@ function filtered(source: ActivationStream, keep: (row: number) => boolean, rows
   };
 }
 
-export function splitStream(source: ActivationStream, fraction: number, seed: number): { train: ActivationStream; heldOut: ActivationStream } {
-  let held = 0;
-  for (let r = 0; r < source.rows; r++) if (isHeldOut(r, fraction, seed)) held++;
+/**
+ * `wholeItems`: decide per stimulus (rowsPerItem consecutive rows) instead of per row, so both halves keep whole
+ * stimuli and stay tensors of stimuli × positions (TCA); the halves then carry the source's rowsPerItem.
+ */
+export function splitStream(source: ActivationStream, fraction: number, seed: number, wholeItems = false): { train: ActivationStream; heldOut: ActivationStream } {
+  const per = wholeItems ? (source.rowsPerItem ?? 1) : 1;
+  const held = (r: number): boolean => isHeldOut(Math.floor(r / per), fraction, seed);
+  let count = 0;
+  for (let r = 0; r < source.rows; r++) if (held(r)) count++;
+  const keepsItems = wholeItems ? source.rowsPerItem : undefined;
   return {
-    train: filtered(source, (r) => !isHeldOut(r, fraction, seed), source.rows - held),
-    heldOut: filtered(source, (r) => isHeldOut(r, fraction, seed), held),
+    train: filtered(source, (r) => !held(r), source.rows - count, keepsItems),
+    heldOut: filtered(source, held, count, keepsItems),
   };
 }

@@ -24,6 +24,7 @@ const FEATURE_COUNT_KEY: Partial<Record<BasisMethod, string>> = {
   random: 'nComponents',
   kmeans: 'nClusters',
   'sparse-coding': 'nComponents',
+  tca: 'rank', // tca (#15)
 };
 
 function translate(method: BasisMethod, params: Record<string, unknown>): Record<string, unknown> {

@@ -25,6 +25,8 @@ export interface BasisTags {
   trained: boolean;
   /** The parameter a sweep varies, or null when the method is not swept. */
   sweep: string | null;
+  /** Held-out rows are whole stimuli (all their positions), so the training rows stay a tensor (TCA). */
+  wholeItems?: boolean;
 }
 
 /** A method's parameters and tags, as each factory exports them. */

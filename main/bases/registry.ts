@@ -6,9 +6,10 @@ import { nmfFactory } from './nmf';
 import { pcaFactory } from './pca';
 import { randomFactory } from './random';
 import { sparseCodingFactory } from './sparse-coding';
+import { tcaFactory } from '../tca/basis'; // tca (#15)
 import type { BasisFactory } from './types';
 
-export type ClassicalMethod = 'neurons' | 'random' | 'pca' | 'ica' | 'nmf' | 'kmeans' | 'sparse-coding';
+export type ClassicalMethod = 'neurons' | 'random' | 'pca' | 'ica' | 'nmf' | 'kmeans' | 'sparse-coding' | 'tca';
 
 export const classicalBases: Record<ClassicalMethod, BasisFactory> = {
   neurons: neuronsFactory,
@@ -18,6 +19,7 @@ export const classicalBases: Record<ClassicalMethod, BasisFactory> = {
   nmf: nmfFactory,
   kmeans: kmeansFactory,
   'sparse-coding': sparseCodingFactory,
+  tca: tcaFactory, // tca (#15)
 };
 
 export { BasisDataError, BasisParamError, BasisStateError } from './classical-common';

@@ -10,18 +10,20 @@ export function harvestStream(db: Db, harvestId: number): ActivationStream {
   return {
     rows: h.rowsDone,
     dim: h.dim,
+    rowsPerItem: h.rowsPerItem,
     async *blocks(): AsyncIterable<RowBlock> {
       for (const c of streamChunks(db, harvestId)) yield { data: c.data, rowCount: c.rowCount };
     },
   };
 }
 
-export function memoryStream(data: Float32Array, dim: number, blockRows = 4096): ActivationStream {
+export function memoryStream(data: Float32Array, dim: number, blockRows = 4096, rowsPerItem?: number): ActivationStream {
   const rows = data.length / dim;
   if (!Number.isInteger(rows)) throw new Error(`data length ${data.length} is not a multiple of dim ${dim}`);
   return {
     rows,
     dim,
+    ...(rowsPerItem ? { rowsPerItem } : {}),
     async *blocks(): AsyncIterable<RowBlock> {
       for (let r = 0; r < rows; r += blockRows) {
         const n = Math.min(blockRows, rows - r);

@@ -22,6 +22,11 @@ export interface RowBlock {
 export interface ActivationStream {
   readonly rows: number;
   readonly dim: number;
+  /**
+   * Consecutive rows that belong to one stimulus (the positions of a harvest recorded at all positions), where the
+   * stream keeps whole stimuli in order; absent or 1 otherwise. TCA reads its tensor's position axis from it.
+   */
+  readonly rowsPerItem?: number;
   blocks(): AsyncIterable<RowBlock>;
 }
 

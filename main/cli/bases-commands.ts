@@ -56,8 +56,9 @@ function qualityRow(b: BasisInfo): string[] {
 
 const fit: Command = {
   usage: `cajal fit --project FILE --harvest ID --method METHOD [--k K] [--l1 λ] [--topk k] [--steps N] [--seed S]
-         [--holdout F] [--param key=value …] [--json]
-  Fits a basis to a harvest: neurons, random, pca, ica, nmf, kmeans, sae-l1, sae-topk, sparse-coding.
+         [--holdout F] [--param key=value …] [--rank R] [--nonneg] [--restarts N] [--json]
+  Fits a basis to a harvest: neurons, random, pca, ica, nmf, kmeans, sae-l1, sae-topk, sparse-coding, tca.
+  tca (a harvest recorded at all positions): --rank R components (same as --k), --nonneg for HALS, --restarts N.
   --k is the number of features (components, clusters, dictionary size); more method parameters with --param,
   e.g. --param whiten=true, --param fun=cube, --param cosine=true, --param lr=0.001.
   An interrupted fit resumes from its last checkpoint with: cajal resume --project FILE --job ID.`,
@@ -72,6 +73,10 @@ const fit: Command = {
     seed: { type: 'string' },
     holdout: { type: 'string' },
     param: { type: 'string', multiple: true },
+    // tca (#15)
+    rank: { type: 'string' },
+    nonneg: { type: 'boolean' },
+    restarts: { type: 'string' },
   },
   async run(v) {
     const harvestId = num(v.harvest, 'harvest');
@@ -87,6 +92,12 @@ const fit: Command = {
     if (steps !== undefined) params.steps = steps;
     const holdout = num(v.holdout, 'holdout');
     if (holdout !== undefined) params.holdout = holdout;
+    // tca (#15): the rank is the number of features; --nonneg and --restarts are its own parameters.
+    const rank = num(v.rank, 'rank');
+    if (rank !== undefined) params.nFeatures = rank;
+    if (v.nonneg) params.nonneg = true;
+    const restarts = num(v.restarts, 'restarts');
+    if (restarts !== undefined) params.restarts = restarts;
     return withProject(v, true, async (lab, call) => {
       const started = (await call('bases.fit', { harvestId, method: v.method, seed: num(v.seed, 'seed') ?? 0, params })) as { jobId: number; basisId: number };
       const job: JobInfo = await lab.jobs.wait(started.jobId);

@@ -25,6 +25,7 @@ import { reportCommands } from './report-commands';
 import { revcorrCommands } from './revcorr-commands'; // revcorr (#11)
 import { lesionCommands } from './lesion-commands'; // lesions (#10)
 import { recordingCommands } from './recording-commands'; // recordings (#11 item 4)
+import { tcaCommands } from './tca-commands'; // tca (#15)
 import { exportCommands } from './export-commands';
 import { harvestFeedsFromFlags, harvestInputOptions, harvestInputUsage } from './harvest-inputs'; // room: i8
 
@@ -264,4 +265,4 @@ const demo: Command = {
   },
 };
 
-export const commands: Record<string, Command> = { inspect, harvest, serve, demo, ...basesCommands, ...featureCommands, ...reportCommands, ...revcorrCommands, ...exportCommands, ...lesionCommands, ...recordingCommands /* recordings (#11 item 4) */ };
+export const commands: Record<string, Command> = { inspect, harvest, serve, demo, ...basesCommands, ...featureCommands, ...reportCommands, ...revcorrCommands, ...exportCommands, ...lesionCommands, ...recordingCommands /* recordings (#11 item 4) */, ...tcaCommands /* tca (#15) */ };

@@ -1,5 +1,6 @@
 // Bases over a harvest: start fits (one job each), sweeps, listing, and interop with other tools — SAEs in SAELens'
 // safetensors layout (saelens.ts), and directions as .npy (activations computed elsewhere: harvest/import-npy.ts).
+import { checkTensorHarvest } from './tca'; // tca (#15)
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { BasisDetail, BasisInfo, Params } from '../api/contract';
@@ -45,6 +46,7 @@ function validateFit(db: Db, harvestId: number, method: string, params: Record<s
       );
     }
   }
+  if (method === 'tca') checkTensorHarvest(db, harvestId); // tca (#15): a units × positions × stimuli tensor only
   // Constructing the basis checks its own parameters (component counts against d, k for TopK, …).
   const basis = basisFactory(method).create(params, seed, h.dim);
   return { dim: h.dim, basis, holdout };
@@ -61,7 +63,7 @@ function resolvedParams(basis: Basis, holdout: number): Record<string, unknown> 
 
 function describeParams(method: string, params: Record<string, unknown>): string {
   const bits = Object.entries(params)
-    .filter(([k]) => ['nFeatures', 'l1Coefficient', 'k', 'steps', 'whiten', 'fun', 'algorithm', 'cosine'].includes(k))
+    .filter(([k]) => ['nFeatures', 'l1Coefficient', 'k', 'steps', 'whiten', 'fun', 'algorithm', 'cosine', 'rank', 'nonneg'].includes(k)) // rank, nonneg: tca (#15)
     .map(([k, v]) => `${k}=${String(v)}`);
   return bits.length ? `${method} (${bits.join(', ')})` : method;
 }

@@ -6,6 +6,7 @@ import { runFitJob } from '../bases/fit';
 import { runHarvestJob } from '../harvest/run';
 import { runRevcorrJob } from '../revcorr/job';
 import { runLesionSweepJob, runLossRecoveredJob, runShapleyJob } from '../lesions/jobs';
+import { runTcaSweepJob } from '../tca/job'; // tca (#15)
 import type { JobRegistry } from '../jobs/types';
 
 export const jobRunners: JobRegistry = {
@@ -17,4 +18,5 @@ export const jobRunners: JobRegistry = {
   'lesion-sweep': runLesionSweepJob,
   shapley: runShapleyJob,
   'loss-recovered': runLossRecoveredJob,
+  'tca-sweep': runTcaSweepJob, // tca (#15)
 };

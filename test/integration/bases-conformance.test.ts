@@ -1,4 +1,4 @@
-// Every basis — the six classical ones and both sparse autoencoders — honours the Basis contract: determinism under
+// Every basis — the classical ones, TCA and both sparse autoencoders — honours the Basis contract: determinism under
 // a seed, shapes, state → load round trip, block-size independence of the fit, and cancellation mid-fit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -45,11 +45,15 @@ const cases: Record<Method, { params: Record<string, unknown>; m: number; tol: n
   // blocks changes nothing but the order of float64 sums.
   'sae-l1': { params: sae, m: 12, tol: 1e-5 },
   'sae-topk': { params: { ...sae, k: 3 }, m: 12, tol: 1e-5 },
+  // tca (#15): the 1,500 rows read as 100 stimuli × 15 positions (rowsPerItem below).
+  tca: { params: { rank: 3, restarts: 2, maxIter: 30 }, m: 3, tol: 1e-3 },
 };
+/** Rows per stimulus the stream declares: TCA needs its position axis; the others ignore it. */
+const rowsPerItem = (method: Method): number | undefined => (method === 'tca' ? 15 : undefined);
 
 async function fitted(method: Method, seed: number, blockRows: number): Promise<Basis> {
   const b = factories[method].create(cases[method].params, seed, D);
-  await b.fit(memoryStream(X, D, blockRows), quietCtx);
+  await b.fit(memoryStream(X, D, blockRows, rowsPerItem(method)), quietCtx);
   return b;
 }
 
@@ -101,7 +105,7 @@ for (const method of Object.keys(cases) as Method[]) {
   test(`${method}: cancelling mid-fit stops the fit with the cancellation error`, async () => {
     const b = factories[method].create(cases[method].params, 1, D);
     const ctx = cancelAfter(method === 'neurons' || method === 'random' ? 0 : 3);
-    await assert.rejects(b.fit(memoryStream(X, D, 100), ctx), (e: unknown) => e instanceof TestCancelled);
+    await assert.rejects(b.fit(memoryStream(X, D, 100, rowsPerItem(method)), ctx), (e: unknown) => e instanceof TestCancelled);
     if (method !== 'neurons') assert.throws(() => b.directions(), /not been fitted/);
   });
 }

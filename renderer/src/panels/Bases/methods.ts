@@ -44,6 +44,11 @@ const TEXT: Record<BasisMethodName, { label: string; line: string }> = {
     label: 'Sparse coding',
     line: 'Dictionary learning (Olshausen & Field; scikit-learn MiniBatchDictionaryLearning): codes inferred per row by the lasso (FISTA) or OMP, not by an encoder.',
   },
+  // tca (#15)
+  tca: {
+    label: 'TCA',
+    line: 'Tensor component analysis (Williams et al. 2018): a CP decomposition of units × positions × stimuli; needs a harvest recorded at all positions. The unit factors are the directions.',
+  },
 };
 
 /** Every method in the engine's order; parameters and tags fill in once `loadMethods` has the engine's answer. */
@@ -96,6 +101,7 @@ export function fitAllParams(method: BasisMethodName, d: number, trainRows: numb
   if (spec.params.some((ps) => ps.key === 'nFeatures')) p.nFeatures = d;
   if (method === 'ica') p.nFeatures = Math.max(1, Math.min(d, live));
   if (method === 'kmeans') p.nFeatures = Math.max(1, Math.min(d, trainRows));
+  if (method === 'tca') p.nFeatures = Math.min(d, 10); // tca (#15): a survey rank, not one component per unit
   if (spec.trained) {
     p.nFeatures = 4 * d;
     p.steps = 1000;

@@ -1,0 +1,21 @@
+// The tca-sweep job: the rank sweep over a whole harvest recorded at all positions (every stimulus; a sweep chooses
+// a rank, it does not measure held-out quality), with progress per sweep and cancel between passes. Its result —
+// both diagnostics for every rank — is the job's stored result.
+import type { JobContext } from '../jobs/types';
+import { harvestStream } from '../bases/stream';
+import { positionsOf } from './basis';
+import { tcaSweep, type SweepOptions, type SweepResult } from './sweep';
+
+export interface TcaSweepJobParams extends SweepOptions {
+  harvestId: number;
+}
+
+export async function runTcaSweepJob(raw: unknown, ctx: JobContext): Promise<SweepResult & { harvestId: number }> {
+  const p = raw as TcaSweepJobParams;
+  const stream = harvestStream(ctx.db, p.harvestId);
+  const result = await tcaSweep(stream, positionsOf(stream), p, {
+    progress: (r) => ctx.progress({ fraction: r.fraction, message: r.message, done: r.done, total: r.total, unit: r.unit, live: r.live }),
+    throwIfCancelled: () => ctx.throwIfCancelled(),
+  });
+  return { harvestId: p.harvestId, ...result };
+}
