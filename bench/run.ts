@@ -20,6 +20,7 @@ const all: [string, string, string][] = [
   ['memory', './memory.ts', 'benchMemory'],
   ['ui', './ui.ts', 'benchUi'],
   ['revcorr', './revcorr.ts', 'benchRevcorr'], // revcorr (#11)
+  ['sparse-coding', './sparse-coding.ts', 'benchSparseCoding'], // h12 (#12)
 ];
 
 const wanted = process.argv.slice(2);
