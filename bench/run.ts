@@ -22,6 +22,7 @@ const all: [string, string, string][] = [
   ['revcorr', './revcorr.ts', 'benchRevcorr'], // revcorr (#11)
   ['lesions', './lesions.ts', 'benchLesions'], // lesions (#10)
   ['tca', './tca.ts', 'benchTca'], // tca (#15)
+  ['sparse-coding', './sparse-coding.ts', 'benchSparseCoding'], // h12 (#12)
 ];
 
 const wanted = process.argv.slice(2);

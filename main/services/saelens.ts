@@ -1,10 +1,11 @@
 // SAELens interop: export a Cajal SAE as `sae_weights.safetensors` + `cfg.json` in SAELens' layout, and import one
 // trained elsewhere. An import is refused, with nothing written, unless Cajal computes exactly what SAELens would:
-// only the "standard" (ReLU) and "topk" architectures, and no run-time input normalisation Cajal cannot reproduce.
+// the "standard" (ReLU), "topk", "jumprelu" and "gated" architectures, and no run-time input normalisation Cajal cannot reproduce.
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { BasisInfo, Params } from '../api/contract';
 import { basisFactory } from '../bases/index';
+import { saeLensArchTensors } from '../bases/sae-saelens-arch';
 import type { BasisState, NamedTensor } from '../bases/types';
 import { UserError } from '../errors';
 import { readSafetensors, writeSafetensors } from '../io/safetensors';
@@ -28,8 +29,6 @@ interface SaeLensCfg {
   [key: string]: unknown;
 }
 
-const SAE_TENSORS = ['W_enc', 'b_enc', 'W_dec', 'b_dec'] as const;
-
 /**
  * Writes `sae_weights.safetensors` and `cfg.json` as SAELens lays them out. Cajal trains on inputs scaled to a fixed
  * mean norm; that scale is folded into the exported weights, so the file works on raw activations
@@ -41,6 +40,8 @@ export async function exportSae(db: Db, p: Params<'bases.exportSae'>): Promise<{
     throw new UserError('basis.not-sae', `Basis ${p.basisId} is ${rec.method}, not a sparse autoencoder; export its directions as .npy instead.`);
   }
   const state = basesRepo.loadBasisTensors(db, p.basisId);
+  const arch = rec.params.importedArchitecture;
+  if (arch === 'jumprelu' || arch === 'gated') return writeSaeLens(p.dir, exportArchTensors(p.basisId, arch, state), exportCfg(db, rec, arch, {}));
   const s = state.norm_scale?.data[0] ?? 1;
   const scaled = (t: { shape: number[]; data: Float32Array }, f: number) => ({ shape: t.shape, data: t.data.map((v) => v * f) });
   const need = (name: string) => {
@@ -54,17 +55,33 @@ export async function exportSae(db: Db, p: Params<'bases.exportSae'>): Promise<{
     W_dec: scaled(need('W_dec'), 1 / s),
     b_dec: scaled(need('b_dec'), 1 / s),
   };
-  const h = repo.getHarvest(db, rec.harvestId);
   const topk = rec.method === 'sae-topk';
   const k = Number(rec.params.k);
-  const cfg: SaeLensCfg = {
+  // k twice: SAELens ≥ 6 reads the top-level field, earlier versions activation_fn_kwargs.
+  const extra = topk ? { k, activation_fn_str: 'topk', activation_fn_kwargs: { k } } : { activation_fn_str: 'relu' };
+  return writeSaeLens(p.dir, tensors, exportCfg(db, rec, topk ? 'topk' : 'standard', extra, s));
+}
+
+/** h12: an imported JumpReLU or Gated SAE is written back with exactly the tensors it was stored with. */
+function exportArchTensors(basisId: number, arch: 'jumprelu' | 'gated', state: BasisState): Record<string, NamedTensor> {
+  const [d, m] = state.W_enc?.shape ?? [];
+  if (d === undefined || m === undefined) throw new UserError('basis.incomplete', `Basis ${basisId} has no W_enc tensor.`);
+  const out: Record<string, NamedTensor> = {};
+  for (const [n] of saeLensArchTensors(arch, d, m)) {
+    const t = state[n];
+    if (!t) throw new UserError('basis.incomplete', `Basis ${basisId} has no ${n} tensor, which a ${arch} SAE needs.`);
+    out[n] = t;
+  }
+  return out;
+}
+
+function exportCfg(db: Db, rec: ReturnType<typeof basesRepo.getBasis>, architecture: string, extra: Record<string, unknown>, scale = 1): SaeLensCfg {
+  const h = repo.getHarvest(db, rec.harvestId);
+  return {
     d_in: rec.dim,
     d_sae: rec.nFeatures,
-    architecture: topk ? 'topk' : 'standard',
-    // k twice: SAELens ≥ 6 reads the top-level field, earlier versions activation_fn_kwargs.
-    ...(topk ? { k } : {}),
-    activation_fn_str: topk ? 'topk' : 'relu',
-    ...(topk ? { activation_fn_kwargs: { k } } : {}),
+    architecture,
+    ...extra,
     apply_b_dec_to_input: true,
     normalize_activations: 'none',
     dtype: 'float32',
@@ -74,9 +91,12 @@ export async function exportSae(db: Db, p: Params<'bases.exportSae'>): Promise<{
     hook_layer: 0,
     // The stored params are the resolved set (every default the fit used), so this is the full training recipe.
     // They keep Cajal's names: SAELens' own training fields (l1_coefficient, lr, …) carry its own loss definitions.
-    cajal: { basisId: rec.id, method: rec.method, params: rec.params, seed: rec.seed, input_scale_folded_into_weights: s, positions: h.positions },
+    cajal: { basisId: rec.id, method: rec.method, params: rec.params, seed: rec.seed, input_scale_folded_into_weights: scale, positions: h.positions },
   };
-  const dir = resolve(p.dir);
+}
+
+function writeSaeLens(dirGiven: string, tensors: Record<string, NamedTensor>, cfg: SaeLensCfg): { dir: string; files: string[] } {
+  const dir = resolve(dirGiven);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'sae_weights.safetensors'), writeSafetensors(tensors, { format: 'pt' }));
   writeFileSync(join(dir, 'cfg.json'), `${JSON.stringify(cfg, null, 2)}\n`);
@@ -86,7 +106,7 @@ export async function exportSae(db: Db, p: Params<'bases.exportSae'>): Promise<{
 /** What Cajal makes of a cfg.json: which of its SAEs computes the same function, or a refusal. */
 export interface SaeLensReading {
   method: 'sae-l1' | 'sae-topk';
-  architecture: 'standard' | 'topk';
+  architecture: 'standard' | 'topk' | 'jumprelu' | 'gated';
   k: number | null;
   /** False: SAELens encodes x, not x − b_dec (see foldBDecIntoBEnc). */
   applyBDecToInput: boolean;
@@ -105,8 +125,8 @@ export function readSaeLensCfg(raw: unknown, label: string): SaeLensReading {
   const cfg = raw as SaeLensCfg;
   // SAELens before version 3 wrote no architecture field; those SAEs were all the standard ReLU kind.
   const arch = cfg.architecture ?? 'standard';
-  if (arch !== 'standard' && arch !== 'topk') {
-    throw new UserError('sae.architecture', `${label} says architecture = "${String(arch)}", which Cajal does not implement; it imports SAELens' "standard" (ReLU) and "topk" SAEs.`);
+  if (arch !== 'standard' && arch !== 'topk' && arch !== 'jumprelu' && arch !== 'gated') {
+    throw new UserError('sae.architecture', `${label} says architecture = "${String(arch)}", which Cajal does not implement; it imports SAELens' "standard" (ReLU), "topk", "jumprelu" and "gated" SAEs.`);
   }
   const act = cfg.activation_fn_str;
   if (act !== undefined && act !== 'relu' && act !== 'topk') {
@@ -131,7 +151,8 @@ export function readSaeLensCfg(raw: unknown, label: string): SaeLensReading {
   }
   const apply = cfg.apply_b_dec_to_input ?? true;
   if (typeof apply !== 'boolean') throw new UserError('sae.cfg', `${label} says apply_b_dec_to_input = ${JSON.stringify(apply)}; it must be true or false.`);
-  return { method: topk ? 'sae-topk' : 'sae-l1', architecture: topk ? 'topk' : 'standard', k: topk ? k! : null, applyBDecToInput: apply };
+  const architecture = arch === 'jumprelu' || arch === 'gated' ? arch : topk ? 'topk' : 'standard';
+  return { method: topk ? 'sae-topk' : 'sae-l1', architecture, k: topk ? k! : null, applyBDecToInput: apply };
 }
 
 /**
@@ -149,6 +170,24 @@ export function foldBDecIntoBEnc(wEnc: NamedTensor, bEnc: NamedTensor, bDec: Nam
     out[j] = s;
   }
   return { shape: [m], data: out };
+}
+
+/**
+ * h12: the same fold for JumpReLU and Gated. JumpReLU's pre-activation is the standard one; Gated reads x·W_enc twice,
+ * so with c = b_dec·W_enc the gate bias becomes b_gate + c and the magnitude bias b_mag + c·exp(r_mag).
+ */
+function foldedArchState(arch: 'jumprelu' | 'gated', t: Record<string, NamedTensor>, folded: boolean): BasisState {
+  const state: BasisState = { ...t };
+  if (!folded) return state;
+  if (arch === 'jumprelu') {
+    state.b_enc = foldBDecIntoBEnc(t.W_enc!, t.b_enc!, t.b_dec!);
+    return state;
+  }
+  const m = t.W_enc!.shape[1]!;
+  const c = foldBDecIntoBEnc(t.W_enc!, { shape: [m], data: new Float32Array(m) }, t.b_dec!).data;
+  state.b_gate = { shape: [m], data: t.b_gate!.data.map((b, j) => b + c[j]!) };
+  state.b_mag = { shape: [m], data: t.b_mag!.data.map((b, j) => b + c[j]! * Math.exp(t.r_mag!.data[j]!)) };
+  return state;
 }
 
 function readCfgFile(cfgPath: string): unknown {
@@ -172,16 +211,21 @@ export async function importSae(db: Db, p: Params<'bases.importSae'>): Promise<B
   const cfg = readCfgFile(cfgPath) as SaeLensCfg;
   const reading = readSaeLensCfg(cfg, existsSync(cfgPath) ? cfgPath : 'The SAE (no cfg.json, read as SAELens defaults)');
   const { tensors } = readSafetensors(readFileSync(file), basename(file));
-  for (const n of SAE_TENSORS) {
-    if (!tensors[n]) throw new UserError('sae.shape', `${basename(file)} has no ${n} tensor; SAELens' layout has W_enc, b_enc, W_dec and b_dec.`);
+  const arch = reading.architecture;
+  const wEnc = tensors.W_enc;
+  if (!wEnc || wEnc.shape.length !== 2) throw new UserError('sae.shape', `${basename(file)} has no two-dimensional W_enc tensor, which every SAELens SAE has.`);
+  const [d, m] = wEnc.shape as [number, number];
+  // h12: each architecture's own tensor list (JumpReLU's threshold, Gated's b_gate/r_mag/b_mag).
+  const shapes: [string, number[]][] = arch === 'jumprelu' || arch === 'gated' ? saeLensArchTensors(arch, d, m) : [['W_enc', [d, m]], ['b_enc', [m]], ['W_dec', [m, d]], ['b_dec', [d]]];
+  const wanted = shapes.map(([n]) => n);
+  for (const n of wanted) {
+    if (!tensors[n]) throw new UserError('sae.shape', `${basename(file)} has no ${n} tensor; SAELens' ${arch} layout has ${wanted.join(', ')}.`);
   }
-  // Anything else (JumpReLU's threshold, a finetuning scale, …) would change the SAE's function if honoured.
-  const extra = Object.keys(tensors).filter((n) => !(SAE_TENSORS as readonly string[]).includes(n));
+  // Anything else (a finetuning scale, …) would change the SAE's function if honoured.
+  const extra = Object.keys(tensors).filter((n) => !wanted.includes(n));
   if (extra.length) {
-    throw new UserError('sae.shape', `${basename(file)} also holds ${extra.join(', ')}, which a standard or TopK SAE does not have; Cajal would ignore it and compute another function.`);
+    throw new UserError('sae.shape', `${basename(file)} also holds ${extra.join(', ')}, which a ${arch} SAE does not have; Cajal would ignore it and compute another function.`);
   }
-  const [d, m] = tensors.W_enc!.shape as [number, number];
-  const shapes: [string, number[]][] = [['W_enc', [d, m]], ['b_enc', [m]], ['W_dec', [m, d]], ['b_dec', [d]]];
   for (const [n, want] of shapes) {
     const got = tensors[n]!.shape;
     if (got.length !== want.length || got.some((g, i) => g !== want[i])) {
@@ -203,13 +247,16 @@ export async function importSae(db: Db, p: Params<'bases.importSae'>): Promise<B
     importedArchitecture: reading.architecture,
     ...(folded ? { importedBDecFoldedIntoBEnc: true } : {}),
   };
-  const state: BasisState = {
-    W_enc: tensors.W_enc!,
-    b_enc: folded ? foldBDecIntoBEnc(tensors.W_enc!, tensors.b_enc!, tensors.b_dec!) : tensors.b_enc!,
-    W_dec: tensors.W_dec!,
-    b_dec: tensors.b_dec!,
-    norm_scale: { shape: [1], data: new Float32Array([1]) },
-  };
+  const state: BasisState =
+    arch === 'jumprelu' || arch === 'gated'
+      ? foldedArchState(arch, tensors, folded)
+      : {
+          W_enc: tensors.W_enc!,
+          b_enc: folded ? foldBDecIntoBEnc(tensors.W_enc!, tensors.b_enc!, tensors.b_dec!) : tensors.b_enc!,
+          W_dec: tensors.W_dec!,
+          b_dec: tensors.b_dec!,
+          norm_scale: { shape: [1], data: new Float32Array([1]) },
+        };
   // Loading through the method's own factory proves the tensors form a working SAE before anything is written.
   const basis = basisFactory(method).load(params, 0, state);
   const id = db.transaction(() => {

@@ -129,8 +129,10 @@ test('architectures and normalisations Cajal cannot reproduce are refused in one
   const four: [string, Tensor][] = [['W_enc', w.W_enc], ['b_enc', w.b_enc], ['W_dec', w.W_dec], ['b_dec', w.b_dec]];
   const threshold: [string, Tensor] = ['threshold', { shape: [m], data: new Float32Array(m).fill(0.3) }];
   const refusals: [string, Record<string, unknown>, [string, Tensor][], RegExp][] = [
-    ['jumprelu', sixCfg({ architecture: 'jumprelu' }), [...four, threshold], /architecture = "jumprelu", which Cajal does not implement/],
-    ['gated', sixCfg({ architecture: 'gated' }), four, /architecture = "gated", which Cajal does not implement/],
+    // h12: JumpReLU and Gated import now; one without its own tensors is still refused.
+    ['jumprelu-without-threshold', sixCfg({ architecture: 'jumprelu' }), four, /has no threshold tensor/],
+    ['gated-with-b-enc', sixCfg({ architecture: 'gated' }), four, /has no b_gate tensor/],
+    ['crosscoder', sixCfg({ architecture: 'crosscoder' }), four, /architecture = "crosscoder", which Cajal does not implement/],
     ['old-tanh', sixCfg({ architecture: 'standard', activation_fn_str: 'tanh-relu' }), four, /activation_fn_str = "tanh-relu"/],
     ['layer-norm', sixCfg({ architecture: 'standard', normalize_activations: 'layer_norm' }), four, /normalize_activations = "layer_norm": SAELens layer-normalises every row/],
     ['expected-average', sixCfg({ architecture: 'standard', normalize_activations: 'expected_average_only_in' }), four, /does not write into cfg\.json/],
