@@ -68,5 +68,24 @@ test('receptive fields: grid of filters, unit card, STC spectrum — rendered in
   const reports = await l.api<{ id: number }[]>('reports.list', {});
   const report = await l.api<{ sections: { kind: string }[] }>('reports.get', { id: reports.at(-1)!.id });
   assert.deepEqual(report.sections.map((x) => x.kind), ['revcorr']);
+
+  // The feature card shows the feature's receptive field once a run has mapped it (#11 item 5).
+  const fit = await l.api<{ jobId: number; basisId: number }>('bases.fit', { harvestId: ln, method: 'neurons', params: {} });
+  await l.waitJob(fit.jobId, 60_000);
+  const fc = await l.api<{ jobId: number }>('features.compute', { basisId: fit.basisId });
+  await l.waitJob(fc.jobId, 120_000);
+  const byFeature = await l.api<{ jobId: number }>('revcorr.start', { harvestId: ln, basisId: fit.basisId, features: [0], estimator: 'sta' });
+  await l.waitJob(byFeature.jobId, 180_000);
+  await p.click(tid('rail-features'));
+  await p.locator(`${tid('features-basis-item')}[data-basis-id="${fit.basisId}"]`).click();
+  await p.locator(`${tid('feature-row')}[data-key="0"]`).click();
+  await p.waitForSelector(`${tid('feature-rf')} canvas`, { timeout: 30_000 });
+  const rf = await p.evaluate((i) => {
+    const cv = document.querySelector('[data-testid="feature-rf"] canvas') as HTMLCanvasElement;
+    const k = cv.width / 28;
+    return Array.from(cv.getContext('2d')!.getImageData(Math.floor(((i % 28) + 0.5) * k), Math.floor((Math.floor(i / 28) + 0.5) * k), 1, 1).data);
+  }, peak);
+  assert.ok(rf[0]! > 200 && rf[2]! < 120, `the ON feature's field is red at the filter's peak: ${rf}`);
+  await p.screenshot({ path: join(artifactsDir, 'e2e-revcorr-feature-card.png'), fullPage: true });
   assert.deepEqual(l.pageErrors, []);
 });
