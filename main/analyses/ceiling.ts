@@ -2,7 +2,7 @@
 // in the demo random directions had the top 2AFC-label median (1.000, CI [1, 1]) and the comparison's headline
 // p-value read as "random beats neurons" (issue #8). A metric is flagged when the median of its random-direction
 // null lies at the metric's bound; metrics with no fixed bound (pixel distances, compression) are never flagged.
-import type { MetricName } from '../api/contract';
+import type { MetricName } from './types';
 import { median } from './stats';
 
 /** Bounds the metric's definition (definitions.ts) guarantees; null where it has none. */

@@ -13,8 +13,11 @@ const sessions = new Map<string, Promise<ort.InferenceSession>>();
  */
 const spinning = process.env.CAJAL_ORT_SPIN === '1';
 
-/** One session per graph kind, built on first use and shared for the life of the process. */
-function cached(key: string, build: () => GraphBuilder): Promise<ort.InferenceSession> {
+/**
+ * One session per graph kind, built on first use and shared for the life of the process; the other rooms' kernels
+ * (revcorr, tca) use it too, with keys of their own.
+ */
+export function cachedKernel(key: string, build: () => GraphBuilder): Promise<ort.InferenceSession> {
   let s = sessions.get(key);
   if (!s) {
     s = spinning
@@ -60,7 +63,7 @@ export async function shiftedGram(
   precision: 'float32' | 'float64' = 'float32',
 ): Promise<{ gram: Float32Array | Float64Array; sum: Float32Array | Float64Array }> {
   const dbl = precision === 'float64';
-  const s = await cached(dbl ? 'gram64' : 'gram', () => {
+  const s = await cachedKernel(dbl ? 'gram64' : 'gram', () => {
     const b = new GraphBuilder({ name: dbl ? 'gram64' : 'gram' });
     let xi = b.input('x', 'float32', ['N', 'D']);
     const sh = b.input('shift', dbl ? 'float64' : 'float32', ['D']);
@@ -81,7 +84,7 @@ export async function shiftedGram(
 
 /** Y = (X − mean)·Mᵀ, X rows × d, M m × d → rows × m. */
 export async function affineProject(x: Float32Array, rows: number, dim: number, mean: Float32Array, m: Float32Array, mRows: number): Promise<Float32Array> {
-  const s = await cached('project', () => {
+  const s = await cachedKernel('project', () => {
     const b = new GraphBuilder({ name: 'project' });
     const xi = b.input('x', 'float32', ['N', 'D']);
     const mu = b.input('mean', 'float32', ['D']);
@@ -95,7 +98,7 @@ export async function affineProject(x: Float32Array, rows: number, dim: number, 
 
 /** X = F·M + mean, F rows × m, M m × d → rows × d. */
 export async function affineReconstruct(f: Float32Array, rows: number, m: Float32Array, mRows: number, dim: number, mean: Float32Array): Promise<Float32Array> {
-  const s = await cached('reconstruct', () => {
+  const s = await cachedKernel('reconstruct', () => {
     const b = new GraphBuilder({ name: 'reconstruct' });
     const fi = b.input('f', 'float32', ['N', 'M']);
     const w = b.input('m', 'float32', ['M', 'D']);
@@ -109,7 +112,7 @@ export async function affineReconstruct(f: Float32Array, rows: number, m: Float3
 
 /** C = Aᵀ·B for A n × p, B n × q → p × q (statistics summed over rows). */
 export async function matmulAtB(a: Float32Array, n: number, p: number, bm: Float32Array, q: number): Promise<Float32Array> {
-  const s = await cached('atb', () => {
+  const s = await cachedKernel('atb', () => {
     const b = new GraphBuilder({ name: 'atb' });
     const ai = b.input('a', 'float32', ['N', 'P']);
     const bi = b.input('b', 'float32', ['N', 'Q']);
@@ -122,7 +125,7 @@ export async function matmulAtB(a: Float32Array, n: number, p: number, bm: Float
 
 /** C = A·Bᵀ for A n × p, B q × p → n × q. */
 export async function matmulABt(a: Float32Array, n: number, p: number, bm: Float32Array, q: number): Promise<Float32Array> {
-  const s = await cached('abt', () => {
+  const s = await cachedKernel('abt', () => {
     const b = new GraphBuilder({ name: 'abt' });
     const ai = b.input('a', 'float32', ['N', 'P']);
     const bi = b.input('b', 'float32', ['Q', 'P']);
@@ -145,7 +148,7 @@ export async function rangeStats(
   q: Float32Array,
   l: number,
 ): Promise<{ xty: Float32Array; yty: Float32Array }> {
-  const s = await cached('range', () => {
+  const s = await cachedKernel('range', () => {
     const b = new GraphBuilder({ name: 'range' });
     const xi = b.input('x', 'float32', ['N', 'D']);
     const mu = b.input('mean', 'float32', ['D']);
@@ -177,7 +180,7 @@ export async function icaStats(
   fun: IcaFun,
   alpha = 1,
 ): Promise<{ gz: Float32Array; gp: Float32Array }> {
-  const s = await cached(`ica-${fun}`, () => {
+  const s = await cachedKernel(`ica-${fun}`, () => {
     const b = new GraphBuilder({ name: `ica-${fun}` });
     const zi = b.input('z', 'float32', ['N', 'K']);
     const wi = b.input('w', 'float32', ['C', 'K']);
@@ -218,7 +221,7 @@ export async function assignNearest(
   cosine: boolean,
 ): Promise<{ labels: Int32Array; dist: Float32Array; sums: Float32Array; counts: Float32Array }> {
   const key = cosine ? 'assign-cos' : 'assign';
-  const s = await cached(key, () => {
+  const s = await cachedKernel(key, () => {
     const b = new GraphBuilder({ name: key });
     let xi = b.input('x', 'float32', ['N', 'D']);
     const ci = b.input('c', 'float32', ['K', 'D']);
@@ -255,7 +258,7 @@ export async function assignNearest(
 
 /** A − VW·WVᵀ in float64 (the rank-2b trailing update of the blocked tridiagonalisation). */
 export async function syr2k64(a: Float64Array, vw: Float64Array, wv: Float64Array, m: number, b2: number): Promise<Float64Array> {
-  const s = await cached('syr2k64', () => {
+  const s = await cachedKernel('syr2k64', () => {
     const b = new GraphBuilder({ name: 'syr2k64' });
     const ai = b.input('a', 'float64', ['M', 'M']);
     const vi = b.input('vw', 'float64', ['M', 'B']);
@@ -274,7 +277,7 @@ export async function syr2k64(a: Float64Array, vw: Float64Array, wv: Float64Arra
 
 /** Z − Y·(T·(Yᵀ·Z)) in float64 (a compact-WY block of Householder reflectors applied to Z). */
 export async function blockReflector64(z: Float64Array, y: Float64Array, t: Float64Array, m: number, c: number, bk: number): Promise<Float64Array> {
-  const s = await cached('wy64', () => {
+  const s = await cachedKernel('wy64', () => {
     const b = new GraphBuilder({ name: 'wy64' });
     const zi = b.input('z', 'float64', ['M', 'C']);
     const yi = b.input('y', 'float64', ['M', 'B']);

@@ -2,28 +2,12 @@
 // symbolic dims: every unit's weighted stimulus sum as one GEMM (W·X, the STA numerators, null shuffles included as
 // extra rows of W), and the weighted second moments Xᵀ·diag(w)·X of spike-triggered covariance as one batched MatMul.
 import * as ort from 'onnxruntime-node';
+import { cachedKernel } from '../linalg/ort';
 import { GraphBuilder } from '../onnx/builder';
-
-const sessions = new Map<string, Promise<ort.InferenceSession>>();
-
-function cached(key: string, build: () => GraphBuilder): Promise<ort.InferenceSession> {
-  let s = sessions.get(key);
-  if (!s) {
-    // Spinning off for the same reason as linalg/ort.ts: short JS gaps between calls on a shared machine.
-    s = ort.InferenceSession.create(build().toBytes(), {
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: 'all',
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    });
-    sessions.set(key, s);
-    s.catch(() => sessions.delete(key));
-  }
-  return s;
-}
 
 /** W·X for W k × n (unit-major weights) and X n × d (stimulus rows) → k × d. */
 export async function weightedSums(w: Float32Array, k: number, x: Float32Array, n: number, d: number): Promise<Float32Array> {
-  const s = await cached('revcorr-wx', () => {
+  const s = await cachedKernel('revcorr-wx', () => {
     const b = new GraphBuilder({ name: 'revcorr-wx' });
     const wi = b.input('w', 'float32', ['K', 'N']);
     const xi = b.input('x', 'float32', ['N', 'D']);
@@ -37,7 +21,7 @@ export async function weightedSums(w: Float32Array, k: number, x: Float32Array, 
 
 /** Σ_t w_kt x_t x_tᵀ for each of k weight rows: W k × n, X n × d → k × d × d (k·d² floats; keep k·d² modest). */
 export async function weightedGrams(w: Float32Array, k: number, x: Float32Array, n: number, d: number): Promise<Float32Array> {
-  const s = await cached('revcorr-xwx', () => {
+  const s = await cachedKernel('revcorr-xwx', () => {
     const b = new GraphBuilder({ name: 'revcorr-xwx' });
     const wi = b.input('w', 'float32', ['K', 'N']);
     const xi = b.input('x', 'float32', ['N', 'D']);
@@ -53,7 +37,7 @@ export async function weightedGrams(w: Float32Array, k: number, x: Float32Array,
 
 /** Y = X·Fᵀ for X n × d and F m × d → n × m (projections of stimuli on filters). */
 export async function project(x: Float32Array, n: number, d: number, f: Float32Array, m: number): Promise<Float32Array> {
-  const s = await cached('revcorr-xft', () => {
+  const s = await cachedKernel('revcorr-xft', () => {
     const b = new GraphBuilder({ name: 'revcorr-xft' });
     const xi = b.input('x', 'float32', ['N', 'D']);
     const fi = b.input('f', 'float32', ['M', 'D']);
@@ -72,7 +56,7 @@ export function accumulate(acc: Float64Array, part: ArrayLike<number>, offset = 
 
 /** C = A·B for A m × k and B k × n → m × n. */
 export async function matmul(a: Float32Array, m: number, k: number, bm: Float32Array, n: number): Promise<Float32Array> {
-  const s = await cached('revcorr-mm', () => {
+  const s = await cachedKernel('revcorr-mm', () => {
     const b = new GraphBuilder({ name: 'revcorr-mm' });
     const ai = b.input('a', 'float32', ['M', 'K']);
     const bi = b.input('b', 'float32', ['K', 'N']);

@@ -2,28 +2,12 @@
 // GEMM, multithreaded): the unit-mode MTTKRP Xᵀ·KR and the projection X·A that the position and stimulus MTTKRPs are
 // reduced from. Each is one small ONNX graph with symbolic dims, built once and cached for the life of the process.
 import * as ort from 'onnxruntime-node';
+import { cachedKernel } from '../linalg/ort';
 import { GraphBuilder } from '../onnx/builder';
-
-const sessions = new Map<string, Promise<ort.InferenceSession>>();
-
-function cached(key: string, build: () => GraphBuilder): Promise<ort.InferenceSession> {
-  let s = sessions.get(key);
-  if (!s) {
-    // Spinning off: the kernels are called in a loop from JS, and spinning threads steal cores on a shared machine.
-    s = ort.InferenceSession.create(build().toBytes(), {
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: 'all',
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    });
-    sessions.set(key, s);
-    s.catch(() => sessions.delete(key));
-  }
-  return s;
-}
 
 /** Xᵀ·K for a block X (rows × d) and K (rows × R): the block's share of the unit-mode MTTKRP, d × R. */
 export async function blockXtK(x: Float32Array, rows: number, dim: number, k: Float32Array, rank: number): Promise<Float32Array> {
-  const s = await cached('tca-xtk', () => {
+  const s = await cachedKernel('tca-xtk', () => {
     const b = new GraphBuilder({ name: 'tca_xtk' });
     const xi = b.input('x', 'float32', ['N', 'D']);
     const ki = b.input('k', 'float32', ['N', 'R']);
@@ -37,7 +21,7 @@ export async function blockXtK(x: Float32Array, rows: number, dim: number, k: Fl
 
 /** X·Uᵀ for a block X (rows × d) and unit factors U (R × d, one component per row): rows × R. */
 export async function blockXUt(x: Float32Array, rows: number, dim: number, u: Float32Array, rank: number): Promise<Float32Array> {
-  const s = await cached('tca-xut', () => {
+  const s = await cachedKernel('tca-xut', () => {
     const b = new GraphBuilder({ name: 'tca_xut' });
     const xi = b.input('x', 'float32', ['N', 'D']);
     const ui = b.input('u', 'float32', ['R', 'D']);

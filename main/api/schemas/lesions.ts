@@ -93,22 +93,8 @@ export interface LesionResultRow {
   effects: LesionEffects;
 }
 
-export interface LossRecoveredInfo {
-  basisId: number;
-  stimuli: number;
-  output: string;
-  labelled: boolean;
-  clean: { crossEntropy: number | null };
-  spliced: { crossEntropy: number | null; kl: number };
-  zero: { crossEntropy: number | null; kl: number };
-  mean: { crossEntropy: number | null; kl: number };
-  /** (L_ablated − L_spliced) / (L_ablated − L_clean) with L = cross-entropy to the labels; null without labels. */
-  ceScoreZero: number | null;
-  ceScoreMean: number | null;
-  /** The same with L = KL(clean ‖ ·). */
-  klScoreZero: number;
-  klScoreMean: number;
-}
+/** The engine's summary of a loss-recovered run (lesions/loss-recovered.ts), as the API gives it. */
+export type { LossRecoveredSummary as LossRecoveredInfo } from '../../lesions/loss-recovered';
 
 /** A sweep's summary: the clean model's effects and what the elements are. */
 export interface SweepSummary {
