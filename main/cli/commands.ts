@@ -28,6 +28,7 @@ import { recordingCommands } from './recording-commands'; // recordings (#11 ite
 import { tcaCommands } from './tca-commands'; // tca (#15)
 import { exportCommands } from './export-commands';
 import { harvestFeedsFromFlags, harvestInputOptions, harvestInputUsage } from './harvest-inputs'; // room: i8
+import { scaleCommands, shardFromFlags, shardOptions, shardUsage } from './scale-commands'; // room: scale (#14 item 3)
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -120,6 +121,7 @@ const harvest: Command = {
   --size WxH --channels 1|3 --order RGB|BGR --scale X --mean a,b,c --std a,b,c --layout NCHW|NHWC
   --labels-from-subfolders      folder stimuli: label = sub-folder
 ${harvestInputUsage}
+${shardUsage}
   A harvest that was interrupted (killed, cancelled) resumes when the same command is run again.`,
   options: {
     ...common,
@@ -142,6 +144,7 @@ ${harvestInputUsage}
     layout: { type: 'string' },
     'labels-from-subfolders': { type: 'boolean' },
     ...harvestInputOptions, // room: i8
+    ...shardOptions, // room: scale
   },
   async run(v) {
     const need = (k: string) => {
@@ -154,6 +157,7 @@ ${harvestInputUsage}
     const limit = v.limit === undefined ? undefined : Number(v.limit);
     if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UserError('cli.usage', `--limit takes a positive whole number, not ${String(v.limit)}.`);
     const batch = v.batch === undefined ? undefined : Number(v.batch);
+    const shard = shardFromFlags(v); // room: scale
 
     // Everything that can be wrong with the inputs is found before the project file is opened.
     const modelPath = resolve(v.model as string);
@@ -188,6 +192,7 @@ ${harvestInputUsage}
         harvestParams.storage = v.storage;
       }
       if (Object.keys(inputValues).length > 0) harvestParams.inputs = inputValues; // room: i8
+      if (shard) harvestParams.shard = shard; // room: scale
       const started = (await router.call('harvests.start', harvestParams)) as Result<'harvests.start'>;
       if (started.resumedFromRow !== null && !json) {
         process.stderr.write(`Resuming harvest ${started.harvestIds.join(', ')} from row ${started.resumedFromRow.toLocaleString('en-US')}.\n`);
@@ -265,4 +270,4 @@ const demo: Command = {
   },
 };
 
-export const commands: Record<string, Command> = { inspect, harvest, serve, demo, ...basesCommands, ...featureCommands, ...reportCommands, ...revcorrCommands, ...exportCommands, ...lesionCommands, ...recordingCommands /* recordings (#11 item 4) */, ...tcaCommands /* tca (#15) */ };
+export const commands: Record<string, Command> = { inspect, harvest, serve, demo, ...basesCommands, ...featureCommands, ...reportCommands, ...revcorrCommands, ...exportCommands, ...lesionCommands, ...recordingCommands /* recordings (#11 item 4) */, ...tcaCommands /* tca (#15) */, ...scaleCommands /* room: scale (#14) */ };

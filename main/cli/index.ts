@@ -14,6 +14,8 @@ Usage:
                 [--size WxH] [--channels 1|3] [--order RGB|BGR] [--scale X] [--mean a,b,c] [--std a,b,c]
                 [--layout NCHW|NHWC] [--labels-from-subfolders] [--json]
                 SPEC: mnist | mnist:N | folder:PATH | noise:white
+                [--shard i/n]   one slice of the stimuli into its own file; join the files with cajal merge
+  cajal merge --into FILE SHARD.cajal… [--json]
   cajal serve [--project FILE] [--port N] [--host 127.0.0.1] [--json]
   cajal demo [--out DIR] [--digits N] [--steps N] [--json]
   cajal import-activations --project FILE --npy X.npy [--labels y.npy] [--json]

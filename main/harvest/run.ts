@@ -16,6 +16,7 @@ import { getHarvest, getModel, getStimulusSet, saveUnitStats, setHarvestStatus, 
 import type { JobContext } from '../jobs/types';
 import { batchFeeds, planFeeds } from './feeds';
 import { extractRows, rowLayout, rowPosition, type RowLayout } from './layout';
+import { shardOf } from './shard';
 import { UnitStatsAccumulator } from './stats';
 
 export interface HarvestJobParams {
@@ -94,6 +95,8 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
   const batch = plan.fixedBatch ?? params.batchSize ?? 32;
   const labels = stimulusLabels(db, set.id);
   const items = first.itemsExpected;
+  // A shard (shard.ts) records stimuli start..end−1 of the set: its rows count from 0, its stimuli from `offset`.
+  const offset = shardOf(first)?.start ?? 0;
 
   // All tensors of one job advance together (one transaction per chunk), so their row counts always agree.
   const itemsDone = first.rowsDone / first.rowsPerItem;
@@ -124,7 +127,7 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
       const rows = count * t.layout.rowsPerItem;
       const meta = new Int32Array(rows * 4);
       for (let i = 0; i < count; i++) {
-        const stim = chunkStart + i;
+        const stim = offset + chunkStart + i;
         for (let r = 0; r < t.layout.rowsPerItem; r++) {
           const pos = rowPosition(t.layout, r);
           const at = (i * t.layout.rowsPerItem + r) * 4;
@@ -157,7 +160,7 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
     // synchronously on this thread (inside a setImmediate), so this does not overlap decoding with inference; it
     // keeps the order simple and lets an asynchronous source (file reads) proceed meanwhile.
     // A model with a fixed batch size gets a padded batch; the padding's outputs are dropped.
-    const prepare = async (at: number, n: number): Promise<Record<string, ort.Tensor>> => batchFeeds(plan, await source.batch(at, n), n);
+    const prepare = async (at: number, n: number): Promise<Record<string, ort.Tensor>> => batchFeeds(plan, await source.batch(offset + at, n), n);
     let n = Math.min(batch, items - item, chunkStart + chunkItems - item);
     let next: Promise<Record<string, ort.Tensor>> | null = prepare(item, n);
     while (item < items) {
@@ -180,7 +183,7 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
         if (itemDims.length !== t.layout.itemDims.length || itemDims.some((d, k) => d !== t.layout.itemDims[k])) {
           throw new UserError(
             'harvest.shape-changed',
-            `Tensor ${t.harvest.tensor} has item shape [${itemDims.join(', ')}] at stimulus ${item}, not the [${t.layout.itemDims.join(', ')}] the harvest records, so it cannot be recorded as one matrix.`,
+            `Tensor ${t.harvest.tensor} has item shape [${itemDims.join(', ')}] at stimulus ${offset + item}, not the [${t.layout.itemDims.join(', ')}] the harvest records, so it cannot be recorded as one matrix.`,
           );
         }
         extractRows(t.layout, tensorToFloat32(out), n, t.buffer, (item - chunkStart) * t.layout.rowsPerItem);

@@ -7,6 +7,7 @@ import { UserError } from '../errors';
 import { INPUTS_HINT_APP, planFeeds } from '../harvest/feeds'; // room: i8
 import { rowLayout } from '../harvest/layout';
 import { checkHarvestLimit } from '../harvest/limit';
+import { shardRange } from '../harvest/shard'; // room: scale (#14 item 3)
 import type { Db } from '../store/project';
 import * as repo from '../store/repo';
 
@@ -49,19 +50,28 @@ export function startHarvest(db: Db, p: Params<'harvests.start'>, probedShapes: 
   // room: i8 — the stimuli fit the input they go into, and every other input has a value
   planFeeds(model.inspection.inputs, set.itemShape, p.inputs, INPUTS_HINT_APP);
 
+  // Every tensor of a job shares one chunk size in stimuli, so their chunks commit together.
+  const planned = p.tensors.map((name) => {
+    const info = byName.get(name)!;
+    const probed = probedShapes[name]; // room: i8
+    const layout = rowLayout(probed ? [1, ...probed] : (info.shape ?? []), p.positions, name);
+    const chunkRows = p.chunkRows ?? Math.max(layout.rowsPerItem, Math.min(MAX_CHUNK_ROWS, Math.floor(DEFAULT_CHUNK_VALUES / layout.dim)));
+    return { name, layout, chunkItems: Math.floor(chunkRows / layout.rowsPerItem) };
+  });
+  const minChunkItems = Math.min(...planned.map((t) => t.chunkItems));
+  // room: scale (#14 item 3) — a shard records its run of whole chunks, [start, end), and keeps the range with itself
+  const shard = p.shard ? shardRange(items, Math.max(1, minChunkItems), p.shard, planned[0]!.layout.rowsPerItem) : null;
+  const recorded = shard ? shard.end - shard.start : items;
+
   const resumable = findResumableHarvest(db, p, items);
   if (resumable) return { jobId: resumable.jobId, harvestIds: resumable.harvestIds, resumedFromRow: resumable.rowsDone };
 
-  const title = `Harvest ${p.tensors.join(', ')} · ${model.name} · ${items.toLocaleString('en-US')} stimuli`;
+  const title = `Harvest ${p.tensors.join(', ')} · ${model.name} · ${items.toLocaleString('en-US')} stimuli${shard ? ` · shard ${shard.index}/${shard.count}` : ''}`;
   const request = { ...p, limit: items };
   return db.transaction(() => {
     const jobId = repo.insertJob(db, 'harvest', title, { request, harvestIds: [] as number[], batchSize: p.batchSize });
-    const harvestIds = p.tensors.map((name) => {
-      const info = byName.get(name)!;
-      const probed = probedShapes[name]; // room: i8
-      const layout = rowLayout(probed ? [1, ...probed] : (info.shape ?? []), p.positions, name);
-      const chunkRows = p.chunkRows ?? Math.max(layout.rowsPerItem, Math.min(MAX_CHUNK_ROWS, Math.floor(DEFAULT_CHUNK_VALUES / layout.dim)));
-      return repo.insertHarvest(db, {
+    const harvestIds = planned.map(({ name, layout }) =>
+      repo.insertHarvest(db, {
         modelId: model.id,
         stimulusSetId: set.id,
         jobId,
@@ -71,14 +81,11 @@ export function startHarvest(db: Db, p: Params<'harvests.start'>, probedShapes: 
         positions: layout.positions,
         dim: layout.dim,
         rowsPerItem: layout.rowsPerItem,
-        itemsExpected: items,
-        chunkRows,
-        params: request,
-      });
-    });
-    // Every tensor of a job shares one chunk size in stimuli, so their chunks commit together.
-    const minChunkItems = Math.min(...harvestIds.map((id) => { const h = repo.getHarvest(db, id); return Math.floor(h.chunkRows / h.rowsPerItem); }));
-    for (const id of harvestIds) repo.setHarvestChunkRows(db, id, minChunkItems * repo.getHarvest(db, id).rowsPerItem);
+        itemsExpected: recorded,
+        chunkRows: minChunkItems * layout.rowsPerItem,
+        params: shard ? { ...request, shard } : request,
+      }),
+    );
     repo.setJobParams(db, jobId, { request, harvestIds, batchSize: p.batchSize });
     return { jobId, harvestIds, resumedFromRow: null };
   })();

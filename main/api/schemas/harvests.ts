@@ -5,6 +5,7 @@
 // engine produces them, so they are checked by the compiler where they are made, not parsed again where they land.
 import { z } from 'zod';
 import { id, nonEmpty } from './common';
+import { shardRequestSchema } from '../../harvest/shard'; // room: scale (#14 item 3)
 import { positionsSchema, type HarvestInfo, type HarvestStats, type Histogram, type TopStimulus } from '../../harvest/types';
 
 // Shapes the engine defines in its own rooms and the API returns as they are.
@@ -23,6 +24,8 @@ export const harvestsMethods = {
       chunkRows: z.number().int().positive().max(1_000_000).optional(),
       /** float16 halves the project file at ~3 significant digits per value (#14); float32 by default. */
       storage: z.enum(['float32', 'float16']).optional(),
+      // room: scale (#14 item 3) — record only shard index of count (a contiguous run of whole chunks); `cajal merge` joins them
+      shard: shardRequestSchema.optional(),
       // room: i8 — a value for every model input besides the stimuli ('zeros', a number, true/false), kept with the harvest
       inputs: z
         .record(z.string().min(1).max(256), z.string().min(1).max(64))
