@@ -19,6 +19,7 @@ import * as ort from 'onnxruntime-node';
 import type { ActivationStream, Basis, BasisFactory, BasisMethod, BasisState, FitContext, NamedTensor } from './types';
 import { buildSaeDecodeGraph, buildSaeEvalGraph, buildSaeStepGraph, SAE_PARAMS, saeParamShapes, type SaeKind, type SaeParam } from './sae-graph';
 import { StepRunner } from '../train/session';
+import { trainingProviderName, type TrainingProvider } from '../train/provider'; // room: scale (#14 item 4)
 import { ShuffledBatches, defaultBufferRows, gatherRows } from '../train/batches';
 import { createSession } from '../onnx/session';
 import { Rng } from '../util/random';
@@ -59,6 +60,8 @@ export interface SaeParams {
   checkpointEvery: number;
   /** ORT intra-op threads (default: all cores). */
   threads: number | null;
+  /** room: scale (#14 item 4) — the training graph's execution provider, recorded with the fit (default cpu). */
+  provider: TrainingProvider;
 }
 
 export function resolveSaeParams(kind: SaeKind, raw: Record<string, unknown>, dim: number): SaeParams {
@@ -110,6 +113,8 @@ export function resolveSaeParams(kind: SaeKind, raw: Record<string, unknown>, di
     progressEvery: int('progressEvery', 50),
     checkpointEvery: int('checkpointEvery', 1000),
     threads,
+    // room: scale — only the name is checked here: a basis trained on CUDA loads anywhere; training checks the provider
+    provider: raw.provider === undefined || raw.provider === null ? 'cpu' : trainingProviderName(raw.provider),
   };
 }
 
@@ -229,7 +234,7 @@ export class SparseAutoencoder implements Basis {
       batch,
       adam: { beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps },
     });
-    const runner = await StepRunner.create(bytes, spec, { intraOpThreads: cfg.threads ?? undefined, label: `the ${this.method} training step` });
+    const runner = await StepRunner.create(bytes, spec, { intraOpThreads: cfg.threads ?? undefined, provider: cfg.provider, label: `the ${this.method} training step` });
     const lastFired = new Float32Array(m);
     let step = 0;
     try {

@@ -7,6 +7,7 @@ import { createRouter } from '../api/router';
 import { UserError } from '../errors';
 import { Lab } from '../services/lab';
 import { formatTable, out, progressPrinter } from './output';
+import { providerFromFlags, providerUsage } from './scale-commands'; // room: scale (#14 item 4)
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 interface Command {
@@ -61,7 +62,8 @@ const fit: Command = {
   tca (a harvest recorded at all positions): --rank R components (same as --k), --nonneg for HALS, --restarts N.
   --k is the number of features (components, clusters, dictionary size); more method parameters with --param,
   e.g. --param whiten=true, --param fun=cube, --param cosine=true, --param lr=0.001.
-  An interrupted fit resumes from its last checkpoint with: cajal resume --project FILE --job ID.`,
+  An interrupted fit resumes from its last checkpoint with: cajal resume --project FILE --job ID.
+${providerUsage}`,
   options: {
     ...common,
     harvest: { type: 'string' },
@@ -77,6 +79,7 @@ const fit: Command = {
     rank: { type: 'string' },
     nonneg: { type: 'boolean' },
     restarts: { type: 'string' },
+    provider: { type: 'string' }, // room: scale (#14 item 4)
   },
   async run(v) {
     const harvestId = num(v.harvest, 'harvest');
@@ -98,6 +101,8 @@ const fit: Command = {
     if (v.nonneg) params.nonneg = true;
     const restarts = num(v.restarts, 'restarts');
     if (restarts !== undefined) params.restarts = restarts;
+    const provider = providerFromFlags(v.method, v); // room: scale — refused here, before the project is opened
+    if (provider !== undefined) params.provider = provider;
     return withProject(v, true, async (lab, call) => {
       const started = (await call('bases.fit', { harvestId, method: v.method, seed: num(v.seed, 'seed') ?? 0, params })) as { jobId: number; basisId: number };
       const job: JobInfo = await lab.jobs.wait(started.jobId);

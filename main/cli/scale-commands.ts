@@ -6,6 +6,7 @@ import type { ParseArgsConfig } from 'node:util';
 import { UserError } from '../errors';
 import { mergeShardFiles } from '../harvest/merge';
 import { parseShardFlag, type ShardRequest } from '../harvest/shard';
+import { checkTrainingProvider, type TrainingProvider } from '../train/provider';
 import { out } from './output';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -18,6 +19,21 @@ export const shardUsage = `  --shard i/n                   record only shard i o
 /** The harvest request's shard, or undefined without --shard. */
 export function shardFromFlags(v: Record<string, unknown>): ShardRequest | undefined {
   return typeof v.shard === 'string' ? parseShardFlag(v.shard) : undefined;
+}
+
+/** Methods whose fit runs a training graph on onnxruntime, so --provider chooses where it runs (#14 item 4). */
+const TRAINED_ON_ORT = ['sae-l1', 'sae-topk'];
+
+export const providerUsage = `  --provider cpu|cuda           sae-l1, sae-topk: onnxruntime's execution provider for the training graph (default cpu;
+                                cuda where the installed onnxruntime-node has it), recorded with the fit`;
+
+/** `cajal fit --provider`, checked before the project is opened: a trained method, and a provider this install has. */
+export function providerFromFlags(method: unknown, v: Record<string, unknown>): TrainingProvider | undefined {
+  if (v.provider === undefined) return undefined;
+  if (typeof method !== 'string' || !TRAINED_ON_ORT.includes(method)) {
+    throw new UserError('cli.usage', `--provider chooses where a training graph runs, so it applies to ${TRAINED_ON_ORT.join(' and ')}, not ${String(method)}.`);
+  }
+  return checkTrainingProvider(v.provider);
 }
 
 const merge = {

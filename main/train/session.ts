@@ -7,8 +7,10 @@
 // Measured (bench/sae.ts, "prealloc vs fresh"): see the report; fresh output allocation costs an extra copy of
 // every state tensor per step.
 import * as ort from 'onnxruntime-node';
+import { UserError } from '../errors';
 import { ModelFormatError } from '../onnx/errors';
 import { sizeOf } from './autodiff';
+import { checkTrainingProvider, executionProviders, type TrainingProvider } from './provider'; // room: scale (#14 item 4)
 
 export interface StateSpec {
   /** Graph input that reads the current value. */
@@ -44,6 +46,8 @@ export interface StepRunnerOptions {
   /** Allocate fresh outputs every step instead of ping-pong buffers (for measuring the difference). */
   freshOutputs?: boolean;
   label?: string;
+  /** room: scale (#14 item 4) — the execution provider (provider.ts); the CPU when absent. */
+  provider?: TrainingProvider;
 }
 
 type Buf = Float32Array | BigInt64Array;
@@ -98,8 +102,9 @@ export class StepRunner {
 
   static async create(bytes: Uint8Array, spec: StepRunnerSpec, opts: StepRunnerOptions = {}): Promise<StepRunner> {
     const spinning = opts.spinning ?? process.env.CAJAL_ORT_SPIN === '1';
+    const provider = opts.provider === undefined ? 'cpu' : checkTrainingProvider(opts.provider); // room: scale
     const sessionOptions: ort.InferenceSession.SessionOptions = {
-      executionProviders: ['cpu'],
+      executionProviders: executionProviders(provider),
       graphOptimizationLevel: 'all',
       extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
     };
@@ -109,6 +114,8 @@ export class StepRunner {
       session = await ort.InferenceSession.create(bytes, sessionOptions);
     } catch (err) {
       const reason = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
+      // room: scale — CUDA's files can be present while the GPU or its driver is not
+      if (provider === 'cuda') throw new UserError('train.provider', `onnxruntime-node could not start CUDA for ${opts.label ?? 'the training step'} (${reason.replace(/[.\s]+$/, '')}); use --provider cpu.`);
       throw new ModelFormatError('model.load-failed', `ONNX Runtime could not load ${opts.label ?? 'the training step'}: ${reason}`);
     }
     return new StepRunner(session, spec, opts);
