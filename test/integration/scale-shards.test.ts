@@ -159,3 +159,41 @@ test('mismatched, missing and duplicated shards are refused in one sentence and 
   assert.match(cli.stderr, /^cajal merge: Shard 0\/2 \(shard-0\.cajal\) and shard 1\/2 \(other-recipe\.cajal\) were recorded with different recipes \(storage float32, and float16\); merge shards recorded with one recipe\.\n$/);
   assert.equal(existsSync(at('absent.cajal')), false);
 });
+
+test('an interrupted shard resumes from its last committed chunk and merges to the same harvest', { timeout: 300_000 }, async () => {
+  // Shard 1 of 2 again, recorded in this process, then put in the state a kill after its second chunk leaves: chunks
+  // commit atomically with rows_done, so a killed harvest holds its first chunks and the job reads as interrupted
+  // (the kill itself is harvest-resume.test.ts's subject). Run again, it resumes from stimulus 512 + 256.
+  const path = at('resumed-1.cajal');
+  const recipe = { width: 28, height: 28, channels: 1, channelOrder: 'RGB', resize: 'center-crop', scale: 1, mean: [0], std: [1], layout: 'NCHW' };
+  const start = async () => {
+    const { call, lab } = openLab(path);
+    const model = await call<Result<'models.open'>>('models.open', { path: MLP });
+    const set = await call<Result<'stimuli.create'>>('stimuli.create', { spec: { kind: 'mnist', offset: 0, count: 10000, order: 'interleaved', recipe } });
+    const started = await call<Result<'harvests.start'>>('harvests.start', { modelId: model.id, stimulusSetId: set.id, tensors: ['hidden1', 'hidden2'], positions: 'centre', limit: 1000, batchSize: 32, chunkRows: 128, shard: { index: 1, count: 2 } });
+    assert.equal((await lab.jobs.wait(started.jobId)).status, 'done');
+    await lab.shutdown();
+    return started;
+  };
+  const first = await start();
+  const db = new Database(path);
+  db.transaction(() => {
+    db.prepare('DELETE FROM activation_chunks WHERE chunk_index >= 2').run();
+    db.prepare("UPDATE harvests SET rows_done = 256, status = 'interrupted'").run();
+    db.prepare('DELETE FROM unit_stats').run();
+    db.prepare("UPDATE jobs SET status = 'interrupted' WHERE id = ?").run(first.jobId);
+  })();
+  db.close();
+  const again = await start();
+  assert.deepEqual([again.jobId, again.resumedFromRow], [first.jobId, 256], 'the same job resumes from its committed rows');
+
+  mergeShardFiles(at('merged-resumed.cajal'), [at('shard-0.cajal'), path]);
+  for (const id of [1, 2]) {
+    const one = snapshot(at('single.cajal'), id);
+    const got = snapshot(at('merged-resumed.cajal'), id);
+    assert.deepEqual(got.harvest, one.harvest);
+    assert.deepEqual(got.chunks.map((c) => [c.first_row, c.row_count]), one.chunks.map((c) => [c.first_row, c.row_count]));
+    got.chunks.forEach((c, i) => assert.ok(c.data.equals(one.chunks[i]!.data) && c.row_meta.equals(one.chunks[i]!.row_meta), `harvest ${id} chunk ${i}`));
+    assert.deepEqual(got.stats, one.stats);
+  }
+});
