@@ -186,7 +186,8 @@ export class Lab {
         suggestedRecipe = null; // not an image-like input
       }
     }
-    return { ...summary, tensors: inspection.tensors, suggestedRecipe };
+    const inner = inspection.subgraphTensors?.length ? { subgraphTensors: inspection.subgraphTensors } : {}; // room: i8
+    return { ...summary, tensors: inspection.tensors, suggestedRecipe, ...inner };
   }
 
   listModels() {
