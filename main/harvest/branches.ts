@@ -9,6 +9,7 @@ import { ancestry, branchDefines, inlineIf, locateSubgraphTensor, nodeId, type I
 import { serializeModel } from '../onnx/model';
 import { cloneModel, onnx, type ModelProto } from '../onnx/proto';
 import { createSession } from '../onnx/session';
+import { pathText, subgraphTensors } from '../onnx/subgraphs';
 
 /** One If replaced by the branch that runs, in the order they were inlined. */
 export interface InlinedBranch {
@@ -73,6 +74,22 @@ export function checkBranches(steps: readonly InlinedBranch[], outputs: Record<s
   }
 }
 
+/**
+ * A name defined in two subgraphs that are not the two branches of one If (sibling Ifs may reuse a local name) does
+ * not say which tensor to record; refused in one sentence naming where it is defined.
+ */
+function refuseAmbiguous(model: ModelProto, name: string): void {
+  if (inMainGraph(model, name)) return;
+  const places = subgraphTensors(model.graph ?? {}).filter((t) => t.name === name);
+  const containers = new Set(places.map((t) => t.path.slice(0, -1).join(' → ')));
+  if (containers.size > 1) {
+    throw new UserError(
+      'harvest.subgraph-ambiguous',
+      `Tensor ${name} is defined in ${containers.size} subgraphs (${places.map(pathText).join('; ')}), so its name does not say which one to record.`,
+    );
+  }
+}
+
 export interface ResolvedBranches {
   model: ModelProto;
   steps: InlinedBranch[];
@@ -93,6 +110,7 @@ export async function resolveBranches(
   let current = model;
   const steps: InlinedBranch[] = [];
   for (const name of tensors) {
+    refuseAmbiguous(current, name);
     for (let chain = locateSubgraphTensor(current.graph ?? {}, name); chain && !inMainGraph(current, name); chain = locateSubgraphTensor(current.graph ?? {}, name)) {
       const step = chain[0]!;
       const path = [...chain.flatMap((c) => [`${c.opType} ${c.id}`, c.attribute]), name].join(' → ');
