@@ -73,7 +73,7 @@ const inspect: Command = {
     if (info.probe.error) process.stdout.write(`\n${info.probe.error}\n`); // room: i8
     if (info.subgraphTensors.length) {
       // room: i8 — tensors inside control-flow subgraphs, by path
-      process.stdout.write(`\ninside subgraphs (listed; not recordable, their branches are not inlined)\n`);
+      process.stdout.write(`\ninside subgraphs (one in an If branch can be harvested by its name: the branch that runs for the --input values is inlined; Loop and Scan bodies cannot)\n`);
       process.stdout.write(formatTable(['path', 'op'], info.subgraphTensors.map((t) => [pathText(t), t.op])));
     }
     return 0;
