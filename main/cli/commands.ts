@@ -1,7 +1,8 @@
 // The CLI's commands. Each validates what it can before touching the project file.
 // room: i8
 import { checkHarvestLimit } from '../harvest/limit';
-import { pathText, refuseSubgraphTensor } from '../onnx/subgraphs';
+import { pathText } from '../onnx/subgraphs';
+import { probeTensorShapes } from '../harvest/probe'; // room: i8
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,7 +74,7 @@ const inspect: Command = {
     if (info.probe.error) process.stdout.write(`\n${info.probe.error}\n`); // room: i8
     if (info.subgraphTensors.length) {
       // room: i8 — tensors inside control-flow subgraphs, by path
-      process.stdout.write(`\ninside subgraphs (listed; not recordable, their branches are not inlined)\n`);
+      process.stdout.write(`\ninside subgraphs (one in an If branch can be harvested by its name: the branch that runs for the --input values is inlined; Loop and Scan bodies cannot)\n`);
       process.stdout.write(formatTable(['path', 'op'], info.subgraphTensors.map((t) => [pathText(t), t.op])));
     }
     return 0;
@@ -165,15 +166,19 @@ ${shardUsage}
     const info = await inspectModel(file.model);
     const known = new Set([...info.intermediates, ...info.outputs].map((t) => t.name));
     for (const name of v.tensor as string[]) {
-      const inner = known.has(name) ? undefined : info.subgraphTensors.find((t) => t.name === name); // room: i8
-      if (inner) refuseSubgraphTensor(inner);
-      if (!known.has(name)) throw new UnknownTensorError(name, modelPath, [...known]);
+      // room: i8 — a tensor inside an If branch goes on: the harvest inlines the branch that runs (harvest/branches.ts)
+      if (!known.has(name) && !info.subgraphTensors.some((t) => t.name === name)) throw new UnknownTensorError(name, modelPath, [...known]);
     }
     // room: i8 — noise of any item shape, and a value for every other model input (harvest-inputs.ts)
     const { spec, inputValues } = await harvestFeedsFromFlags(info.inputs, v, (base) => buildRecipe(base, v));
     const source = await openStimulusSource(spec);
     // room: i8 — a --limit beyond the set is refused before anything is written
     checkHarvestLimit(limit, source.count, v.stimuli as string, /^noise:([a-z]+)/.exec(v.stimuli as string)?.[1]);
+    // room: i8 — a tensor inside an If branch that does not run (or whose branch follows the stimuli) is refused here
+    const inner = (v.tensor as string[]).filter((name) => !known.has(name));
+    if (inner.length > 0) {
+      await probeTensorShapes({ modelPath, inputs: info.inputs, tensors: inner, spec, inputValues, batch: Math.min(batch ?? 32, limit ?? source.count, source.count) });
+    }
 
     const projectPath = resolve(v.project as string);
     const lab = new Lab(json ? () => undefined : progressPrinter(), { log: debugLog });

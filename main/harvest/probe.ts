@@ -9,6 +9,7 @@ import { parseModel, serializeModel } from '../onnx/model';
 import { createSession } from '../onnx/session';
 import { tapModel } from '../onnx/tap';
 import { openStimulusSource } from '../stimuli/open';
+import { resolveBranches, type InlinedBranch } from './branches';
 import { batchFeeds, planFeeds, type ModelInputInfo } from './feeds';
 
 export interface ShapeProbeRequest {
@@ -51,15 +52,26 @@ function reason(err: unknown): string {
   return (/ was false\. (.*)$/.exec(status)?.[1] ?? status.replace(/^\S*\.(?:h|cc):\d+ \S+(?:\([^)]*\))? /, '')).replace(/[.\s]+$/, '');
 }
 
-/** The item dims (batch axis dropped) of each tensor over the first batch of the stimuli. */
-export async function probeTensorShapes(req: ShapeProbeRequest): Promise<Record<string, number[]>> {
-  const model = parseModel(readFileSync(req.modelPath), req.modelPath);
+export interface ShapeProbeResult {
+  /** Item dims (batch axis dropped) of each tensor over the first batch. */
+  shapes: Record<string, number[]>;
+  /** If nodes replaced by the branch that runs, so that tensors inside them could be recorded (branches.ts). */
+  branches: InlinedBranch[];
+}
+
+/**
+ * The item dims of each tensor over the first batch of the stimuli; a tensor inside an If branch is reached by
+ * inlining the branch that runs for these inputs first (branches.ts).
+ */
+export async function probeTensorShapes(req: ShapeProbeRequest): Promise<ShapeProbeResult> {
+  const parsed = parseModel(readFileSync(req.modelPath), req.modelPath);
   const source = await openStimulusSource(req.spec);
   const plan = planFeeds(req.inputs, source.itemShape, req.inputValues);
   const count = Math.max(1, Math.min(req.batch, source.count));
   const data = await source.batch(0, count);
   const feeds = batchFeeds(plan, data, count);
   const feedCount = feeds[plan.stimulusInput]!.dims[0]!;
+  const { model, steps } = await resolveBranches(parsed, req.tensors, feeds, plan.stimulusInput, req.modelPath);
   const session = await createSession(serializeModel(tapModel(model, req.tensors, { label: req.modelPath })), { label: req.modelPath });
   const names = req.tensors.join(', ');
   try {
@@ -80,7 +92,7 @@ export async function probeTensorShapes(req: ShapeProbeRequest): Promise<Record<
       }
       shapes[name] = dims.slice(1);
     }
-    return shapes;
+    return { shapes, branches: steps };
   } finally {
     await session.release();
   }

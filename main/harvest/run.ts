@@ -14,6 +14,7 @@ import type { StimulusSource, StimulusSpec } from '../stimuli/types';
 import { commitChunks, roundForStorage, streamChunks, type ActivationStorage, type PendingChunk } from '../store/activations';
 import { getHarvest, getModel, getStimulusSet, saveUnitStats, setHarvestStatus, stimulusLabels, stimulusNames, type HarvestRecord } from '../store/repo';
 import type { JobContext } from '../jobs/types';
+import { checkBranches, applyBranches, condTap, type InlinedBranch } from './branches';
 import { batchFeeds, planFeeds } from './feeds';
 import { extractRows, rowLayout, rowPosition, type RowLayout } from './layout';
 import { shardOf } from './shard';
@@ -85,7 +86,10 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
       `The model file ${model.path} changed since it was opened (its SHA-256 differs); open it again as a new model.`,
     );
   }
-  const tapped = serializeModel(tapModel(parseModel(bytes, model.path), harvests.map((h) => h.tensor)));
+  // room: i8 — If branches inlined when the harvest started, each condition tapped to be checked on every batch
+  const branches = (first.params as { branches?: InlinedBranch[] }).branches ?? [];
+  const inlined = applyBranches(parseModel(bytes, model.path), branches);
+  const tapped = serializeModel(tapModel(inlined, [...harvests.map((h) => h.tensor), ...branches.map(condTap)]));
   const session = await createSession(tapped);
 
   const source = await openStimulusSource(set.spec as StimulusSpec);
@@ -167,12 +171,13 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
       ctx.throwIfCancelled();
       const feeds = await next!;
       const feedCount = feeds[plan.stimulusInput]!.dims[0]!;
-      const running = session.run(feeds, targets.map((t) => t.harvest.tensor));
+      const running = session.run(feeds, [...targets.map((t) => t.harvest.tensor), ...branches.map(condTap)]);
       // Chunk boundaries are fixed in advance, so the next batch's size is known before this one finishes.
       const after = item + n;
       const nextN = after < items ? Math.min(batch, items - after, (after - chunkStart >= chunkItems ? after : chunkStart) + chunkItems - after) : 0;
       next = nextN > 0 ? prepare(after, nextN) : null;
       const outputs: Record<string, ort.Tensor> = await running;
+      checkBranches(branches, outputs, item); // room: i8
       for (const t of targets) {
         const out = outputs[t.harvest.tensor]!;
         if (out.dims[0] !== feedCount) {

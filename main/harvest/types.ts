@@ -27,6 +27,8 @@ export interface HarvestInfo {
   source: 'model' | 'import';
   /** room: i8 — the value each model input besides the stimuli took ('zeros', '16000'); absent when none. */
   inputs?: Record<string, string>;
+  /** room: i8 — If nodes replaced by the branch that ran (with its condition's value), to reach a tensor inside one. */
+  branches?: { node: string; branch: 'then_branch' | 'else_branch'; cond: string; value: boolean }[];
 }
 
 export interface UnitStats {

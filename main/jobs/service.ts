@@ -15,7 +15,7 @@ import { spawnWorker } from './spawn';
 // room: export
 import type { ExportRequest, ExportResult } from '../export/types';
 // room: i8 (dynamic shapes)
-import type { ShapeProbeRequest } from '../harvest/probe';
+import type { ShapeProbeRequest, ShapeProbeResult } from '../harvest/probe';
 
 /** Where the project file is: the worker reads it through its own connection. */
 export interface ProjectRef {
@@ -135,7 +135,7 @@ export function exportOffThread(where: ProjectRef, what: ExportRequest): Promise
 }
 
 // room: i8 (dynamic shapes)
-/** Item dims of tensors whose shape follows the stimuli, measured on the first batch in the worker thread. */
-export function probeShapesOffThread(r: ShapeProbeRequest): Promise<Record<string, number[]>> {
-  return request<Record<string, number[]>>({ task: 'probe-shapes', request: r });
+/** Item dims of tensors whose shape follows the stimuli (and If branches inlined), measured on the first batch in the worker thread. */
+export function probeShapesOffThread(r: ShapeProbeRequest): Promise<ShapeProbeResult> {
+  return request<ShapeProbeResult>({ task: 'probe-shapes', request: r });
 }

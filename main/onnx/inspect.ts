@@ -40,7 +40,7 @@ export interface ModelInspection {
   outputs: TensorInfo[];
   intermediates: TensorInfo[];
   inputSpecs: InputSpec[];
-  /** room: i8 — tensors inside If/Loop/Scan subgraphs, with their path (listed, not recordable). */
+  /** room: i8 — tensors inside If/Loop/Scan subgraphs, with their path (those in an If branch that runs can be recorded). */
   subgraphTensors: SubgraphTensor[];
   probe: {
     ran: boolean;

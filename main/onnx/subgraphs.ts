@@ -1,9 +1,7 @@
 // Tensors computed inside control-flow subgraphs (If branches, Loop and Scan bodies) are not in the main graph's node
 // list, so inspection listed only the control-flow node's outputs: a speech model that computes everything inside an
 // `If` showed one intermediate tensor (issue #8). They are listed here with their path, node → branch → tensor.
-// Recording them needs the branch inlined into the main graph, which the lab does not do yet: harvesting one is
-// refused with a sentence that says so.
-import { UserError } from '../errors';
+// A harvest records one inside an If branch by inlining the branch that runs (inline-if.ts, harvest/branches.ts).
 import type { GraphProto } from './proto';
 
 export interface SubgraphTensor {
@@ -30,12 +28,4 @@ export function subgraphTensors(graph: GraphProto, prefix: string[] = []): Subgr
 
 export function pathText(t: SubgraphTensor): string {
   return [...t.path, t.name].join(' → ');
-}
-
-/** One sentence refusing to record a tensor that lives in a subgraph. */
-export function refuseSubgraphTensor(t: SubgraphTensor): never {
-  throw new UserError(
-    'harvest.subgraph-tensor',
-    `Tensor ${t.name} is computed inside a subgraph (${pathText(t)}); Cajal records only tensors of the main graph, and does not inline control-flow branches, so it cannot be recorded.`,
-  );
 }

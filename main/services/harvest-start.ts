@@ -1,6 +1,8 @@
 // harvests.start as the API serves it (room: i8). Tensors whose shape the inspection could not know for these
 // stimuli (a sequence whose length follows a free image width) are measured first, by one run of the tapped model on
 // the first batch in the service worker; the lab then lays out and stores the harvest with the measured shapes.
+// Tensors inside an If branch go the same way: the probe evaluates the If's condition on that batch and inlines the
+// branch that runs (harvest/branches.ts), and the inlined branches are stored with the harvest.
 import type { Params } from '../api/contract';
 import { INPUTS_HINT_APP, planFeeds } from '../harvest/feeds';
 import { needsShapeProbe } from '../harvest/probe';
@@ -15,9 +17,11 @@ export async function startHarvestWithShapes(lab: Lab, p: Params<'harvests.start
   const byName = new Map(model.inspection.tensors.concat(model.inspection.outputs).map((t) => [t.name, t]));
   const inputs = model.inspection.inputs;
   // Unknown names and other refusals are the lab's to word; only the tensors it knows are probed.
+  // A tensor inside an If branch has no shape until the branch that runs is inlined, which the probe does too.
+  const inner = new Set((model.inspection.subgraphTensors ?? []).map((t) => t.name));
   const unknown = p.tensors.filter((name) => {
     const t = byName.get(name);
-    return t !== undefined && needsShapeProbe(t, inputs);
+    return t === undefined ? inner.has(name) : needsShapeProbe(t, inputs);
   });
   if (unknown.length === 0) return lab.startHarvest(p);
   // The inputs are checked here too, so a missing one is named before the model runs.
@@ -31,5 +35,6 @@ export async function startHarvestWithShapes(lab: Lab, p: Params<'harvests.start
     inputValues: p.inputs,
     batch: Math.min(p.batchSize ?? 32, items),
   };
-  return lab.startHarvest(p, await probeShapesOffThread(request));
+  const probed = await probeShapesOffThread(request);
+  return lab.startHarvest(p, probed.shapes, probed.branches);
 }

@@ -8,6 +8,7 @@ import { INPUTS_HINT_APP, planFeeds } from '../harvest/feeds'; // room: i8
 import { rowLayout } from '../harvest/layout';
 import { checkHarvestLimit } from '../harvest/limit';
 import { shardRange } from '../harvest/shard'; // room: scale (#14 item 3)
+import type { InlinedBranch } from '../harvest/branches'; // room: i8
 import type { Db } from '../store/project';
 import * as repo from '../store/repo';
 
@@ -33,13 +34,20 @@ function findResumableHarvest(db: Db, p: Params<'harvests.start'>, items: number
   return null;
 }
 
-export function startHarvest(db: Db, p: Params<'harvests.start'>, probedShapes: Record<string, number[]> = {}): StartedHarvest {
+export function startHarvest(
+  db: Db,
+  p: Params<'harvests.start'>,
+  probedShapes: Record<string, number[]> = {},
+  branches: InlinedBranch[] = [], // room: i8 — If branches inlined (harvest-start.ts) to reach tensors inside them
+): StartedHarvest {
   const model = repo.getModel(db, p.modelId);
   const set = repo.getStimulusSet(db, p.stimulusSetId);
   // room: i8 — a limit beyond the set is refused, not cut silently
   checkHarvestLimit(p.limit, set.count, `stimulus set ${set.id} (${set.name})`, set.spec.kind === 'noise' ? set.spec.distribution : undefined);
   const items = Math.min(p.limit ?? set.count, set.count);
-  const byName = new Map(model.inspection.tensors.concat(model.inspection.outputs).map((t) => [t.name, t]));
+  const byName = new Map<string, { shape: (number | string)[] | null }>(model.inspection.tensors.concat(model.inspection.outputs).map((t) => [t.name, t]));
+  // room: i8 — a tensor inside an If branch is known once the probe inlined its branch and measured it
+  for (const t of model.inspection.subgraphTensors ?? []) if (!byName.has(t.name) && probedShapes[t.name]) byName.set(t.name, { shape: null });
   for (const name of p.tensors) {
     if (!byName.has(name)) {
       throw new UserError('harvest.unknown-tensor', `Model ${model.name} has no tensor named ${name}; run \`cajal inspect\` to list its tensors.`);
@@ -83,7 +91,7 @@ export function startHarvest(db: Db, p: Params<'harvests.start'>, probedShapes: 
         rowsPerItem: layout.rowsPerItem,
         itemsExpected: recorded,
         chunkRows: minChunkItems * layout.rowsPerItem,
-        params: shard ? { ...request, shard } : request,
+        params: { ...request, ...(shard ? { shard } : {}), ...(branches.length > 0 ? { branches } : {}) }, // room: scale + i8 — shard and inlined branches kept with the harvest
       }),
     );
     repo.setJobParams(db, jobId, { request, harvestIds, batchSize: p.batchSize });

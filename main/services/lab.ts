@@ -21,6 +21,7 @@ import { jobStatusEvent } from '../api/contract';
 import type { LossRecoveredInfo } from '../api/contract'; // lesions (#10)
 import { UserError } from '../errors';
 import { computeUnitStats } from '../harvest/stats';
+import type { InlinedBranch } from '../harvest/branches'; // room: i8
 import { JobManager } from '../jobs/manager';
 import { extremeRowsOffThread, importNpyOffThread, openModelOffThread, thumbnailsOffThread, unitHistogramOffThread } from '../jobs/service';
 import { hashFile } from '../onnx/model';
@@ -166,6 +167,7 @@ export class Lab {
         parameterCount: inspection.parameterCount,
         irVersion: inspection.irVersion,
         producerName: inspection.producerName,
+        subgraphTensors: inspection.subgraphTensors, // room: i8 — tensors inside If branches can be recorded
       },
     });
     this.emit('project', { path: this.path, changed: ['models'] });
@@ -184,7 +186,8 @@ export class Lab {
         suggestedRecipe = null; // not an image-like input
       }
     }
-    return { ...summary, tensors: inspection.tensors, suggestedRecipe };
+    const inner = inspection.subgraphTensors?.length ? { subgraphTensors: inspection.subgraphTensors } : {}; // room: i8
+    return { ...summary, tensors: inspection.tensors, suggestedRecipe, ...inner };
   }
 
   listModels() {
@@ -255,8 +258,9 @@ export class Lab {
   startHarvest(
     p: Params<'harvests.start'>,
     probedShapes: Record<string, number[]> = {}, // room: i8 — item dims measured on the stimuli (services/harvest-start.ts)
+    branches: InlinedBranch[] = [], // room: i8 — If branches inlined to reach tensors inside them
   ): { jobId: number; harvestIds: number[]; resumedFromRow: number | null } {
-    const started = harvests.startHarvest(this.requireDb(), p, probedShapes);
+    const started = harvests.startHarvest(this.requireDb(), p, probedShapes, branches);
     if (started.resumedFromRow === null) this.emit('project', { path: this.path, changed: ['harvests', 'jobs'] });
     void this.jobs.run(started.jobId);
     return started;

@@ -1,8 +1,10 @@
 // Typed reads and writes of the project's catalogue tables (models, stimulus sets, harvests, jobs). Activation data
 // itself is in activations.ts.
 import type { HarvestInfo, HarvestStatus, Positions, UnitStats } from '../harvest/types';
+import type { InlinedBranch } from '../harvest/branches'; // room: i8
 import type { JobInfo, JobKind, JobStatus } from '../jobs/types';
 import type { TensorInfo } from '../onnx/types';
+import type { SubgraphTensor } from '../onnx/subgraphs'; // room: i8
 import type { StimulusSpecInput } from '../stimuli/request';
 import type { ModelSummary, StimulusSetInfo } from './types';
 import { UserError } from '../errors';
@@ -19,6 +21,8 @@ export interface StoredInspection {
   parameterCount: number;
   irVersion?: number;
   producerName?: string;
+  /** room: i8 — tensors inside If/Loop/Scan subgraphs, with their path (absent in models opened before). */
+  subgraphTensors?: SubgraphTensor[];
 }
 
 interface ModelRow {
@@ -233,7 +237,8 @@ const harvestSelect = `SELECT h.*, m.name AS model_name, s.name AS set_name FROM
 export function publicHarvest(h: HarvestRecord): HarvestInfo {
   const { rowsPerItem: _a, itemsExpected: _b, chunkRows: _c, params: _d, ...info } = h;
   const inputs = (h.params as { inputs?: Record<string, string> }).inputs; // room: i8 — the other inputs' values
-  return inputs && Object.keys(inputs).length > 0 ? { ...info, inputs } : info;
+  const branches = (h.params as { branches?: InlinedBranch[] }).branches; // room: i8 — If branches inlined
+  return { ...info, ...(inputs && Object.keys(inputs).length > 0 ? { inputs } : {}), ...(branches?.length ? { branches } : {}) };
 }
 
 export function getHarvest(db: Db, id: number): HarvestRecord {

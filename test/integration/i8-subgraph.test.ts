@@ -1,6 +1,7 @@
-// Issue #8 item 3 (in part): tensors computed inside an `If` node's branches are listed by inspection with their
-// path (node → branch → tensor), and a harvest of one is refused in one sentence that says why (branches are not
-// inlined). The model is built here: y = If(sum(x) > 0, then: 2·relu(x), else: −x).
+// Issue #8 item 3: tensors computed inside an `If` node's branches are listed by inspection with their path
+// (node → branch → tensor). This model's condition reads the stimuli, y = If(sum(x) > 0, then: 2·relu(x), else: −x),
+// so the branch that runs changes from stimulus to stimulus: a harvest of a branch tensor is refused in one sentence
+// that says so (i8-if-branches.test.ts records branch tensors whose condition the inputs fix).
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,7 +36,7 @@ test('inspection lists the tensors inside both branches with their path', async 
   assert.deepEqual(inner.map((t) => t.op), ['Relu', 'Mul', 'Neg']);
 });
 
-test('cajal inspect prints them; cajal harvest of one refuses in one sentence and writes nothing', async () => {
+test('cajal inspect prints them; a harvest of one behind a condition on the stimuli is refused in one sentence, nothing written', async () => {
   const dir = tempDir();
   const model = join(dir, 'if.onnx');
   writeFileSync(model, ifModel());
@@ -46,6 +47,6 @@ test('cajal inspect prints them; cajal harvest of one refuses in one sentence an
   const r = await runCli(['harvest', '--project', project, '--model', model, '--tensor', 'then_relu', '--stimuli', 'noise:white:10']);
   assert.notEqual(r.code, 0);
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
-  assert.match(r.stderr, /Tensor then_relu is computed inside a subgraph \(If gate → then_branch → then_relu\); Cajal records only tensors of the main graph, and does not inline control-flow branches, so it cannot be recorded\./);
+  assert.match(r.stderr, /Tensor then_relu is inside If gate \(If gate → then_branch → then_relu\), whose condition cond reads the stimulus input x, so the branch that runs can change from stimulus to stimulus and Cajal cannot record it as one layer\./);
   assert.equal(existsSync(project), false);
 });

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { id, nonEmpty } from './common';
 import type { Recipe } from './stimuli';
 import type { TensorInfo } from '../../onnx/types';
+import type { SubgraphTensor } from '../../onnx/subgraphs'; // room: i8
 import type { ModelSummary } from '../../store/types';
 
 // Shapes the engine defines in its own rooms and the API returns as they are.
@@ -17,6 +18,8 @@ export interface ModelDetail extends ModelSummary {
   tensors: TensorInfo[];
   /** A preprocessing recipe guessed from the first input's shape; the user may edit it. */
   suggestedRecipe: Recipe | null;
+  /** room: i8 — tensors inside If/Loop/Scan subgraphs with their path; one in an If branch that runs can be harvested. */
+  subgraphTensors?: SubgraphTensor[];
 }
 
 export const modelsMethods = {
