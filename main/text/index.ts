@@ -1,0 +1,6 @@
+export type * from './types';
+export { TextInputError } from './errors';
+export { readDocuments, readJsonl, isJsonlPath } from './documents';
+export { byteTokenizer, loadHfTokenizer, openTokenizer, BYTE_TOKENIZER, type TextTokenizer } from './tokenizer';
+export { cutContexts, samplePositions } from './contexts';
+export { openTextCorpus, PAD_ID, type TextCorpus } from './corpus';
