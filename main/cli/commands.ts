@@ -168,6 +168,8 @@ ${harvestInputUsage}
     }
     // room: i8 — noise of any item shape, and a value for every other model input (harvest-inputs.ts)
     const { spec, inputValues } = await harvestFeedsFromFlags(info.inputs, v, (base) => buildRecipe(base, v));
+    // room: text (#13) — refused before the project is opened (services/harvests.ts says why)
+    if (spec.kind === 'text') throw new UserError('harvest.text', 'Recording a model over text stimuli into a project is not supported yet (issue #13); the stimulus set alone can be stored with `cajal stimuli`.');
     const source = await openStimulusSource(spec);
     // room: i8 — a --limit beyond the set is refused before anything is written
     checkHarvestLimit(limit, source.count, v.stimuli as string, /^noise:([a-z]+)/.exec(v.stimuli as string)?.[1]);

@@ -7,16 +7,13 @@ import { needsShapeProbe } from '../harvest/probe';
 import { probeShapesOffThread } from '../jobs/service';
 import { getModel, getStimulusSet } from '../store/repo';
 import type { Lab } from './lab';
-import { UserError } from '../errors';
+import { refuseTextHarvest } from './harvests'; // room: text (#13)
 
 export async function startHarvestWithShapes(lab: Lab, p: Params<'harvests.start'>): Promise<ReturnType<Lab['startHarvest']>> {
   const db = lab.database;
   const model = getModel(db, p.modelId);
   const set = getStimulusSet(db, p.stimulusSetId);
-  // room: text (#13) — token-position rows need the text harvest, which is not in the lab yet; refuse, record nothing
-  if (set.kind === 'text') {
-    throw new UserError('harvest.text', `Stimulus set ${set.id} is text, and recording a model over text stimuli is not supported yet (issue #13, transformer harvests).`);
-  }
+  refuseTextHarvest(set); // room: text (#13)
   const byName = new Map(model.inspection.tensors.concat(model.inspection.outputs).map((t) => [t.name, t]));
   const inputs = model.inspection.inputs;
   // Unknown names and other refusals are the lab's to word; only the tensors it knows are probed.

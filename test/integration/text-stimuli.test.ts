@@ -8,6 +8,9 @@ import { after, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { commands } from '../../main/cli/commands';
 import { writeBpeTokenizer } from '../unit/text/bpe-fixture';
+import { buildTinyTransformer } from '../unit/text/tiny-transformer';
+import { createRouter } from '../../main/api/router';
+import { Lab } from '../../main/services/lab';
 
 const dir = mkdtempSync(join(tmpdir(), 'cajal-text-int-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -58,5 +61,34 @@ it('refuses bad text input in one sentence and writes no project', async () => {
     const project = join(dir, 'never.cajal');
     await assert.rejects(commands.stimuli!.run({ project, stimuli }, []), { message });
     assert.equal(existsSync(project), false, `${stimuli} wrote a project`);
+  }
+});
+
+it('refuses to record a model over text stimuli into a project (not in the lab yet) and writes no harvest', async () => {
+  writeFileSync(join(dir, 'doc.txt'), 'the other one');
+  const modelPath = join(dir, 'tiny.onnx');
+  writeFileSync(modelPath, buildTinyTransformer({ vocab: 256, length: 8, withMask: false, withPositions: false }).bytes);
+  const spec = `text:${join(dir, 'doc.txt')}?context=8`;
+  const never = join(dir, 'harvest-never.cajal');
+  await assert.rejects(commands.harvest!.run({ project: never, model: modelPath, tensor: ['mlp_hidden'], stimuli: spec }, []), { message: /not supported yet \(issue #13\)/ });
+  assert.equal(existsSync(never), false);
+
+  const project = join(dir, 'b.cajal');
+  const lab = new Lab(() => undefined, {});
+  lab.openProject({ path: project, create: true });
+  try {
+    const router = createRouter(lab, 'direct');
+    const model = (await router.call('models.open', { path: modelPath })) as { id: number };
+    const set = (await router.call('stimuli.create', { spec: { kind: 'text', path: join(dir, 'doc.txt'), tokenizer: 'bytes', contextLength: 8, stride: 8, positionsPerContext: 4, seed: 0 } })) as { id: number };
+    await assert.rejects(router.call('harvests.start', { modelId: model.id, stimulusSetId: set.id, tensors: ['mlp_hidden'], positions: 'all' }), { message: /^Stimulus set \d+ is text, and recording a model over text stimuli into a project is not supported yet \(issue #13\)\.$/ });
+  } finally {
+    await lab.shutdown();
+  }
+  const db = new Database(project, { readonly: true });
+  try {
+    assert.equal((db.prepare('SELECT count(*) AS n FROM harvests').get() as { n: number }).n, 0);
+    assert.equal((db.prepare('SELECT count(*) AS n FROM jobs').get() as { n: number }).n, 0);
+  } finally {
+    db.close();
   }
 });
