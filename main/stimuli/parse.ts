@@ -35,7 +35,7 @@ export interface ParseSpecOptions {
   density?: number;
 }
 
-const USAGE = 'use mnist, mnist:N, folder:PATH, noise:white[:N] (also noise:gaussian, noise:uniform, noise:binary, noise:sparse, noise:pink) or text:PATH[?field=F&tokenizer=T&context=L&stride=S&positions=K&seed=N]';
+const USAGE = 'use mnist, mnist:N, folder:PATH or noise:white[:N] (also noise:gaussian, noise:uniform, noise:binary, noise:sparse, noise:pink), or text:PATH[?field=F&tokenizer=T&context=L&stride=S&positions=K&seed=N]'; // text: room text (#13)
 const NOISE_KINDS: Record<string, NoiseDistribution> = { white: 'gaussian', gaussian: 'gaussian', uniform: 'uniform', binary: 'binary', sparse: 'sparse', pink: 'pink' };
 export const DEFAULT_SPARSE_DENSITY = 0.02;
 
