@@ -27,6 +27,7 @@ import { revcorrCommands } from './revcorr-commands'; // revcorr (#11)
 import { lesionCommands } from './lesion-commands'; // lesions (#10)
 import { recordingCommands } from './recording-commands'; // recordings (#11 item 4)
 import { tcaCommands } from './tca-commands'; // tca (#15)
+import { textCommands } from './text-commands'; // room: text (#13)
 import { exportCommands } from './export-commands';
 import { harvestFeedsFromFlags, harvestInputOptions, harvestInputUsage } from './harvest-inputs'; // room: i8
 import { scaleCommands, shardFromFlags, shardOptions, shardUsage } from './scale-commands'; // room: scale (#14 item 3)
@@ -171,6 +172,8 @@ ${shardUsage}
     }
     // room: i8 — noise of any item shape, and a value for every other model input (harvest-inputs.ts)
     const { spec, inputValues } = await harvestFeedsFromFlags(info.inputs, v, (base) => buildRecipe(base, v));
+    // room: text (#13) — refused before the project is opened (services/harvests.ts says why)
+    if (spec.kind === 'text') throw new UserError('harvest.text', 'Recording a model over text stimuli into a project is not supported yet (issue #13); the stimulus set alone can be stored with `cajal stimuli`.');
     const source = await openStimulusSource(spec);
     // room: i8 — a --limit beyond the set is refused before anything is written
     checkHarvestLimit(limit, source.count, v.stimuli as string, /^noise:([a-z]+)/.exec(v.stimuli as string)?.[1]);
@@ -275,4 +278,4 @@ const demo: Command = {
   },
 };
 
-export const commands: Record<string, Command> = { inspect, harvest, serve, demo, ...basesCommands, ...featureCommands, ...reportCommands, ...revcorrCommands, ...exportCommands, ...lesionCommands, ...recordingCommands /* recordings (#11 item 4) */, ...tcaCommands /* tca (#15) */, ...scaleCommands /* room: scale (#14) */ };
+export const commands: Record<string, Command> = { inspect, harvest, serve, demo, ...basesCommands, ...featureCommands, ...reportCommands, ...revcorrCommands, ...exportCommands, ...lesionCommands, ...recordingCommands /* recordings (#11 item 4) */, ...tcaCommands /* tca (#15) */, ...scaleCommands /* room: scale (#14) */, ...textCommands /* text (#13) */ };

@@ -41,6 +41,7 @@ Usage:
   cajal import-recording --project FILE (--stimulus S --frame-shape H,W[,C] --frame-rate HZ --spikes P | --nwb F) [--json]   (recordings, #11)
   METHOD: neurons | random | pca | ica | nmf | kmeans | sae-l1 | sae-topk | sparse-coding
   cajal tca-sweep --project FILE --harvest ID --ranks 1-12 [--nonneg] [--restarts N] [--json]   (#15)
+  cajal stimuli --project FILE --stimuli text:PATH[?field=F&tokenizer=T&context=L&stride=S&positions=K&seed=N] [--show N] [--json]   (text, #13)
   METHOD: neurons | random | pca | ica | nmf | kmeans | sae-l1 | sae-topk | sparse-coding | tca
 
 Run 'cajal COMMAND --help' for details.`;

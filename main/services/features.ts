@@ -143,7 +143,8 @@ export function imageShape(db: Db, h: repo.HarvestRecord, d: number): { channels
   let shape: { channels: number; height: number; width: number } | null = null;
   if (h.tensorShape.length === 1 && h.tensorShape[0] === d && h.stimulusSetId) {
     const spec = repo.getStimulusSet(db, h.stimulusSetId).spec as StimulusSpec;
-    const dims = spec.kind === 'noise' ? spec.itemShape : [spec.recipe.channels, spec.recipe.height, spec.recipe.width];
+    // room: text (#13) — a context of token ids is never an image
+    const dims = spec.kind === 'text' ? [] : spec.kind === 'noise' ? spec.itemShape : [spec.recipe.channels, spec.recipe.height, spec.recipe.width];
     if (dims.length === 3 && (dims[0] === 1 || dims[0] === 3) && dims[0]! * dims[1]! * dims[2]! === d) {
       try {
         const model = repo.getModel(db, h.modelId);

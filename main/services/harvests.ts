@@ -34,6 +34,13 @@ function findResumableHarvest(db: Db, p: Params<'harvests.start'>, items: number
   return null;
 }
 
+/** room: text (#13) — the one sentence for a harvest over a text stimulus set (also checked before a shape probe). */
+export function refuseTextHarvest(set: { id: number; kind: string }): void {
+  if (set.kind === 'text') {
+    throw new UserError('harvest.text', `Stimulus set ${set.id} is text, and recording a model over text stimuli into a project is not supported yet (issue #13).`);
+  }
+}
+
 export function startHarvest(
   db: Db,
   p: Params<'harvests.start'>,
@@ -42,6 +49,9 @@ export function startHarvest(
 ): StartedHarvest {
   const model = repo.getModel(db, p.modelId);
   const set = repo.getStimulusSet(db, p.stimulusSetId);
+  // room: text (#13) — token-position rows are recorded by the text room's harvest (main/text/token-harvest.ts), which
+  // the project's harvest job does not run yet; refused before anything is written
+  refuseTextHarvest(set);
   // room: i8 — a limit beyond the set is refused, not cut silently
   checkHarvestLimit(p.limit, set.count, `stimulus set ${set.id} (${set.name})`, set.spec.kind === 'noise' ? set.spec.distribution : undefined);
   const items = Math.min(p.limit ?? set.count, set.count);

@@ -487,6 +487,8 @@ function defaultSetName(spec: StimulusSpec, count: number): string {
       return `${basename(spec.path)} ×${count}`;
     case 'noise':
       return `${spec.distribution} noise ×${count}`;
+    case 'text': // room: text (#13)
+      return `${basename(spec.path)} ×${count} contexts`;
   }
 }
 

@@ -7,7 +7,8 @@ export type StimulusErrorCode =
   | 'NO_IMAGES'
   | 'IMAGE_UNREADABLE'
   | 'OUT_OF_RANGE'
-  | 'SHAPE_MISMATCH';
+  | 'SHAPE_MISMATCH'
+  | 'NOT_AN_IMAGE';
 
 export class StimulusError extends UserError {
   constructor(

@@ -1,6 +1,7 @@
 import { openFolderSource } from './folder';
 import { openMnistSource } from './mnist';
 import { openNoiseSource } from './noise';
+import { openTextSource } from './text';
 import { validateStimulusSpec } from './schema';
 import type { StimulusSource } from './types';
 
@@ -18,5 +19,7 @@ export async function openStimulusSource(value: unknown): Promise<StimulusSource
       return openFolderSource(spec);
     case 'noise':
       return openNoiseSource(spec);
+    case 'text':
+      return openTextSource(spec);
   }
 }

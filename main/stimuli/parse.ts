@@ -7,6 +7,7 @@ import { InvalidStimulusSpecError } from './errors';
 import { MNIST_TOTAL } from './mnist';
 import { recipeItemShape } from './preprocess';
 import { applyPreset } from './recipe';
+import { parseTextSpec } from './text-parse';
 import { validateStimulusSpec } from './schema';
 import type { MnistOrder, NoiseDistribution, PreprocessRecipe, StimulusSpec } from './types';
 
@@ -34,7 +35,7 @@ export interface ParseSpecOptions {
   density?: number;
 }
 
-const USAGE = 'use mnist, mnist:N, folder:PATH or noise:white[:N] (also noise:gaussian, noise:uniform, noise:binary, noise:sparse, noise:pink)';
+const USAGE = 'use mnist, mnist:N, folder:PATH or noise:white[:N] (also noise:gaussian, noise:uniform, noise:binary, noise:sparse, noise:pink), or text:PATH[?field=F&tokenizer=T&context=L&stride=S&positions=K&seed=N]'; // text: room text (#13)
 const NOISE_KINDS: Record<string, NoiseDistribution> = { white: 'gaussian', gaussian: 'gaussian', uniform: 'uniform', binary: 'binary', sparse: 'sparse', pink: 'pink' };
 export const DEFAULT_SPARSE_DENSITY = 0.02;
 
@@ -96,6 +97,8 @@ export function parseStimulusSpec(text: string, recipe: PreprocessRecipe | null,
       std: opts.std ?? 1,
       ...(distribution === 'sparse' ? { density: opts.density ?? DEFAULT_SPARSE_DENSITY } : {}),
     };
+  } else if (head === 'text') {
+    spec = parseTextSpec(rest, trimmed, opts.cwd ?? process.cwd(), opts.seed); // room: text (#13)
   } else {
     throw new InvalidStimulusSpecError(`Unknown stimulus spec "${trimmed}"; ${USAGE}.`);
   }

@@ -36,5 +36,16 @@ export const stimulusSpecSchema = z.discriminatedUnion('kind', [
     std: z.number().finite().positive(),
     density: z.number().gt(0).max(1).optional(), // sparse noise (#11)
   }),
+  // room: text (#13) — documents cut into contexts of token ids
+  z.object({
+    kind: z.literal('text'),
+    path: nonEmpty,
+    field: z.string().min(1).max(200).optional(),
+    tokenizer: nonEmpty,
+    contextLength: z.number().int().min(1).max(65536),
+    stride: z.number().int().min(1).max(65536),
+    positionsPerContext: z.number().int().min(1).max(65536),
+    seed: z.number().int(),
+  }),
 ]);
 export type StimulusSpecInput = z.infer<typeof stimulusSpecSchema>;

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { InvalidStimulusSpecError } from './errors';
 import type { PreprocessRecipe, StimulusSpec } from './types';
+import { textSpecSchema } from '../text/schema';
 
 const MAX_SIDE = 8192;
 /** Large enough for any real input; small enough that one item still fits comfortably in memory. */
@@ -67,7 +68,7 @@ const noiseSchema = z
   })
   .strict();
 
-export const stimulusSpecSchema = z.discriminatedUnion('kind', [mnistSchema, folderSchema, noiseSchema]);
+export const stimulusSpecSchema = z.discriminatedUnion('kind', [mnistSchema, folderSchema, noiseSchema, textSpecSchema /* room: text (#13) */]);
 
 function describe(error: z.ZodError): string {
   const issue = error.issues[0];

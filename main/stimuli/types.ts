@@ -70,7 +70,11 @@ export interface NoiseSpec {
   density?: number;
 }
 
-export type StimulusSpec = MnistSpec | FolderSpec | NoiseSpec;
+// room: text (#13) — contexts of token ids; the spec lives in the text room.
+export type { TextSpec } from '../text/types';
+import type { TextSpec } from '../text/types';
+
+export type StimulusSpec = MnistSpec | FolderSpec | NoiseSpec | TextSpec;
 
 export interface StimulusItemMeta {
   index: number;

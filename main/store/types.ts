@@ -20,7 +20,7 @@ export interface ModelSummary {
 export interface StimulusSetInfo {
   id: number;
   name: string;
-  kind: 'mnist' | 'folder' | 'noise';
+  kind: 'mnist' | 'folder' | 'noise' | 'text'; // room: text (#13)
   count: number;
   itemShape: number[];
   labelNames: string[] | null;

@@ -350,6 +350,111 @@ export class Tape {
     return this.scale(this.sumAll(this.mul(lp, targets)), -1 / rows);
   }
 
+  // ---- transformer rules (room: text, #13) ---------------------------------------------------------------------
+
+  /**
+   * Embedding lookup: rows of `table` [V, d] at the int64 graph tensor `ids` (shape `idsShape`), out [...ids, d].
+   * VJP: the output gradient scattered back onto the rows with ScatterND's add reduction (a repeated id sums).
+   */
+  embedding(table: T, ids: string, idsShape: readonly number[]): T {
+    if (table.shape.length !== 2) throw new Error(`embedding needs a [vocabulary, d] table, got [${table.shape.join(', ')}].`);
+    const d = table.shape[1]!;
+    const out = this.b.op('Gather', [table.name, ids], { axis: 0 });
+    return this.record(out, [...idsShape, d], [table], (g) => {
+      const zeros = this.b.op('ConstantOfShape', [this.b.int64s([...table.shape])], { value: zeroTensorAttr(this.dtype) });
+      const index = this.b.op('Unsqueeze', [ids, this.b.int64s([-1])]);
+      return [this.b.op('ScatterND', [zeros, index, g], { reduction: 'add' })];
+    });
+  }
+
+  /**
+   * Softmax along the last axis of x [..., L, L] with a causal mask: entry (i, j) with j > i is excluded (probability
+   * exactly 0). VJP: y ⊙ (g − Σⱼ g ⊙ y), which is 0 at the masked entries.
+   */
+  causalSoftmax(x: T): T {
+    const rank = x.shape.length;
+    const [l1, l2] = x.shape.slice(-2) as [number, number];
+    if (rank < 2 || l1 !== l2) throw new Error(`causalSoftmax needs a square [..., L, L] input, got [${x.shape.join(', ')}].`);
+    const allowed = new Uint8Array(l1 * l2);
+    for (let i = 0; i < l1; i++) for (let j = 0; j <= i; j++) allowed[i * l2 + j] = 1;
+    const keep = this.b.constant(allowed, [l1, l2], 'bool');
+    const masked = this.b.op('Where', [keep, x.name, this.scalar(-1e30)]);
+    const out = this.b.op('Softmax', [masked], { axis: rank - 1 });
+    return this.record(out, x.shape, [x], (g) => {
+      const gy = this.b.mul(g, out);
+      return [this.b.sub(gy, this.b.mul(out, this.b.reduce('ReduceSum', gy, [rank - 1], true)))];
+    });
+  }
+
+  /**
+   * Multi-head causal self-attention on projected q, k, v [B, L, D] with `heads` heads of D/heads dims:
+   * softmax(q kᵀ / √(D/heads), causal) v, heads concatenated back to [B, L, D]. Built from the tape's own rules.
+   */
+  causalAttention(q: T, k: T, v: T, heads: number): T {
+    const [batch, len, dim] = q.shape as [number, number, number];
+    if (q.shape.length !== 3 || dim % heads !== 0) throw new Error(`causalAttention needs [B, L, D] with D divisible by ${heads}, got [${q.shape.join(', ')}].`);
+    const dh = dim / heads;
+    const split = (x: T) => this.transpose(this.reshape(x, [batch, len, heads, dh]), [0, 2, 1, 3]);
+    const [qh, kh, vh] = [split(q), split(k), split(v)];
+    const scores = this.scale(this.matmul(qh, this.transpose(kh, [0, 1, 3, 2])), 1 / Math.sqrt(dh));
+    const mixed = this.matmul(this.causalSoftmax(scores), vh);
+    return this.reshape(this.transpose(mixed, [0, 2, 1, 3]), [batch, len, dim]);
+  }
+
+  /**
+   * Layer norm over the last axis: γ ⊙ (x − μ)/√(σ² + ε) + β, with the fused VJP
+   * dx = r·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) for ĝ = g ⊙ γ and r = 1/√(σ² + ε); dγ = Σ g ⊙ x̂, dβ = Σ g over the rows.
+   */
+  layerNorm(x: T, gamma: T, beta: T, eps = 1e-5): T {
+    const axis = x.shape.length - 1;
+    const d = x.shape[axis]!;
+    if (gamma.shape.length !== 1 || gamma.shape[0] !== d || beta.shape.length !== 1 || beta.shape[0] !== d) {
+      throw new Error(`layerNorm needs γ and β of shape [${d}].`);
+    }
+    const mu = this.b.reduce('ReduceMean', x.name, [axis], true);
+    const xc = this.b.sub(x.name, mu);
+    const variance = this.b.reduce('ReduceMean', this.b.mul(xc, xc), [axis], true);
+    const rstd = this.b.div(this.scalar(1), this.b.op('Sqrt', [this.b.add(variance, this.scalar(eps))]));
+    const xhat = this.b.mul(xc, rstd);
+    const out = this.b.add(this.b.mul(xhat, gamma.name), beta.name);
+    const rows = x.shape.slice(0, -1).map((_, i) => i);
+    return this.record(out, x.shape, [x, gamma, beta], (g) => {
+      let gx: string | null = null;
+      if (x.requiresGrad) {
+        const gh = this.b.mul(g, gamma.name);
+        const meanG = this.b.reduce('ReduceMean', gh, [axis], true);
+        const meanGX = this.b.reduce('ReduceMean', this.b.mul(gh, xhat), [axis], true);
+        gx = this.b.mul(rstd, this.b.sub(this.b.sub(gh, meanG), this.b.mul(xhat, meanGX)));
+      }
+      const sumRows = (t: string) => (rows.length === 0 ? t : this.b.reduce('ReduceSum', t, rows, false));
+      return [gx, gamma.requiresGrad ? sumRows(this.b.mul(g, xhat)) : null, beta.requiresGrad ? sumRows(g) : null];
+    });
+  }
+
+  /**
+   * Mean cross-entropy of logits [..., V] against integer targets (int64 graph tensor [...]): −log softmax at the
+   * target, averaged over the positions `weights` (a 0/1 graph tensor [...] of the tape's dtype, e.g. padding 0)
+   * marks, or over all positions. VJP: (softmax − onehot(target)) ⊙ w / Σw.
+   */
+  tokenCrossEntropy(logits: T, targets: string, weights?: string): T {
+    const axis = logits.shape.length - 1;
+    const lead = logits.shape.slice(0, -1);
+    const lp = this.b.op('LogSoftmax', [logits.name], { axis });
+    const index = this.b.op('Unsqueeze', [targets, this.b.int64s([-1])]);
+    const picked = this.b.reshape(this.b.op('GatherElements', [lp, index], { axis }), [...lead]);
+    const w = weights ?? this.b.op('ConstantOfShape', [this.b.int64s([...lead])], { value: attr.tensor(this.dtype === 'float64' ? Float64Array.of(1) : Float32Array.of(1), [1], this.dtype) });
+    const count = this.b.reduce('ReduceSum', w, lead.map((_, i) => i), false);
+    const total = this.b.reduce('ReduceSum', this.b.mul(picked, w), lead.map((_, i) => i), false);
+    const out = this.b.op('Neg', [this.b.div(total, count)]);
+    return this.record(out, [], [logits], (g) => {
+      const zeros = this.b.op('ConstantOfShape', [this.b.int64s([...logits.shape])], { value: zeroTensorAttr(this.dtype) });
+      const ones = this.b.op('Expand', [this.scalar(1), this.b.op('Shape', [index])]);
+      const onehot = this.b.op('ScatterElements', [zeros, index, ones], { axis });
+      const scale = this.b.op('Unsqueeze', [this.b.div(this.b.mul(w, g), count), this.b.int64s([-1])]);
+      return [this.b.mul(this.b.sub(this.b.op('Exp', [lp]), onehot), scale)];
+    });
+  }
+
   // ---- backward -------------------------------------------------------------------------------------------------
 
   /**
