@@ -133,6 +133,18 @@ export async function benchFeatureScale(): Promise<Row[]> {
         note: `job: worker start, one encoding pass (non-zeros kept), the non-zeros-only updates, the SQLite write of ${m} features; best of two, alternating with the reference`,
       });
       if (m === Math.max(...sizes)) {
+        // Cards (engine side of features.get): the first after the job, then another feature's. Before #18 the first
+        // loaded the whole dictionary (and the whole table for one feature's metrics).
+        const table = lab.featureTable(basisId);
+        const byDensity = table.features.filter((f) => f.density > 0).sort((a, b) => b.density - a.density);
+        const tc = performance.now();
+        await lab.featureDetail({ basisId, feature: byDensity[0]!.feature });
+        const coldMs = performance.now() - tc;
+        const tn = performance.now();
+        await lab.featureDetail({ basisId, feature: byDensity[1]!.feature });
+        const nextMs = performance.now() - tn;
+        out.push({ name: `features.get cold (first card), m=${m}`, value: coldMs, unit: 'ms', goal: '< 300 ms', note: 'engine side, no stimuli (imported rows), no other basis' });
+        out.push({ name: `features.get next card, m=${m}`, value: nextMs, unit: 'ms', goal: '< 300 ms' });
         out.push({ name: `import-sae peak RSS, m=${m}`, value: imported.peakMb, unit: 'MB', goal: '< 1024 MB', note: 'whole bench process, sampled every 25 ms' });
         out.push({ name: `feature-stats job peak RSS, m=${m}`, value: jobPeak, unit: 'MB', goal: '< 1024 MB', note: 'whole bench process (the job runs in its worker thread), sampled every 25 ms' });
       }

@@ -7,12 +7,13 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { FeatureDetail, JobInfo } from '../../main/api/contract';
+import type { FeatureColumnsPayload, FeatureDetail, FeatureTable, JobInfo } from '../../main/api/contract';
+import { columnTable } from '../../renderer/src/panels/Features/featureColumns';
 import { createRouter } from '../../main/api/router';
 import { writeSafetensors } from '../../main/io/safetensors';
 import { Lab } from '../../main/services/lab';
 import { getFeatureVector, readBasisTensor } from '../../main/store/feature-columns';
-import { insertMetricRun, saveMetricValues } from '../../main/store/features';
+import { insertMetricRun, saveMetricValues, setMetricRunNull } from '../../main/store/features';
 import { Rng } from '../../main/util/random';
 import { tempDir } from '../helpers/fixtures';
 import { plantedHarvest } from '../helpers/planted';
@@ -53,6 +54,9 @@ before(async () => {
   const db = lab['db']!;
   const run = insertMetricRun(db, saeId, null, ['label-purity'], {});
   saveMetricValues(db, saeId, run, 'label-purity', Array.from({ length: M }, (_, j) => j / M));
+  const run2 = insertMetricRun(db, saeId, null, ['label-entropy'], {});
+  saveMetricValues(db, saeId, run2, 'label-entropy', Array.from({ length: M }, (_, j) => (j % 7 === 0 ? NaN : Math.sin(j))));
+  setMetricRunNull(db, run2, { 'label-entropy': { basisId: 99, mean: 0.1, sd: 0.5, n: 40 } });
 });
 after(() => lab.shutdown());
 
@@ -99,4 +103,17 @@ test('a card from stored vectors equals the card from the whole dictionary, and 
   db2.prepare('DELETE FROM basis_tensors WHERE basis_id = ?').run(saeId);
   await reopen();
   assert.deepEqual(await call<FeatureDetail>('features.get', { basisId: saeId, feature: 3 }), fromColumns);
+});
+
+test('features.columns: the table as typed columns, equal to features.table row by row', async () => {
+  const table = await call<FeatureTable>('features.table', { basisId: saeId });
+  const payload = await call<FeatureColumnsPayload>('features.columns', { basisId: saeId });
+  // Typed columns: 8 bytes a value, base64 — not one JSON object per feature.
+  assert.equal(Buffer.from(payload.density, 'base64').byteLength, 8 * M);
+  const cols = columnTable(payload);
+  assert.equal(cols.features.length, M);
+  assert.deepEqual(cols.metricNames, table.metricNames);
+  assert.ok(table.features.some((f) => f.zScores?.['label-entropy'] !== undefined) && table.features.some((f) => f.metrics['label-entropy'] === undefined));
+  const plain = (f: FeatureTable['features'][number]) => ({ feature: f.feature, density: f.density, mean: f.mean, min: f.min, max: f.max, metrics: f.metrics, zScores: f.zScores ?? {} });
+  assert.deepEqual(cols.features.map(plain), table.features.map(plain));
 });
