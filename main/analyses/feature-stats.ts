@@ -323,6 +323,6 @@ export async function runFeatureStatsJob(raw: unknown, ctx: JobContext): Promise
   const r = sparse ?? (await computeFeatureStats(db, basis, rec.harvestId, full, ctx));
   ctx.progress({ fraction: 0.96, message: 'Saving feature statistics' });
   saveFeatureStats(db, { basisId: p.basisId, jobId: ctx.jobId, topK: full.topK, bands: full.bands, bins: full.bins, seed: full.seed, rows: r.rows, params: full }, r.stats, r.examples, r.histograms);
-  storeFeatureVectors(db, p.basisId, rec.method, basis); // #18: cards read one feature's vectors
+  storeFeatureVectors(db, p.basisId, basis); // #18: cards read one feature's vectors
   return { basisId: p.basisId, features: basis.nFeatures, rows: r.rows };
 }
