@@ -24,6 +24,7 @@ const all: [string, string, string][] = [
   ['tca', './tca.ts', 'benchTca'], // tca (#15)
   ['sparse-coding', './sparse-coding.ts', 'benchSparseCoding'], // h12 (#12)
   ['feature-scale', './feature-scale.ts', 'benchFeatureScale'], // w18 (#18)
+  ['feature-scale-ui', './feature-scale-ui.ts', 'benchFeatureScaleUi'], // w18 (#18)
 ];
 
 const wanted = process.argv.slice(2);

@@ -6,13 +6,9 @@
 // rows) so the test stays light; the benchmark (bench/feature-scale.ts) runs the d_in 512 × 20,000 rows.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { writeNpy } from '../../main/io/npy';
-import { writeSafetensors } from '../../main/io/safetensors';
-import { Rng } from '../../main/util/random';
 import { startE2eLab, tid, type E2eLab } from '../helpers/e2e';
+import { writePlantedSae } from '../helpers/planted-sae';
 
 const M = 131_072;
 const D = 16;
@@ -28,39 +24,10 @@ after(async () => {
 });
 
 test('131,072 features: planted latents’ top rows are their class; the panel lists all and opens a planted card', { timeout: 600_000 }, async () => {
-  const dir = lab!.dir;
-  const rng = new Rng(18);
-  const labels = Float32Array.from({ length: ROWS }, (_, i) => i % PLANTED);
-  const x = new Float32Array(ROWS * D);
-  for (let r = 0; r < ROWS; r++) {
-    x[r * D + labels[r]!] = 1 + Math.abs(rng.normal());
-    for (let u = PLANTED; u < D; u++) x[r * D + u] = rng.normal();
-  }
-  writeFileSync(join(dir, 'acts.npy'), writeNpy(x, [ROWS, D]));
-  writeFileSync(join(dir, 'labels.npy'), writeNpy(labels, [ROWS]));
-  // Latent c < 10 reads unit c (bias −0.5: active exactly on label c); the rest read the noise units and fire rarely.
-  const wEnc = new Float32Array(D * M);
-  const bEnc = new Float32Array(M).fill(-2.5);
-  for (let j = 0; j < M; j++) {
-    if (j < PLANTED) {
-      wEnc[j * M + j] = 1;
-      bEnc[j] = -0.5;
-    } else {
-      // A unit-norm column: its pre-activation is N(0, 1) − 2.5, active on ~0.6 % of rows, never near 10 %.
-      const col = Array.from({ length: D - PLANTED }, () => rng.normal());
-      const norm = Math.hypot(...col);
-      col.forEach((v, i) => (wEnc[(PLANTED + i) * M + j] = v / norm));
-    }
-  }
-  const wDec = new Float32Array(M * D);
-  for (let j = 0; j < M; j++) for (let u = 0; u < D; u++) wDec[j * D + u] = wEnc[u * M + j]!;
-  const saeDir = join(dir, 'sae');
-  mkdirSync(saeDir);
-  writeFileSync(join(saeDir, 'sae_weights.safetensors'), writeSafetensors({ W_enc: { shape: [D, M], data: wEnc }, b_enc: { shape: [M], data: bEnc }, W_dec: { shape: [M, D], data: wDec }, b_dec: { shape: [D], data: new Float32Array(D) } }));
-  writeFileSync(join(saeDir, 'cfg.json'), JSON.stringify({ d_in: D, d_sae: M, activation_fn_str: 'relu', normalize_activations: 'none' }));
-
-  const harvest = await lab!.api<{ id: number }>('harvests.importNpy', { path: join(dir, 'acts.npy'), labelsPath: join(dir, 'labels.npy') });
-  const sae = await lab!.api<{ id: number; nFeatures: number }>('bases.importSae', { harvestId: harvest.id, path: saeDir });
+  const files = writePlantedSae(lab!.dir, { m: M, d: D, rows: ROWS, classes: PLANTED, seed: 18 });
+  const labels = files.labelOf;
+  const harvest = await lab!.api<{ id: number }>('harvests.importNpy', { path: files.acts, labelsPath: files.labels });
+  const sae = await lab!.api<{ id: number; nFeatures: number }>('bases.importSae', { harvestId: harvest.id, path: files.saeDir });
   assert.equal(sae.nFeatures, M);
   const fc = await lab!.api<{ jobId: number }>('features.compute', { basisId: sae.id, topK: 16, bands: 4 });
   await lab!.waitJob(fc.jobId, 400_000);
