@@ -56,7 +56,7 @@ export function featureMetrics(db: Db, basisId: number, feature: number): Partia
 /** density, mean, min, max of every feature as float64 columns, in feature order (NaN where a feature has no row). */
 export function featureStatColumns(db: Db, basisId: number, m: number): { density: Float64Array; mean: Float64Array; min: Float64Array; max: Float64Array } {
   const out = { density: new Float64Array(m).fill(NaN), mean: new Float64Array(m).fill(NaN), min: new Float64Array(m).fill(NaN), max: new Float64Array(m).fill(NaN) };
-  const rows = db.prepare('SELECT feature, density, mean, min, max FROM feature_stats WHERE basis_id = ?').raw().iterate(basisId) as Iterable<[number, number, number, number, number]>;
+  const rows = db.prepare('SELECT feature, density, mean, min, max FROM feature_stats WHERE basis_id = ?').raw().all(basisId) as [number, number, number, number, number][];
   for (const [f, d, mean, min, max] of rows) {
     if (f < 0 || f >= m) continue;
     out.density[f] = d;
