@@ -130,7 +130,10 @@ test('under a small memory cap the second pass encodes again and the results do 
   }
 });
 
-test('a negative code leaves the statistics to the dense job', () => {
+test('a negative code leaves the statistics to the dense job', async () => {
+  // The layer's own units over Gaussian rows: signed codes, so the sparse path declines (null) on the first block.
+  const neurons = basisFactory('neurons').create({}, 0, D);
+  assert.equal(await computeSparseFeatureStats(db, neurons, harvestId, P, null), null);
   assert.throws(() => sparsify(Float32Array.of(0, 1, 0, -0.5), 2, 2, 0), NegativeCode);
   const b = sparsify(Float32Array.of(0, 1.5, -0, 0, 2, 3), 3, 2, 10);
   assert.deepEqual([...b.rowPtr], [0, 1, 1, 3]);
