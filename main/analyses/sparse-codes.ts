@@ -20,7 +20,7 @@ export interface SparseBlock {
 /** Thrown out of a scan that meets a negative code: the sparse statistics hold only for non-negative codes. */
 export class NegativeCode extends Error {}
 
-/** Rows per encoded block: the dense rows × m block takes at most 1/16 of the working set (and 256 rows at least fit). */
+/** Rows per encoded block: the dense rows × m block takes at most 1/16 of the working set (at least one row). */
 export function encodeBlockRows(m: number, d: number): number {
   return Math.max(1, Math.floor(workingSetBytes(1 / 16) / (4 * Math.max(m, d))));
 }
