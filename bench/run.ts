@@ -23,6 +23,8 @@ const all: [string, string, string][] = [
   ['lesions', './lesions.ts', 'benchLesions'], // lesions (#10)
   ['tca', './tca.ts', 'benchTca'], // tca (#15)
   ['sparse-coding', './sparse-coding.ts', 'benchSparseCoding'], // h12 (#12)
+  ['feature-scale', './feature-scale.ts', 'benchFeatureScale'], // w18 (#18)
+  ['feature-scale-ui', './feature-scale-ui.ts', 'benchFeatureScaleUi'], // w18 (#18)
 ];
 
 const wanted = process.argv.slice(2);

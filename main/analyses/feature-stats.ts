@@ -11,6 +11,8 @@ import { saveFeatureStats, type FeatureExamplesRecord, type FeatureStatsRecord }
 import type { Db } from '../store/project';
 import { getHarvest } from '../store/repo';
 import { deriveSeed, Rng } from '../util/random';
+import { computeSparseFeatureStats, SPARSE_CODE_METHODS } from './feature-stats-sparse';
+import { storeFeatureVectors } from './feature-vectors';
 
 export interface FeatureStatsParams {
   basisId: number;
@@ -97,7 +99,7 @@ export class TopK {
  * Reservoir samples of size S per (feature, band) by Li's Algorithm L (skips ahead geometrically, so a dense feature
  * costs one counter increment per row, not one random draw).
  */
-class Reservoirs {
+export class Reservoirs {
   readonly count: Int32Array;
   readonly rows: Int32Array;
   readonly vals: Float32Array;
@@ -297,14 +299,14 @@ export async function computeFeatureStats(db: Db, basis: Basis, harvestId: numbe
 }
 
 /** The kept pairs whose value passes `keep` (they are sorted, so a prefix). */
-function aboveOrBelow(sorted: { rows: Int32Array; vals: Float32Array }, keep: (v: number) => boolean): { rows: Int32Array; vals: Float32Array } {
+export function aboveOrBelow(sorted: { rows: Int32Array; vals: Float32Array }, keep: (v: number) => boolean): { rows: Int32Array; vals: Float32Array } {
   let n = 0;
   while (n < sorted.vals.length && keep(sorted.vals[n]!)) n++;
   return n === sorted.vals.length ? sorted : { rows: sorted.rows.slice(0, n), vals: sorted.vals.slice(0, n) };
 }
 
 /** A reservoir's sample of tied rows (all with value `v`), in row order. */
-function tiedSample(ties: Reservoirs, cell: number, k: number, v: number): { rows: Int32Array; vals: Float32Array } {
+export function tiedSample(ties: Reservoirs, cell: number, k: number, v: number): { rows: Int32Array; vals: Float32Array } {
   const n = Math.min(k, ties.count[cell]!);
   const rows = ties.rows.slice(cell * k, cell * k + n).sort();
   return { rows, vals: new Float32Array(n).fill(v) };
@@ -316,8 +318,11 @@ export async function runFeatureStatsJob(raw: unknown, ctx: JobContext): Promise
   const rec = getBasis(db, p.basisId);
   const basis = loadBasis(db, rec);
   const full = { topK: p.topK, bands: p.bands, bandSize: p.bandSize ?? DEFAULT_BAND_SIZE, bins: p.bins ?? DEFAULT_BINS, seed: p.seed ?? 0 };
-  const r = await computeFeatureStats(db, basis, rec.harvestId, full, ctx);
+  // #18: sparse codes take the non-zeros-only path (feature-stats-sparse.ts); it returns null on a negative code.
+  const sparse = SPARSE_CODE_METHODS.has(rec.method) ? await computeSparseFeatureStats(db, basis, rec.harvestId, full, ctx) : null;
+  const r = sparse ?? (await computeFeatureStats(db, basis, rec.harvestId, full, ctx));
   ctx.progress({ fraction: 0.96, message: 'Saving feature statistics' });
   saveFeatureStats(db, { basisId: p.basisId, jobId: ctx.jobId, topK: full.topK, bands: full.bands, bins: full.bins, seed: full.seed, rows: r.rows, params: full }, r.stats, r.examples, r.histograms);
+  storeFeatureVectors(db, p.basisId, basis); // #18: cards read one feature's vectors
   return { basisId: p.basisId, features: basis.nFeatures, rows: r.rows };
 }

@@ -27,6 +27,7 @@ import * as store from '../store/features';
 import type { Db } from '../store/project';
 import * as repo from '../store/repo';
 import { loadBasis } from '../bases/load';
+import { featureMetrics, getFeatureVector } from '../store/feature-columns'; // #18
 
 export type Thumbnails = (setId: number, indices: number[]) => Promise<{ index: number; thumbnail: string }[]>;
 
@@ -308,13 +309,14 @@ export async function featureDetail(db: Db, basisId: number, feature: number, th
   }
 
   // Neighbours: the three closest directions (|cosine|) in every other finished basis of the harvest.
-  const own = unitDirections(db, rec);
-  const dir = own.d.subarray(feature * own.dim, (feature + 1) * own.dim);
+  // #18: the feature's own vectors are one stored row (feature-columns.ts); older statistics fall back to the dictionary.
+  const stored = getFeatureVector(db, basisId, feature);
+  const dir = stored?.direction ?? unitDirections(db, rec).d.subarray(feature * rec.dim, (feature + 1) * rec.dim);
   const neighbours: FeatureDetail['neighbours'] = [];
   for (const other of basesRepo.listBases(db, h.id)) {
     if (other.id === rec.id || (other.status !== 'done' && other.status !== 'imported')) continue;
     const o = unitDirections(db, other);
-    if (o.dim !== own.dim) continue;
+    if (o.dim !== rec.dim) continue;
     const best: { feature: number; cosine: number }[] = [];
     for (let j = 0; j < o.m; j++) {
       let c = 0;
@@ -335,15 +337,16 @@ export async function featureDetail(db: Db, basisId: number, feature: number, th
   if (shape) {
     weightImages = [{ name: 'direction', ...shape, values: Array.from(dir) }];
     if (rec.method === 'sae-l1' || rec.method === 'sae-topk') {
-      const wEnc = basesRepo.loadBasisTensors(db, rec.id).W_enc;
+      const wEnc = stored?.encoder ? { shape: [rec.dim, 1], data: stored.encoder } : basesRepo.loadBasisTensors(db, rec.id).W_enc;
       if (wEnc && wEnc.shape[0] === rec.dim) {
         const m = wEnc.shape[1]!;
-        weightImages.push({ name: 'encoder', ...shape, values: Array.from({ length: rec.dim }, (_, k) => wEnc.data[k * m + feature]!) });
+        const col = stored?.encoder ? 0 : feature;
+        weightImages.push({ name: 'encoder', ...shape, values: Array.from({ length: rec.dim }, (_, k) => wEnc.data[k * m + col]!) });
       }
     }
   }
 
-  const metricsRow = store.featureTableRows(db, basisId)[feature]?.metrics ?? {};
+  const metricsRow = featureMetrics(db, basisId, feature); // #18: one feature's row, not the table's
   const zScores = zScoresOf(metricsRow, store.latestNulls(db, basisId));
   return { basisId, ...stats, metrics: metricsRow, top, bottom, bands: bandList, histogram, labelCounts, neighbours, weightImages, zScores, receptiveField };
 }

@@ -335,6 +335,16 @@ export const migrations: string[] = [
     PRIMARY KEY (recording_id, first_frame)
   ) WITHOUT ROWID;
   `,
+  // migration: w18 (#18) — one feature's unit direction and encoder column, readable alone (store/feature-columns.ts)
+  `
+  CREATE TABLE feature_vectors (
+    basis_id INTEGER NOT NULL REFERENCES bases(id) ON DELETE CASCADE,
+    feature INTEGER NOT NULL,
+    direction BLOB NOT NULL,
+    encoder BLOB,
+    PRIMARY KEY (basis_id, feature)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -1,0 +1,69 @@
+// The Features panel at 131,072 features (#18), in Debian's Chromium against `cajal serve`: a planted SAE in SAELens
+// layout over imported labelled rows (test/helpers/planted-sae.ts; d_in 16 so the setup stays short — the panel's
+// costs depend on the number of features, not on d_in). Timed: the table's first render (basis clicked → rows on
+// screen, the list crossing as typed columns), a density filter change, the first (cold) card and the next card (↓).
+// Reference in the same run: the engine's answer for the same list the old way, features.table (one JSON object per
+// feature) over HTTP, and features.columns for the new one.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { startE2eLab, tid } from '../test/helpers/e2e';
+import { repoRoot } from '../test/helpers/fixtures';
+import { writePlantedSae } from '../test/helpers/planted-sae';
+import type { Row } from './table';
+
+const M = 131_072;
+
+export async function benchFeatureScaleUi(): Promise<Row[]> {
+  if (!existsSync('/usr/bin/chromium') || !existsSync(join(repoRoot, 'out/renderer/index.html'))) {
+    return [{ name: `ui: Features panel at ${M} features`, value: NaN, unit: 'ms', note: 'skipped: needs /usr/bin/chromium and a built renderer (npm run build)' }];
+  }
+  const lab = await startE2eLab('cajal-bench-feature-scale-ui-', 'scale-ui.cajal');
+  const { api, page, url } = lab;
+  try {
+    const files = writePlantedSae(lab.dir, { m: M, d: 16, rows: 1200, classes: 10, seed: 18 });
+    const harvest = await api<{ id: number }>('harvests.importNpy', { path: files.acts, labelsPath: files.labels });
+    const sae = await api<{ id: number }>('bases.importSae', { harvestId: harvest.id, path: files.saeDir });
+    const fc = await api<{ jobId: number }>('features.compute', { basisId: sae.id, topK: 16, bands: 4 });
+    await lab.waitJob(fc.jobId, 600_000);
+    const timeApi = async (method: string) => {
+      const t = performance.now();
+      await api(method, { basisId: sae.id });
+      return performance.now() - t;
+    };
+    const jsonMs = Math.min(await timeApi('features.table'), await timeApi('features.table'));
+    const columnsMs = Math.min(await timeApi('features.columns'), await timeApi('features.columns'));
+
+    await page.goto(url);
+    await page.locator(tid('rail-features')).click();
+    await page.locator(tid('features-panel')).waitFor();
+    let t = performance.now();
+    await page.locator(`${tid('features-basis-item')}[data-basis-id="${sae.id}"]`).click();
+    await page.locator(`${tid('feature-table')}[data-rows="${M}"] ${tid('feature-row')}`).first().waitFor({ timeout: 120_000 });
+    const firstRender = performance.now() - t;
+    t = performance.now();
+    await page.fill(tid('filter-density-min'), '9.99');
+    await page.locator(`${tid('feature-table')}[data-rows="10"] ${tid('feature-row')}`).first().waitFor({ timeout: 60_000 });
+    const filterMs = performance.now() - t;
+    t = performance.now();
+    await page.locator(`${tid('feature-row')}[data-key="3"]`).click();
+    await page.locator(`${tid('feature-card')}[data-feature="3"][data-loading="false"]`).waitFor({ timeout: 60_000 });
+    const coldCard = performance.now() - t;
+    t = performance.now();
+    await page.keyboard.press('ArrowDown');
+    await page.locator(`${tid('feature-card')}[data-feature="4"][data-loading="false"]`).waitFor({ timeout: 60_000 });
+    const nextCard = performance.now() - t;
+    return [
+      { name: `ui: Features panel first render (${M} features)`, value: firstRender, unit: 'ms', reference: 'features.table (JSON objects) over HTTP', referenceValue: jsonMs, ratio: jsonMs / firstRender, goal: '< 300 ms', note: `features.columns over HTTP: ${columnsMs.toFixed(0)} ms; the panel fetches the columns, decodes them and renders the rows in view` },
+      { name: `ui: density filter change (${M} → 10 rows)`, value: filterMs, unit: 'ms', goal: '< 300 ms' },
+      { name: `ui: cold card (first opened), ${M} features`, value: coldCard, unit: 'ms', goal: '< 300 ms', note: 'imported rows: no thumbnails to make' },
+      { name: `ui: next card (↓), ${M} features`, value: nextCard, unit: 'ms', goal: '< 300 ms' },
+    ];
+  } finally {
+    await lab.close();
+  }
+}
+
+if (process.argv[1]?.endsWith('bench/feature-scale-ui.ts')) {
+  const { printTable } = await import('./table');
+  printTable(await benchFeatureScaleUi());
+}

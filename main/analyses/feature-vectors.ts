@@ -1,0 +1,17 @@
+// After the statistics, the statistics job stores each feature's unit direction and (SAEs) encoder column one row per
+// feature (store/feature-columns.ts), so a feature card reads its own vectors without loading the dictionary (#18).
+// For an SAE both come straight from the loaded weights (W_dec's rows, W_enc's columns) without another m × d copy.
+import { SparseAutoencoder } from '../bases/sae';
+import type { Basis } from '../bases/types';
+import { saveFeatureVectors } from '../store/feature-columns';
+import type { Db } from '../store/project';
+
+export function storeFeatureVectors(db: Db, basisId: number, basis: Basis): void {
+  const m = basis.nFeatures;
+  const d = basis.dim;
+  if (basis instanceof SparseAutoencoder && basis.weights) {
+    saveFeatureVectors(db, basisId, m, d, basis.weights.W_dec, basis.weights.W_enc);
+  } else {
+    saveFeatureVectors(db, basisId, m, d, basis.directions(), null);
+  }
+}

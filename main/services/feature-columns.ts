@@ -1,0 +1,31 @@
+// features.columns (#18): the feature table as typed columns read straight from SQLite (one query per column
+// family, no per-feature JSON), encoded as base64 float64 for any transport (IPC, HTTP, direct).
+import type { FeatureColumnsPayload } from '../api/schemas/w18';
+import type { MetricName } from '../analyses/types';
+import { getBasis } from '../store/bases';
+import { featureStatColumns } from '../store/feature-columns';
+import * as store from '../store/features';
+import type { Db } from '../store/project';
+
+const b64 = (a: Float64Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+
+export function featureColumns(db: Db, basisId: number): FeatureColumnsPayload {
+  const rec = getBasis(db, basisId);
+  const m = rec.nFeatures;
+  const run = store.getFeatureRun(db, basisId);
+  const empty = b64(new Float64Array(0));
+  if (!run) return { basisId, nFeatures: m, computed: false, metricNames: [], density: empty, mean: empty, min: empty, max: empty, metrics: {}, zScores: {} };
+  const cols = featureStatColumns(db, basisId, m);
+  const metricNames = store.metricNamesOf(db, basisId);
+  const nulls = store.latestNulls(db, basisId);
+  const metrics: Partial<Record<MetricName, string>> = {};
+  const zScores: Partial<Record<MetricName, string>> = {};
+  for (const name of metricNames) {
+    const v = Float64Array.from(store.metricValues(db, basisId, name));
+    metrics[name] = b64(v);
+    const n = nulls[name];
+    // As features.table's zScoresOf: only where the null has spread and the value is finite.
+    if (n && n.sd > 0) zScores[name] = b64(v.map((x) => (Number.isFinite(x) ? (x - n.mean) / n.sd : NaN)));
+  }
+  return { basisId, nFeatures: m, computed: true, metricNames, density: b64(cols.density), mean: b64(cols.mean), min: b64(cols.min), max: b64(cols.max), metrics, zScores };
+}

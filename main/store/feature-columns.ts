@@ -1,0 +1,68 @@
+// One feature's vectors and metrics, read alone (#18): a card of a 131,072-feature SAE must not load the whole
+// dictionary (two 256 MB tensors) to show one direction and one encoder column. The statistics job writes, per
+// feature, its unit direction and (for SAEs) its encoder column as small BLOBs in feature_vectors; the card reads
+// one row by primary key. Bases whose statistics predate the table have no rows there and are read as before.
+import type { MetricName } from '../analyses/types';
+import type { NamedTensor } from '../bases/types';
+import { blobToFloat32 } from './activations';
+import { metricRunsOf } from './features';
+import type { Db } from './project';
+
+const blob = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+/** Replace a basis' per-feature vectors: unit rows of `directions` (m × dim) and the columns of `encoder` (dim × m). */
+export function saveFeatureVectors(db: Db, basisId: number, m: number, dim: number, directions: Float32Array, encoder: Float32Array | null): void {
+  const ins = db.prepare('INSERT INTO feature_vectors(basis_id, feature, direction, encoder) VALUES (?, ?, ?, ?)');
+  const dir = new Float32Array(dim);
+  const enc = new Float32Array(dim);
+  db.transaction(() => {
+    db.prepare('DELETE FROM feature_vectors WHERE basis_id = ?').run(basisId);
+    for (let j = 0; j < m; j++) {
+      // As analyses/compare.ts' unitRows: a zero row stays zero.
+      let n = 0;
+      for (let k = 0; k < dim; k++) n += directions[j * dim + k]! ** 2;
+      const inv = n > 0 ? 1 / Math.sqrt(n) : 0;
+      for (let k = 0; k < dim; k++) dir[k] = directions[j * dim + k]! * inv;
+      if (encoder) for (let k = 0; k < dim; k++) enc[k] = encoder[k * m + j]!;
+      ins.run(basisId, j, blob(dir), encoder ? blob(enc) : null);
+    }
+  })();
+}
+
+/** Feature j's unit direction and encoder column, or null where the statistics job has not stored them. */
+export function getFeatureVector(db: Db, basisId: number, feature: number): { direction: Float32Array; encoder: Float32Array | null } | null {
+  const r = db.prepare('SELECT direction, encoder FROM feature_vectors WHERE basis_id = ? AND feature = ?').get(basisId, feature) as { direction: Buffer; encoder: Buffer | null } | undefined;
+  return r ? { direction: blobToFloat32(r.direction), encoder: r.encoder ? blobToFloat32(r.encoder) : null } : null;
+}
+
+/** One stored tensor of a basis (not the others): the statistics job reads W_enc alone for the encoder columns. */
+export function readBasisTensor(db: Db, basisId: number, name: string): NamedTensor | null {
+  const r = db.prepare('SELECT shape_json, data FROM basis_tensors WHERE basis_id = ? AND name = ?').get(basisId, name) as { shape_json: string; data: Buffer } | undefined;
+  return r ? { shape: JSON.parse(r.shape_json) as number[], data: blobToFloat32(r.data) } : null;
+}
+
+/** One feature's metric values (the table's per-feature JSON object, for one feature instead of all): one primary-key
+ * lookup per metric the basis' metric runs computed. */
+export function featureMetrics(db: Db, basisId: number, feature: number): Partial<Record<MetricName, number>> {
+  const get = db.prepare('SELECT value FROM feature_metrics WHERE basis_id = ? AND metric = ? AND feature = ?');
+  const out: Partial<Record<MetricName, number>> = {};
+  for (const metric of new Set(metricRunsOf(db, basisId).flatMap((r) => r.metrics))) {
+    const r = get.get(basisId, metric, feature) as { value: number | null } | undefined;
+    if (r && r.value !== null) out[metric] = r.value;
+  }
+  return out;
+}
+
+/** density, mean, min, max of every feature as float64 columns, in feature order (NaN where a feature has no row). */
+export function featureStatColumns(db: Db, basisId: number, m: number): { density: Float64Array; mean: Float64Array; min: Float64Array; max: Float64Array } {
+  const out = { density: new Float64Array(m).fill(NaN), mean: new Float64Array(m).fill(NaN), min: new Float64Array(m).fill(NaN), max: new Float64Array(m).fill(NaN) };
+  const rows = db.prepare('SELECT feature, density, mean, min, max FROM feature_stats WHERE basis_id = ?').raw().all(basisId) as [number, number, number, number, number][];
+  for (const [f, d, mean, min, max] of rows) {
+    if (f < 0 || f >= m) continue;
+    out.density[f] = d;
+    out.mean[f] = mean;
+    out.min[f] = min;
+    out.max[f] = max;
+  }
+  return out;
+}
