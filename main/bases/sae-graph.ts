@@ -8,7 +8,8 @@ import { Tape, type FloatDType, type T } from '../train/autodiff';
 import { adamScalars, adamUpdate, type AdamConfig } from '../train/adam';
 import type { StateSpec, StepRunnerSpec } from '../train/session';
 
-export type SaeKind = 'l1' | 'topk';
+// #12: 'batchtopk' (Bussmann et al. 2024) keeps the k·B largest pre-activations of the whole batch in training.
+export type SaeKind = 'l1' | 'topk' | 'batchtopk';
 
 export interface SaeShape {
   d: number;
@@ -60,7 +61,12 @@ export function saeLoss(
   const bdecRow = tape.reshape(p.b_dec, [1, d]);
   const shift = tape.sub(tape.reshape(p.b_enc, [1, m]), tape.matmul(bdecRow, p.W_enc));
   const pre = tape.add(tape.matmul(x, p.W_enc), shift);
-  const f = shape.kind === 'topk' ? tape.relu(tape.topk(pre, shape.k ?? 32)) : tape.relu(pre);
+  const f =
+    shape.kind === 'topk'
+      ? tape.relu(tape.topk(pre, shape.k ?? 32))
+      : shape.kind === 'batchtopk'
+        ? tape.reshape(tape.relu(tape.topk(tape.reshape(pre, [1, batch * m]), Math.min((shape.k ?? 32) * batch, batch * m))), [batch, m])
+        : tape.relu(pre);
   const xhat = tape.add(tape.matmul(f, p.W_dec), p.b_dec);
   const err = tape.sub(xhat, x);
   const mse = tape.meanAll(tape.square(err));
@@ -68,7 +74,7 @@ export function saeLoss(
   if (shape.kind === 'l1') {
     return { loss: tape.add(mse, tape.mul(coef, l1)), mse, l1, aux: null, f, pre, err };
   }
-  if (!dead) throw new Error('sae-topk needs the dead-latent mask.');
+  if (!dead) throw new Error(`sae-${shape.kind} needs the dead-latent mask.`);
   // Auxiliary loss (Gao et al. 2024): the top-kAux dead latents reconstruct the residual e = x − x̂ (no gradient
   // through e); non-dead latents are pushed out of the TopK by a large negative offset and masked to be sure.
   const b = tape.b;
@@ -109,6 +115,8 @@ interface SaeLossAndGrads {
   sqErrSum: string;
   /** 0/1 activity of each latent on each row [B, m], in the graph's dtype. */
   active: string;
+  /** The codes f [B, m] (the tape path; BatchTopK's threshold reads their smallest positive value). */
+  f?: string;
 }
 
 /** A [1, n] row of ones: column sums of [n, k] tensors as one matrix–vector product (faster than ReduceSum here). */
@@ -181,6 +189,7 @@ function saeTapeLossAndGrads(
     grads: Object.fromEntries(SAE_PARAMS.map((n, i) => [n, grads[i]!])) as Record<SaeParam, string>,
     sqErrSum: b.reduce('ReduceSumSquare', parts.err.name, [0, 1], false),
     active: b.op('Cast', [b.op('Greater', [parts.f.name, tape.scalar(0)])], { to: tape.dtype === 'float64' ? 11 : 1 }),
+    f: parts.f.name,
   };
 }
 
@@ -207,11 +216,16 @@ export function buildSaeStepGraph(o: SaeStepOptions & { impl?: SaeGradImpl }): {
   b.input('lr', 'float32', []);
   b.input('t', 'float32', []);
   const coef = tape.input('coef', []);
-  const dead = o.kind === 'topk' ? b.input('dead', 'float32', [m]) : null;
+  const dead = o.kind !== 'l1' ? b.input('dead', 'float32', [m]) : null;
   const lg =
     o.kind === 'l1' && (o.impl ?? 'fused') === 'fused'
       ? saeL1LossAndGrads(b, 'float32', o, x.name, coef.name)
       : saeTapeLossAndGrads(tape, o, x, coef, dead);
+  if (o.kind === 'batchtopk') {
+    // BatchTopK's inference threshold tracks the smallest positive code kept in each batch (3e38 when none is).
+    const big = tape.scalar(3e38);
+    b.reduce('ReduceMin', b.op('Where', [b.op('Greater', [lg.f!, tape.scalar(0)]), lg.f!, big]), [0, 1], false, 'minpos');
+  }
   const g = { ...lg.grads };
   // Remove the gradient component parallel to each dictionary vector (rows of W_dec).
   const par = b.reduce('ReduceSum', b.mul(g.W_dec, 'W_dec'), [1], true);
@@ -242,7 +256,7 @@ export function buildSaeStepGraph(o: SaeStepOptions & { impl?: SaeGradImpl }): {
   b.sub(tape.scalar(1), b.div(lg.sqErrSum, b.op('Max', [total, tape.scalar(1e-30)])), 'ev');
   const state = saeStateSpecs(d, m);
   for (const st of state) b.output(st.output, 'float32', st.shape);
-  const metrics = ['loss', 'mse', 'l1', 'aux', 'l0', 'ev'];
+  const metrics = ['loss', 'mse', 'l1', 'aux', 'l0', 'ev', ...(o.kind === 'batchtopk' ? ['minpos'] : [])];
   for (const n of metrics) b.output(n, 'float32', []);
   b.output('fired', 'float32', [m]);
   const inputs = [
@@ -250,7 +264,7 @@ export function buildSaeStepGraph(o: SaeStepOptions & { impl?: SaeGradImpl }): {
     { name: 'lr', shape: [] },
     { name: 't', shape: [] },
     { name: 'coef', shape: [] },
-    ...(o.kind === 'topk' ? [{ name: 'dead', shape: [m] }] : []),
+    ...(o.kind !== 'l1' ? [{ name: 'dead', shape: [m] }] : []),
   ];
   const outputs = [...metrics.map((n) => ({ name: n, shape: [] })), { name: 'fired', shape: [m] }];
   return { bytes: b.toBytes(), spec: { state, inputs, outputs } };
@@ -269,8 +283,8 @@ export function buildSaeGradGraph(o: SaeShape & { batch: number; impl?: SaeGradI
   for (const n of SAE_PARAMS) b.input(n, dtype, shapes[n]);
   const x = tape.input('x', [o.batch, o.d]);
   const coef = tape.input('coef', []);
-  const dead = o.kind === 'topk' ? b.input('dead', dtype, [o.m]) : null;
-  const residual = o.kind === 'topk' ? tape.input('residual', [o.batch, o.d]) : undefined;
+  const dead = o.kind !== 'l1' ? b.input('dead', dtype, [o.m]) : null;
+  const residual = o.kind !== 'l1' ? tape.input('residual', [o.batch, o.d]) : undefined;
   const lg =
     o.kind === 'l1' && (o.impl ?? 'fused') === 'fused'
       ? saeL1LossAndGrads(b, dtype, o, x.name, coef.name)
@@ -300,6 +314,10 @@ export function buildSaeEvalGraph(s: SaeShape): Uint8Array {
     const [vals, idx] = b.node('TopK', [pre, b.int64s([k])], 2, { axis: 1, largest: 1, sorted: 0 });
     const zeros = b.op('Mul', [pre, b.scalar(0)]);
     f = b.relu(b.op('ScatterElements', [zeros, idx!, vals!], { axis: 1 }), 'f');
+  } else if (s.kind === 'batchtopk') {
+    // Inference: JumpReLU with BatchTopK's one global threshold (the batch's top k·B is not a per-row function).
+    b.input('threshold', 'float32', []);
+    f = b.mul(pre, b.op('Cast', [b.op('Greater', [pre, 'threshold'])], { to: 1 }), 'f');
   } else {
     f = b.relu(pre, 'f');
   }
