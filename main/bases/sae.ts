@@ -52,6 +52,8 @@ export interface SaeParams {
   auxCoefficient: number;
   /** sae-batchtopk: rate of the running mean that estimates the inference threshold (SAELens' topk_threshold_lr). */
   thresholdLr: number;
+  /** sae-matryoshka: nested prefixes m/2^(levels−1), …, m/2, m, each reconstructing the input. */
+  nestLevels: number;
   /** Steps without activity after which a latent counts as dead (resampling, aux loss, deadFraction). */
   deadWindow: number;
   normalize: boolean;
@@ -106,6 +108,7 @@ export function resolveSaeParams(kind: SaeKind, raw: Record<string, unknown>, di
     kAux: Math.min(int('kAux', Math.max(2 * k, Math.floor(dim / 2))), nFeatures),
     auxCoefficient: num('auxCoefficient', 1 / 32),
     thresholdLr: num('thresholdLr', 0.01),
+    nestLevels: int('nestLevels', 5),
     deadWindow: int('deadWindow', Math.max(10, Math.round(steps / 20))),
     normalize: raw.normalize === undefined ? true : Boolean(raw.normalize),
     targetNorm: num('targetNorm', Math.sqrt(dim)),
@@ -202,6 +205,10 @@ export class SparseAutoencoder implements Basis {
   normScale = 1;
   /** sae-batchtopk: the global inference threshold on pre-activations (normalised units); 0 until trained. */
   threshold = 0;
+  /** BatchTopK and Matryoshka train with the batch's top k·B and encode with one global threshold. */
+  get usesThreshold(): boolean {
+    return this.kind === 'batchtopk' || this.kind === 'matryoshka';
+  }
   /** The last live metrics of training. */
   lastLive: SaeLive | null = null;
   private evalSession: Promise<ort.InferenceSession> | null = null;
@@ -231,6 +238,7 @@ export class SparseAutoencoder implements Basis {
       kind: this.kind,
       k: cfg.k,
       kAux: cfg.kAux,
+      nestLevels: cfg.nestLevels,
       batch,
       adam: { beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps },
     });
@@ -260,7 +268,7 @@ export class SparseAutoencoder implements Basis {
         for (const st of spec.state) state[st.input] = { shape: [...st.shape], data: Float32Array.from(runner.state(st.input)) };
         state.last_fired = { shape: [m], data: Float32Array.from(lastFired) };
         state.norm_scale = { shape: [1], data: Float32Array.of(this.normScale) };
-        if (this.kind === 'batchtopk') state.threshold = { shape: [1], data: Float32Array.of(this.threshold) };
+        if (this.usesThreshold) state.threshold = { shape: [1], data: Float32Array.of(this.threshold) };
         const loc = batches.locate(step);
         ctx.checkpoint.save(step, state, {
           version: CHECKPOINT_VERSION,
@@ -301,7 +309,7 @@ export class SparseAutoencoder implements Basis {
         }
         await runner.step();
         step++;
-        if (this.kind === 'batchtopk') {
+        if (this.usesThreshold) {
           // SAELens' update: θ ← (1 − lr)·θ + lr·(smallest positive code kept in this batch), skipped when none is.
           const minPos = out.minpos![0]!;
           if (minPos < 1e38) this.threshold = (1 - cfg.thresholdLr) * this.threshold + cfg.thresholdLr * minPos;
@@ -495,7 +503,7 @@ export class SparseAutoencoder implements Basis {
     const widths = { f: this.nFeatures, xhat: d, sqerr: 1 };
     for (const name of fetch) result[name] = new Float32Array(rows * widths[name]);
     const feeds: Record<string, ort.Tensor> = { scale: new ort.Tensor('float32', Float32Array.of(scale), []) };
-    if (this.kind === 'batchtopk') feeds.threshold = new ort.Tensor('float32', Float32Array.of(this.threshold), []);
+    if (this.usesThreshold) feeds.threshold = new ort.Tensor('float32', Float32Array.of(this.threshold), []);
     for (const p of SAE_PARAMS) feeds[p] = new ort.Tensor('float32', weights[p], shapes[p]);
     for (let r = 0; r < rows; r += chunk) {
       const n = Math.min(chunk, rows - r);
@@ -551,7 +559,7 @@ export class SparseAutoencoder implements Basis {
     const s: BasisState = {};
     for (const p of SAE_PARAMS) s[p] = { shape: shapes[p], data: Float32Array.from(w[p]) } satisfies NamedTensor;
     s.norm_scale = { shape: [1], data: Float32Array.of(this.normScale) };
-    if (this.kind === 'batchtopk') s.threshold = { shape: [1], data: Float32Array.of(this.threshold) };
+    if (this.usesThreshold) s.threshold = { shape: [1], data: Float32Array.of(this.threshold) };
     return s;
   }
 
@@ -570,7 +578,7 @@ export class SparseAutoencoder implements Basis {
     }
     sae.weights = w;
     sae.normScale = state.norm_scale?.data[0] ?? 1;
-    if (kind === 'batchtopk') {
+    if (kind === 'batchtopk' || kind === 'matryoshka') {
       const th = state.threshold;
       if (!th || th.data.length !== 1) throw new Error('The stored BatchTopK SAE should hold one threshold value.');
       sae.threshold = th.data[0]!;
@@ -603,6 +611,16 @@ const SAE_SPECS: Record<SaeKind, BasisSpec> = {
     params: [
       SAE_COMMON[0]!,
       { key: 'k', kind: 'int', default: 32, min: 1, meaning: 'Mean active latents per row: training keeps the k·B largest codes of each batch of B rows' },
+      ...SAE_COMMON.slice(1),
+      { key: 'thresholdLr', kind: 'number', default: 0.01, min: 0, max: 1, meaning: 'Rate of the running mean of the smallest kept code, which becomes the one threshold encode applies' },
+    ],
+    tags: { trained: true, sweep: 'k' },
+  },
+  matryoshka: {
+    params: [
+      SAE_COMMON[0]!,
+      { key: 'k', kind: 'int', default: 32, min: 1, meaning: 'Mean active latents per row (BatchTopK: the k·B largest codes of each batch of B rows)' },
+      { key: 'nestLevels', kind: 'int', default: 5, min: 1, meaning: 'Nested prefixes m/2^(levels−1), …, m/2, m, each trained to reconstruct the input (5: m/16 … m)' },
       ...SAE_COMMON.slice(1),
       { key: 'thresholdLr', kind: 'number', default: 0.01, min: 0, max: 1, meaning: 'Rate of the running mean of the smallest kept code, which becomes the one threshold encode applies' },
     ],

@@ -61,6 +61,7 @@ test('full SAE loss gradients (sae-l1: MSE + λ·L1; sae-topk: MSE + TopK + aux 
   await fdCheckSae('l1', 'tape');
   await fdCheckSae('topk');
   await fdCheckSae('batchtopk'); // #12: the batch-wide TopK (k·B of the batch) with the same aux loss
+  await fdCheckSae('matryoshka'); // #12: BatchTopK codes, the nested prefixes' reconstruction losses summed
 });
 
 test("sae-l1's hand-fused loss and gradients equal the tape's (float64: to rounding; float32: to float32 rounding)", async () => {
@@ -159,7 +160,7 @@ function maxDiff(a: BasisState, b: BasisState): number {
   return worst;
 }
 
-for (const kind of ['l1', 'topk', 'batchtopk'] as const) {
+for (const kind of ['l1', 'topk', 'batchtopk', 'matryoshka'] as const) {
   test(`sae-${kind}: a run stopped at a checkpoint and resumed ends with the same weights as an uninterrupted run`, async () => {
     const full = await fitSmall(kind, 21, makeCtx({}));
     const fullState = full.state();
