@@ -7,6 +7,8 @@ import { basisFactory } from './index';
 
 const BRICKEN = 'Bricken et al. 2023, "Towards Monosemanticity: Decomposing Language Models With Dictionary Learning" (Anthropic)';
 const GAO = 'Gao et al. 2024, "Scaling and evaluating sparse autoencoders" (OpenAI)';
+const BUSSMANN = 'Bussmann, Leask & Nanda 2024, "BatchTopK Sparse Autoencoders" (arXiv 2412.06410), as SAELens\' BatchTopKTrainingSAE';
+const MATRYOSHKA = 'Bussmann, Nabeshima, Karvonen & Nanda 2025, "Learning Multi-Level Features with Matryoshka Sparse Autoencoders" (arXiv 2503.17547) and Nabeshima 2024 ("Matryoshka Sparse Autoencoders"), as SAELens\' MatryoshkaBatchTopKTrainingSAE';
 const KLINDT = 'Klindt, Sanborn et al. 2023, "Identifying interpretable visual features in artificial and biological neural systems" (arXiv 2310.11431), code david-klindt/Superposition';
 
 const SAE_SHARED =
@@ -74,6 +76,21 @@ const DEFS: Record<BasisMethodName, Omit<BasisMethodDefinition, 'method' | 'para
     source: `${GAO}: f = ReLU(TopK_k(W_enc (x − b_dec) + b_enc)), no L1 penalty; an auxiliary loss in which the top k_aux dead latents reconstruct the residual x − x̂ (coefficient 1/32); decoder rows at unit norm with the parallel gradient removed.`,
     departure:
       'k_aux = max(2k, d/2) by default (Gao et al. use 512 on much wider models); a latent counts as dead after steps/20 steps without activity (Gao et al.: 10 M tokens). No resampling, as in the paper. ' +
+      SAE_SHARED,
+  },
+  // #12
+  'sae-batchtopk': {
+    title: 'Sparse autoencoder · BatchTopK',
+    source: `${BUSSMANN}: in training f = ReLU(pre) with only the k·B largest values of the whole batch of B rows kept (so rows share a budget of k on average); the TopK auxiliary loss on dead latents; at inference one global threshold θ, f = pre·H(pre − θ), where θ is a running mean θ ← (1 − 0.01)·θ + 0.01·(smallest positive code kept in the batch), started at 0.`,
+    departure:
+      'k_aux = max(2k, d/2) and the aux coefficient 1/32, as for TopK here; a latent counts as dead after steps/20 steps without activity. SAELens exports a BatchTopK SAE as JumpReLU for inference, and so does Cajal: every latent gets the one threshold. ' +
+      SAE_SHARED,
+  },
+  'sae-matryoshka': {
+    title: 'Sparse autoencoder · Matryoshka (BatchTopK)',
+    source: `${MATRYOSHKA}: BatchTopK codes (the k·B largest of the batch); the dictionary's nested prefixes of sizes m_1 < … < m_L = m each reconstruct x from their own latents' codes, x̂_i = f[:m_i]·W_dec[:m_i] + b_dec, and the loss is Σ_i MSE(x, x̂_i) plus the TopK auxiliary loss; early latents are pushed to coarse, general features. Inference as BatchTopK: one global threshold.`,
+    departure:
+      'Prefix sizes m/16, m/8, m/4, m/2, m (nestLevels = 5; the paper samples or fixes group sizes per run). The prefix losses are summed with equal weights and each is a mean over elements like the full one. Threshold, aux loss and SAELens export (JumpReLU with one threshold) as BatchTopK. ' +
       SAE_SHARED,
   },
 };

@@ -8,7 +8,9 @@ import { Tape, type FloatDType, type T } from '../train/autodiff';
 import { adamScalars, adamUpdate, type AdamConfig } from '../train/adam';
 import type { StateSpec, StepRunnerSpec } from '../train/session';
 
-export type SaeKind = 'l1' | 'topk';
+// #12: 'batchtopk' (Bussmann et al. 2024) keeps the k·B largest pre-activations of the whole batch in training.
+// 'matryoshka' (Bussmann et al. 2025; Nabeshima 2024) trains BatchTopK codes whose nested prefixes each reconstruct x.
+export type SaeKind = 'l1' | 'topk' | 'batchtopk' | 'matryoshka';
 
 export interface SaeShape {
   d: number;
@@ -18,6 +20,15 @@ export interface SaeShape {
   k?: number;
   /** TopK: dead latents used by the auxiliary loss. */
   kAux?: number;
+  /** Matryoshka: number of nested prefixes (m/2^(levels−1), …, m/2, m). */
+  nestLevels?: number;
+}
+
+/** Matryoshka's nested dictionary sizes, smallest first, ending at m (duplicates from tiny m removed). */
+export function matryoshkaPrefixes(m: number, levels: number): number[] {
+  const sizes = new Set<number>();
+  for (let l = levels - 1; l >= 0; l--) sizes.add(Math.max(1, Math.floor(m / 2 ** l)));
+  return [...sizes].sort((a, b) => a - b);
 }
 
 export const SAE_PARAMS = ['W_enc', 'b_enc', 'W_dec', 'b_dec'] as const;
@@ -60,15 +71,31 @@ export function saeLoss(
   const bdecRow = tape.reshape(p.b_dec, [1, d]);
   const shift = tape.sub(tape.reshape(p.b_enc, [1, m]), tape.matmul(bdecRow, p.W_enc));
   const pre = tape.add(tape.matmul(x, p.W_enc), shift);
-  const f = shape.kind === 'topk' ? tape.relu(tape.topk(pre, shape.k ?? 32)) : tape.relu(pre);
+  const f =
+    shape.kind === 'topk'
+      ? tape.relu(tape.topk(pre, shape.k ?? 32))
+      : shape.kind === 'batchtopk' || shape.kind === 'matryoshka'
+        ? tape.reshape(tape.relu(tape.topk(tape.reshape(pre, [1, batch * m]), Math.min((shape.k ?? 32) * batch, batch * m))), [batch, m])
+        : tape.relu(pre);
   const xhat = tape.add(tape.matmul(f, p.W_dec), p.b_dec);
   const err = tape.sub(xhat, x);
   const mse = tape.meanAll(tape.square(err));
   const l1 = tape.scale(tape.sumAll(tape.abs(f)), 1 / batch);
+  // Matryoshka: each proper prefix of the dictionary reconstructs x from its own latents' codes too; the loss sums the
+  // prefix MSEs with the full one (a fixed 0/1 mask over latents per prefix; codes are still the batch's top k·B).
+  let recon = mse;
+  if (shape.kind === 'matryoshka') {
+    for (const size of matryoshkaPrefixes(m, shape.nestLevels ?? 5).slice(0, -1)) {
+      const maskData = tape.dtype === 'float64' ? new Float64Array(m) : new Float32Array(m);
+      maskData.fill(1, 0, size);
+      const fPrefix = tape.applyMask(f, tape.b.constant(maskData, [1, m], tape.dtype));
+      recon = tape.add(recon, tape.meanAll(tape.square(tape.sub(tape.add(tape.matmul(fPrefix, p.W_dec), p.b_dec), x))));
+    }
+  }
   if (shape.kind === 'l1') {
     return { loss: tape.add(mse, tape.mul(coef, l1)), mse, l1, aux: null, f, pre, err };
   }
-  if (!dead) throw new Error('sae-topk needs the dead-latent mask.');
+  if (!dead) throw new Error(`sae-${shape.kind} needs the dead-latent mask.`);
   // Auxiliary loss (Gao et al. 2024): the top-kAux dead latents reconstruct the residual e = x − x̂ (no gradient
   // through e); non-dead latents are pushed out of the TopK by a large negative offset and masked to be sure.
   const b = tape.b;
@@ -80,7 +107,7 @@ export function saeLoss(
   const eHat = tape.matmul(fAux, p.W_dec);
   const residual = residualInput ?? tape.stopGradient(tape.neg(err));
   const aux = tape.mse(eHat, residual);
-  return { loss: tape.add(mse, tape.mul(coef, aux)), mse, l1, aux, f, pre, err };
+  return { loss: tape.add(recon, tape.mul(coef, aux)), mse, l1, aux, f, pre, err };
 }
 
 export interface SaeStepOptions extends SaeShape {
@@ -109,6 +136,8 @@ interface SaeLossAndGrads {
   sqErrSum: string;
   /** 0/1 activity of each latent on each row [B, m], in the graph's dtype. */
   active: string;
+  /** The codes f [B, m] (the tape path; BatchTopK's threshold reads their smallest positive value). */
+  f?: string;
 }
 
 /** A [1, n] row of ones: column sums of [n, k] tensors as one matrix–vector product (faster than ReduceSum here). */
@@ -181,6 +210,7 @@ function saeTapeLossAndGrads(
     grads: Object.fromEntries(SAE_PARAMS.map((n, i) => [n, grads[i]!])) as Record<SaeParam, string>,
     sqErrSum: b.reduce('ReduceSumSquare', parts.err.name, [0, 1], false),
     active: b.op('Cast', [b.op('Greater', [parts.f.name, tape.scalar(0)])], { to: tape.dtype === 'float64' ? 11 : 1 }),
+    f: parts.f.name,
   };
 }
 
@@ -207,11 +237,16 @@ export function buildSaeStepGraph(o: SaeStepOptions & { impl?: SaeGradImpl }): {
   b.input('lr', 'float32', []);
   b.input('t', 'float32', []);
   const coef = tape.input('coef', []);
-  const dead = o.kind === 'topk' ? b.input('dead', 'float32', [m]) : null;
+  const dead = o.kind !== 'l1' ? b.input('dead', 'float32', [m]) : null;
   const lg =
     o.kind === 'l1' && (o.impl ?? 'fused') === 'fused'
       ? saeL1LossAndGrads(b, 'float32', o, x.name, coef.name)
       : saeTapeLossAndGrads(tape, o, x, coef, dead);
+  if (o.kind === 'batchtopk' || o.kind === 'matryoshka') {
+    // BatchTopK's inference threshold tracks the smallest positive code kept in each batch (3e38 when none is).
+    const big = tape.scalar(3e38);
+    b.reduce('ReduceMin', b.op('Where', [b.op('Greater', [lg.f!, tape.scalar(0)]), lg.f!, big]), [0, 1], false, 'minpos');
+  }
   const g = { ...lg.grads };
   // Remove the gradient component parallel to each dictionary vector (rows of W_dec).
   const par = b.reduce('ReduceSum', b.mul(g.W_dec, 'W_dec'), [1], true);
@@ -242,7 +277,7 @@ export function buildSaeStepGraph(o: SaeStepOptions & { impl?: SaeGradImpl }): {
   b.sub(tape.scalar(1), b.div(lg.sqErrSum, b.op('Max', [total, tape.scalar(1e-30)])), 'ev');
   const state = saeStateSpecs(d, m);
   for (const st of state) b.output(st.output, 'float32', st.shape);
-  const metrics = ['loss', 'mse', 'l1', 'aux', 'l0', 'ev'];
+  const metrics = ['loss', 'mse', 'l1', 'aux', 'l0', 'ev', ...(o.kind === 'batchtopk' || o.kind === 'matryoshka' ? ['minpos'] : [])];
   for (const n of metrics) b.output(n, 'float32', []);
   b.output('fired', 'float32', [m]);
   const inputs = [
@@ -250,7 +285,7 @@ export function buildSaeStepGraph(o: SaeStepOptions & { impl?: SaeGradImpl }): {
     { name: 'lr', shape: [] },
     { name: 't', shape: [] },
     { name: 'coef', shape: [] },
-    ...(o.kind === 'topk' ? [{ name: 'dead', shape: [m] }] : []),
+    ...(o.kind !== 'l1' ? [{ name: 'dead', shape: [m] }] : []),
   ];
   const outputs = [...metrics.map((n) => ({ name: n, shape: [] })), { name: 'fired', shape: [m] }];
   return { bytes: b.toBytes(), spec: { state, inputs, outputs } };
@@ -269,8 +304,8 @@ export function buildSaeGradGraph(o: SaeShape & { batch: number; impl?: SaeGradI
   for (const n of SAE_PARAMS) b.input(n, dtype, shapes[n]);
   const x = tape.input('x', [o.batch, o.d]);
   const coef = tape.input('coef', []);
-  const dead = o.kind === 'topk' ? b.input('dead', dtype, [o.m]) : null;
-  const residual = o.kind === 'topk' ? tape.input('residual', [o.batch, o.d]) : undefined;
+  const dead = o.kind !== 'l1' ? b.input('dead', dtype, [o.m]) : null;
+  const residual = o.kind !== 'l1' ? tape.input('residual', [o.batch, o.d]) : undefined;
   const lg =
     o.kind === 'l1' && (o.impl ?? 'fused') === 'fused'
       ? saeL1LossAndGrads(b, dtype, o, x.name, coef.name)
@@ -300,6 +335,10 @@ export function buildSaeEvalGraph(s: SaeShape): Uint8Array {
     const [vals, idx] = b.node('TopK', [pre, b.int64s([k])], 2, { axis: 1, largest: 1, sorted: 0 });
     const zeros = b.op('Mul', [pre, b.scalar(0)]);
     f = b.relu(b.op('ScatterElements', [zeros, idx!, vals!], { axis: 1 }), 'f');
+  } else if (s.kind === 'batchtopk' || s.kind === 'matryoshka') {
+    // Inference: JumpReLU with BatchTopK's one global threshold (the batch's top k·B is not a per-row function).
+    b.input('threshold', 'float32', []);
+    f = b.mul(pre, b.op('Cast', [b.op('Greater', [pre, 'threshold'])], { to: 1 }), 'f');
   } else {
     f = b.relu(pre, 'f');
   }

@@ -51,6 +51,10 @@ export interface SaeParams {
   k: number;
   kAux: number;
   auxCoefficient: number;
+  /** sae-batchtopk: rate of the running mean that estimates the inference threshold (SAELens' topk_threshold_lr). */
+  thresholdLr: number;
+  /** sae-matryoshka: nested prefixes m/2^(levels−1), …, m/2, m, each reconstructing the input. */
+  nestLevels: number;
   /** Steps without activity after which a latent counts as dead (resampling, aux loss, deadFraction). */
   deadWindow: number;
   normalize: boolean;
@@ -106,6 +110,8 @@ export function resolveSaeParams(kind: SaeKind, raw: Record<string, unknown>, di
     k,
     kAux: Math.min(int('kAux', Math.max(2 * k, Math.floor(dim / 2))), nFeatures),
     auxCoefficient: num('auxCoefficient', 1 / 32),
+    thresholdLr: num('thresholdLr', 0.01),
+    nestLevels: int('nestLevels', 5),
     deadWindow: int('deadWindow', Math.max(10, Math.round(steps / 20))),
     normalize: raw.normalize === undefined ? true : Boolean(raw.normalize),
     targetNorm: num('targetNorm', Math.sqrt(dim)),
@@ -202,6 +208,12 @@ export class SparseAutoencoder implements Basis {
   /** Fitted weights (normalised units) and the input scale. */
   weights: Record<SaeParam, Float32Array> | null = null;
   normScale = 1;
+  /** sae-batchtopk: the global inference threshold on pre-activations (normalised units); 0 until trained. */
+  threshold = 0;
+  /** BatchTopK and Matryoshka train with the batch's top k·B and encode with one global threshold. */
+  get usesThreshold(): boolean {
+    return this.kind === 'batchtopk' || this.kind === 'matryoshka';
+  }
   /** The last live metrics of training. */
   lastLive: SaeLive | null = null;
   private evalSession: Promise<ort.InferenceSession> | null = null;
@@ -209,7 +221,7 @@ export class SparseAutoencoder implements Basis {
 
   constructor(kind: SaeKind, params: Record<string, unknown>, seed: number, dim: number) {
     this.kind = kind;
-    this.method = kind === 'l1' ? 'sae-l1' : 'sae-topk';
+    this.method = `sae-${kind}`;
     this.seed = seed;
     this.dim = dim;
     this.cfg = resolveSaeParams(kind, params, dim);
@@ -231,6 +243,7 @@ export class SparseAutoencoder implements Basis {
       kind: this.kind,
       k: cfg.k,
       kAux: cfg.kAux,
+      nestLevels: cfg.nestLevels,
       batch,
       adam: { beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps },
     });
@@ -260,6 +273,7 @@ export class SparseAutoencoder implements Basis {
         for (const st of spec.state) state[st.input] = { shape: [...st.shape], data: Float32Array.from(runner.state(st.input)) };
         state.last_fired = { shape: [m], data: Float32Array.from(lastFired) };
         state.norm_scale = { shape: [1], data: Float32Array.of(this.normScale) };
+        if (this.usesThreshold) state.threshold = { shape: [1], data: Float32Array.of(this.threshold) };
         const loc = batches.locate(step);
         ctx.checkpoint.save(step, state, {
           version: CHECKPOINT_VERSION,
@@ -300,6 +314,11 @@ export class SparseAutoencoder implements Basis {
         }
         await runner.step();
         step++;
+        if (this.usesThreshold) {
+          // SAELens' update: θ ← (1 − lr)·θ + lr·(smallest positive code kept in this batch), skipped when none is.
+          const minPos = out.minpos![0]!;
+          if (minPos < 1e38) this.threshold = (1 - cfg.thresholdLr) * this.threshold + cfg.thresholdLr * minPos;
+        }
         const fired = out.fired!;
         for (let j = 0; j < m; j++) if (fired[j]! > 0) lastFired[j] = step;
         if (this.kind === 'l1' && cfg.resampleSteps.includes(step)) {
@@ -317,7 +336,7 @@ export class SparseAutoencoder implements Basis {
             l0: out.l0![0]!,
             deadFraction: nDead / m,
             explainedVariance: out.ev![0]!,
-            aux: this.kind === 'topk' && coef[0] !== 0 ? out.aux![0]! : 0,
+            aux: this.kind !== 'l1' && coef[0] !== 0 ? out.aux![0]! : 0,
             lr: lrNow,
           };
           this.lastLive = live;
@@ -360,6 +379,7 @@ export class SparseAutoencoder implements Basis {
     }
     lastFired.set(saved.state.last_fired!.data);
     this.normScale = saved.state.norm_scale!.data[0]!;
+    this.threshold = saved.state.threshold?.data[0] ?? 0;
     return saved.step;
   }
 
@@ -488,6 +508,7 @@ export class SparseAutoencoder implements Basis {
     const widths = { f: this.nFeatures, xhat: d, sqerr: 1 };
     for (const name of fetch) result[name] = new Float32Array(rows * widths[name]);
     const feeds: Record<string, ort.Tensor> = { scale: new ort.Tensor('float32', Float32Array.of(scale), []) };
+    if (this.usesThreshold) feeds.threshold = new ort.Tensor('float32', Float32Array.of(this.threshold), []);
     for (const p of SAE_PARAMS) feeds[p] = new ort.Tensor('float32', weights[p], shapes[p]);
     for (let r = 0; r < rows; r += chunk) {
       const n = Math.min(chunk, rows - r);
@@ -543,6 +564,7 @@ export class SparseAutoencoder implements Basis {
     const s: BasisState = {};
     for (const p of SAE_PARAMS) s[p] = { shape: shapes[p], data: Float32Array.from(w[p]) } satisfies NamedTensor;
     s.norm_scale = { shape: [1], data: Float32Array.of(this.normScale) };
+    if (this.usesThreshold) s.threshold = { shape: [1], data: Float32Array.of(this.threshold) };
     return s;
   }
 
@@ -561,6 +583,11 @@ export class SparseAutoencoder implements Basis {
     }
     sae.weights = w;
     sae.normScale = state.norm_scale?.data[0] ?? 1;
+    if (kind === 'batchtopk' || kind === 'matryoshka') {
+      const th = state.threshold;
+      if (!th || th.data.length !== 1) throw new Error('The stored BatchTopK SAE should hold one threshold value.');
+      sae.threshold = th.data[0]!;
+    }
     return sae;
   }
 }
@@ -582,6 +609,26 @@ const SAE_SPECS: Record<SaeKind, BasisSpec> = {
   },
   topk: {
     params: [SAE_COMMON[0]!, { key: 'k', kind: 'int', default: 32, min: 1, meaning: 'Active latents per row (at most the number of latents)' }, ...SAE_COMMON.slice(1)],
+    tags: { trained: true, sweep: 'k' },
+  },
+  // #12
+  batchtopk: {
+    params: [
+      SAE_COMMON[0]!,
+      { key: 'k', kind: 'int', default: 32, min: 1, meaning: 'Mean active latents per row: training keeps the k·B largest codes of each batch of B rows' },
+      ...SAE_COMMON.slice(1),
+      { key: 'thresholdLr', kind: 'number', default: 0.01, min: 0, max: 1, meaning: 'Rate of the running mean of the smallest kept code, which becomes the one threshold encode applies' },
+    ],
+    tags: { trained: true, sweep: 'k' },
+  },
+  matryoshka: {
+    params: [
+      SAE_COMMON[0]!,
+      { key: 'k', kind: 'int', default: 32, min: 1, meaning: 'Mean active latents per row (BatchTopK: the k·B largest codes of each batch of B rows)' },
+      { key: 'nestLevels', kind: 'int', default: 5, min: 1, meaning: 'Nested prefixes m/2^(levels−1), …, m/2, m, each trained to reconstruct the input (5: m/16 … m)' },
+      ...SAE_COMMON.slice(1),
+      { key: 'thresholdLr', kind: 'number', default: 0.01, min: 0, max: 1, meaning: 'Rate of the running mean of the smallest kept code, which becomes the one threshold encode applies' },
+    ],
     tags: { trained: true, sweep: 'k' },
   },
 };

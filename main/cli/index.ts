@@ -39,10 +39,10 @@ Usage:
   cajal loss-recovered --project FILE --basis B [--stimuli N] [--json]
   cajal revcorr --project FILE --recording R --cells LIST --estimator sta [--lags L] [--json]   (recordings, #11)
   cajal import-recording --project FILE (--stimulus S --frame-shape H,W[,C] --frame-rate HZ --spikes P | --nwb F) [--json]   (recordings, #11)
-  METHOD: neurons | random | pca | ica | nmf | kmeans | sae-l1 | sae-topk | sparse-coding
+  METHOD: neurons | random | pca | ica | nmf | kmeans | sae-l1 | sae-topk | sae-batchtopk | sae-matryoshka | sparse-coding
   cajal tca-sweep --project FILE --harvest ID --ranks 1-12 [--nonneg] [--restarts N] [--json]   (#15)
   cajal stimuli --project FILE --stimuli text:PATH[?field=F&tokenizer=T&context=L&stride=S&positions=K&seed=N] [--show N] [--json]   (text, #13)
-  METHOD: neurons | random | pca | ica | nmf | kmeans | sae-l1 | sae-topk | sparse-coding | tca
+  METHOD: neurons | random | pca | ica | nmf | kmeans | sae-l1 | sae-topk | sae-batchtopk | sae-matryoshka | sparse-coding | tca
 
 Run 'cajal COMMAND --help' for details.`;
 

@@ -22,16 +22,16 @@ export function shardFromFlags(v: Record<string, unknown>): ShardRequest | undef
 }
 
 /** Methods whose fit runs a training graph on onnxruntime, so --provider chooses where it runs (#14 item 4). */
-const TRAINED_ON_ORT = ['sae-l1', 'sae-topk'];
+const TRAINED_ON_ORT = ['sae-l1', 'sae-topk', 'sae-batchtopk', 'sae-matryoshka'];
 
-export const providerUsage = `  --provider cpu|cuda           sae-l1, sae-topk: onnxruntime's execution provider for the training graph (default cpu;
+export const providerUsage = `  --provider cpu|cuda           trained SAEs: onnxruntime's execution provider for the training graph (default cpu;
                                 cuda where the installed onnxruntime-node has it), recorded with the fit`;
 
 /** `cajal fit --provider`, checked before the project is opened: a trained method, and a provider this install has. */
 export function providerFromFlags(method: unknown, v: Record<string, unknown>): TrainingProvider | undefined {
   if (v.provider === undefined) return undefined;
   if (typeof method !== 'string' || !TRAINED_ON_ORT.includes(method)) {
-    throw new UserError('cli.usage', `--provider chooses where a training graph runs, so it applies to ${TRAINED_ON_ORT.join(' and ')}, not ${String(method)}.`);
+    throw new UserError('cli.usage', `--provider chooses where a training graph runs, so it applies to ${TRAINED_ON_ORT.join(', ')}, not ${String(method)}.`);
   }
   return checkTrainingProvider(v.provider);
 }

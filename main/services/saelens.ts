@@ -36,7 +36,7 @@ interface SaeLensCfg {
  */
 export async function exportSae(db: Db, p: Params<'bases.exportSae'>): Promise<{ dir: string; files: string[] }> {
   const rec = basesRepo.getBasis(db, p.basisId);
-  if (rec.method !== 'sae-l1' && rec.method !== 'sae-topk') {
+  if (rec.method !== 'sae-l1' && rec.method !== 'sae-topk' && rec.method !== 'sae-batchtopk' && rec.method !== 'sae-matryoshka') {
     throw new UserError('basis.not-sae', `Basis ${p.basisId} is ${rec.method}, not a sparse autoencoder; export its directions as .npy instead.`);
   }
   const state = basesRepo.loadBasisTensors(db, p.basisId);
@@ -55,6 +55,13 @@ export async function exportSae(db: Db, p: Params<'bases.exportSae'>): Promise<{
     W_dec: scaled(need('W_dec'), 1 / s),
     b_dec: scaled(need('b_dec'), 1 / s),
   };
+  if (rec.method === 'sae-batchtopk' || rec.method === 'sae-matryoshka') {
+    // #12: as SAELens saves a BatchTopK (or Matryoshka BatchTopK) SAE for inference: JumpReLU with the one threshold on every latent. The input
+    // scale folds into W_enc and b_dec only, so pre-activations, and with them the threshold, are unchanged.
+    const th = need('threshold').data[0]!;
+    const threshold = { shape: [rec.nFeatures], data: new Float32Array(rec.nFeatures).fill(th) };
+    return writeSaeLens(p.dir, { ...tensors, threshold }, exportCfg(db, rec, 'jumprelu', {}, s));
+  }
   const topk = rec.method === 'sae-topk';
   const k = Number(rec.params.k);
   // k twice: SAELens ≥ 6 reads the top-level field, earlier versions activation_fn_kwargs.

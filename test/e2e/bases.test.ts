@@ -107,12 +107,12 @@ test('bases: fit every method on a CIFAR-10 ReLU over white noise, look at an SA
   // --- Fit every method ----------------------------------------------------------------------------------------------
   await p.click(tid('fit-all'));
   await p.locator(tid('basis-row')).first().waitFor({ timeout: 20_000 });
-  await waitAllDone(p, 9, 180_000);
+  await waitAllDone(p, 11, 240_000); // #12: with sae-batchtopk and sae-matryoshka
   const errAfter = await p.locator(tid('basis-error')).count();
   assert.equal(errAfter, 0, 'every method started');
 
   const methods = await p.locator(tid('basis-row')).evaluateAll((rows) => rows.map((r) => r.getAttribute('data-method')));
-  assert.deepEqual([...methods].sort(), ['ica', 'kmeans', 'neurons', 'nmf', 'pca', 'random', 'sae-l1', 'sae-topk', 'sparse-coding']);
+  assert.deepEqual([...methods].sort(), ['ica', 'kmeans', 'neurons', 'nmf', 'pca', 'random', 'sae-batchtopk', 'sae-l1', 'sae-matryoshka', 'sae-topk', 'sparse-coding']);
   for (const m of methods) {
     // Sparsity and reconstruction numbers for every method (K-means reconstructs a row from its centroid).
     const [ev, mse, l0, dead, dense, cos] = await Promise.all([5, 6, 7, 8, 9, 10].map((c) => cell(p, m!, c)));

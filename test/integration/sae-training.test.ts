@@ -28,7 +28,7 @@ async function fdCheckSae(kind: SaeKind, impl: SaeGradImpl = 'fused'): Promise<v
   for (const p of SAE_PARAMS) put(p, shapes[p], Float64Array.from({ length: shapes[p].reduce((a, b) => a * b, 1) }, () => rng.normal(0, 0.7)));
   put('x', [batch, d], Float64Array.from({ length: batch * d }, () => rng.normal()));
   put('coef', [], Float64Array.of(kind === 'l1' ? 0.3 : 0.5));
-  if (kind === 'topk') {
+  if (kind !== 'l1') {
     put('dead', [m], Float64Array.from({ length: m }, (_, j) => (j % 3 === 0 ? 1 : 0)));
     put('residual', [batch, d], Float64Array.from({ length: batch * d }, () => rng.normal()));
   }
@@ -60,6 +60,8 @@ test('full SAE loss gradients (sae-l1: MSE + λ·L1; sae-topk: MSE + TopK + aux 
   await fdCheckSae('l1', 'fused');
   await fdCheckSae('l1', 'tape');
   await fdCheckSae('topk');
+  await fdCheckSae('batchtopk'); // #12: the batch-wide TopK (k·B of the batch) with the same aux loss
+  await fdCheckSae('matryoshka'); // #12: BatchTopK codes, the nested prefixes' reconstruction losses summed
 });
 
 test("sae-l1's hand-fused loss and gradients equal the tape's (float64: to rounding; float32: to float32 rounding)", async () => {
@@ -158,7 +160,7 @@ function maxDiff(a: BasisState, b: BasisState): number {
   return worst;
 }
 
-for (const kind of ['l1', 'topk'] as const) {
+for (const kind of ['l1', 'topk', 'batchtopk', 'matryoshka'] as const) {
   test(`sae-${kind}: a run stopped at a checkpoint and resumed ends with the same weights as an uninterrupted run`, async () => {
     const full = await fitSmall(kind, 21, makeCtx({}));
     const fullState = full.state();

@@ -40,6 +40,8 @@ const TEXT: Record<BasisMethodName, { label: string; line: string }> = {
   },
   'sae-l1': { label: 'SAE · L1', line: 'Sparse autoencoder, ReLU latents with an L1 penalty (Bricken et al. 2023); dead latents resampled.' },
   'sae-topk': { label: 'SAE · TopK', line: 'Sparse autoencoder keeping the k largest latents per row (Gao et al. 2024): L0 fixed at k.' },
+  'sae-batchtopk': { label: 'SAE · BatchTopK', line: 'Sparse autoencoder keeping the k·B largest latents of each training batch (Bussmann et al. 2024); encode applies one learned threshold, so L0 varies per row around k.' }, // #12
+  'sae-matryoshka': { label: 'SAE · Matryoshka', line: 'BatchTopK sparse autoencoder whose nested prefixes (m/16 … m latents) each reconstruct the input (Bussmann et al. 2025): early latents are coarse, general features.' }, // #12
   'sparse-coding': {
     label: 'Sparse coding',
     line: 'Dictionary learning (Olshausen & Field; scikit-learn MiniBatchDictionaryLearning): codes inferred per row by the lasso (FISTA) or OMP, not by an encoder.',
@@ -106,7 +108,7 @@ export function fitAllParams(method: BasisMethodName, d: number, trainRows: numb
     p.nFeatures = 4 * d;
     p.steps = 1000;
     p.batchSize = Math.max(16, Math.min(256, Math.floor(trainRows / 2)));
-    if (method === 'sae-topk') p.k = Math.max(1, Math.min(32, Math.round(d / 4)));
+    if (method === 'sae-topk' || method === 'sae-batchtopk' || method === 'sae-matryoshka') p.k = Math.max(1, Math.min(32, Math.round(d / 4)));
   }
   return p;
 }

@@ -1,0 +1,75 @@
+// #12: BatchTopK and Matryoshka SAEs on a planted dictionary (d = 64, m = 256, 4 active atoms per row, 40,000 rows).
+// What this short run (1,500 steps of 256 rows, lr 4·10⁻³; the other settings are the defaults) checks: most atoms are
+// found almost exactly (median best cosine), the mean is well above chance, and the one inference threshold the fit
+// estimates gives encode an L0 near the training k. The issue's acceptance bar (mean max cosine ≥ 0.95 at m = 256) is
+// NOT claimed here: with as many latents as atoms, the few latents that die or straddle two atoms cost the mean
+// (measured here: BatchTopK mean 0.923, median 0.992; Matryoshka mean 0.861, median 0.962, whose nested losses also
+// pull its first latents toward coarse mixtures; BatchTopK reaches mean 0.950 in 2,400 steps).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { saeBases } from '../../main/bases/sae-registry';
+import { memoryStream } from '../../main/bases/stream';
+import type { FitContext } from '../../main/bases/types';
+import { plantedData } from './sae-planted';
+
+const planted = plantedData(3, 64, 256, 40000, 4);
+const K = 4;
+
+function ctx(lives: Record<string, number>[]): FitContext {
+  return { progress: (p) => p.live && lives.push(p.live), throwIfCancelled() {} };
+}
+
+/** For each planted atom its best cosine with a learned direction, sorted ascending. */
+function bestCosines(dirs: Float32Array, nDirs: number): number[] {
+  const { atoms, nAtoms, d } = planted;
+  const best: number[] = [];
+  for (let a = 0; a < nAtoms; a++) {
+    let b = -1;
+    for (let k = 0; k < nDirs; k++) {
+      let dot = 0;
+      for (let j = 0; j < d; j++) dot += atoms[a * d + j]! * dirs[k * d + j]!;
+      b = Math.max(b, dot);
+    }
+    best.push(b);
+  }
+  return best.sort((x, y) => x - y);
+}
+
+// The bars sit a little under the measured values, so a regression in training (or a broken threshold) fails them.
+const bars = { 'sae-batchtopk': { median: 0.97, mean: 0.88 }, 'sae-matryoshka': { median: 0.94, mean: 0.82 } } as const;
+
+for (const method of ['sae-batchtopk', 'sae-matryoshka'] as const) {
+  test(`${method} finds most atoms of a planted dictionary, and its threshold gives encode an L0 near k`, async () => {
+    const t0 = Date.now();
+    const sae = saeBases[method].create({ nFeatures: 256, k: K, steps: 1500, batchSize: 256, lr: 4e-3, progressEvery: 250 }, 5, planted.d);
+    const lives: Record<string, number>[] = [];
+    await sae.fit(memoryStream(planted.data, planted.d), ctx(lives));
+    const best = bestCosines(sae.directions(), sae.nFeatures);
+    const mean = best.reduce((s, v) => s + v, 0) / best.length;
+    const median = best[best.length >> 1]!;
+    const last = lives[lives.length - 1]!;
+    console.log(`${method}: mean max cosine ${mean.toFixed(4)}, median ${median.toFixed(4)} in ${((Date.now() - t0) / 1000).toFixed(1)} s; live ${JSON.stringify(last)}`);
+    assert.ok(median >= bars[method].median, `median best cosine ${median}`);
+    assert.ok(mean >= bars[method].mean, `mean best cosine ${mean}`);
+    assert.equal(last.l0, K, 'training keeps k·B codes per batch, so the batch mean L0 is exactly k');
+    assert.ok(last.explainedVariance > 0.7, `explained variance ${last.explainedVariance}`);
+
+    // encode applies the one threshold the fit estimated: rows keep about k codes on average, not all positive ones.
+    const state = sae.state();
+    const theta = state.threshold!.data[0]!;
+    assert.ok(theta > 0, `threshold ${theta}`);
+    const rows = 2000;
+    const f = await sae.encode(planted.data.subarray(0, rows * planted.d), rows);
+    let active = 0;
+    let smallest = Infinity;
+    for (const v of f) {
+      if (v > 0) {
+        active++;
+        smallest = Math.min(smallest, v);
+      }
+    }
+    const l0 = active / rows;
+    assert.ok(l0 >= K / 2 && l0 <= 2 * K, `encode's L0 ${l0} for k = ${K}`);
+    assert.ok(smallest > theta, `every kept code exceeds the threshold (${smallest} vs ${theta})`);
+  });
+}
