@@ -5,6 +5,7 @@ import type { JobContext } from '../jobs/types';
 import { harvestStream } from '../bases/stream';
 import { putSweepFactors } from '../store/tca';
 import { positionsOf } from './basis';
+import { residentIfSmall } from './resident';
 import { tcaSweep, type SweepOptions, type SweepResult } from './sweep';
 
 export interface TcaSweepJobParams extends SweepOptions {
@@ -13,7 +14,7 @@ export interface TcaSweepJobParams extends SweepOptions {
 
 export async function runTcaSweepJob(raw: unknown, ctx: JobContext): Promise<SweepResult & { harvestId: number }> {
   const p = raw as TcaSweepJobParams;
-  const stream = harvestStream(ctx.db, p.harvestId);
+  const stream = await residentIfSmall(harvestStream(ctx.db, p.harvestId));
   const result = await tcaSweep(stream, positionsOf(stream), p, {
     progress: (r) => ctx.progress({ fraction: r.fraction, message: r.message, done: r.done, total: r.total, unit: r.unit, live: r.live }),
     throwIfCancelled: () => ctx.throwIfCancelled(),
