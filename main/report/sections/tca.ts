@@ -17,6 +17,15 @@ const MUTED = '#5d6875';
 const LABEL_COLOURS = ['#2a6fb8', '#d07a2a', '#2f8a4c', '#8e4bb0', '#b09000', '#c0392b', '#17becf', '#7f7f7f', '#e377c2', '#8c564b'];
 const axis = { axisLabel: { color: MUTED, fontSize: 9 }, nameTextStyle: { color: MUTED, fontSize: 10 }, splitLine: { lineStyle: { color: '#eceef1' } } };
 
+/** Stimuli a stimulus-factor chart draws at most: every SVG dot is a path in the report's HTML. */
+const MAX_DOTS = 2000;
+
+/** Indices of every k-th stimulus, k the smallest step that keeps at most MAX_DOTS. */
+function everyKth(n: number): number[] {
+  const k = Math.max(1, Math.ceil(n / MAX_DOTS));
+  return Array.from({ length: Math.ceil(n / k) }, (_, j) => j * k);
+}
+
 function diagnostic(s: TcaSweepSnapshot, which: 'error' | 'similarity'): Markup {
   const dots = s.ranks.flatMap((r) => (which === 'error' ? r.errors : r.similarities).map((v) => [r.rank, v]));
   const line = s.ranks.map((r) => [r.rank, which === 'error' ? r.bestError : r.meanSimilarity]);
@@ -47,7 +56,7 @@ function factorChart(kind: 'units' | 'positions' | 'stimuli', values: number[], 
       ? [{ type: 'bar', data: values, itemStyle: { color: ACCENT }, barCategoryGap: '10%' }]
       : kind === 'positions'
         ? [{ type: 'line', data: values.map((v, i) => [i, v]), symbol: 'none', lineStyle: { color: ACCENT, width: 1.5 } }]
-        : [{ type: 'scatter', symbolSize: 2, data: values.map((v, i) => ({ value: [i, v], itemStyle: { color: s.labels[i] === null || s.labels[i] === undefined ? MUTED : LABEL_COLOURS[s.labels[i]! % LABEL_COLOURS.length] } })) }];
+        : [{ type: 'scatter', symbolSize: 2, data: everyKth(values.length).map((i) => ({ value: [i, values[i]!], itemStyle: { color: s.labels[i] === null || s.labels[i] === undefined ? MUTED : LABEL_COLOURS[s.labels[i]! % LABEL_COLOURS.length] } })) }];
   return svgChart({ grid, xAxis: kind === 'units' ? { ...xAxis, data: values.map((_, i) => String(i)) } : xAxis, yAxis, series }, 230, 90, label);
 }
 
@@ -68,7 +77,7 @@ export function tcaSection(s: TcaSweepSnapshot): Markup {
       ${s.ranks.map((r) => html`<tr><td class="n">${int(r.rank)}</td><td class="n">${num(r.bestError, 4)}</td><td class="n">${num(r.meanSimilarity)}</td><td>${r.errors.map((e) => num(e, 4)).join(', ')}</td></tr>`)}
     </table>
     <h3>The ${int(s.rank)} components at rank ${int(s.rank)}${chosen ? ` (error ${num(chosen.bestError, 4)})` : ''}</h3>
-    <p class="small muted">Each row one component, largest weight first: unit factor (bars), position factor (line), stimulus factor (dots, coloured by label).</p>
+    <p class="small muted">Each row one component, largest weight first: unit factor (bars), position factor (line), stimulus factor (dots, coloured by label${s.shape.stimuli > MAX_DOTS ? `; every ${Math.ceil(s.shape.stimuli / MAX_DOTS)}th stimulus drawn` : ''}).</p>
     ${legend}
     <table>
       <tr><th class="n">#</th><th class="n">weight</th><th>units</th><th>positions</th><th>stimuli</th></tr>
