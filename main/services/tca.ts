@@ -3,7 +3,12 @@
 // diagnostics with one rank's factors for the TCA panel.
 import type { z } from 'zod';
 import type { tcaMethods, TcaFactors, TcaResults, TcaSweepResult } from '../api/schemas/tca';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { UserError } from '../errors';
+import { inspectModel } from '../onnx/inspect';
+import { checkSeriesShapes, composeSeries } from '../tca/series';
+import type { Lab } from './lab';
 import type { JobManager } from '../jobs/manager';
 import type { Db } from '../store/project';
 import { readRowMeta } from '../store/activations';
@@ -64,4 +69,28 @@ export function getTcaSweep(db: Db, p: z.output<(typeof tcaMethods)['tca.get']>)
   const labels = Array.from({ length: stimuli }, (_, s) => meta.get(s * h.rowsPerItem)?.label ?? null);
   const labelNames = h.stimulusSetId ? repo.getStimulusSet(db, h.stimulusSetId).labelNames : null;
   return { jobId: job.id, status: job.status, sweep, factors, labels, labelNames };
+}
+
+/** Checks every file's tensor shape before anything is written, then harvests each checkpoint (one row per stimulus)
+ * and composes the series harvest: units × checkpoints × stimuli. */
+export async function harvestCheckpointSeries(lab: Lab, p: z.output<(typeof tcaMethods)['tca.series']>): Promise<TcaResults['tca.series']> {
+  const files = await Promise.all(
+    p.modelPaths.map(async (path) => {
+      const abs = resolve(path);
+      if (!existsSync(abs)) throw new UserError('tca.series-missing', `There is no checkpoint at ${abs}.`);
+      const ins = await inspectModel(new Uint8Array(readFileSync(abs)));
+      return { name: basename(abs), tensors: [...ins.intermediates, ...ins.outputs] };
+    }),
+  );
+  checkSeriesShapes(files, p.tensor);
+  repo.getStimulusSet(lab.database, p.stimulusSetId);
+  const ids: number[] = [];
+  for (const path of p.modelPaths) {
+    const model = await lab.openModel({ path });
+    const h = lab.startHarvest({ modelId: model.id, stimulusSetId: p.stimulusSetId, tensors: [p.tensor], positions: 'centre' });
+    const job = await lab.jobs.wait(h.jobId);
+    if (job.status !== 'done') throw new UserError('tca.series-harvest', `Recording ${p.tensor} of ${basename(path)} ${job.status}: ${job.error ?? ''}`.trim());
+    ids.push(h.harvestIds[0]!);
+  }
+  return { harvestId: composeSeries(lab.database, ids, files.map((f) => f.name)), checkpointHarvestIds: ids };
 }

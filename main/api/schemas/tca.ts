@@ -16,6 +16,10 @@ export const tcaMethods = {
       seed: z.number().int().min(0).default(0),
     })
     .strict(),
+  /** A checkpoint series: the same tensor and stimuli through checkpoints of one architecture, in the order given. */
+  'tca.series': z
+    .object({ modelPaths: z.array(z.string().min(1)).min(2).max(64), tensor: z.string().min(1), stimulusSetId: z.number().int().positive() })
+    .strict(),
   /** A finished (or partly finished) sweep's diagnostics and, for one of its ranks, the best fit's factors. */
   'tca.get': z.object({ jobId: z.number().int().positive(), rank: z.number().int().min(1).max(256).optional() }).strict(),
   /** The sweep's two diagnostics and one rank's components, as a report section. */
@@ -69,5 +73,6 @@ export interface TcaSweepView {
 export interface TcaResults {
   'tca.sweep': { jobId: number };
   'tca.get': TcaSweepView;
+  'tca.series': { harvestId: number; checkpointHarvestIds: number[] };
   'reports.addTcaSweep': { report: ReportDetail; section: ReportSectionInfo };
 }
