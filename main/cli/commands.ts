@@ -26,6 +26,7 @@ import { revcorrCommands } from './revcorr-commands'; // revcorr (#11)
 import { lesionCommands } from './lesion-commands'; // lesions (#10)
 import { recordingCommands } from './recording-commands'; // recordings (#11 item 4)
 import { tcaCommands } from './tca-commands'; // tca (#15)
+import { tcaSeriesCommands } from './tca-series-commands'; // tca (#15): checkpoint series
 import { exportCommands } from './export-commands';
 import { harvestFeedsFromFlags, harvestInputOptions, harvestInputUsage } from './harvest-inputs'; // room: i8
 
@@ -265,4 +266,4 @@ const demo: Command = {
   },
 };
 
-export const commands: Record<string, Command> = { inspect, harvest, serve, demo, ...basesCommands, ...featureCommands, ...reportCommands, ...revcorrCommands, ...exportCommands, ...lesionCommands, ...recordingCommands /* recordings (#11 item 4) */, ...tcaCommands /* tca (#15) */ };
+export const commands: Record<string, Command> = { inspect, harvest, serve, demo, ...basesCommands, ...featureCommands, ...reportCommands, ...revcorrCommands, ...exportCommands, ...lesionCommands, ...recordingCommands /* recordings (#11 item 4) */, ...tcaCommands /* tca (#15) */, ...tcaSeriesCommands /* tca (#15) */ };

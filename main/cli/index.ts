@@ -39,6 +39,7 @@ Usage:
   cajal import-recording --project FILE (--stimulus S --frame-shape H,W[,C] --frame-rate HZ --spikes P | --nwb F) [--json]   (recordings, #11)
   METHOD: neurons | random | pca | ica | nmf | kmeans | sae-l1 | sae-topk | sparse-coding
   cajal tca-sweep --project FILE --harvest ID --ranks 1-12 [--nonneg] [--restarts N] [--json]   (#15)
+  cajal train-series --out DIR [--snapshots N] · cajal harvest-series --project FILE --models A,B,C --tensor NAME   (#15)
   METHOD: neurons | random | pca | ica | nmf | kmeans | sae-l1 | sae-topk | sparse-coding | tca
 
 Run 'cajal COMMAND --help' for details.`;

@@ -71,18 +71,24 @@ export function getTcaSweep(db: Db, p: z.output<(typeof tcaMethods)['tca.get']>)
   return { jobId: job.id, status: job.status, sweep, factors, labels, labelNames };
 }
 
-/** Checks every file's tensor shape before anything is written, then harvests each checkpoint (one row per stimulus)
- * and composes the series harvest: units × checkpoints × stimuli. */
-export async function harvestCheckpointSeries(lab: Lab, p: z.output<(typeof tcaMethods)['tca.series']>): Promise<TcaResults['tca.series']> {
+/** Every checkpoint's tensor shape, read from the files alone (nothing written): one sentence when they differ. */
+export async function checkSeriesFiles(modelPaths: string[], tensor: string): Promise<string[]> {
   const files = await Promise.all(
-    p.modelPaths.map(async (path) => {
+    modelPaths.map(async (path) => {
       const abs = resolve(path);
       if (!existsSync(abs)) throw new UserError('tca.series-missing', `There is no checkpoint at ${abs}.`);
       const ins = await inspectModel(new Uint8Array(readFileSync(abs)));
       return { name: basename(abs), tensors: [...ins.intermediates, ...ins.outputs] };
     }),
   );
-  checkSeriesShapes(files, p.tensor);
+  checkSeriesShapes(files, tensor);
+  return files.map((f) => f.name);
+}
+
+/** Checks every file's tensor shape before anything is written, then harvests each checkpoint (one row per stimulus)
+ * and composes the series harvest: units × checkpoints × stimuli. */
+export async function harvestCheckpointSeries(lab: Lab, p: z.output<(typeof tcaMethods)['tca.series']>): Promise<TcaResults['tca.series']> {
+  const names = await checkSeriesFiles(p.modelPaths, p.tensor);
   repo.getStimulusSet(lab.database, p.stimulusSetId);
   const ids: number[] = [];
   for (const path of p.modelPaths) {
@@ -92,5 +98,5 @@ export async function harvestCheckpointSeries(lab: Lab, p: z.output<(typeof tcaM
     if (job.status !== 'done') throw new UserError('tca.series-harvest', `Recording ${p.tensor} of ${basename(path)} ${job.status}: ${job.error ?? ''}`.trim());
     ids.push(h.harvestIds[0]!);
   }
-  return { harvestId: composeSeries(lab.database, ids, files.map((f) => f.name)), checkpointHarvestIds: ids };
+  return { harvestId: composeSeries(lab.database, ids, names), checkpointHarvestIds: ids };
 }
