@@ -130,6 +130,8 @@ export interface TcaSweepSnapshot extends SnapshotBase {
   components: { weight: number; units: number[]; positions: number[]; stimuli: number[] }[];
   labels: (number | null)[];
   labelNames: string[] | null;
+  /** The middle axis: a map's positions or a series' checkpoints (absent: positions). */
+  middle?: { kind: 'position' | 'checkpoint'; names: string[] | null };
 }
 
 export type SectionSnapshot =

@@ -32,6 +32,7 @@ export function addTcaSweep(db: Db, ctx: ReportContext, p: Params<'reports.addTc
     components: order.map((k) => ({ weight: f.weights[k]!, units: f.units[k]!, positions: f.positions[k]!, stimuli: f.stimuli[k]! })),
     labels: view.labels,
     labelNames: view.labelNames,
+    middle: view.middle,
   };
   const ids = store.addSection(db, p.reportId !== null ? { id: p.reportId } : { create: `Tensor components of ${harvest.tensor}` }, {
     kind: 'tca',

@@ -68,7 +68,9 @@ export function getTcaSweep(db: Db, p: z.output<(typeof tcaMethods)['tca.get']>)
   const meta = readRowMeta(db, h.id, Array.from({ length: stimuli }, (_, s) => s * h.rowsPerItem));
   const labels = Array.from({ length: stimuli }, (_, s) => meta.get(s * h.rowsPerItem)?.label ?? null);
   const labelNames = h.stimulusSetId ? repo.getStimulusSet(db, h.stimulusSetId).labelNames : null;
-  return { jobId: job.id, status: job.status, sweep, factors, labels, labelNames };
+  const series = (h.params.checkpointSeries as { checkpoints?: string[] } | undefined)?.checkpoints ?? null;
+  const middle = series ? { kind: 'checkpoint' as const, names: series } : { kind: 'position' as const, names: null };
+  return { jobId: job.id, status: job.status, sweep, factors, labels, labelNames, middle };
 }
 
 /** Every checkpoint's tensor shape, read from the files alone (nothing written): one sentence when they differ. */

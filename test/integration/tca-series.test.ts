@@ -53,6 +53,10 @@ test('a checkpoint series of three snapshots decomposes: units × checkpoints ×
   for (let i = 1; i < 3; i++) assert.ok(v.sweep.ranks[i]!.bestError <= v.sweep.ranks[i - 1]!.bestError + 1e-3);
   assert.ok(v.sweep.ranks[2]!.bestError < 0.9, `rank-3 residual ${v.sweep.ranks[2]!.bestError}`);
   assert.equal(v.factors!.positions[0]!.length, 3, 'one checkpoint factor value per snapshot');
+  assert.deepEqual(v.middle, { kind: 'checkpoint', names: series.map((x) => x.path.split('/').at(-1)) });
+  const sent = (await call('reports.addTcaSweep', { reportId: null, jobId, rank: 2 })) as TcaResults['reports.addTcaSweep'];
+  const html = ((await call('reports.render', { id: sent.report.id })) as { html: string }).html;
+  assert.ok(html.includes('component 1: checkpoints factor') && html.includes('mnist-mlp-step00030.onnx, mnist-mlp-step00060.onnx, mnist-mlp-step00090.onnx, in that order'));
   assert.ok(v.labels.every((l) => l !== null));
   const fit = (await call('bases.fit', { harvestId: r.harvestId, method: 'tca', params: { nFeatures: 2, nonneg: true, restarts: 1, maxIter: 40 } })) as { jobId: number; basisId: number };
   assert.equal((await lab.jobs.wait(fit.jobId)).status, 'done');

@@ -68,6 +68,8 @@ export interface TcaSweepView {
   /** Each stimulus's label (null where it has none), in the stimulus factor's order. */
   labels: (number | null)[];
   labelNames: string[] | null;
+  /** The middle axis: positions of a map, or the checkpoints of a series (their file names, in order). */
+  middle: { kind: 'position' | 'checkpoint'; names: string[] | null };
 }
 
 export interface TcaResults {

@@ -26,6 +26,11 @@ function everyKth(n: number): number[] {
   return Array.from({ length: Math.ceil(n / k) }, (_, j) => j * k);
 }
 
+/** 'positions', or 'checkpoints' for a checkpoint series. */
+function middleName(s: TcaSweepSnapshot): string {
+  return s.middle?.kind === 'checkpoint' ? 'checkpoints' : 'positions';
+}
+
 function diagnostic(s: TcaSweepSnapshot, which: 'error' | 'similarity'): Markup {
   const dots = s.ranks.flatMap((r) => (which === 'error' ? r.errors : r.similarities).map((v) => [r.rank, v]));
   const line = s.ranks.map((r) => [r.rank, which === 'error' ? r.bestError : r.meanSimilarity]);
@@ -47,7 +52,7 @@ function diagnostic(s: TcaSweepSnapshot, which: 'error' | 'similarity'): Markup 
 }
 
 function factorChart(kind: 'units' | 'positions' | 'stimuli', values: number[], s: TcaSweepSnapshot, k: number): Markup {
-  const label = `component ${k + 1}: ${kind} factor`;
+  const label = `component ${k + 1}: ${kind === 'positions' ? middleName(s) : kind} factor`;
   const grid = { left: 34, right: 6, top: 6, bottom: 16 };
   const xAxis = { type: kind === 'units' ? 'category' : 'value', ...axis, axisLabel: { ...axis.axisLabel, interval: 'auto' }, min: kind === 'units' ? undefined : 0, max: kind === 'units' ? undefined : Math.max(0, values.length - 1) };
   const yAxis = { type: 'value', ...axis, scale: true, axisLabel: { ...axis.axisLabel, formatter: (v: number) => num(v, 2) } };
@@ -67,7 +72,7 @@ export function tcaSection(s: TcaSweepSnapshot): Markup {
     : '';
   return html`
     <p>A CP decomposition (${s.params.nonneg ? 'non-negative, HALS as tensortools’ ncp_hals' : 'alternating least squares, as tensortools’ cp_als'}) of the
-      ${int(s.shape.dim)} units × ${int(s.shape.positions)} positions × ${int(s.shape.stimuli)} stimuli tensor; ranks ${s.ranks.map((r) => r.rank).join(', ')},
+      ${int(s.shape.dim)} units × ${int(s.shape.positions)} ${middleName(s)}${s.middle?.names ? ` (${s.middle.names.join(', ')}, in that order)` : ''} × ${int(s.shape.stimuli)} stimuli tensor; ranks ${s.ranks.map((r) => r.rank).join(', ')},
       ${int(s.params.restarts)} random restarts each (at most ${int(s.params.maxIter)} sweeps, seed ${int(s.params.seed)}). Williams et al. (Neuron 2018) choose the
       rank where the error stops falling and restarts still agree.</p>
     ${harvestTable(s.harvest)}
@@ -77,10 +82,10 @@ export function tcaSection(s: TcaSweepSnapshot): Markup {
       ${s.ranks.map((r) => html`<tr><td class="n">${int(r.rank)}</td><td class="n">${num(r.bestError, 4)}</td><td class="n">${num(r.meanSimilarity)}</td><td>${r.errors.map((e) => num(e, 4)).join(', ')}</td></tr>`)}
     </table>
     <h3>The ${int(s.rank)} components at rank ${int(s.rank)}${chosen ? ` (error ${num(chosen.bestError, 4)})` : ''}</h3>
-    <p class="small muted">Each row one component, largest weight first: unit factor (bars), position factor (line), stimulus factor (dots, coloured by label${s.shape.stimuli > MAX_DOTS ? `; every ${Math.ceil(s.shape.stimuli / MAX_DOTS)}th stimulus drawn` : ''}).</p>
+    <p class="small muted">Each row one component, largest weight first: unit factor (bars), ${middleName(s) === 'checkpoints' ? 'checkpoint' : 'position'} factor (line), stimulus factor (dots, coloured by label${s.shape.stimuli > MAX_DOTS ? `; every ${Math.ceil(s.shape.stimuli / MAX_DOTS)}th stimulus drawn` : ''}).</p>
     ${legend}
     <table>
-      <tr><th class="n">#</th><th class="n">weight</th><th>units</th><th>positions</th><th>stimuli</th></tr>
+      <tr><th class="n">#</th><th class="n">weight</th><th>units</th><th>${middleName(s)}</th><th>stimuli</th></tr>
       ${s.components.map((c, k) => html`<tr><td class="n">${k + 1}</td><td class="n">${num(c.weight)}</td><td>${factorChart('units', c.units, s, k)}</td><td>${factorChart('positions', c.positions, s, k)}</td><td>${factorChart('stimuli', c.stimuli, s, k)}</td></tr>`)}
     </table>`;
 }
