@@ -39,9 +39,9 @@ Usage:
   cajal loss-recovered --project FILE --basis B [--stimuli N] [--json]
   cajal revcorr --project FILE --recording R --cells LIST --estimator sta [--lags L] [--json]   (recordings, #11)
   cajal import-recording --project FILE (--stimulus S --frame-shape H,W[,C] --frame-rate HZ --spikes P | --nwb F) [--json]   (recordings, #11)
-  METHOD: neurons | random | pca | ica | nmf | kmeans | sae-l1 | sae-topk | sae-batchtopk | sae-matryoshka | sparse-coding
   cajal tca-sweep --project FILE --harvest ID --ranks 1-12 [--nonneg] [--restarts N] [--json]   (#15)
   cajal stimuli --project FILE --stimuli text:PATH[?field=F&tokenizer=T&context=L&stride=S&positions=K&seed=N] [--show N] [--json]   (text, #13)
+  cajal train-series --out DIR [--snapshots N] · cajal harvest-series --project FILE --models A,B,C --tensor NAME   (#15)
   METHOD: neurons | random | pca | ica | nmf | kmeans | sae-l1 | sae-topk | sae-batchtopk | sae-matryoshka | sparse-coding | tca
 
 Run 'cajal COMMAND --help' for details.`;

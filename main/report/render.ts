@@ -9,7 +9,8 @@ import { collectionSection } from './sections/collection';
 import { comparisonSection } from './sections/comparison';
 import { lesionSection } from './sections/lesion'; // lesions (#10)
 import { revcorrSection } from './sections/revcorr'; // revcorr (#11)
-import type { CollectionSnapshot, ComparisonSnapshot, LesionRunSnapshot, RevcorrRunSnapshot, SectionSnapshot } from './snapshot';
+import { tcaSection } from './sections/tca'; // tca (#15)
+import type { CollectionSnapshot, ComparisonSnapshot, LesionRunSnapshot, RevcorrRunSnapshot, SectionSnapshot, TcaSweepSnapshot } from './snapshot';
 import { REPORT_CSS, REPORT_CSS_SOURCE } from './style';
 // room: export — the reproduce appendix
 import { reproducePart } from './reproduce';
@@ -41,11 +42,12 @@ export function reportFileName(id: number, title: string): string {
 function sectionBody(s: RenderSection): Markup {
   if (s.kind === 'lesion') return lesionSection(s.snapshot); // lesions (#10)
   if (s.kind === 'revcorr') return revcorrSection(s.snapshot); // revcorr (#11)
+  if (s.kind === 'tca') return tcaSection(s.snapshot); // tca (#15)
   return s.kind === 'comparison' ? comparisonSection(s.snapshot) : collectionSection(s.snapshot);
 }
 
 function provenance(input: RenderInput): Markup {
-  const snaps: (ComparisonSnapshot | CollectionSnapshot | LesionRunSnapshot | RevcorrRunSnapshot)[] = input.sections.map((s) => s.snapshot); // lesions (#10): LesionRunSnapshot
+  const snaps: (ComparisonSnapshot | CollectionSnapshot | LesionRunSnapshot | RevcorrRunSnapshot | TcaSweepSnapshot)[] = input.sections.map((s) => s.snapshot); // lesions (#10): LesionRunSnapshot; tca (#15): TcaSweepSnapshot
   const projects = [...new Set(snaps.map((s) => s.project))];
   const versions = [...new Set(snaps.map((s) => s.cajalVersion))];
   return html`<table class="kv">

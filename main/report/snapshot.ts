@@ -119,8 +119,24 @@ export interface RevcorrRunSnapshot extends SnapshotBase {
   units: RevcorrUnitSnapshot[];
 }
 
+// tca (#15): a rank sweep's two diagnostics and one rank's components (weights and three factors), as sent.
+export interface TcaSweepSnapshot extends SnapshotBase {
+  jobId: number;
+  harvest: HarvestProvenance;
+  params: { nonneg: boolean; restarts: number; maxIter: number; seed: number };
+  shape: { dim: number; positions: number; stimuli: number };
+  ranks: { rank: number; errors: number[]; bestError: number; similarities: number[]; meanSimilarity: number | null }[];
+  rank: number;
+  components: { weight: number; units: number[]; positions: number[]; stimuli: number[] }[];
+  labels: (number | null)[];
+  labelNames: string[] | null;
+  /** The middle axis: a map's positions or a series' checkpoints (absent: positions). */
+  middle?: { kind: 'position' | 'checkpoint'; names: string[] | null };
+}
+
 export type SectionSnapshot =
   | { kind: 'comparison'; snapshot: ComparisonSnapshot }
   | { kind: 'collection'; snapshot: CollectionSnapshot }
   | { kind: 'lesion'; snapshot: LesionRunSnapshot } // lesions (#10)
-  | { kind: 'revcorr'; snapshot: RevcorrRunSnapshot }; // revcorr (#11)
+  | { kind: 'revcorr'; snapshot: RevcorrRunSnapshot } // revcorr (#11)
+  | { kind: 'tca'; snapshot: TcaSweepSnapshot }; // tca (#15)

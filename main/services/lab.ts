@@ -38,6 +38,7 @@ import * as harvests from './harvests';
 import { latestLossRecovered } from '../store/lesions'; // lesions (#10)
 import { addLesionRun } from './lesion-reports'; // lesions (#10)
 import { addRevcorrRun } from './revcorr-reports'; // revcorr (#11)
+import { addTcaSweep } from './tca-reports'; // tca (#15)
 import { getRun as getLesionRunInfo } from './lesions'; // lesions (#10)
 import * as features from './features';
 import * as reports from './reports';
@@ -457,6 +458,11 @@ export class Lab {
   // revcorr (#11): a finished receptive-field run sent to a report
   addRevcorrRunToReport(p: Params<'reports.addRevcorrRun'>) {
     return this.changedReports(addRevcorrRun(this.requireDb(), this.reportContext(), p));
+  }
+
+  // tca (#15): a finished rank sweep, its diagnostics and one rank's components, sent to a report
+  addTcaSweepToReport(p: Params<'reports.addTcaSweep'>) {
+    return this.changedReports(addTcaSweep(this.requireDb(), this.reportContext(), p));
   }
 
   renderReport(id: number) {

@@ -345,6 +345,23 @@ export const migrations: string[] = [
     PRIMARY KEY (basis_id, feature)
   ) WITHOUT ROWID;
   `,
+  // migration: tca
+  // tca (#15): the best CP fit of each rank of a rank sweep (a tca-sweep job), float32 factors, for the TCA panel.
+  `
+  CREATE TABLE tca_sweep_factors (
+    job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    rank INTEGER NOT NULL,
+    dim INTEGER NOT NULL,
+    positions INTEGER NOT NULL,
+    stimuli INTEGER NOT NULL,
+    weights BLOB NOT NULL,
+    units BLOB NOT NULL,
+    position_factors BLOB NOT NULL,
+    stimulus_factors BLOB NOT NULL,
+    error REAL NOT NULL,
+    PRIMARY KEY (job_id, rank)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

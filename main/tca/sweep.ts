@@ -48,7 +48,14 @@ export function factorSet(m: CpModel): FactorSet {
   };
 }
 
-export async function tcaSweep(stream: ActivationStream, positions: number, opts: SweepOptions, ctx: FitContext): Promise<SweepResult> {
+export async function tcaSweep(
+  stream: ActivationStream,
+  positions: number,
+  opts: SweepOptions,
+  ctx: FitContext,
+  /** Called with each rank's best fit as soon as the rank is done (the job stores it for the panel). */
+  onRank: (best: CpModel) => void = () => {},
+): Promise<SweepResult> {
   const t = await tensorShape(stream, positions);
   const ranks: SweepRank[] = [];
   // Progress is shared out by each rank's cost, which grows about linearly with the rank.
@@ -58,6 +65,7 @@ export async function tcaSweep(stream: ActivationStream, positions: number, opts
     const span = rank / totalCost;
     const res = await fitCpRestarts(stream, positions, { ...opts, rank }, ctx, t, { offset, span, label: `rank ${rank}: ` });
     offset += span;
+    onRank(res.best);
     const best = factorSet(res.best);
     const similarities = res.all.map((m, i) => (i === res.bestIndex ? 1 : factorMatchScore(factorSet(m), best).score));
     const others = similarities.filter((_, i) => i !== res.bestIndex);

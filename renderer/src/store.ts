@@ -24,6 +24,7 @@ export type PanelId =
   | 'revcorr'
   | 'ablation'
   | 'shapley' // lesions (#10)
+  | 'tca' // tca (#15)
   | 'reports';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
