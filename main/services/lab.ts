@@ -28,7 +28,7 @@ import { defaultRecipeForInput } from '../stimuli/recipe';
 import { openStimulusSource } from '../stimuli/open';
 import type { StimulusSpec } from '../stimuli/types';
 import { readRowMeta } from '../store/activations';
-import { openProjectDb, projectCreatedAt, type Db } from '../store/project';
+import { openProjectDb, projectCounts, projectCreatedAt, type Db } from '../store/project';
 import * as repo from '../store/repo';
 import { SCHEMA_VERSION } from '../store/schema';
 import { listBases as listBasisRecords } from '../store/bases';
@@ -86,18 +86,11 @@ export class Lab {
 
   projectInfo(): ProjectInfo | null {
     if (!this.db || !this.path) return null;
-    const count = (table: string) => (this.db!.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
     return {
       path: this.path,
       schemaVersion: SCHEMA_VERSION,
       createdAt: projectCreatedAt(this.db),
-      counts: {
-        models: count('models'),
-        stimulusSets: count('stimulus_sets'),
-        harvests: count('harvests'),
-        bases: count('bases'),
-        jobs: count('jobs'),
-      },
+      counts: projectCounts(this.db),
     };
   }
 
@@ -229,15 +222,12 @@ export class Lab {
       // Drawn in the service worker (loading the digits or decoding photos is slow); stored here, where the
       // project's writes happen.
       const pngs = await thumbnailsOffThread(set.spec, missing);
-      const save = db.prepare('UPDATE stimulus_items SET thumbnail = ? WHERE set_id = ? AND idx = ?');
-      db.transaction(() => {
-        missing.forEach((i, k) => {
-          const png = Buffer.from(pngs[k]!);
-          save.run(png, setId, i);
-          const item = stored.get(i);
-          if (item) item.thumbnail = png;
-        });
-      })();
+      const drawn = new Map(missing.map((i, k) => [i, Buffer.from(pngs[k]!)]));
+      repo.saveThumbnails(db, setId, drawn);
+      for (const [i, png] of drawn) {
+        const item = stored.get(i);
+        if (item) item.thumbnail = png;
+      }
     }
     return indices.map((i) => ({
       index: i,
