@@ -16,7 +16,7 @@ import { getHarvest, getModel, getStimulusSet, saveUnitStats, setHarvestStatus, 
 import type { JobContext } from '../jobs/types';
 import { batchFeeds, planFeeds } from './feeds';
 import { extractRows, rowLayout, rowPosition, type RowLayout } from './layout';
-import { UnitStatsAccumulator } from './stats';
+import { UnitStatsAccumulator } from './unit-stats';
 
 export interface HarvestJobParams {
   harvestIds: number[];
