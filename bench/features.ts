@@ -10,7 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSafetensors } from '../main/io/safetensors';
-import { computeUnitStats } from '../main/harvest/stats';
+import { computeUnitStats } from '../main/harvest/unit-stats';
 import { Lab } from '../main/services/lab';
 import { loadBasis } from '../main/bases/load';
 import { commitChunks, streamChunks } from '../main/store/activations';

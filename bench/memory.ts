@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { commitChunks } from '../main/store/activations';
 import { openProjectDb } from '../main/store/project';
 import { insertHarvest, setHarvestStatus } from '../main/store/repo';
-import { computeUnitStats } from '../main/harvest/stats';
+import { computeUnitStats } from '../main/harvest/unit-stats';
 import { Rng } from '../main/util/random';
 import { repoRoot, tempDir } from '../test/helpers/fixtures';
 import type { Row } from './table';

@@ -4,7 +4,8 @@ import type { JobContext } from '../jobs/types';
 import { appendTrainingLog, getBasis, loadCheckpoint, saveBasisTensors, saveCheckpoint, setBasisStatus } from '../store/bases';
 import { basisFactory } from './index';
 import { splitStream } from './holdout';
-import { measureQuality, type BasisQuality } from './quality';
+import { measureQuality } from './quality';
+import type { BasisQualityInfo } from './types';
 import { harvestStream } from './stream';
 
 export interface FitJobParams {
@@ -13,7 +14,7 @@ export interface FitJobParams {
 
 export const DEFAULT_HOLDOUT = 0.1;
 
-export async function runFitJob(raw: unknown, ctx: JobContext): Promise<{ basisId: number; quality: BasisQuality }> {
+export async function runFitJob(raw: unknown, ctx: JobContext): Promise<{ basisId: number; quality: BasisQualityInfo }> {
   const { basisId } = raw as FitJobParams;
   const { db } = ctx;
   const rec = getBasis(db, basisId);

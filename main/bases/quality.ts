@@ -2,12 +2,9 @@
 // numbers for every method, so SAEs, PCA and the rest can be compared in one table.
 import type { Basis, ActivationStream, BasisQualityInfo } from './types';
 
-/** The quality numbers of a fit: the same type the API returns (BasisQualityInfo), defined once in types.ts. */
-export type BasisQuality = BasisQualityInfo;
-
 const ACTIVE = 1e-8;
 
-export async function measureQuality(basis: Basis, heldOut: ActivationStream, maxRows = 50_000): Promise<BasisQuality> {
+export async function measureQuality(basis: Basis, heldOut: ActivationStream, maxRows = 50_000): Promise<BasisQualityInfo> {
   const d = heldOut.dim;
   const m = basis.nFeatures;
   const active = new Float64Array(m);

@@ -8,7 +8,7 @@ import { openNpyRows, readNpy } from '../io/npy';
 import { commitChunks } from '../store/activations';
 import type { Db } from '../store/project';
 import * as repo from '../store/repo';
-import { computeUnitStats } from './stats';
+import { computeUnitStats } from './unit-stats';
 
 /**
  * A harvest from a rows × units .npy matrix computed elsewhere. The matrix is read a chunk of rows at a time (a

@@ -10,7 +10,7 @@ import { UserError } from '../errors';
 import { openProjectDb, type Db } from '../store/project';
 import { openShardFile, readShardParts, writeMergedHarvests, type MergedHarvest, type ShardPart } from '../store/merge';
 import { storageOf } from './run';
-import { UnitStatsAccumulator } from './stats';
+import { UnitStatsAccumulator } from './unit-stats';
 
 const named = (p: ShardPart) => `shard ${p.shard.index}/${p.shard.count} (${basename(p.file)})`;
 const sentenceStart = (s: string) => s[0]!.toUpperCase() + s.slice(1);

@@ -11,14 +11,14 @@ import { createSession } from '../onnx/session';
 import { tapModel } from '../onnx/tap';
 import { openStimulusSource } from '../stimuli/open';
 import type { StimulusSource, StimulusSpec } from '../stimuli/types';
-import { commitChunks, roundForStorage, streamChunks, type ActivationStorage, type PendingChunk } from '../store/activations';
+import { chunkCount, commitChunks, roundForStorage, streamChunks, type ActivationStorage, type PendingChunk } from '../store/activations';
 import { getHarvest, getModel, getStimulusSet, saveUnitStats, setHarvestStatus, stimulusLabels, stimulusNames, type HarvestRecord } from '../store/repo';
 import type { JobContext } from '../jobs/types';
 import { checkBranches, applyBranches, condTap, type InlinedBranch } from './branches';
 import { batchFeeds, planFeeds } from './feeds';
 import { extractRows, rowLayout, rowPosition, type RowLayout } from './layout';
 import { shardOf } from './shard';
-import { UnitStatsAccumulator } from './stats';
+import { UnitStatsAccumulator } from './unit-stats';
 
 export interface HarvestJobParams {
   harvestIds: number[];
@@ -118,9 +118,7 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
   });
   for (const t of targets) setHarvestStatus(db, t.harvest.id, 'running');
 
-  let chunkIndex = Number(
-    (db.prepare('SELECT count(*) AS n FROM activation_chunks WHERE harvest_id = ?').get(first.id) as { n: number }).n,
-  );
+  let chunkIndex = chunkCount(db, first.id);
   let item = itemsDone;
   let chunkStart = itemsDone;
 

@@ -4,7 +4,7 @@
 // row that ties them together. A refused recording leaves the project as it was.
 import { basename } from 'node:path';
 import { UserError } from '../errors';
-import { computeUnitStats } from '../harvest/stats';
+import { computeUnitStats } from '../harvest/unit-stats';
 import { commitChunks } from '../store/activations';
 import type { Db } from '../store/project';
 import { getRecording, insertFrameChunk, insertRecording, type RecordingRecord } from '../store/recordings';

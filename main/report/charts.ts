@@ -6,10 +6,10 @@ import { BarChart, BoxplotChart, CustomChart, HeatmapChart } from 'echarts/chart
 import { GridComponent, VisualMapComponent } from 'echarts/components';
 import { SVGRenderer } from 'echarts/renderers';
 import type { Comparison, ComparisonBasis, MetricName } from '../analyses/types';
-import { quantileSorted, std } from '../analyses/stats';
+import { std } from '../analyses/stats';
 import { escapeHtml, trusted, type Markup } from './html';
 import { num } from './format';
-import { basesInMethodOrder, shortName } from './order';
+import { basesInMethodOrder, quantileSorted, shortName } from './order';
 
 echarts.use([BarChart, BoxplotChart, CustomChart, HeatmapChart, GridComponent, VisualMapComponent, SVGRenderer]);
 

@@ -84,7 +84,7 @@ export function startFit(db: Db, jobs: JobManager, p: Params<'bases.fit'>): { jo
     status: 'pending',
   });
   const jobId = repo.insertJob(db, 'fit', `Fit ${name} · harvest ${p.harvestId}`, { basisId });
-  db.prepare('UPDATE bases SET job_id = ? WHERE id = ?').run(jobId, basisId);
+  basesRepo.setBasisJob(db, basisId, jobId);
   void jobs.run(jobId);
   return { jobId, basisId };
 }

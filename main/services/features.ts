@@ -7,6 +7,7 @@ import { unitRows } from '../analyses/compare';
 import { compareOffThread, type ProjectRef } from '../jobs/service';
 import { metricDefinitions } from '../analyses/definitions';
 import { cropBox, describeField, tensorGeometry, type Geometry } from '../analyses/receptive-field';
+import { cropPixels, heatOverlay, nearestCells } from '../analyses/heat-overlay';
 import { validateMetricsRequest, type MetricsJobParams } from '../analyses/metrics-job';
 import { basisFactory } from '../bases/index';
 import { DEFAULT_HOLDOUT } from '../bases/fit';
@@ -15,9 +16,8 @@ import { measureQuality } from '../bases/quality';
 import { harvestStream } from '../bases/stream';
 import { UserError } from '../errors';
 import type { JobManager } from '../jobs/manager';
-import { initializerNames, producers, runtimeInputs } from '../onnx/graph';
+import { isInputImage } from '../onnx/input-image';
 import { parseModel } from '../onnx/model';
-import type { GraphProto } from '../onnx/proto';
 import { openStimulusSource } from '../stimuli/open';
 import { thumbnailPng } from '../stimuli/thumbnail';
 import type { StimulusSpec } from '../stimuli/types';
@@ -103,32 +103,6 @@ function harvestGeometry(db: Db, h: repo.HarvestRecord, image: [number, number])
   return byId.get(h.id)!;
 }
 
-// Ops a picture passes through and stays a picture: shape-only ops, and arithmetic with constants (normalisation).
-const SHAPE_ONLY = new Set(['Flatten', 'Reshape', 'Identity', 'Squeeze', 'Unsqueeze', 'Cast']);
-const WITH_CONSTANT = new Set(['Sub', 'Div', 'Mul', 'Add']);
-
-/** Whether `tensor` is the graph's input itself, reached only through shape-only ops and arithmetic with constants. */
-export function isInputImage(graph: GraphProto, tensor: string): boolean {
-  const prod = producers(graph);
-  const inits = initializerNames(graph);
-  const inputs = new Set(runtimeInputs(graph).map((i) => i.name ?? ''));
-  const constant = (t: string) => inits.has(t) || prod.get(t)?.opType === 'Constant';
-  let name = tensor;
-  for (let guard = 0; guard < 1000; guard++) {
-    if (inputs.has(name)) return true;
-    const node = prod.get(name);
-    if (!node) return false;
-    const ins = (node.input ?? []).filter((t) => t !== '');
-    if (SHAPE_ONLY.has(node.opType ?? '')) name = ins[0]!;
-    else if (WITH_CONSTANT.has(node.opType ?? '')) {
-      const live = ins.filter((t) => !constant(t));
-      if (live.length !== 1) return false;
-      name = live[0]!;
-    } else return false;
-  }
-  return false;
-}
-
 const imageShapeCache = new WeakMap<Db, Map<number, { channels: number; height: number; width: number } | null>>();
 
 /**
@@ -157,43 +131,6 @@ export function imageShape(db: Db, h: repo.HarvestRecord, d: number): { channels
   }
   byId.set(h.id, shape);
   return shape;
-}
-
-/** Opacity of the heat overlay at the feature's largest |activation|. */
-export const HEAT_ALPHA = 0.6;
-const HEAT_POS = [255, 40, 0] as const;
-const HEAT_NEG = [0, 110, 255] as const;
-
-/**
- * For each pixel of a crop box (y-major), the grid position whose receptive-field centre is nearest: centres at
- * start + g·stride (analytic geometry) or at the middle of each proportional cell.
- */
-export function nearestCells(geom: Geometry | null, grid: [number, number], image: [number, number], box: [number, number, number, number]): Int32Array {
-  const [y0, x0, y1, x1] = box;
-  const axis = (a: 0 | 1, p: number) => {
-    const g = geom ? Math.round((p - geom.start[a]) / geom.j[a]) : Math.floor(((p + 0.5) * grid[a]) / image[a]);
-    return Math.max(0, Math.min(grid[a] - 1, g));
-  };
-  const w = Math.max(1, x1 - x0);
-  const hh = Math.max(1, y1 - y0);
-  const out = new Int32Array(w * hh);
-  for (let y = 0; y < hh; y++) {
-    const gy = axis(0, y0 + y);
-    for (let x = 0; x < w; x++) out[y * w + x] = gy * grid[1] + axis(1, x0 + x);
-  }
-  return out;
-}
-
-/** The crop blended with the activation of each pixel's grid position: (1 − α)·rgb + α·colour, α = HEAT_ALPHA·|a|/scale. */
-export function heatOverlay(rgb: Uint8Array, cells: Int32Array, act: (cell: number) => number, scale: number): Uint8Array {
-  const out = new Uint8Array(rgb.length);
-  for (let i = 0; i < cells.length; i++) {
-    const a = act(cells[i]!);
-    const alpha = HEAT_ALPHA * Math.min(1, Math.abs(a) / scale);
-    const colour = a >= 0 ? HEAT_POS : HEAT_NEG;
-    for (let k = 0; k < 3; k++) out[i * 3 + k] = Math.round((1 - alpha) * rgb[i * 3 + k]! + alpha * colour[k]!);
-  }
-  return out;
 }
 
 /** One feature's activation on the given harvest rows (encoded by the basis in one batch). */
@@ -256,11 +193,7 @@ export async function featureDetail(db: Db, basisId: number, feature: number, th
     const acts = await featureActivations(db, rec, h.id, [...wanted], feature);
     const scale = Math.max(Math.abs(stats.max), Math.abs(stats.min));
     for (const { row, im, box, cells, firstRow } of cropped) {
-      const [y0, x0, y1, x1] = box;
-      const w = Math.max(1, x1 - x0);
-      const hh = Math.max(1, y1 - y0);
-      const rgb = new Uint8Array(w * hh * 3);
-      for (let y = 0; y < hh; y++) rgb.set(im.rgb.subarray(((y0 + y) * im.width + x0) * 3, ((y0 + y) * im.width + x0 + w) * 3), y * w * 3);
+      const { rgb, width: w, height: hh } = cropPixels(im, box);
       const png = (data: Uint8Array) => `data:image/png;base64,${Buffer.from(thumbnailPng({ width: w, height: hh, rgb: data })).toString('base64')}`;
       const heat = cells.length === w * hh && scale > 0 ? heatOverlay(rgb, cells, (c) => acts.get(firstRow + c) ?? 0, scale) : null;
       thumbByRow.set(row, { thumbnail: png(rgb), crop: box, ...(heat ? { overlay: png(heat) } : {}) });
@@ -403,24 +336,11 @@ export async function startMetrics(db: Db, jobs: JobManager, p: Params<'metrics.
 const comparisonCache = new WeakMap<Db, Map<string, { inputs: string; comparison: Comparison }>>();
 const COMPARISONS_KEPT = 8;
 
-function comparisonInputs(db: Db, harvestId: number): string {
-  const rows = db
-    .prepare(
-      `SELECT b.id, b.status, b.n_features, b.finished_at, b.quality_json IS NOT NULL AS q,
-         (SELECT max(r.id) FROM metric_runs r WHERE r.basis_id = b.id) AS run,
-         (SELECT count(m.value) FROM feature_metrics m WHERE m.basis_id = b.id) AS n,
-         (SELECT total(m.value) FROM feature_metrics m WHERE m.basis_id = b.id) AS sum
-       FROM bases b WHERE b.harvest_id = ? ORDER BY b.id`,
-    )
-    .all(harvestId);
-  return JSON.stringify(rows);
-}
-
 export async function compare(db: Db, where: ProjectRef, p: Params<'compare.run'>): Promise<Comparison> {
   let cache = comparisonCache.get(db);
   if (!cache) comparisonCache.set(db, (cache = new Map()));
   const key = `${p.harvestId}/${p.bootstrap}/${p.seed}`;
-  const inputs = comparisonInputs(db, p.harvestId);
+  const inputs = JSON.stringify(store.comparisonInputs(db, p.harvestId));
   const hit = cache.get(key);
   if (hit && hit.inputs === inputs) return hit.comparison;
   // About a second of arithmetic for seven bases of a few hundred features: done in the service worker.

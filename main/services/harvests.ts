@@ -1,8 +1,12 @@
 // Starting a harvest (split out of the Lab façade): every check made before anything is written — the tensors exist,
 // the limit fits the set, the stimuli fit the input and every other input has a value — then the harvest rows and
 // their job; the same request for an interrupted harvest resumes it instead of starting over. The Lab runs the job
-// and tells the UI.
-import type { Params } from '../api/contract';
+// and tells the UI. Then reading a harvest back: its unit statistics and a unit's extreme stimuli.
+import type { HarvestStats, Params, TopStimulus } from '../api/contract';
+import { computeUnitStats } from '../harvest/unit-stats';
+import { extremeRowsOffThread, type ProjectRef } from '../jobs/service';
+import { readRowMeta } from '../store/activations';
+import { thumbnails } from './stimuli';
 import { UserError } from '../errors';
 import { INPUTS_HINT_APP, planFeeds } from '../harvest/feeds'; // room: i8
 import { rowLayout } from '../harvest/layout';
@@ -107,4 +111,34 @@ export function startHarvest(
     repo.setJobParams(db, jobId, { request, harvestIds, batchSize: p.batchSize });
     return { jobId, harvestIds, resumedFromRow: null };
   })();
+}
+
+export function harvestStats(db: Db, harvestId: number): HarvestStats {
+  const h = repo.getHarvest(db, harvestId);
+  let units = repo.loadUnitStats(db, harvestId);
+  if (units.length === 0 && h.rowsDone > 0) units = computeUnitStats(db, harvestId);
+  return { harvestId, rows: h.rowsDone, dim: h.dim, units };
+}
+
+export async function harvestTop(db: Db, where: ProjectRef, p: Params<'harvests.top'>): Promise<TopStimulus[]> {
+  const h = repo.getHarvest(db, p.harvestId);
+  const rows = await extremeRowsOffThread(where, p.harvestId, p.unit, p.k, p.order);
+  const meta = readRowMeta(db, p.harvestId, rows.map((r) => r.row));
+  const set = h.stimulusSetId ? repo.getStimulusSet(db, h.stimulusSetId) : null;
+  const thumbs = set
+    ? new Map((await thumbnails(db, set.id, [...new Set([...meta.values()].map((m) => m.stimulusIndex))])).map((t) => [t.index, t.thumbnail]))
+    : new Map<number, string>();
+  return rows.map(({ row, value }) => {
+    const m = meta.get(row);
+    const label = m?.label ?? null;
+    return {
+      row,
+      stimulusIndex: m?.stimulusIndex ?? row,
+      label,
+      labelName: label !== null && set?.labelNames ? (set.labelNames[label] ?? String(label)) : null,
+      activation: value,
+      position: m && m.posY !== null && m.posX !== null ? [m.posY, m.posX] : null,
+      thumbnail: m ? (thumbs.get(m.stimulusIndex) ?? '') : '',
+    };
+  });
 }

@@ -1,7 +1,7 @@
 // The lab's services over one open project: plain data in, plain data out, events through a callback. They know
 // nothing of Electron, IPC or HTTP; the router calls them for every transport.
 // room: i8
-import { basename, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type {
   BasisDetail,
@@ -20,21 +20,17 @@ import type {
 import { jobStatusEvent } from '../api/contract';
 import type { LossRecoveredInfo } from '../api/contract'; // lesions (#10)
 import { UserError } from '../errors';
-import { computeUnitStats } from '../harvest/stats';
 import type { InlinedBranch } from '../harvest/branches'; // room: i8
 import { JobManager } from '../jobs/manager';
-import { extremeRowsOffThread, importNpyOffThread, openModelOffThread, thumbnailsOffThread, unitHistogramOffThread } from '../jobs/service';
-import { hashFile } from '../onnx/model';
-import { defaultRecipeForInput } from '../stimuli/recipe';
-import { openStimulusSource } from '../stimuli/open';
-import type { StimulusSpec } from '../stimuli/types';
-import { readRowMeta } from '../store/activations';
-import { openProjectDb, projectCreatedAt, type Db } from '../store/project';
+import { importNpyOffThread, unitHistogramOffThread } from '../jobs/service';
+import { openProjectDb, projectCounts, projectCreatedAt, type Db } from '../store/project';
 import * as repo from '../store/repo';
 import { SCHEMA_VERSION } from '../store/schema';
 import { listBases as listBasisRecords } from '../store/bases';
 import * as bases from './bases';
 import * as harvests from './harvests';
+import * as models from './models';
+import * as stimuli from './stimuli';
 import { latestLossRecovered } from '../store/lesions'; // lesions (#10)
 import { addLesionRun } from './lesion-reports'; // lesions (#10)
 import { addRevcorrRun } from './revcorr-reports'; // revcorr (#11)
@@ -88,18 +84,11 @@ export class Lab {
 
   projectInfo(): ProjectInfo | null {
     if (!this.db || !this.path) return null;
-    const count = (table: string) => (this.db!.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
     return {
       path: this.path,
       schemaVersion: SCHEMA_VERSION,
       createdAt: projectCreatedAt(this.db),
-      counts: {
-        models: count('models'),
-        stimulusSets: count('stimulus_sets'),
-        harvests: count('harvests'),
-        bases: count('bases'),
-        jobs: count('jobs'),
-      },
+      counts: projectCounts(this.db),
     };
   }
 
@@ -145,109 +134,34 @@ export class Lab {
   // ----- models -----
 
   async openModel(p: Params<'models.open'>): Promise<ModelDetail> {
-    const db = this.requireDb();
-    const path = resolve(p.path);
-    // A model already in the project is known by its hash alone, streamed so the event loop stays free; a new one
-    // is read, hashed, parsed and probed in a worker thread.
-    const existing = repo.findModel(db, await hashFile(path), path);
-    if (existing) return this.getModel(existing);
-    const { sha256, bytes, inspection } = await openModelOffThread(path);
-    const known = repo.findModel(db, sha256, path); // the file changed, or another call opened it meanwhile
-    if (known) return this.getModel(known);
-    const id = repo.insertModel(db, {
-      name: basename(path),
-      path,
-      sha256,
-      bytes,
-      inspection: {
-        inputs: inspection.inputs,
-        outputs: inspection.outputs,
-        tensors: inspection.intermediates,
-        opset: inspection.opset,
-        nodeCount: inspection.nodeCount,
-        parameterCount: inspection.parameterCount,
-        irVersion: inspection.irVersion,
-        producerName: inspection.producerName,
-        subgraphTensors: inspection.subgraphTensors, // room: i8 — tensors inside If branches can be recorded
-      },
-    });
-    this.emit('project', { path: this.path, changed: ['models'] });
-    return this.getModel(id);
+    const { model, added } = await models.openModel(this.requireDb(), p);
+    if (added) this.emit('project', { path: this.path, changed: ['models'] });
+    return model;
   }
 
   getModel(id: number): ModelDetail {
-    const m = repo.getModel(this.requireDb(), id);
-    const { inspection, ...summary } = m;
-    const input = inspection.inputs[0];
-    let suggestedRecipe = null;
-    if (input?.shape) {
-      try {
-        suggestedRecipe = defaultRecipeForInput(input.shape, input.dtype ?? 'float32', input.name);
-      } catch {
-        suggestedRecipe = null; // not an image-like input
-      }
-    }
-    const inner = inspection.subgraphTensors?.length ? { subgraphTensors: inspection.subgraphTensors } : {}; // room: i8
-    return { ...summary, tensors: inspection.tensors, suggestedRecipe, ...inner };
+    return models.getModel(this.requireDb(), id);
   }
 
   listModels() {
-    return repo.listModels(this.requireDb()).map(({ inspection: _inspection, ...summary }) => summary);
+    return models.listModels(this.requireDb());
   }
 
   // ----- stimuli -----
 
   async createStimulusSet(p: Params<'stimuli.create'>): Promise<StimulusSetInfo> {
-    const db = this.requireDb();
-    const spec = p.spec as StimulusSpec;
-    const source = await openStimulusSource(spec);
-    const existing = repo.findStimulusSet(db, source.spec as never);
-    if (existing) return repo.getStimulusSet(db, existing);
-    const items = Array.from({ length: source.count }, (_, i) => {
-      const m = source.meta(i);
-      return { label: m.label, name: m.name, thumbnail: null };
-    });
-    const name = p.name ?? defaultSetName(spec, source.count);
-    const id = repo.insertStimulusSet(
-      db,
-      { name, spec: source.spec as never, count: source.count, itemShape: source.itemShape, labelNames: source.labelNames },
-      items,
-    );
-    this.emit('project', { path: this.path, changed: ['stimuli'] });
-    return repo.getStimulusSet(db, id);
+    const { set, added } = await stimuli.createStimulusSet(this.requireDb(), p);
+    if (added) this.emit('project', { path: this.path, changed: ['stimuli'] });
+    return set;
   }
 
   listStimulusSets(): StimulusSetInfo[] {
-    return repo.listStimulusSets(this.requireDb());
+    return stimuli.listStimulusSets(this.requireDb());
   }
 
   /** Thumbnails are made on first request and kept in the project, so reports work after the source folder moves. */
   async thumbnails(setId: number, indices: number[]): Promise<{ index: number; label: number | null; thumbnail: string }[]> {
-    const db = this.requireDb();
-    const set = repo.getStimulusSet(db, setId);
-    const bad = indices.find((i) => i >= set.count);
-    if (bad !== undefined) throw new UserError('stimuli.range', `Stimulus set ${setId} has ${set.count} items; there is no item ${bad}.`);
-    const stored = repo.stimulusItems(db, setId, indices);
-    const missing = indices.filter((i) => !stored.get(i)?.thumbnail);
-    if (missing.length) {
-      // Drawn in the service worker (loading the digits or decoding photos is slow); stored here, where the
-      // project's writes happen.
-      const pngs = await thumbnailsOffThread(set.spec, missing);
-      const save = db.prepare('UPDATE stimulus_items SET thumbnail = ? WHERE set_id = ? AND idx = ?');
-      db.transaction(() => {
-        missing.forEach((i, k) => {
-          const png = Buffer.from(pngs[k]!);
-          save.run(png, setId, i);
-          const item = stored.get(i);
-          if (item) item.thumbnail = png;
-        });
-      })();
-    }
-    return indices.map((i) => ({
-      index: i,
-      label: stored.get(i)?.label ?? null,
-      thumbnail: `data:image/png;base64,${stored.get(i)?.thumbnail?.toString('base64') ?? ''}`,
-    }));
+    return stimuli.thumbnails(this.requireDb(), setId, indices);
   }
 
   // ----- harvests -----
@@ -272,11 +186,7 @@ export class Lab {
   }
 
   harvestStats(harvestId: number): HarvestStats {
-    const db = this.requireDb();
-    const h = repo.getHarvest(db, harvestId);
-    let units = repo.loadUnitStats(db, harvestId);
-    if (units.length === 0 && h.rowsDone > 0) units = computeUnitStats(db, harvestId);
-    return { harvestId, rows: h.rowsDone, dim: h.dim, units };
+    return harvests.harvestStats(this.requireDb(), harvestId);
   }
 
   /** Where the service worker finds the open project. */
@@ -290,27 +200,7 @@ export class Lab {
   }
 
   async harvestTop(p: Params<'harvests.top'>): Promise<TopStimulus[]> {
-    const db = this.requireDb();
-    const h = repo.getHarvest(db, p.harvestId);
-    const rows = await extremeRowsOffThread(this.where, p.harvestId, p.unit, p.k, p.order);
-    const meta = readRowMeta(db, p.harvestId, rows.map((r) => r.row));
-    const set = h.stimulusSetId ? repo.getStimulusSet(db, h.stimulusSetId) : null;
-    const thumbs = set
-      ? new Map((await this.thumbnails(set.id, [...new Set([...meta.values()].map((m) => m.stimulusIndex))])).map((t) => [t.index, t.thumbnail]))
-      : new Map<number, string>();
-    return rows.map(({ row, value }) => {
-      const m = meta.get(row);
-      const label = m?.label ?? null;
-      return {
-        row,
-        stimulusIndex: m?.stimulusIndex ?? row,
-        label,
-        labelName: label !== null && set?.labelNames ? (set.labelNames[label] ?? String(label)) : null,
-        activation: value,
-        position: m && m.posY !== null && m.posX !== null ? [m.posY, m.posX] : null,
-        thumbnail: m ? (thumbs.get(m.stimulusIndex) ?? '') : '',
-      };
-    });
+    return harvests.harvestTop(this.requireDb(), this.where, p);
   }
 
   // ----- bases -----
@@ -482,19 +372,6 @@ export class Lab {
 
   async shutdown(): Promise<void> {
     await this.closeProject();
-  }
-}
-
-function defaultSetName(spec: StimulusSpec, count: number): string {
-  switch (spec.kind) {
-    case 'mnist':
-      return `MNIST ×${count}`;
-    case 'folder':
-      return `${basename(spec.path)} ×${count}`;
-    case 'noise':
-      return `${spec.distribution} noise ×${count}`;
-    case 'text': // room: text (#13)
-      return `${basename(spec.path)} ×${count} contexts`;
   }
 }
 

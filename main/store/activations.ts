@@ -111,6 +111,11 @@ export function commitChunks(db: Db, chunks: PendingChunk[]): void {
   })();
 }
 
+/** How many chunks of a harvest are committed (a resumed harvest numbers its next chunk after them). */
+export function chunkCount(db: Db, harvestId: number): number {
+  return Number((db.prepare('SELECT count(*) AS n FROM activation_chunks WHERE harvest_id = ?').get(harvestId) as { n: number }).n);
+}
+
 export function harvestDim(db: Db, harvestId: number): number {
   const row = db.prepare('SELECT dim FROM harvests WHERE id = ?').get(harvestId) as { dim: number } | undefined;
   if (!row) throw new Error(`no harvest ${harvestId}`);

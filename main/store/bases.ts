@@ -77,6 +77,11 @@ export function listBases(db: Db, harvestId?: number): BasisRecord[] {
   return rows.map(fromRow);
 }
 
+/** Ties a basis to the fit job that trains it (the job is inserted after the basis, so it names the basis). */
+export function setBasisJob(db: Db, basisId: number, jobId: number): void {
+  db.prepare('UPDATE bases SET job_id = ? WHERE id = ?').run(jobId, basisId);
+}
+
 export function setBasisStatus(db: Db, id: number, status: string, fields: { quality?: unknown; nFeatures?: number } = {}): void {
   const finished = status === 'done' || status === 'failed' || status === 'cancelled';
   db.prepare(

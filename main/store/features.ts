@@ -222,3 +222,27 @@ export function listCollections(db: Db): { name: string; items: { basisId: numbe
   }
   return [...out].map(([name, items]) => ({ name, items }));
 }
+
+/** What a comparison of a harvest's bases is computed from, one row per basis: any new basis, finished fit or metric value changes it. */
+export interface ComparisonInputRow {
+  id: number;
+  status: string;
+  n_features: number;
+  finished_at: string | null;
+  q: number;
+  run: number | null;
+  n: number;
+  sum: number;
+}
+
+export function comparisonInputs(db: Db, harvestId: number): ComparisonInputRow[] {
+  return db
+    .prepare(
+      `SELECT b.id, b.status, b.n_features, b.finished_at, b.quality_json IS NOT NULL AS q,
+         (SELECT max(r.id) FROM metric_runs r WHERE r.basis_id = b.id) AS run,
+         (SELECT count(m.value) FROM feature_metrics m WHERE m.basis_id = b.id) AS n,
+         (SELECT total(m.value) FROM feature_metrics m WHERE m.basis_id = b.id) AS sum
+       FROM bases b WHERE b.harvest_id = ? ORDER BY b.id`,
+    )
+    .all(harvestId) as ComparisonInputRow[];
+}

@@ -97,3 +97,9 @@ export function projectCreatedAt(db: Db): string {
   const row = db.prepare("SELECT value FROM meta WHERE key='created_at'").get() as { value: string } | undefined;
   return row?.value ?? '';
 }
+
+/** How many rows each catalogue table of the project holds (the project summary's counts). */
+export function projectCounts(db: Db): { models: number; stimulusSets: number; harvests: number; bases: number; jobs: number } {
+  const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  return { models: count('models'), stimulusSets: count('stimulus_sets'), harvests: count('harvests'), bases: count('bases'), jobs: count('jobs') };
+}

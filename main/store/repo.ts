@@ -162,6 +162,14 @@ export function stimulusItems(
   return out;
 }
 
+/** Stores drawn thumbnails (PNG bytes) of items of a set, in one transaction. */
+export function saveThumbnails(db: Db, setId: number, pngs: Map<number, Uint8Array>): void {
+  const save = db.prepare('UPDATE stimulus_items SET thumbnail = ? WHERE set_id = ? AND idx = ?');
+  db.transaction(() => {
+    for (const [i, png] of pngs) save.run(Buffer.from(png), setId, i);
+  })();
+}
+
 export function stimulusLabels(db: Db, setId: number): (number | null)[] {
   return (db.prepare('SELECT label FROM stimulus_items WHERE set_id = ? ORDER BY idx').all(setId) as { label: number | null }[]).map(
     (r) => r.label,

@@ -7,7 +7,7 @@ import { UserError } from '../errors';
 import { commitChunks, readRowMeta, readRowRange } from '../store/activations';
 import type { Db } from '../store/project';
 import * as repo from '../store/repo';
-import { computeUnitStats } from '../harvest/stats';
+import { computeUnitStats } from '../harvest/unit-stats';
 
 /** One sentence when the named tensor is missing from a checkpoint or its shape differs between checkpoints. */
 export function checkSeriesShapes(files: { name: string; tensors: { name: string; shape: (number | string)[] | null }[] }[], tensor: string): void {

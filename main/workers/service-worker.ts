@@ -5,7 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { compareBases } from '../analyses/compare';
 import { toUserFacing } from '../errors';
-import { extremeRows, unitHistogram } from '../harvest/stats';
+import { extremeRows, unitHistogram } from '../harvest/unit-stats';
 import { inspectModel } from '../onnx/inspect';
 import { readModelFile } from '../onnx/model';
 import { importActivations } from '../harvest/import-npy';

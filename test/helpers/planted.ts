@@ -2,7 +2,7 @@
 // fires only for digit class c (1 + |N(0,1)|), the remaining units are Gaussian noise. Labels, thumbnails and the
 // whole analysis path are real; only the activations are made by hand.
 import type { Router } from '../../main/api/router';
-import { computeUnitStats } from '../../main/harvest/stats';
+import { computeUnitStats } from '../../main/harvest/unit-stats';
 import type { Lab } from '../../main/services/lab';
 import { commitChunks } from '../../main/store/activations';
 import * as repo from '../../main/store/repo';

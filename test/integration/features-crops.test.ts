@@ -8,7 +8,7 @@ import { PNG } from 'pngjs';
 import type { FeatureDetail } from '../../main/api/contract';
 import { createRouter } from '../../main/api/router';
 import { Lab } from '../../main/services/lab';
-import { HEAT_ALPHA } from '../../main/services/features';
+import { HEAT_ALPHA } from '../../main/analyses/heat-overlay';
 import { fixtureModels, repoRoot, tempDir } from '../helpers/fixtures';
 
 const pixels = (dataUrl: string) => PNG.sync.read(Buffer.from(dataUrl.replace(/^data:image\/png;base64,/, ''), 'base64'));

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { computeUnitStats } from '../../main/harvest/stats';
+import { computeUnitStats } from '../../main/harvest/unit-stats';
 import { streamChunks, streamRowMeta } from '../../main/store/activations';
 import { openProjectDb } from '../../main/store/project';
 import { loadUnitStats } from '../../main/store/repo';

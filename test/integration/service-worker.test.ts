@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { extremeRows, unitHistogram } from '../../main/harvest/stats';
+import { extremeRows, unitHistogram } from '../../main/harvest/unit-stats';
 import { inspectModel } from '../../main/onnx/inspect';
 import { hashFile, readModelFile } from '../../main/onnx/model';
 import { Lab } from '../../main/services/lab';
