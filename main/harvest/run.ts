@@ -11,17 +11,20 @@ import { createSession } from '../onnx/session';
 import { tapModel } from '../onnx/tap';
 import { openStimulusSource } from '../stimuli/open';
 import type { StimulusSource, StimulusSpec } from '../stimuli/types';
-import { commitChunks, roundForStorage, streamChunks, type ActivationStorage, type PendingChunk } from '../store/activations';
+import type { ActivationStorage } from '../store/activations';
 import { getHarvest, getModel, getStimulusSet, saveUnitStats, setHarvestStatus, stimulusLabels, stimulusNames, type HarvestRecord } from '../store/repo';
 import type { JobContext } from '../jobs/types';
 import { batchFeeds, planFeeds } from './feeds';
 import { extractRows, rowLayout, rowPosition, type RowLayout } from './layout';
 import { shardOf } from './shard';
-import { UnitStatsAccumulator } from './stats';
+import type { UnitStats } from './types';
+import { inlineWriter, pipeliningEnabled, threadedWriter, type ChunkWriter } from './writer';
 
 export interface HarvestJobParams {
   harvestIds: number[];
   batchSize?: number;
+  /** Overlap writes and statistics with inference on a writer thread (writer.ts); default: on unless CAJAL_HARVEST_PIPELINE=0. */
+  pipeline?: boolean;
 }
 
 export interface HarvestJobResult {
@@ -33,14 +36,16 @@ export interface HarvestJobResult {
    * source). What a harvest's throughput is measured over.
    */
   loopSeconds: number;
+  /** Whether the writes ran on the writer thread. */
+  pipelined: boolean;
 }
 
 interface Target {
   harvest: HarvestRecord;
   layout: RowLayout;
+  /** The chunk being filled (the writer's: a pipelined writer hands each back after committing it). */
   buffer: Float32Array;
-  /** Unit statistics over every committed row, fed as chunks commit. */
-  stats: UnitStatsAccumulator;
+  chunkSize: number;
 }
 
 /**
@@ -104,15 +109,20 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
     if (h.rowsDone / h.rowsPerItem !== itemsDone) throw new Error(`harvests of job ${ctx.jobId} are out of step`);
   }
   const chunkItems = Math.max(1, Math.floor(first.chunkRows / first.rowsPerItem));
-  const targets: Target[] = harvests.map((h) => {
-    const layout = rowLayout([1, ...h.tensorShape], h.positions, h.tensor);
-    const stats = new UnitStatsAccumulator(layout.dim);
-    // A resumed harvest's statistics start from the chunks it already committed (same chunks, same order, so the
-    // result equals an uninterrupted run's).
-    if (itemsDone > 0) for (const c of streamChunks(db, h.id)) stats.add(c.data, c.rowCount);
-    return { harvest: h, layout, buffer: new Float32Array(chunkItems * layout.rowsPerItem * layout.dim), stats };
+  // A resumed harvest's statistics start from the chunks it already committed (the writer reads them back: same
+  // chunks, same order, so the result equals an uninterrupted run's).
+  const pipelined = params.pipeline ?? pipeliningEnabled();
+  const layouts = harvests.map((h) => rowLayout([1, ...h.tensorShape], h.positions, h.tensor));
+  const writerTargets = harvests.map((h, k) => ({ harvestId: h.id, dim: layouts[k]!.dim, storage: storageOf(h) }));
+  for (const h of harvests) setHarvestStatus(db, h.id, 'running');
+  const writer: ChunkWriter = pipelined
+    ? threadedWriter({ projectPath: ctx.projectPath, nativeBinding: ctx.nativeBinding, targets: writerTargets, resume: itemsDone > 0 })
+    : inlineWriter(db, writerTargets, itemsDone > 0);
+  const targets: Target[] = harvests.map((h, k) => {
+    const layout = layouts[k]!;
+    const chunkSize = chunkItems * layout.rowsPerItem * layout.dim;
+    return { harvest: h, layout, chunkSize, buffer: writer.buffer(k, chunkSize) };
   });
-  for (const t of targets) setHarvestStatus(db, t.harvest.id, 'running');
 
   let chunkIndex = Number(
     (db.prepare('SELECT count(*) AS n FROM activation_chunks WHERE harvest_id = ?').get(first.id) as { n: number }).n,
@@ -120,10 +130,10 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
   let item = itemsDone;
   let chunkStart = itemsDone;
 
-  const flush = () => {
+  const flush = async () => {
     const count = item - chunkStart;
     if (count === 0) return;
-    const pending: PendingChunk[] = targets.map((t) => {
+    const parts = targets.map((t) => {
       const rows = count * t.layout.rowsPerItem;
       const meta = new Int32Array(rows * 4);
       for (let i = 0; i < count; i++) {
@@ -137,24 +147,17 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
           meta[at + 3] = pos?.[1] ?? -1;
         }
       }
-      return {
-        harvestId: t.harvest.id,
-        chunkIndex,
-        firstRow: chunkStart * t.layout.rowsPerItem,
-        rowCount: rows,
-        // float16 storage rounds here, once, so the unit statistics and a resumed run see exactly what is stored.
-        data: roundForStorage(t.buffer.slice(0, rows * t.layout.dim), storageOf(t.harvest)),
-        meta,
-        storage: storageOf(t.harvest),
-      };
+      return { firstRow: chunkStart * t.layout.rowsPerItem, rowCount: rows, data: t.buffer, meta };
     });
-    commitChunks(db, pending);
-    for (let k = 0; k < targets.length; k++) targets[k]!.stats.add(pending[k]!.data, pending[k]!.rowCount);
+    // Committed with its row counts in one transaction (writer-core.ts): the chunk stays the unit of resume.
+    await writer.write({ chunkIndex, parts });
+    targets.forEach((t, k) => (t.buffer = writer.buffer(k, t.chunkSize)));
     chunkIndex++;
     chunkStart = item;
   };
 
   const loopStart = performance.now();
+  let stats: UnitStats[][];
   try {
     // The next batch's stimuli are requested before awaiting the current run. onnxruntime-node runs a session
     // synchronously on this thread (inside a setImmediate), so this does not overlap decoding with inference; it
@@ -189,27 +192,31 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
         extractRows(t.layout, tensorToFloat32(out), n, t.buffer, (item - chunkStart) * t.layout.rowsPerItem);
       }
       item += n;
-      if (item - chunkStart >= chunkItems || item === items) flush();
+      if (item - chunkStart >= chunkItems || item === items) await flush();
       const doneItems = item;
       ctx.progress(() => ({ fraction: doneItems / items, done: doneItems, total: items, unit: 'stimuli/s', message: `${doneItems.toLocaleString('en-US')} of ${items.toLocaleString('en-US')} stimuli` }));
       n = nextN;
     }
+    stats = await writer.finish();
   } catch (err) {
-    // Whatever was committed stays; the harvest can resume from it.
+    // Whatever was committed stays (the steps in flight commit or fail first); the harvest can resume from it.
+    await writer.close();
     for (const t of targets) setHarvestStatus(db, t.harvest.id, ctx.cancelled ? 'cancelled' : 'failed');
     throw err;
   } finally {
     await session.release();
   }
+  await writer.close();
   const loopSeconds = (performance.now() - loopStart) / 1000;
 
-  for (const t of targets) {
-    saveUnitStats(db, t.harvest.id, t.stats.result());
+  targets.forEach((t, k) => {
+    saveUnitStats(db, t.harvest.id, stats[k]!);
     setHarvestStatus(db, t.harvest.id, 'done');
-  }
+  });
   return {
     harvests: targets.map((t) => ({ id: t.harvest.id, tensor: t.harvest.tensor, rows: items * t.layout.rowsPerItem, dim: t.layout.dim })),
     resumedFromItem: itemsDone,
     loopSeconds,
+    pipelined,
   };
 }
