@@ -76,9 +76,38 @@ export function storageOf(h: { params: Record<string, unknown> }): ActivationSto
 
 export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promise<HarvestJobResult> {
   const params = rawParams as HarvestJobParams;
-  const { db } = ctx;
-  const harvests = params.harvestIds.map((id) => getHarvest(db, id));
+  const harvests = params.harvestIds.map((id) => getHarvest(ctx.db, id));
   const first = harvests[0]!;
+  // All tensors of one job advance together (one transaction per chunk), so their row counts always agree.
+  const itemsDone = first.rowsDone / first.rowsPerItem;
+  for (const h of harvests) {
+    if (h.rowsDone / h.rowsPerItem !== itemsDone) throw new Error(`harvests of job ${ctx.jobId} are out of step`);
+  }
+  // The writer starts first, so its thread's start (and a resumed harvest's statistics, read back from the chunks
+  // already committed: same chunks, same order as an uninterrupted run) overlaps loading the model and the stimuli.
+  const pipelined = params.pipeline ?? pipeliningEnabled();
+  const layouts = harvests.map((h) => rowLayout([1, ...h.tensorShape], h.positions, h.tensor));
+  const writerTargets = harvests.map((h, k) => ({ harvestId: h.id, dim: layouts[k]!.dim, storage: storageOf(h) }));
+  const writer: ChunkWriter = pipelined
+    ? threadedWriter({ projectPath: ctx.projectPath, nativeBinding: ctx.nativeBinding, targets: writerTargets, resume: itemsDone > 0 })
+    : inlineWriter(ctx.db, writerTargets, itemsDone > 0);
+  try {
+    return { ...(await record(params, ctx, harvests, layouts, writer)), pipelined };
+  } finally {
+    await writer.close();
+  }
+}
+
+async function record(
+  params: HarvestJobParams,
+  ctx: JobContext,
+  harvests: HarvestRecord[],
+  layouts: RowLayout[],
+  writer: ChunkWriter,
+): Promise<Omit<HarvestJobResult, 'pipelined'>> {
+  const { db } = ctx;
+  const first = harvests[0]!;
+  const itemsDone = first.rowsDone / first.rowsPerItem;
   const model = getModel(db, first.modelId);
   const set = getStimulusSet(db, first.stimulusSetId);
 
@@ -103,21 +132,8 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
   // A shard (shard.ts) records stimuli start..end−1 of the set: its rows count from 0, its stimuli from `offset`.
   const offset = shardOf(first)?.start ?? 0;
 
-  // All tensors of one job advance together (one transaction per chunk), so their row counts always agree.
-  const itemsDone = first.rowsDone / first.rowsPerItem;
-  for (const h of harvests) {
-    if (h.rowsDone / h.rowsPerItem !== itemsDone) throw new Error(`harvests of job ${ctx.jobId} are out of step`);
-  }
   const chunkItems = Math.max(1, Math.floor(first.chunkRows / first.rowsPerItem));
-  // A resumed harvest's statistics start from the chunks it already committed (the writer reads them back: same
-  // chunks, same order, so the result equals an uninterrupted run's).
-  const pipelined = params.pipeline ?? pipeliningEnabled();
-  const layouts = harvests.map((h) => rowLayout([1, ...h.tensorShape], h.positions, h.tensor));
-  const writerTargets = harvests.map((h, k) => ({ harvestId: h.id, dim: layouts[k]!.dim, storage: storageOf(h) }));
   for (const h of harvests) setHarvestStatus(db, h.id, 'running');
-  const writer: ChunkWriter = pipelined
-    ? threadedWriter({ projectPath: ctx.projectPath, nativeBinding: ctx.nativeBinding, targets: writerTargets, resume: itemsDone > 0 })
-    : inlineWriter(db, writerTargets, itemsDone > 0);
   const targets: Target[] = harvests.map((h, k) => {
     const layout = layouts[k]!;
     const chunkSize = chunkItems * layout.rowsPerItem * layout.dim;
@@ -156,9 +172,12 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
     chunkStart = item;
   };
 
-  const loopStart = performance.now();
+  let loopStart = 0;
   let stats: UnitStats[][];
   try {
+    // Waiting for the writer is a fixed cost of the job (like the worker's own start), not part of the recording loop.
+    await writer.ready();
+    loopStart = performance.now();
     // The next batch's stimuli are requested before awaiting the current run. onnxruntime-node runs a session
     // synchronously on this thread (inside a setImmediate), so this does not overlap decoding with inference; it
     // keeps the order simple and lets an asynchronous source (file reads) proceed meanwhile.
@@ -217,6 +236,5 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
     harvests: targets.map((t) => ({ id: t.harvest.id, tensor: t.harvest.tensor, rows: items * t.layout.rowsPerItem, dim: t.layout.dim })),
     resumedFromItem: itemsDone,
     loopSeconds,
-    pipelined,
   };
 }

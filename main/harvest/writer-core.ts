@@ -2,7 +2,7 @@
 // the chunk stays the unit of resume) and folds it into the unit statistics, in commit order. The same code runs on
 // the job thread (pipelining off) or on the harvest's writer thread (writer.ts), so both give the same bytes.
 import type { UnitStats } from './types';
-import { commitChunks, roundForStorage, streamChunks, type ActivationStorage } from '../store/activations';
+import { commitChunks, encodeForStorage, streamChunks, type ActivationStorage } from '../store/activations';
 import type { Db } from '../store/project';
 import { UnitStatsAccumulator } from './stats';
 
@@ -44,15 +44,17 @@ export class WriterCore {
   write(step: ChunkStep): void {
     const pending = this.targets.map((t, k) => {
       const part = step.parts[k]!;
+      // float16 storage rounds here, once, so the unit statistics and a resumed run see exactly what is stored.
+      const { values, encoded } = encodeForStorage(part.data.subarray(0, part.rowCount * t.dim), t.storage);
       return {
         harvestId: t.harvestId,
         chunkIndex: step.chunkIndex,
         firstRow: part.firstRow,
         rowCount: part.rowCount,
-        // float16 storage rounds here, once, so the unit statistics and a resumed run see exactly what is stored.
-        data: roundForStorage(part.data.subarray(0, part.rowCount * t.dim), t.storage),
+        data: values,
         meta: part.meta,
         storage: t.storage,
+        encoded,
       };
     });
     commitChunks(this.db, pending);

@@ -14,6 +14,8 @@ import { WriterCore, type ChunkStep, type WriterTarget } from './writer-core';
 export const PIPELINE_DEPTH = 2;
 
 export interface ChunkWriter {
+  /** Resolves once the writer can take steps (its thread started, a resumed harvest's statistics read back). */
+  ready(): Promise<void>;
   /** A buffer of `size` floats to fill with target k's next chunk. */
   buffer(k: number, size: number): Float32Array;
   /** Hands a step over (its buffers are the writer's from then on); resolves once another step may be handed over. */
@@ -33,6 +35,7 @@ export interface WriterInit {
 
 export type WriterRequest = { type: 'step'; step: ChunkStep } | { type: 'finish' } | { type: 'close' };
 export type WriterReply =
+  | { type: 'ready' }
   | { type: 'committed'; buffers: ArrayBuffer[] }
   | { type: 'stats'; stats: UnitStats[][] }
   | { type: 'error'; error: { message: string; code?: string; user: boolean } };
@@ -54,6 +57,7 @@ export function inlineWriter(db: Db, targets: WriterTarget[], resume: boolean): 
   const core = new WriterCore(db, targets, resume);
   const buffers: Float32Array[] = [];
   return {
+    ready: async () => undefined,
     buffer: (k, size) => (buffers[k]?.length === size ? buffers[k]! : (buffers[k] = new Float32Array(size))),
     write: async (step) => core.write(step),
     finish: async () => core.result(),
@@ -67,6 +71,7 @@ export function threadedWriter(init: WriterInit): ChunkWriter {
   let inFlight = 0;
   let failure: Error | null = null;
   let stats: UnitStats[][] | null = null;
+  let started = false;
   let exited = false;
   const exit = new Promise<void>((resolve) => worker.once('exit', () => ((exited = true), resolve())));
   // Every message (or failure) wakes whoever waits for room, for the statistics or for the thread to settle.
@@ -75,7 +80,8 @@ export function threadedWriter(init: WriterInit): ChunkWriter {
   const settle = () => wake();
 
   worker.on('message', (m: WriterReply) => {
-    if (m.type === 'committed') {
+    if (m.type === 'ready') started = true;
+    else if (m.type === 'committed') {
       inFlight--;
       m.buffers.forEach((b, k) => pools[k]!.push(b));
     } else if (m.type === 'stats') stats = m.stats;
@@ -97,6 +103,7 @@ export function threadedWriter(init: WriterInit): ChunkWriter {
   };
 
   return {
+    ready: () => waitUntil(() => started),
     buffer(k, size) {
       const pooled = pools[k]!.pop();
       return pooled && pooled.byteLength === size * 4 ? new Float32Array(pooled) : new Float32Array(size);

@@ -20,6 +20,7 @@ const db = openProjectDb(init.projectPath, { nativeBinding: init.nativeBinding }
 let core: WriterCore | null = null;
 try {
   core = new WriterCore(db, init.targets, init.resume);
+  post({ type: 'ready' });
 } catch (err) {
   fail(err);
 }
