@@ -46,6 +46,8 @@ interface Target {
   /** The chunk being filled (the writer's: a pipelined writer hands each back after committing it). */
   buffer: Float32Array;
   chunkSize: number;
+  /** (posY, posX) of each row within its item, -1 without a grid: computed once, not per row of every chunk. */
+  positions: Int32Array;
 }
 
 /**
@@ -137,7 +139,13 @@ async function record(
   const targets: Target[] = harvests.map((h, k) => {
     const layout = layouts[k]!;
     const chunkSize = chunkItems * layout.rowsPerItem * layout.dim;
-    return { harvest: h, layout, chunkSize, buffer: writer.buffer(k, chunkSize) };
+    const positions = new Int32Array(layout.rowsPerItem * 2);
+    for (let r = 0; r < layout.rowsPerItem; r++) {
+      const pos = rowPosition(layout, r);
+      positions[2 * r] = pos?.[0] ?? -1;
+      positions[2 * r + 1] = pos?.[1] ?? -1;
+    }
+    return { harvest: h, layout, chunkSize, positions, buffer: writer.buffer(k, chunkSize) };
   });
 
   let chunkIndex = Number(
@@ -152,15 +160,14 @@ async function record(
     const parts = targets.map((t) => {
       const rows = count * t.layout.rowsPerItem;
       const meta = new Int32Array(rows * 4);
-      for (let i = 0; i < count; i++) {
+      for (let i = 0, at = 0; i < count; i++) {
         const stim = offset + chunkStart + i;
-        for (let r = 0; r < t.layout.rowsPerItem; r++) {
-          const pos = rowPosition(t.layout, r);
-          const at = (i * t.layout.rowsPerItem + r) * 4;
+        const label = labels[stim] ?? -1;
+        for (let r = 0; r < t.layout.rowsPerItem; r++, at += 4) {
           meta[at] = stim;
-          meta[at + 1] = labels[stim] ?? -1;
-          meta[at + 2] = pos?.[0] ?? -1;
-          meta[at + 3] = pos?.[1] ?? -1;
+          meta[at + 1] = label;
+          meta[at + 2] = t.positions[2 * r]!;
+          meta[at + 3] = t.positions[2 * r + 1]!;
         }
       }
       return { firstRow: chunkStart * t.layout.rowsPerItem, rowCount: rows, data: t.buffer, meta };
