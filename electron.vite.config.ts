@@ -15,6 +15,7 @@ export default defineConfig({
           cli: resolve(__dirname, 'main/cli/index.ts'),
           worker: resolve(__dirname, 'main/workers/worker.ts'),
           'service-worker': resolve(__dirname, 'main/workers/service-worker.ts'),
+          'harvest-writer': resolve(__dirname, 'main/workers/harvest-writer.ts'), // #14 pipelined harvest
         },
         output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
       },

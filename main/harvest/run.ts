@@ -11,18 +11,21 @@ import { createSession } from '../onnx/session';
 import { tapModel } from '../onnx/tap';
 import { openStimulusSource } from '../stimuli/open';
 import type { StimulusSource, StimulusSpec } from '../stimuli/types';
-import { chunkCount, commitChunks, roundForStorage, streamChunks, type ActivationStorage, type PendingChunk } from '../store/activations';
+import { chunkCount, type ActivationStorage } from '../store/activations';
 import { getHarvest, getModel, getStimulusSet, saveUnitStats, setHarvestStatus, stimulusLabels, stimulusNames, type HarvestRecord } from '../store/repo';
 import type { JobContext } from '../jobs/types';
 import { checkBranches, applyBranches, condTap, type InlinedBranch } from './branches';
 import { batchFeeds, planFeeds } from './feeds';
 import { extractRows, rowLayout, rowPosition, type RowLayout } from './layout';
 import { shardOf } from './shard';
-import { UnitStatsAccumulator } from './unit-stats';
+import type { UnitStats } from './types';
+import { inlineWriter, pipeliningEnabled, threadedWriter, type ChunkWriter } from './writer';
 
 export interface HarvestJobParams {
   harvestIds: number[];
   batchSize?: number;
+  /** Overlap writes and statistics with inference on a writer thread (writer.ts); default: on unless CAJAL_HARVEST_PIPELINE=0. */
+  pipeline?: boolean;
 }
 
 export interface HarvestJobResult {
@@ -34,14 +37,18 @@ export interface HarvestJobResult {
    * source). What a harvest's throughput is measured over.
    */
   loopSeconds: number;
+  /** Whether the writes ran on the writer thread. */
+  pipelined: boolean;
 }
 
 interface Target {
   harvest: HarvestRecord;
   layout: RowLayout;
+  /** The chunk being filled (the writer's: a pipelined writer hands each back after committing it). */
   buffer: Float32Array;
-  /** Unit statistics over every committed row, fed as chunks commit. */
-  stats: UnitStatsAccumulator;
+  chunkSize: number;
+  /** (posY, posX) of each row within its item, -1 without a grid: computed once, not per row of every chunk. */
+  positions: Int32Array;
 }
 
 /**
@@ -72,9 +79,38 @@ export function storageOf(h: { params: Record<string, unknown> }): ActivationSto
 
 export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promise<HarvestJobResult> {
   const params = rawParams as HarvestJobParams;
-  const { db } = ctx;
-  const harvests = params.harvestIds.map((id) => getHarvest(db, id));
+  const harvests = params.harvestIds.map((id) => getHarvest(ctx.db, id));
   const first = harvests[0]!;
+  // All tensors of one job advance together (one transaction per chunk), so their row counts always agree.
+  const itemsDone = first.rowsDone / first.rowsPerItem;
+  for (const h of harvests) {
+    if (h.rowsDone / h.rowsPerItem !== itemsDone) throw new Error(`harvests of job ${ctx.jobId} are out of step`);
+  }
+  // The writer starts first, so its thread's start (and a resumed harvest's statistics, read back from the chunks
+  // already committed: same chunks, same order as an uninterrupted run) overlaps loading the model and the stimuli.
+  const pipelined = params.pipeline ?? pipeliningEnabled();
+  const layouts = harvests.map((h) => rowLayout([1, ...h.tensorShape], h.positions, h.tensor));
+  const writerTargets = harvests.map((h, k) => ({ harvestId: h.id, dim: layouts[k]!.dim, storage: storageOf(h) }));
+  const writer: ChunkWriter = pipelined
+    ? threadedWriter({ projectPath: ctx.projectPath, nativeBinding: ctx.nativeBinding, targets: writerTargets, resume: itemsDone > 0 })
+    : inlineWriter(ctx.db, writerTargets, itemsDone > 0);
+  try {
+    return { ...(await record(params, ctx, harvests, layouts, writer)), pipelined };
+  } finally {
+    await writer.close();
+  }
+}
+
+async function record(
+  params: HarvestJobParams,
+  ctx: JobContext,
+  harvests: HarvestRecord[],
+  layouts: RowLayout[],
+  writer: ChunkWriter,
+): Promise<Omit<HarvestJobResult, 'pipelined'>> {
+  const { db } = ctx;
+  const first = harvests[0]!;
+  const itemsDone = first.rowsDone / first.rowsPerItem;
   const model = getModel(db, first.modelId);
   const set = getStimulusSet(db, first.stimulusSetId);
 
@@ -102,62 +138,55 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
   // A shard (shard.ts) records stimuli start..end−1 of the set: its rows count from 0, its stimuli from `offset`.
   const offset = shardOf(first)?.start ?? 0;
 
-  // All tensors of one job advance together (one transaction per chunk), so their row counts always agree.
-  const itemsDone = first.rowsDone / first.rowsPerItem;
-  for (const h of harvests) {
-    if (h.rowsDone / h.rowsPerItem !== itemsDone) throw new Error(`harvests of job ${ctx.jobId} are out of step`);
-  }
   const chunkItems = Math.max(1, Math.floor(first.chunkRows / first.rowsPerItem));
-  const targets: Target[] = harvests.map((h) => {
-    const layout = rowLayout([1, ...h.tensorShape], h.positions, h.tensor);
-    const stats = new UnitStatsAccumulator(layout.dim);
-    // A resumed harvest's statistics start from the chunks it already committed (same chunks, same order, so the
-    // result equals an uninterrupted run's).
-    if (itemsDone > 0) for (const c of streamChunks(db, h.id)) stats.add(c.data, c.rowCount);
-    return { harvest: h, layout, buffer: new Float32Array(chunkItems * layout.rowsPerItem * layout.dim), stats };
+  for (const h of harvests) setHarvestStatus(db, h.id, 'running');
+  const targets: Target[] = harvests.map((h, k) => {
+    const layout = layouts[k]!;
+    const chunkSize = chunkItems * layout.rowsPerItem * layout.dim;
+    const positions = new Int32Array(layout.rowsPerItem * 2);
+    for (let r = 0; r < layout.rowsPerItem; r++) {
+      const pos = rowPosition(layout, r);
+      positions[2 * r] = pos?.[0] ?? -1;
+      positions[2 * r + 1] = pos?.[1] ?? -1;
+    }
+    return { harvest: h, layout, chunkSize, positions, buffer: writer.buffer(k, chunkSize) };
   });
-  for (const t of targets) setHarvestStatus(db, t.harvest.id, 'running');
 
   let chunkIndex = chunkCount(db, first.id);
   let item = itemsDone;
   let chunkStart = itemsDone;
 
-  const flush = () => {
+  const flush = async () => {
     const count = item - chunkStart;
     if (count === 0) return;
-    const pending: PendingChunk[] = targets.map((t) => {
+    const parts = targets.map((t) => {
       const rows = count * t.layout.rowsPerItem;
       const meta = new Int32Array(rows * 4);
-      for (let i = 0; i < count; i++) {
+      for (let i = 0, at = 0; i < count; i++) {
         const stim = offset + chunkStart + i;
-        for (let r = 0; r < t.layout.rowsPerItem; r++) {
-          const pos = rowPosition(t.layout, r);
-          const at = (i * t.layout.rowsPerItem + r) * 4;
+        const label = labels[stim] ?? -1;
+        for (let r = 0; r < t.layout.rowsPerItem; r++, at += 4) {
           meta[at] = stim;
-          meta[at + 1] = labels[stim] ?? -1;
-          meta[at + 2] = pos?.[0] ?? -1;
-          meta[at + 3] = pos?.[1] ?? -1;
+          meta[at + 1] = label;
+          meta[at + 2] = t.positions[2 * r]!;
+          meta[at + 3] = t.positions[2 * r + 1]!;
         }
       }
-      return {
-        harvestId: t.harvest.id,
-        chunkIndex,
-        firstRow: chunkStart * t.layout.rowsPerItem,
-        rowCount: rows,
-        // float16 storage rounds here, once, so the unit statistics and a resumed run see exactly what is stored.
-        data: roundForStorage(t.buffer.slice(0, rows * t.layout.dim), storageOf(t.harvest)),
-        meta,
-        storage: storageOf(t.harvest),
-      };
+      return { firstRow: chunkStart * t.layout.rowsPerItem, rowCount: rows, data: t.buffer, meta };
     });
-    commitChunks(db, pending);
-    for (let k = 0; k < targets.length; k++) targets[k]!.stats.add(pending[k]!.data, pending[k]!.rowCount);
+    // Committed with its row counts in one transaction (writer-core.ts): the chunk stays the unit of resume.
+    await writer.write({ chunkIndex, parts });
+    targets.forEach((t, k) => (t.buffer = writer.buffer(k, t.chunkSize)));
     chunkIndex++;
     chunkStart = item;
   };
 
-  const loopStart = performance.now();
+  let loopStart = 0;
+  let stats: UnitStats[][];
   try {
+    // Waiting for the writer is a fixed cost of the job (like the worker's own start), not part of the recording loop.
+    await writer.ready();
+    loopStart = performance.now();
     // The next batch's stimuli are requested before awaiting the current run. onnxruntime-node runs a session
     // synchronously on this thread (inside a setImmediate), so this does not overlap decoding with inference; it
     // keeps the order simple and lets an asynchronous source (file reads) proceed meanwhile.
@@ -192,24 +221,27 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
         extractRows(t.layout, tensorToFloat32(out), n, t.buffer, (item - chunkStart) * t.layout.rowsPerItem);
       }
       item += n;
-      if (item - chunkStart >= chunkItems || item === items) flush();
+      if (item - chunkStart >= chunkItems || item === items) await flush();
       const doneItems = item;
       ctx.progress(() => ({ fraction: doneItems / items, done: doneItems, total: items, unit: 'stimuli/s', message: `${doneItems.toLocaleString('en-US')} of ${items.toLocaleString('en-US')} stimuli` }));
       n = nextN;
     }
+    stats = await writer.finish();
   } catch (err) {
-    // Whatever was committed stays; the harvest can resume from it.
+    // Whatever was committed stays (the steps in flight commit or fail first); the harvest can resume from it.
+    await writer.close();
     for (const t of targets) setHarvestStatus(db, t.harvest.id, ctx.cancelled ? 'cancelled' : 'failed');
     throw err;
   } finally {
     await session.release();
   }
+  await writer.close();
   const loopSeconds = (performance.now() - loopStart) / 1000;
 
-  for (const t of targets) {
-    saveUnitStats(db, t.harvest.id, t.stats.result());
+  targets.forEach((t, k) => {
+    saveUnitStats(db, t.harvest.id, stats[k]!);
     setHarvestStatus(db, t.harvest.id, 'done');
-  }
+  });
   return {
     harvests: targets.map((t) => ({ id: t.harvest.id, tensor: t.harvest.tensor, rows: items * t.layout.rowsPerItem, dim: t.layout.dim })),
     resumedFromItem: itemsDone,

@@ -9,12 +9,14 @@ export function makeJobContext(
   cancelFlag: Int32Array,
   sink: (report: ProgressReport) => void,
   minIntervalMs = 100,
+  nativeBinding?: string,
 ): JobContext {
   let last = 0;
   return {
     db,
     projectPath,
     jobId,
+    nativeBinding,
     progress(reportOrBuild) {
       // Throttled: a job may report thousands of times a second; the UI needs ~10 updates a second.
       // A built report is only built when due, so hot loops pay nothing for their messages in between.

@@ -18,6 +18,8 @@ export interface JobContext {
   readonly db: Db;
   readonly projectPath: string;
   readonly jobId: number;
+  /** better-sqlite3's binding for the running Electron, for a job that opens its own extra connection (#14 harvest writer). */
+  readonly nativeBinding?: string;
   /** Throttled to ~10 reports a second; pass a function to build the report only when one is due (hot loops). */
   progress(report: ProgressReport | (() => ProgressReport)): void;
   readonly cancelled: boolean;

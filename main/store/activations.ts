@@ -29,6 +29,8 @@ export interface PendingChunk {
   meta: RowMeta[] | Int32Array;
   /** float32 unless the harvest chose float16. */
   storage?: ActivationStorage;
+  /** The activations already encoded for `storage` (encodeForStorage), so they are not encoded twice. */
+  encoded?: Buffer;
 }
 
 /** Copy a BLOB into an aligned Float32Array (SQLite's buffers need not be 4-byte aligned). */
@@ -48,6 +50,13 @@ export type ActivationStorage = 'float32' | 'float16';
 /** Values as the store will give them back: float16 storage rounds them once, here, so statistics see what readers read. */
 export function roundForStorage(data: Float32Array, storage: ActivationStorage): Float32Array {
   return storage === 'float16' ? float16BitsToFloat32Array(float32ArrayToFloat16Bits(data)) : data;
+}
+
+/** Values as the store will give them back and the BLOB that stores them, each computed once (#14 pipelined harvest). */
+export function encodeForStorage(data: Float32Array, storage: ActivationStorage): { values: Float32Array; encoded: Buffer } {
+  if (storage === 'float32') return { values: data, encoded: float32ToBlob(data) };
+  const bits = float32ArrayToFloat16Bits(data);
+  return { values: float16BitsToFloat32Array(bits), encoded: Buffer.from(bits.buffer, bits.byteOffset, bits.byteLength) };
 }
 
 function encodeActivations(data: Float32Array, storage: ActivationStorage): Buffer {
@@ -103,7 +112,7 @@ export function commitChunks(db: Db, chunks: PendingChunk[]): void {
     for (const c of chunks) {
       const meta = c.meta instanceof Int32Array ? c.meta : packRowMeta(c.meta);
       if (meta.length !== c.rowCount * META_FIELDS) throw new Error(`chunk of ${c.rowCount} rows has metadata for ${meta.length / META_FIELDS}`);
-      insertChunk.run(c.harvestId, c.chunkIndex, c.firstRow, c.rowCount, encodeActivations(c.data, c.storage ?? 'float32'), Buffer.from(meta.buffer, meta.byteOffset, meta.byteLength));
+      insertChunk.run(c.harvestId, c.chunkIndex, c.firstRow, c.rowCount, c.encoded ?? encodeActivations(c.data, c.storage ?? 'float32'), Buffer.from(meta.buffer, meta.byteOffset, meta.byteLength));
       const moved = advance.run(c.firstRow + c.rowCount, c.harvestId, c.firstRow);
       // Guards against two writers appending to the same harvest (e.g. the same job resumed twice at once).
       if (moved.changes !== 1) throw new Error(`harvest ${c.harvestId} was advanced by another writer`);

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   try {
     const runner = jobRunners[init.kind as keyof typeof jobRunners];
     if (!runner) throw new Error(`no runner for job kind ${init.kind}`);
-    const ctx = makeJobContext(db, init.projectPath, init.jobId, cancelFlag, (report) => post({ type: 'progress', report }));
+    const ctx = makeJobContext(db, init.projectPath, init.jobId, cancelFlag, (report) => post({ type: 'progress', report }), undefined, init.nativeBinding);
     const result = await runner(init.params, ctx);
     post({ type: 'done', result });
   } catch (err) {

@@ -1,0 +1,67 @@
+// The writing end of a harvest: commits each chunk (one per tapped tensor, with its row counts, in one transaction, so
+// the chunk stays the unit of resume) and folds it into the unit statistics, in commit order. The same code runs on
+// the job thread (pipelining off) or on the harvest's writer thread (writer.ts), so both give the same bytes.
+import type { UnitStats } from './types';
+import { commitChunks, encodeForStorage, streamChunks, type ActivationStorage } from '../store/activations';
+import type { Db } from '../store/project';
+import { UnitStatsAccumulator } from './unit-stats';
+
+export interface WriterTarget {
+  harvestId: number;
+  dim: number;
+  storage: ActivationStorage;
+}
+
+/** One step of a harvest: a chunk per target, all with the same chunk index. */
+export interface ChunkStep {
+  chunkIndex: number;
+  parts: {
+    firstRow: number;
+    rowCount: number;
+    /** At least rowCount × dim values; only the first rowCount rows are written. */
+    data: Float32Array;
+    /** [stimulus, label, posY, posX] per row. */
+    meta: Int32Array;
+  }[];
+}
+
+export class WriterCore {
+  private readonly stats: UnitStatsAccumulator[];
+
+  /** `resume`: the harvest already has committed chunks, whose statistics are read back first (same chunks, same order). */
+  constructor(
+    private readonly db: Db,
+    private readonly targets: WriterTarget[],
+    resume: boolean,
+  ) {
+    this.stats = targets.map((t) => {
+      const acc = new UnitStatsAccumulator(t.dim);
+      if (resume) for (const c of streamChunks(db, t.harvestId)) acc.add(c.data, c.rowCount);
+      return acc;
+    });
+  }
+
+  write(step: ChunkStep): void {
+    const pending = this.targets.map((t, k) => {
+      const part = step.parts[k]!;
+      // float16 storage rounds here, once, so the unit statistics and a resumed run see exactly what is stored.
+      const { values, encoded } = encodeForStorage(part.data.subarray(0, part.rowCount * t.dim), t.storage);
+      return {
+        harvestId: t.harvestId,
+        chunkIndex: step.chunkIndex,
+        firstRow: part.firstRow,
+        rowCount: part.rowCount,
+        data: values,
+        meta: part.meta,
+        storage: t.storage,
+        encoded,
+      };
+    });
+    commitChunks(this.db, pending);
+    for (let k = 0; k < pending.length; k++) this.stats[k]!.add(pending[k]!.data, pending[k]!.rowCount);
+  }
+
+  result(): UnitStats[][] {
+    return this.stats.map((s) => s.result());
+  }
+}
