@@ -146,7 +146,7 @@ test('bases: fit every method on a CIFAR-10 ReLU over white noise, look at an SA
   await p.fill(tid('param-steps'), '400');
   await p.fill(tid('sweep-values'), '2, 4, 8');
   await p.click(tid('sweep-start'));
-  await p.locator(tid('basis-row')).nth(11).waitFor({ timeout: 20_000 });
+  await p.locator(tid('basis-row')).nth(13).waitFor({ timeout: 20_000 }); // 11 methods + 3 sweep members
   // Catch one training live, if it is still running when we look (small runs may finish first).
   const live = await p
     .locator(tid('training-live'))
@@ -154,9 +154,9 @@ test('bases: fit every method on a CIFAR-10 ReLU over white noise, look at an SA
     .then(() => true)
     .catch(() => false);
   if (live) await p.screenshot({ path: join(artifactsDir, 'e2e-bases-live.png') });
-  await waitAllDone(p, 12, 120_000);
-  // Every finished basis with a reconstruction is a point: all twelve (K-means reconstructs from its centroids).
-  await p.waitForFunction(() => Number(document.querySelector('[data-testid="sweep-frontier-card"]')?.getAttribute('data-points')) === 12, undefined, {
+  await waitAllDone(p, 14, 120_000);
+  // Every finished basis with a reconstruction is a point: all fourteen (K-means reconstructs from its centroids).
+  await p.waitForFunction(() => Number(document.querySelector('[data-testid="sweep-frontier-card"]')?.getAttribute('data-points')) === 14, undefined, {
     timeout: 10_000,
   });
   await p.locator(`${tid('sweep-frontier')} canvas`).first().waitFor();
