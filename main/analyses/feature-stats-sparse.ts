@@ -14,7 +14,7 @@ import type { Db } from '../store/project';
 import type { FeatureExamplesRecord, FeatureStatsRecord } from '../store/features';
 import { getHarvest } from '../store/repo';
 import { deriveSeed, Rng } from '../util/random';
-import { aboveOrBelow, Reservoirs, tiedSample, TopK, type FeatureStatsParams, type FeatureStatsResult } from './feature-stats';
+import { aboveOrBelow, Reservoirs, sortedBandSamples, tiedSample, TopK, type FeatureStatsParams, type FeatureStatsResult } from './feature-stats';
 import { NegativeCode, SparseCodes } from './sparse-codes';
 
 /** Methods whose codes are non-negative and mostly zero: the statistics job takes the sparse path for them. */
@@ -211,17 +211,7 @@ export async function computeSparseFeatureStats(
     if (wantZeros[j]) b = aboveOrBelow(withZeros(zeroRows.finish(j, totalRows, zeros[j]!), bottomSorted[j]!, k), (v) => -v < max[j]!);
     else if (bottomTied[j]) b = tiedSample(ties, 2 * j + 1, k, -min[j]!);
     else b = aboveOrBelow(bottomSorted[j]!, (v) => -v < max[j]!);
-    const bandRows = new Int32Array(B * S).fill(-1);
-    const bandActs = new Float32Array(B * S);
-    for (let band = 0; band < B; band++) {
-      const cell = j * B + band;
-      const n = Math.min(S, res.count[cell]!);
-      const order = Array.from({ length: n }, (_, i) => cell * S + i).sort((x, y) => res.vals[y]! - res.vals[x]! || res.rows[x]! - res.rows[y]!);
-      order.forEach((src, i) => {
-        bandRows[band * S + i] = res.rows[src]!;
-        bandActs[band * S + i] = res.vals[src]!;
-      });
-    }
+    const { bandRows, bandActs } = sortedBandSamples(res, j, B, S);
     examples.push({
       topRows: t.rows,
       topActs: t.vals,

@@ -270,18 +270,7 @@ export async function computeFeatureStats(db: Db, basis: Basis, harvestId: numbe
     // has 8 top examples, not 8 followed by arbitrary inactive rows.
     const t = topTied[j] ? tiedSample(ties, 2 * j, k, max[j]!) : aboveOrBelow(topSorted[j]!, (v) => v > min[j]!);
     const b = bottomTied[j] ? tiedSample(ties, 2 * j + 1, k, -min[j]!) : aboveOrBelow(bottomSorted[j]!, (v) => -v < max[j]!);
-    // Band samples sorted by activation, largest first, inside each band.
-    const bandRows = new Int32Array(B * S).fill(-1);
-    const bandActs = new Float32Array(B * S);
-    for (let band = 0; band < B; band++) {
-      const cell = j * B + band;
-      const n = Math.min(S, res.count[cell]!);
-      const order = Array.from({ length: n }, (_, i) => cell * S + i).sort((x, y) => res.vals[y]! - res.vals[x]! || res.rows[x]! - res.rows[y]!);
-      order.forEach((src, i) => {
-        bandRows[band * S + i] = res.rows[src]!;
-        bandActs[band * S + i] = res.vals[src]!;
-      });
-    }
+    const { bandRows, bandActs } = sortedBandSamples(res, j, B, S);
     examples.push({
       topRows: t.rows,
       topActs: t.vals,
@@ -299,6 +288,23 @@ export async function computeFeatureStats(db: Db, basis: Basis, harvestId: numbe
 }
 
 /** The kept pairs whose value passes `keep` (they are sorted, so a prefix). */
+/** A feature's band samples (reservoir cells j·B … j·B+B−1), sorted by activation, largest first, inside each band;
+ * empty slots hold row −1. Shared by the dense and the sparse statistics jobs. */
+export function sortedBandSamples(res: Reservoirs, j: number, B: number, S: number): { bandRows: Int32Array; bandActs: Float32Array } {
+  const bandRows = new Int32Array(B * S).fill(-1);
+  const bandActs = new Float32Array(B * S);
+  for (let band = 0; band < B; band++) {
+    const cell = j * B + band;
+    const n = Math.min(S, res.count[cell]!);
+    const order = Array.from({ length: n }, (_, i) => cell * S + i).sort((x, y) => res.vals[y]! - res.vals[x]! || res.rows[x]! - res.rows[y]!);
+    order.forEach((src, i) => {
+      bandRows[band * S + i] = res.rows[src]!;
+      bandActs[band * S + i] = res.vals[src]!;
+    });
+  }
+  return { bandRows, bandActs };
+}
+
 export function aboveOrBelow(sorted: { rows: Int32Array; vals: Float32Array }, keep: (v: number) => boolean): { rows: Int32Array; vals: Float32Array } {
   let n = 0;
   while (n < sorted.vals.length && keep(sorted.vals[n]!)) n++;
