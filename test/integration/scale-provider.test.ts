@@ -4,6 +4,7 @@
 // downloaded) is refused in one sentence before the project is opened, and the same request through the API fails
 // its job with that sentence; --provider on a method without a training graph, or an unknown provider, is refused.
 import assert from 'node:assert/strict';
+import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -81,12 +82,17 @@ test('--provider cuda without a CUDA provider in onnxruntime-node is refused in 
 });
 
 test('--provider on a method without a training graph, or an unknown provider, is refused before the project opens', { timeout: 60_000 }, async () => {
-  const before = fileDigest(project);
-  const pca = await runCli(['fit', '--project', project, '--harvest', '1', '--method', 'pca', '--provider', 'cpu']);
+  // A copy of the project, so the digest cannot see a late checkpoint of the previous test's connections (the
+  // refusals must leave the file they were pointed at untouched).
+  const copy = join(tempDir('cajal-provider-copy-'), 'p.cajal');
+  copyFileSync(project, copy);
+  const before = fileDigest(copy);
+  const pca = await runCli(['fit', '--project', copy, '--harvest', '1', '--method', 'pca', '--provider', 'cpu']);
   assert.equal(pca.code, 1);
   assert.equal(pca.stderr, 'cajal fit: --provider chooses where a training graph runs, so it applies to sae-l1, sae-topk, sae-batchtopk, sae-matryoshka, not pca.\n');
-  const tpu = await runCli(fitArgs('--provider', 'tpu'));
+  const tpu = await runCli(fitArgs('--provider', 'tpu').map((a) => (a === project ? copy : a)));
   assert.equal(tpu.code, 1);
   assert.match(tpu.stderr, /--provider takes cpu or cuda, not tpu\./);
-  assert.equal(fileDigest(project), before);
+  assert.equal(fileDigest(copy), before);
+  assert.ok(!existsSync(`${copy}-wal`), 'no write-ahead log was opened');
 });
