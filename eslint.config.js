@@ -8,6 +8,7 @@ import tseslint from 'typescript-eslint';
 export const LOWER_ROOMS = [
   'onnx', 'stimuli', 'store', 'linalg', 'train', 'io', 'util', 'harvest', 'bases', 'analyses', 'jobs', 'report',
   'lesions', 'revcorr', 'recordings', 'text', 'tca', 'export',
+  'lm', // room: lm (#13 item 3)
 ];
 const layerRule = [
   'error',

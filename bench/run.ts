@@ -25,6 +25,7 @@ const all: [string, string, string][] = [
   ['sparse-coding', './sparse-coding.ts', 'benchSparseCoding'], // h12 (#12)
   ['feature-scale', './feature-scale.ts', 'benchFeatureScale'], // w18 (#18)
   ['feature-scale-ui', './feature-scale-ui.ts', 'benchFeatureScaleUi'], // w18 (#18)
+  ['lm-train', './lm-train.ts', 'benchLmTrain'], // room: lm (#13 item 3)
 ];
 
 const wanted = process.argv.slice(2);

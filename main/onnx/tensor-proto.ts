@@ -58,7 +58,8 @@ export function tensorProtoDtype(t: TensorProto): DType {
 
 function rawView<T>(raw: Uint8Array, Ctor: { new (b: ArrayBuffer, o: number, n: number): T; BYTES_PER_ELEMENT: number }): T {
   // Copy into an aligned buffer: raw_data inside a decoded message sits at an arbitrary offset.
-  const copy = raw.slice().buffer;
+  // room: lm (#13) — `new Uint8Array(raw)` copies; a Node Buffer's slice() would be a view of the whole file.
+  const copy = new Uint8Array(raw).buffer;
   return new Ctor(copy, 0, raw.byteLength / Ctor.BYTES_PER_ELEMENT);
 }
 
