@@ -50,14 +50,17 @@ test('progress, cancel mid-way with whole chunks kept, then resume to exactly th
   const set = await lab.createStimulusSet({ spec: { kind: 'mnist', offset: 0, count: ITEMS, recipe: { ...model.suggestedRecipe!, scale: 1 } } });
   const request = { modelId: model.id, stimulusSetId: set.id, tensors: ['ReLU114_Output_0'], positions: 'centre' as const, chunkRows: CHUNK };
 
-  // Cancel as soon as the job has reported a measured rate and an ETA; mnist-8's batch is fixed at 1, so 6,000
+  // Cancel as soon as the job has reported a measured rate and an ETA and committed a chunk; mnist-8's batch is fixed at 1, so 6,000
   // digits are thousands of session runs and the cancel lands long before the end.
   const started = lab.startHarvest(request);
   const harvestId = started.harvestIds[0]!;
   const measured = await new Promise<JobInfo>((resolve) => {
     waiters.push((j) => {
       if (j.id !== started.jobId) return;
-      if ((j.status === 'running' && j.rate !== null && j.etaSeconds !== null) || !['running', 'queued'].includes(j.status)) resolve(j);
+      // …and a chunk is committed: the writer thread commits behind the runs, so on a loaded machine the first rate
+      // can come before any row is on disk.
+      const committed = () => (onDisk((db) => db.prepare('SELECT rows_done FROM harvests WHERE id = ?').get(harvestId)) as { rows_done: number }).rows_done > 0;
+      if ((j.status === 'running' && j.rate !== null && j.etaSeconds !== null && committed()) || !['running', 'queued'].includes(j.status)) resolve(j);
     });
   });
   assert.equal(lab.jobs.cancel(started.jobId), true);
