@@ -57,7 +57,7 @@ function erfc(x: number): number {
 }
 
 /** SAELens files of an m-feature ReLU SAE whose unit-norm encoder columns fire on ~ACTIVE of m Gaussian rows. */
-function writeSaeDir(dir: string, m: number, rng: Rng): void {
+export function writeSaeDir(dir: string, m: number, rng: Rng): void {
   const wEnc = new Float32Array(D * m);
   rng.fillNormal(wEnc);
   const norms = new Float64Array(m);

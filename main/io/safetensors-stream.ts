@@ -77,13 +77,16 @@ export function rowLength(shape: number[]): number {
 
 /**
  * Rows [firstRow, firstRow + rows) of `entry` (leading axis) as float32, converted as readSafetensors converts them
- * (so a block equals the same slice of the whole-file read, bit for bit).
+ * (so a block equals the same slice of the whole-file read, bit for bit). F32 values are returned as a view of
+ * `scratch` when one is given: use them before the next read.
  */
-export function readTensorRows(fd: number, header: SafetensorsHeader, entry: TensorEntry, firstRow: number, rows: number): Float32Array {
+export function readTensorRows(fd: number, header: SafetensorsHeader, entry: TensorEntry, firstRow: number, rows: number, scratch?: Uint8Array): Float32Array {
   const per = rowLength(entry.shape);
   const bytes = DTYPE_BYTES[entry.dtype];
   const count = rows * per;
-  const raw = new Uint8Array(count * bytes);
+  // A caller reading block after block passes one scratch buffer: the garbage collector frees array buffers late, and
+  // a fresh 32 MB buffer per block piled up to a gigabyte before it ran.
+  const raw = scratch && scratch.byteLength >= count * bytes && scratch.byteOffset % 8 === 0 ? new Uint8Array(scratch.buffer, scratch.byteOffset, count * bytes) : new Uint8Array(count * bytes);
   const at = header.dataStart + entry.begin + firstRow * per * bytes;
   let got = 0;
   while (got < raw.length) {
@@ -91,8 +94,8 @@ export function readTensorRows(fd: number, header: SafetensorsHeader, entry: Ten
     if (n === 0) throw new UserError('safetensors.corrupt', 'The safetensors file ended before its data did; was it changed while it was being read?');
     got += n;
   }
-  if (entry.dtype === 'F32') return new Float32Array(raw.buffer);
-  if (entry.dtype === 'F16') return float16BitsToFloat32Array(new Uint16Array(raw.buffer));
-  if (entry.dtype === 'BF16') return bfloat16BitsToFloat32Array(new Uint16Array(raw.buffer));
-  return Float32Array.from(new Float64Array(raw.buffer));
+  if (entry.dtype === 'F32') return new Float32Array(raw.buffer, raw.byteOffset, count);
+  if (entry.dtype === 'F16') return float16BitsToFloat32Array(new Uint16Array(raw.buffer, raw.byteOffset, count));
+  if (entry.dtype === 'BF16') return bfloat16BitsToFloat32Array(new Uint16Array(raw.buffer, raw.byteOffset, count));
+  return Float32Array.from(new Float64Array(raw.buffer, raw.byteOffset, count));
 }

@@ -5,7 +5,7 @@
 import { closeSync, openSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { UserError } from '../errors';
-import { readTensorRows, rowLength, type SafetensorsHeader } from '../io/safetensors-stream';
+import { DTYPE_BYTES, readTensorRows, rowLength, type SafetensorsHeader } from '../io/safetensors-stream';
 import type { JobContext } from '../jobs/types';
 import { declareBlockedTensor, storedBlocks, streamTensorBlocks, writeTensorBlock, writeWholeTensor } from '../store/basis-blocks';
 import { getBasis, setBasisStatus } from '../store/bases';
@@ -49,13 +49,14 @@ export async function runSaeImportJob(raw: unknown, ctx: JobContext): Promise<Sa
       const bytesPerRow = rowLength(t.entry.shape) * 4;
       const blocks = Math.ceil(rows / t.blockRows);
       const have = storedBlocks(db, p.basisId, t.name);
+      const scratch = new Uint8Array(Math.min(rows, t.blockRows) * rowLength(t.entry.shape) * DTYPE_BYTES[t.entry.dtype]);
       if (have.size === 0) declareBlockedTensor(db, p.basisId, t.name, t.entry.shape);
       for (let b = 0; b < blocks; b++) {
         const first = b * t.blockRows;
         const n = Math.min(t.blockRows, rows - first);
         if (!have.has(b)) {
           ctx.throwIfCancelled();
-          writeTensorBlock(db, p.basisId, t.name, b, readTensorRows(fd, header, t.entry, first, n));
+          writeTensorBlock(db, p.basisId, t.name, b, readTensorRows(fd, header, t.entry, first, n, scratch));
         }
         done += n * bytesPerRow;
         ctx.progress(() => ({ fraction: (0.98 * done) / totalBytes, done: mb(done), total: mb(totalBytes), unit: 'MB', message: `${t.name}: block ${b + 1} of ${blocks}` }));
