@@ -143,7 +143,7 @@ const exportSae: Command = {
 };
 
 const importSae: Command = {
-  usage: 'cajal import-sae --project FILE --harvest ID --sae PATH [--name NAME] [--json]\n  Reads an SAELens SAE (a folder with sae_weights.safetensors and cfg.json) as a basis of the harvest:\n  standard (ReLU) and TopK SAEs; JumpReLU, gated and run-time-normalised ones are refused.',
+  usage: 'cajal import-sae --project FILE --harvest ID --sae PATH [--name NAME] [--json]\n  Reads an SAELens SAE (a folder with sae_weights.safetensors and cfg.json) as a basis of the harvest:\n  standard (ReLU) and TopK SAEs; JumpReLU, gated and run-time-normalised ones are refused.\n  It runs as a job (h18imp): the tensors are copied in blocks, with MB done, rate and ETA on stderr; an\n  interrupted or cancelled import is listed nowhere and finishes with cajal resume --project FILE --job ID.',
   options: { ...common, harvest: { type: 'string' }, sae: { type: 'string' }, name: { type: 'string' } },
   async run(v) {
     // h18imp (#18 item 4): the import is a job; its progress (MB, rate, ETA) goes to stderr as the copy runs.

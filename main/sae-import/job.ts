@@ -54,12 +54,12 @@ export async function runSaeImportJob(raw: unknown, ctx: JobContext): Promise<Sa
       for (let b = 0; b < blocks; b++) {
         const first = b * t.blockRows;
         const n = Math.min(t.blockRows, rows - first);
-        if (!have.has(b)) {
-          ctx.throwIfCancelled();
-          writeTensorBlock(db, p.basisId, t.name, b, readTensorRows(fd, header, t.entry, first, n, scratch));
-        }
         done += n * bytesPerRow;
-        ctx.progress(() => ({ fraction: (0.98 * done) / totalBytes, done: mb(done), total: mb(totalBytes), unit: 'MB', message: `${t.name}: block ${b + 1} of ${blocks}` }));
+        // Blocks a resumed import already has count as done but are not reported: the rate is this run's copying.
+        if (have.has(b)) continue;
+        ctx.throwIfCancelled();
+        writeTensorBlock(db, p.basisId, t.name, b, readTensorRows(fd, header, t.entry, first, n, scratch));
+        ctx.progress(() => ({ fraction: (0.98 * done) / totalBytes, done: mb(done), total: mb(totalBytes), unit: 'MB/s', message: `${t.name}: block ${b + 1} of ${blocks}` }));
       }
     }
     ctx.throwIfCancelled();
@@ -71,7 +71,7 @@ export async function runSaeImportJob(raw: unknown, ctx: JobContext): Promise<Sa
   } finally {
     closeSync(fd);
   }
-  ctx.progress({ fraction: 1, done: mb(totalBytes), total: mb(totalBytes), unit: 'MB', message: 'Imported' });
+  ctx.progress({ fraction: 1, done: mb(totalBytes), total: mb(totalBytes), unit: 'MB/s', message: 'Imported' });
   return { basisId: p.basisId, bytes: totalBytes };
 }
 
