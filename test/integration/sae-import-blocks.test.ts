@@ -135,6 +135,7 @@ test('a cancelled import is listed nowhere; resumed, it finishes from its stored
   assert.equal(getBasis(db(), row.id).status, 'importing');
   assert.equal(listBases(db()).length, before, 'the half-done import is not listed');
   assert.equal(lab.listBases(harvestId).some((b) => b.id === row.id), false);
+  assert.equal(lab.projectInfo()!.counts.bases, before, 'nor counted');
   await lab.resumeJob(row.jobId);
   const done = await lab.jobs.wait(row.jobId);
   assert.equal(done.status, 'done', done.error ?? '');
