@@ -4,6 +4,7 @@
 // basis' own ORT encoder over every row, nothing else), alternating job and reference, best of two each. Peak RSS
 // of this process (the job's worker thread included) is sampled while import-sae and the job run.
 // Rows: CAJAL_BENCH_SCALE_ROWS (default 20,000, the issue's); features: CAJAL_BENCH_SCALE_FEATURES (comma list).
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadBasis } from '../main/bases/load';
@@ -31,6 +32,12 @@ async function peakRss<T>(work: () => Promise<T>): Promise<{ result: T; peakMb: 
   }
 }
 
+/** Runs one step (bench/feature-scale-peak.ts) in a child process; its peak resident set and result. */
+function peakInChild(args: string[]): { peakMb: number; result: number } {
+  const stdout = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'feature-scale-peak.ts'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as { peakMb: number; result: number };
+}
+
 /** −Φ⁻¹(p) by bisection: the bias that leaves a unit-variance pre-activation active with probability p. */
 function biasFor(p: number): number {
   let lo = 0;
@@ -50,7 +57,7 @@ function erfc(x: number): number {
 }
 
 /** SAELens files of an m-feature ReLU SAE whose unit-norm encoder columns fire on ~ACTIVE of m Gaussian rows. */
-function writeSaeDir(dir: string, m: number, rng: Rng): void {
+export function writeSaeDir(dir: string, m: number, rng: Rng): void {
   const wEnc = new Float32Array(D * m);
   rng.fillNormal(wEnc);
   const norms = new Float64Array(m);
@@ -69,7 +76,8 @@ export async function benchFeatureScale(): Promise<Row[]> {
   const sizes = (process.env.CAJAL_BENCH_SCALE_FEATURES ?? '16384,131072').split(',').map(Number);
   const dir = tempDir('cajal-bench-feature-scale-');
   const lab = new Lab(() => undefined);
-  lab.openProject({ path: join(dir, 'bench.cajal'), create: true });
+  const projectPath = join(dir, 'bench.cajal');
+  lab.openProject({ path: projectPath, create: true });
   const out: Row[] = [];
   try {
     const db = lab['db']!;
@@ -88,8 +96,12 @@ export async function benchFeatureScale(): Promise<Row[]> {
     for (const m of sizes) {
       const saeDir = join(dir, `sae-${m}`);
       writeSaeDir(saeDir, m, rng);
-      const imported = await peakRss(() => lab.importSae({ harvestId, path: saeDir }));
-      const basisId = imported.result.id;
+      // h18imp: import-sae (in blocks, as a job) in a process of its own, for its own peak memory; at the largest size
+      // the whole-file import (the path before #18 item 4) is measured beside it the same way, then dropped.
+      const imported = peakInChild(['import', projectPath, String(harvestId), saeDir]);
+      const basisId = imported.result;
+      const whole = m === Math.max(...sizes) ? peakInChild(['import-whole', projectPath, String(harvestId), saeDir]) : null;
+      if (whole) db.prepare('DELETE FROM bases WHERE id = ?').run(whole.result);
       const basis = loadBasis(db, getBasis(db, basisId));
       const bare = async () => {
         const t0 = performance.now();
@@ -145,8 +157,9 @@ export async function benchFeatureScale(): Promise<Row[]> {
         const nextMs = performance.now() - tn;
         out.push({ name: `features.get cold (first card), m=${m}`, value: coldMs, unit: 'ms', goal: '< 300 ms', note: 'engine side, no stimuli (imported rows), no other basis' });
         out.push({ name: `features.get next card, m=${m}`, value: nextMs, unit: 'ms', goal: '< 300 ms' });
-        out.push({ name: `import-sae peak RSS, m=${m}`, value: imported.peakMb, unit: 'MB', goal: '< 1024 MB', note: 'whole bench process, sampled every 25 ms' });
-        out.push({ name: `feature-stats job peak RSS, m=${m}`, value: jobPeak, unit: 'MB', goal: '< 1024 MB', note: 'whole bench process (the job runs in its worker thread), sampled every 25 ms' });
+        const stats = peakInChild(['stats', projectPath, String(basisId)]);
+        out.push({ name: `import-sae peak RSS, m=${m}`, value: imported.peakMb, unit: 'MB', reference: 'whole-file import (before #18 item 4)', referenceValue: whole!.peakMb, ratio: whole!.peakMb / imported.peakMb, goal: '< 1024 MB', note: 'each in a process of its own (maxRSS at exit: Node, the job worker, SQLite)' });
+        out.push({ name: `feature-stats job peak RSS, m=${m}`, value: stats.peakMb, unit: 'MB', goal: '< 1024 MB', note: 'in a process of its own (maxRSS at exit); the in-bench figure, raised by the bench\'s own copies, was ' + jobPeak.toFixed(0) + ' MB' });
       }
     }
   } finally {

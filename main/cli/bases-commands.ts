@@ -143,11 +143,13 @@ const exportSae: Command = {
 };
 
 const importSae: Command = {
-  usage: 'cajal import-sae --project FILE --harvest ID --sae PATH [--name NAME] [--json]\n  Reads an SAELens SAE (a folder with sae_weights.safetensors and cfg.json) as a basis of the harvest:\n  standard (ReLU) and TopK SAEs; JumpReLU, gated and run-time-normalised ones are refused.',
+  usage: 'cajal import-sae --project FILE --harvest ID --sae PATH [--name NAME] [--json]\n  Reads an SAELens SAE (a folder with sae_weights.safetensors and cfg.json) as a basis of the harvest:\n  standard (ReLU) and TopK SAEs; JumpReLU, gated and run-time-normalised ones are refused.\n  It runs as a job (h18imp): the tensors are copied in blocks, with MB done, rate and ETA on stderr; an\n  interrupted or cancelled import is listed nowhere and finishes with cajal resume --project FILE --job ID.',
   options: { ...common, harvest: { type: 'string' }, sae: { type: 'string' }, name: { type: 'string' } },
   async run(v) {
-    return withProject(v, false, async (_lab, call) => {
+    // h18imp (#18 item 4): the import is a job; its progress (MB, rate, ETA) goes to stderr as the copy runs.
+    return withProject(v, true, async (_lab, call) => {
       const b = (await call('bases.importSae', { harvestId: num(v.harvest, 'harvest'), path: v.sae, name: v.name })) as BasisInfo;
+      if (!v.json) process.stderr.write('\n');
       if (v.json) out({ ok: true, basis: b });
       else process.stdout.write(`Imported basis ${b.id}: ${b.name} (${b.nFeatures} features × ${b.dim})\n`);
       return 0;

@@ -22,6 +22,7 @@ import type { LossRecoveredInfo } from '../api/contract'; // lesions (#10)
 import { UserError } from '../errors';
 import type { InlinedBranch } from '../harvest/branches'; // room: i8
 import { JobManager } from '../jobs/manager';
+import { importSaeAsJob } from './sae-import'; // h18imp (#18 item 4)
 import { importNpyOffThread, unitHistogramOffThread } from '../jobs/service';
 import { openProjectDb, projectCounts, projectCreatedAt, type Db } from '../store/project';
 import * as repo from '../store/repo';
@@ -232,7 +233,7 @@ export class Lab {
   }
 
   async importSae(p: Params<'bases.importSae'>) {
-    const r = await bases.importSae(this.requireDb(), p);
+    const r = await importSaeAsJob(this.requireDb(), this.jobs, p); // h18imp (#18 item 4): in blocks, as a job
     this.emit('project', { path: this.path, changed: ['bases'] });
     return r;
   }

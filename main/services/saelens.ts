@@ -206,8 +206,27 @@ function readCfgFile(cfgPath: string): unknown {
   }
 }
 
-/** Reads an SAELens SAE (a folder with sae_weights.safetensors + cfg.json, or the .safetensors file beside cfg.json). */
-export async function importSae(db: Db, p: Params<'bases.importSae'>): Promise<BasisInfo> {
+/** What an import will store, decided from cfg.json and the tensors' names and shapes alone (h18imp: no data read). */
+export interface SaeImportPlan {
+  harvestId: number;
+  file: string;
+  reading: SaeLensReading;
+  method: 'sae-l1' | 'sae-topk';
+  d: number;
+  m: number;
+  /** The tensors the SAE's architecture has, in SAELens' order. */
+  wanted: string[];
+  /** b_dec is folded into the encoder's biases (apply_b_dec_to_input = false). */
+  folded: boolean;
+  params: Record<string, unknown>;
+  name: string;
+}
+
+/**
+ * The checks of an import, on the file's tensor shapes: every refusal is one sentence and comes before anything is
+ * written. `shapeOf` names the shape of each tensor in the file (from its header or from the tensors read).
+ */
+export function planSaeImport(db: Db, p: Params<'bases.importSae'>, shapesOf: (file: string) => Record<string, number[]>): SaeImportPlan {
   const h = repo.getHarvest(db, p.harvestId);
   const given = resolve(p.path);
   if (!existsSync(given)) throw new UserError('sae.missing', `There is no file or folder at ${given}.`);
@@ -217,11 +236,11 @@ export async function importSae(db: Db, p: Params<'bases.importSae'>): Promise<B
   // The configuration first: a gated or JumpReLU SAE is refused for what it is, not for a tensor it lacks.
   const cfg = readCfgFile(cfgPath) as SaeLensCfg;
   const reading = readSaeLensCfg(cfg, existsSync(cfgPath) ? cfgPath : 'The SAE (no cfg.json, read as SAELens defaults)');
-  const { tensors } = readSafetensors(readFileSync(file), basename(file));
+  const tensors = shapesOf(file);
   const arch = reading.architecture;
   const wEnc = tensors.W_enc;
-  if (!wEnc || wEnc.shape.length !== 2) throw new UserError('sae.shape', `${basename(file)} has no two-dimensional W_enc tensor, which every SAELens SAE has.`);
-  const [d, m] = wEnc.shape as [number, number];
+  if (!wEnc || wEnc.length !== 2) throw new UserError('sae.shape', `${basename(file)} has no two-dimensional W_enc tensor, which every SAELens SAE has.`);
+  const [d, m] = wEnc as [number, number];
   // h12: each architecture's own tensor list (JumpReLU's threshold, Gated's b_gate/r_mag/b_mag).
   const shapes: [string, number[]][] = arch === 'jumprelu' || arch === 'gated' ? saeLensArchTensors(arch, d, m) : [['W_enc', [d, m]], ['b_enc', [m]], ['W_dec', [m, d]], ['b_dec', [d]]];
   const wanted = shapes.map(([n]) => n);
@@ -234,7 +253,7 @@ export async function importSae(db: Db, p: Params<'bases.importSae'>): Promise<B
     throw new UserError('sae.shape', `${basename(file)} also holds ${extra.join(', ')}, which a ${arch} SAE does not have; Cajal would ignore it and compute another function.`);
   }
   for (const [n, want] of shapes) {
-    const got = tensors[n]!.shape;
+    const got = tensors[n]!;
     if (got.length !== want.length || got.some((g, i) => g !== want[i])) {
       throw new UserError('sae.shape', `${n} in ${basename(file)} is ${got.join('×')} but W_enc (${d}×${m}) needs it to be ${want.join('×')}.`);
     }
@@ -254,6 +273,23 @@ export async function importSae(db: Db, p: Params<'bases.importSae'>): Promise<B
     importedArchitecture: reading.architecture,
     ...(folded ? { importedBDecFoldedIntoBEnc: true } : {}),
   };
+  const name = p.name ?? `imported ${method} (${basename(dirname(file))})`;
+  return { harvestId: h.id, file, reading, method, d, m, wanted, folded, params, name };
+}
+
+/**
+ * Reads an SAELens SAE (a folder with sae_weights.safetensors + cfg.json, or the .safetensors file beside cfg.json)
+ * whole, in memory. h18imp: the lab imports in blocks as a job (services/sae-import.ts); this whole-file path is the
+ * reference that import is tested against (same stored tensors).
+ */
+export async function importSae(db: Db, p: Params<'bases.importSae'>): Promise<BasisInfo> {
+  let tensors: Record<string, NamedTensor> = {};
+  const plan = planSaeImport(db, p, (file) => {
+    tensors = readSafetensors(readFileSync(file), basename(file)).tensors;
+    return Object.fromEntries(Object.entries(tensors).map(([n, t]) => [n, t.shape]));
+  });
+  const { method, folded, params, m, d } = plan;
+  const arch = plan.reading.architecture;
   const state: BasisState =
     arch === 'jumprelu' || arch === 'gated'
       ? foldedArchState(arch, tensors, folded)
@@ -267,7 +303,7 @@ export async function importSae(db: Db, p: Params<'bases.importSae'>): Promise<B
   // Loading through the method's own factory proves the tensors form a working SAE before anything is written.
   const basis = basisFactory(method).load(params, 0, state);
   const id = db.transaction(() => {
-    const basisId = basesRepo.insertBasis(db, { harvestId: h.id, jobId: null, method, name: p.name ?? `imported ${method} (${basename(dirname(file))})`, params, seed: 0, nFeatures: m, dim: d, status: 'imported' });
+    const basisId = basesRepo.insertBasis(db, { harvestId: plan.harvestId, jobId: null, method, name: plan.name, params, seed: 0, nFeatures: m, dim: d, status: 'imported' });
     basesRepo.saveBasisTensors(db, basisId, basis.state());
     return basisId;
   })();

@@ -2,6 +2,7 @@
 import { UserError } from '../errors';
 import type { BasisState } from '../bases/types';
 import { blobToFloat32, float32ToBlob } from './activations';
+import { deleteTensorBlocks, isBlocked, readBlockedTensor } from './basis-blocks'; // h18imp (#18 item 4)
 import type { Db } from './project';
 
 export interface BasisRecord {
@@ -70,10 +71,11 @@ export function getBasis(db: Db, id: number): BasisRecord {
   return fromRow(row);
 }
 
+/** The bases of the project (or of one harvest); an import still under way (h18imp: status 'importing') is not listed. */
 export function listBases(db: Db, harvestId?: number): BasisRecord[] {
   const rows = (harvestId === undefined
-    ? db.prepare('SELECT * FROM bases ORDER BY id').all()
-    : db.prepare('SELECT * FROM bases WHERE harvest_id = ? ORDER BY id').all(harvestId)) as BasisRow[];
+    ? db.prepare("SELECT * FROM bases WHERE status != 'importing' ORDER BY id").all()
+    : db.prepare("SELECT * FROM bases WHERE harvest_id = ? AND status != 'importing' ORDER BY id").all(harvestId)) as BasisRow[];
   return rows.map(fromRow);
 }
 
@@ -99,6 +101,7 @@ export function saveBasisTensors(db: Db, basisId: number, state: BasisState, pre
   const ins = db.prepare('INSERT INTO basis_tensors(basis_id, name, shape_json, data) VALUES (?, ?, ?, ?)');
   db.transaction(() => {
     del.run();
+    deleteTensorBlocks(db, basisId, prefix); // h18imp
     for (const [name, t] of Object.entries(state)) ins.run(basisId, prefix + name, JSON.stringify(t.shape), float32ToBlob(t.data));
   })();
 }
@@ -112,7 +115,9 @@ export function loadBasisTensors(db: Db, basisId: number, prefix = ''): BasisSta
   const state: BasisState = {};
   for (const r of rows) {
     if (!r.name.startsWith(prefix) || (prefix === '' && r.name.startsWith('ckpt/'))) continue;
-    state[r.name.slice(prefix.length)] = { shape: JSON.parse(r.shape_json) as number[], data: blobToFloat32(r.data) };
+    const shape = JSON.parse(r.shape_json) as number[];
+    // h18imp: a tensor imported in blocks is reassembled from them.
+    state[r.name.slice(prefix.length)] = isBlocked(shape, r.data) ? readBlockedTensor(db, basisId, r.name, shape) : { shape, data: blobToFloat32(r.data) };
   }
   return state;
 }

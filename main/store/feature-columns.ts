@@ -5,6 +5,7 @@
 import type { MetricName } from '../analyses/types';
 import type { NamedTensor } from '../bases/types';
 import { blobToFloat32 } from './activations';
+import { isBlocked, readBlockedTensor } from './basis-blocks';
 import { metricRunsOf } from './features';
 import type { Db } from './project';
 
@@ -38,7 +39,9 @@ export function getFeatureVector(db: Db, basisId: number, feature: number): { di
 /** One stored tensor of a basis (not the others): the statistics job reads W_enc alone for the encoder columns. */
 export function readBasisTensor(db: Db, basisId: number, name: string): NamedTensor | null {
   const r = db.prepare('SELECT shape_json, data FROM basis_tensors WHERE basis_id = ? AND name = ?').get(basisId, name) as { shape_json: string; data: Buffer } | undefined;
-  return r ? { shape: JSON.parse(r.shape_json) as number[], data: blobToFloat32(r.data) } : null;
+  if (!r) return null;
+  const shape = JSON.parse(r.shape_json) as number[];
+  return isBlocked(shape, r.data) ? readBlockedTensor(db, basisId, name, shape) : { shape, data: blobToFloat32(r.data) }; // h18imp: blocked tensors
 }
 
 /** One feature's metric values (the table's per-feature JSON object, for one feature instead of all): one primary-key

@@ -100,6 +100,7 @@ export function projectCreatedAt(db: Db): string {
 
 /** How many rows each catalogue table of the project holds (the project summary's counts). */
 export function projectCounts(db: Db): { models: number; stimulusSets: number; harvests: number; bases: number; jobs: number } {
-  const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-  return { models: count('models'), stimulusSets: count('stimulus_sets'), harvests: count('harvests'), bases: count('bases'), jobs: count('jobs') };
+  const count = (table: string, where = '') => (db.prepare(`SELECT count(*) AS n FROM ${table} ${where}`).get() as { n: number }).n;
+  // h18imp: an import still under way is not counted, as it is not listed.
+  return { models: count('models'), stimulusSets: count('stimulus_sets'), harvests: count('harvests'), bases: count('bases', "WHERE status != 'importing'"), jobs: count('jobs') };
 }

@@ -362,6 +362,16 @@ export const migrations: string[] = [
     PRIMARY KEY (job_id, rank)
   ) WITHOUT ROWID;
   `,
+  // migration: h18imp (#18 item 4) — basis tensors stored in blocks of leading-axis rows (store/basis-blocks.ts)
+  `
+  CREATE TABLE basis_tensor_blocks (
+    basis_id INTEGER NOT NULL REFERENCES bases(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    block INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (basis_id, name, block)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -1,0 +1,103 @@
+// The import-sae job (#18 item 4): copies an SAELens file's matrices into the store a block of rows at a time
+// (memory flat: one block, sized from CAJAL_MEMORY_CAP_MB, whatever the dictionary's size), reporting MB done with
+// rate and ETA. Each block commits on its own, so a cancelled or killed import resumes at the first block it lacks;
+// the basis stays 'importing' (listed nowhere) until the last transaction writes its vectors and marks it imported.
+import { closeSync, openSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { UserError } from '../errors';
+import { DTYPE_BYTES, readTensorRows, rowLength, type SafetensorsHeader } from '../io/safetensors-stream';
+import type { JobContext } from '../jobs/types';
+import { declareBlockedTensor, storedBlocks, streamTensorBlocks, writeTensorBlock, writeWholeTensor } from '../store/basis-blocks';
+import { getBasis, setBasisStatus } from '../store/bases';
+import type { Db } from '../store/project';
+import { memoryCapBytes } from '../util/memory';
+import { StreamingFold } from './fold';
+import type { SaeImportJobParams, SaeImportJobResult } from './types';
+
+/** Rows of a matrix per stored block: 1/64 of the memory cap, at most 32 MB (a 131,072 × 512 matrix in 8 blocks). */
+export function blockRowsFor(shape: number[]): number {
+  const bytes = Math.max(4096, Math.min(32 * 2 ** 20, Math.floor(memoryCapBytes() / 64)));
+  return Math.max(1, Math.floor(bytes / (4 * Math.max(1, rowLength(shape)))));
+}
+
+/** Matrices are stored in blocks; vectors (at most m values) are written whole in the last transaction. */
+const isMatrix = (shape: number[]) => shape.length >= 2;
+
+export async function runSaeImportJob(raw: unknown, ctx: JobContext): Promise<SaeImportJobResult> {
+  const p = raw as SaeImportJobParams;
+  const { db } = ctx;
+  const rec = getBasis(db, p.basisId);
+  const totalBytes = p.tensors.reduce((a, t) => a + t.entry.shape.reduce((x, y) => x * y, 1) * 4, 0);
+  if (rec.status === 'imported') return { basisId: p.basisId, bytes: totalBytes };
+  if (rec.status !== 'importing') throw new UserError('sae.import-state', `Basis ${p.basisId} is ${rec.status}, not an import under way.`);
+  let st;
+  try {
+    st = statSync(p.file);
+  } catch {
+    throw new UserError('sae.missing', `${p.file} is gone; the import cannot go on without it.`);
+  }
+  if (st.size !== p.fileBytes || st.mtimeMs !== p.mtimeMs) {
+    throw new UserError('sae.changed', `${basename(p.file)} changed after its import began; import it again as a new basis.`);
+  }
+  const header: SafetensorsHeader = { dataStart: p.dataStart, fileBytes: p.fileBytes, tensors: {} };
+  const mb = (b: number) => b / 2 ** 20;
+  let done = 0;
+  const fd = openSync(p.file, 'r');
+  try {
+    for (const t of p.tensors.filter((x) => isMatrix(x.entry.shape))) {
+      const rows = t.entry.shape[0]!;
+      const bytesPerRow = rowLength(t.entry.shape) * 4;
+      const blocks = Math.ceil(rows / t.blockRows);
+      const have = storedBlocks(db, p.basisId, t.name);
+      const scratch = new Uint8Array(Math.min(rows, t.blockRows) * rowLength(t.entry.shape) * DTYPE_BYTES[t.entry.dtype]);
+      if (have.size === 0) declareBlockedTensor(db, p.basisId, t.name, t.entry.shape);
+      for (let b = 0; b < blocks; b++) {
+        const first = b * t.blockRows;
+        const n = Math.min(t.blockRows, rows - first);
+        done += n * bytesPerRow;
+        // Blocks a resumed import already has count as done but are not reported: the rate is this run's copying.
+        if (have.has(b)) continue;
+        ctx.throwIfCancelled();
+        writeTensorBlock(db, p.basisId, t.name, b, readTensorRows(fd, header, t.entry, first, n, scratch));
+        ctx.progress(() => ({ fraction: (0.98 * done) / totalBytes, done: mb(done), total: mb(totalBytes), unit: 'MB/s', message: `${t.name}: block ${b + 1} of ${blocks}` }));
+      }
+    }
+    ctx.throwIfCancelled();
+    const vectors = new Map<string, Float32Array>();
+    for (const t of p.tensors.filter((x) => !isMatrix(x.entry.shape))) vectors.set(t.name, readTensorRows(fd, header, t.entry, 0, t.entry.shape[0] ?? 1));
+    ctx.progress({ fraction: 0.98, message: p.fold === 'none' ? 'Finishing' : 'Folding b_dec into the encoder biases' });
+    foldBiases(db, p, vectors);
+    finish(db, p, vectors);
+  } finally {
+    closeSync(fd);
+  }
+  ctx.progress({ fraction: 1, done: mb(totalBytes), total: mb(totalBytes), unit: 'MB/s', message: 'Imported' });
+  return { basisId: p.basisId, bytes: totalBytes };
+}
+
+/** apply_b_dec_to_input = false: the encoder biases take b_dec·W_enc, W_enc read back from the store block by block. */
+function foldBiases(db: Db, p: SaeImportJobParams, vectors: Map<string, Float32Array>): void {
+  if (p.fold === 'none') return;
+  const bDec = vectors.get('b_dec')!;
+  const m = p.tensors.find((t) => t.name === 'W_enc')!.entry.shape[1]!;
+  const fold = new StreamingFold(bDec, p.fold === 'b_enc' ? vectors.get('b_enc')! : new Float32Array(m));
+  for (const block of streamTensorBlocks(db, p.basisId, 'W_enc')) fold.add(block);
+  const c = fold.result();
+  if (p.fold === 'b_enc') {
+    vectors.set('b_enc', c);
+    return;
+  }
+  // Gated (as services/saelens.ts foldedArchState): b_gate + c, and b_mag + c·exp(r_mag), each rounded to float32.
+  const rMag = vectors.get('r_mag')!;
+  vectors.set('b_gate', vectors.get('b_gate')!.map((b, j) => b + c[j]!));
+  vectors.set('b_mag', vectors.get('b_mag')!.map((b, j) => b + c[j]! * Math.exp(rMag[j]!)));
+}
+
+/** The vectors, and the basis marked imported, in one transaction: before it nothing of the import is listed. */
+function finish(db: Db, p: SaeImportJobParams, vectors: Map<string, Float32Array>): void {
+  db.transaction(() => {
+    for (const t of p.tensors.filter((x) => !isMatrix(x.entry.shape))) writeWholeTensor(db, p.basisId, t.name, t.entry.shape, vectors.get(t.name)!);
+    if (p.normScale) writeWholeTensor(db, p.basisId, 'norm_scale', [1], Float32Array.of(1));
+    setBasisStatus(db, p.basisId, 'imported');
+  })();
+}
