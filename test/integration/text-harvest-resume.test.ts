@@ -11,7 +11,8 @@ import { streamChunks, streamRowMeta } from '../../main/store/activations';
 import { openProjectDb } from '../../main/store/project';
 import { loadUnitStats } from '../../main/store/repo';
 import { openTextCorpus } from '../../main/text';
-import { cliProcess, runCli } from '../helpers/cli';
+import { commands } from '../../main/cli/commands';
+import { cliProcess } from '../helpers/cli';
 import { tempDir } from '../helpers/fixtures';
 import { buildTinyTransformer } from '../unit/text/tiny-transformer';
 
@@ -29,6 +30,8 @@ const total = corpus.rows(0, corpus.contexts.length).length;
 const args = (project: string, model = modelPath) => [
   'harvest', '--project', project, '--model', model, '--tensor', 'mlp_hidden', '--stimuli', stimuli, '--batch', '2', '--chunk-rows', '25',
 ];
+
+const inProcess = (project: string, model = modelPath) => ({ project, model, tensor: ['mlp_hidden'], stimuli, batch: '2', 'chunk-rows': '25' });
 
 function rowsDone(project: string): number {
   try {
@@ -68,15 +71,11 @@ test('SIGKILL half-way through a text harvest, then the same command resumes byt
   const atKill = rowsDone(killed);
   assert.ok(atKill >= seen && atKill < total, `killed at ${atKill} of ${total} rows`);
 
-  const resumed = await runCli([...args(killed), '--json']);
-  assert.equal(resumed.code, 0, resumed.stderr);
-  const report = JSON.parse(resumed.stdout.trim().split('\n').pop()!) as { resumedFromRow: number; harvests: { id: number; rows: number }[] };
-  assert.equal(report.resumedFromRow, atKill);
-  assert.equal(report.harvests[0]!.rows, total);
-
+  // The same command again (in this process, to spare a second start of the CLI) resumes the killed job.
+  assert.equal(await commands.harvest!.run(inProcess(killed), []), 0);
+  assert.equal(rowsDone(killed), total);
   const fresh = join(dir, 'fresh.cajal');
-  const straight = await runCli(args(fresh));
-  assert.equal(straight.code, 0, straight.stderr);
+  assert.equal(await commands.harvest!.run(inProcess(fresh), []), 0);
   const a = allRows(killed);
   const b = allRows(fresh);
   assert.equal(a.data.length, total * 16 * 4);
@@ -86,7 +85,7 @@ test('SIGKILL half-way through a text harvest, then the same command resumes byt
   assert.ok(a.meta.equals(Buffer.from(expectedMeta.buffer)), 'metadata: context, token id, position, document');
 
   const db = openProjectDb(killed);
-  assert.deepEqual(db.prepare('SELECT status FROM jobs').pluck().all(), ['done']);
+  assert.deepEqual(db.prepare('SELECT status FROM jobs').pluck().all(), ['done'], 'the killed job itself finished: resumed, not started over');
   const freshDb = openProjectDb(fresh);
   const resumedStats = loadUnitStats(db, 1);
   assert.deepEqual(resumedStats, loadUnitStats(freshDb, 1));
@@ -100,8 +99,8 @@ test('cajal harvest over text with ids beyond the vocabulary refuses in one sent
   const smallPath = join(dir, 'small.onnx');
   writeFileSync(smallPath, buildTinyTransformer({ vocab: 100, length: 8 }).bytes);
   const project = join(dir, 'vocab.cajal');
-  const r = await runCli(args(project, smallPath));
-  assert.notEqual(r.code, 0);
-  assert.deepEqual(r.stderr.trim().split('\n'), ["cajal harvest: Token id 116 (bytes, document prose.txt) is beyond the model's vocabulary of 100 tokens; use the tokenizer the model was trained with."]);
+  await assert.rejects(commands.harvest!.run(inProcess(project, smallPath), []), {
+    message: "Token id 116 (bytes, document prose.txt) is beyond the model's vocabulary of 100 tokens; use the tokenizer the model was trained with.",
+  });
   assert.equal(existsSync(project), false);
 });
