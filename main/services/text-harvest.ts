@@ -112,3 +112,9 @@ export function textTop(db: Db, set: SetInfo, rows: { row: number; value: number
     };
   });
 }
+
+/** A text set's token id → its text (a text harvest's rows carry the token id as their label). */
+export function tokenNamer(set: SetInfo): (tokenId: number) => string {
+  const tokenizer = openTokenizer((set.spec as TextSpec).tokenizer);
+  return (id) => tokenizer.tokenText(id);
+}

@@ -67,9 +67,19 @@ export function windowBytes(corpus: TextCorpus, windows: readonly (readonly numb
   return windows.map((w) => encoder.encode(corpus.tokenizer.decode(w)));
 }
 
-/** Compression score of the top windows against `draws` sets of random windows of the same count. */
+/** Deflated bytes per byte of text: windows near a context's start are shorter, so sets differ in length. */
+function deflatedRatio(corpus: TextCorpus, windows: readonly (readonly number[])[]): number {
+  const bytes = windowBytes(corpus, windows);
+  const raw = bytes.reduce((a, b) => a + b.length, 0);
+  return raw > 0 ? deflatedBytes(bytes) / raw : NaN;
+}
+
+/**
+ * Compression score of the top windows against `draws` sets of random windows of the same count: the image metric's
+ * 1 − C(top)/C̄(random), with C in deflated bytes per byte of text.
+ */
 export function textCompression(corpus: TextCorpus, top: readonly (readonly number[])[], draws: readonly (readonly (readonly number[])[])[]): number {
-  return compressionScore(deflatedBytes(windowBytes(corpus, top)), draws.map((d) => deflatedBytes(windowBytes(corpus, d))));
+  return compressionScore(deflatedRatio(corpus, top), draws.map((d) => deflatedRatio(corpus, d)));
 }
 
 /** How many random sets of windows the compression score's denominator averages (as the image metric). */
