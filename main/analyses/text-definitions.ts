@@ -4,7 +4,7 @@ import type { MetricDefinition } from './types';
 
 const TOP = 20;
 const HEAD = ` Top rows are rows above the feature's minimum; a feature with fewer than K of them is not scored (shown as —, left out of comparisons).`;
-const WINDOW = `Each top row stands for the window of up to 16 tokens of its context ending at (and including) the row's token.`;
+const WINDOW = `Each top row stands for the window of the 16 tokens of its document ending at (and including) the row's token (fewer at a document's start).`;
 
 export const TEXT_DEFINITIONS: MetricDefinition[] = [
   {
@@ -32,7 +32,7 @@ export const TEXT_DEFINITIONS: MetricDefinition[] = [
     title: 'Compression (MDL) · text',
     formula: `score = clamp(1 − C(top) / C̄(random), 0, 1), where C(S) = bytes of raw DEFLATE (zlib level 9, no header) of the UTF-8 text of the windows in S concatenated in order, divided by that text's length in bytes. ${WINDOW} top = the feature's top K = min(${TOP}, k) rows in rank order, C̄(random) = mean of C over 3 sets of K rows drawn uniformly without replacement from the harvest's rows (Rng(deriveSeed(seed, f, 7))). 0 = the top contexts compress no better than random ones.${HEAD}`,
     source: "The compression (MDL) metric of this lab (issue #8) on the top contexts' text instead of the top images' pixels.",
-    departure: 'Clamped at 0, as the image metric. Sizes are per byte of text (the image metric compares sets of equal size; windows near a context\'s start are shorter).',
+    departure: 'Clamped at 0, as the image metric. Sizes are per byte of text (the image metric compares sets of equal size; windows at a document\'s start are shorter).',
     needsLabels: false,
     needsPerceptualModel: false,
     needsText: true,

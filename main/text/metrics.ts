@@ -5,7 +5,7 @@
 import { compressionScore, deflatedBytes } from '../analyses/metrics';
 import type { TextCorpus } from './corpus';
 
-/** Tokens of context text a top row stands for: up to this many, ending at (and including) the row's token. */
+/** Tokens of text a top row stands for: this many of its document, ending at (and including) the row's token. */
 export const TEXT_WINDOW = 16;
 /** n of the n-gram overlap (token n-grams). */
 export const NGRAM = 3;
@@ -52,12 +52,16 @@ export function ngramOverlap(windows: readonly (readonly number[])[], n = NGRAM)
   return pairs === 0 ? NaN : sum / pairs;
 }
 
-/** The token ids of the window a row stands for: up to `width` tokens of its context ending at its position. */
+/**
+ * The token ids of the window a row stands for: the `width` tokens of its document ending at its token (fewer only at
+ * a document's start). Taken from the document rather than the context, so every window has the same length
+ * wherever the token sits in its context, and windows compare (and compress) alike.
+ */
 export function tokenWindow(corpus: TextCorpus, context: number, position: number, width = TEXT_WINDOW): number[] {
   const c = corpus.contexts[context]!;
   const doc = corpus.tokens[c.document]!;
   const end = c.start + position + 1;
-  return Array.from(doc.subarray(Math.max(c.start, end - width), end));
+  return Array.from(doc.subarray(Math.max(0, end - width), end));
 }
 
 const encoder = new TextEncoder();

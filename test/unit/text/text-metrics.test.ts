@@ -27,7 +27,7 @@ describe('text metrics', () => {
     assert.ok(Number.isNaN(ngramOverlap([[1, 2], [3]])), 'no pair has a 3-gram');
   });
 
-  it('windows end at the row token; compression scores a repeated phrase above random text', () => {
+  it('windows are the 16 tokens ending at the row token; compression scores a repeated phrase above random text', () => {
     const path = join(dir, 'doc.txt');
     const rng = new Rng(5);
     const letters = 'abcdefghijklmnopqrstuvw ';
@@ -35,8 +35,9 @@ describe('text metrics', () => {
     for (let i = 0; i < 4000; i++) text += letters[rng.int(0, letters.length)];
     writeFileSync(path, text);
     const corpus = openTextCorpus({ kind: 'text', path, tokenizer: 'bytes', contextLength: 32, stride: 32, positionsPerContext: 32, seed: 0 });
-    assert.deepEqual(tokenWindow(corpus, 2, 3), Array.from(Buffer.from(text.slice(64, 68))));
-    assert.equal(tokenWindow(corpus, 2, 20).length, 16);
+    // the 16 bytes of the document ending at the row's token, across the context's start
+    assert.deepEqual(tokenWindow(corpus, 2, 3), Array.from(Buffer.from(text.slice(52, 68))));
+    assert.deepEqual(tokenWindow(corpus, 0, 3), Array.from(Buffer.from(text.slice(0, 4))), 'fewer at the document start');
     const phrase = Array.from(Buffer.from('hello world, xy'));
     const repeated = Array.from({ length: 20 }, () => phrase);
     const random = (seed: number) => Array.from({ length: 20 }, (_, i) => tokenWindow(corpus, (seed * 7 + i * 3) % 120, 20));

@@ -1,0 +1,78 @@
+// Text metrics through the lab (#13 item 5): a model built here plants three units on byte text — unit 0 fires only
+// on the "x" of "hello there x", unit 1 on every token at the last position of a context (whatever the token), unit 2 on
+// "e" a little and on "x" not at all — then the neurons basis is scored with the text metrics. Planted answers: unit 0's
+// top rows are one token (token consistency exactly 0) whose windows share "hello there x" (n-gram overlap and compression
+// well above unit 1's, whose top rows are many tokens in unrelated windows). Image metrics on text: one sentence.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { createRouter } from '../../main/api/router';
+import type { Result } from '../../main/api/contract';
+import { GraphBuilder } from '../../main/onnx/builder';
+import { Lab } from '../../main/services/lab';
+import { Rng } from '../../main/util/random';
+import { tempDir } from '../helpers/fixtures';
+
+const dir = tempDir();
+const L = 16;
+const rng = new Rng(11);
+const filler = ['the', 'cat', 'sat', 'on', 'a', 'mat', 'and', 'then', 'ran', 'to', 'big', 'red', 'door', 'bird', 'sang'];
+const parts: string[] = [];
+for (let i = 0; i < 300; i++) parts.push(i % 6 === 0 ? 'hello there x' : filler[rng.int(0, filler.length)]!);
+const textPath = join(dir, 'planted.txt');
+writeFileSync(textPath, parts.join(' '));
+
+function plantedModel(): Uint8Array {
+  const b = new GraphBuilder({ name: 'planted-text', opset: 17 });
+  const ids = b.input('input_ids', 'int64', ['batch', 'seq']);
+  const pos = b.input('position_ids', 'int64', ['batch', 'seq']);
+  const E = new Float32Array(256 * 3);
+  E['x'.charCodeAt(0) * 3] = 1;
+  E['e'.charCodeAt(0) * 3 + 2] = 0.5;
+  const P = new Float32Array(L * 3);
+  P[(L - 1) * 3 + 1] = 1;
+  const h = b.relu(b.add(b.op('Gather', [b.initializer('E', E, [256, 3]), ids]), b.op('Gather', [b.initializer('P', P, [L, 3]), pos])), 'mlp_hidden');
+  b.output(b.matmul(h, b.initializer('W', new Float32Array(3 * 2).fill(1), [3, 2]), 'logits'), 'float32', ['batch', 'seq', 2]);
+  return b.toBytes();
+}
+const modelPath = join(dir, 'planted.onnx');
+writeFileSync(modelPath, plantedModel());
+
+const lab = new Lab(() => undefined);
+after(() => lab.shutdown());
+const router = createRouter(lab, 'direct');
+
+test('text metrics score planted features of a text harvest', { timeout: 120_000 }, async () => {
+  lab.openProject({ path: join(dir, 'm.cajal'), create: true });
+  const model = (await router.call('models.open', { path: modelPath })) as Result<'models.open'>;
+  const set = (await router.call('stimuli.create', { spec: { kind: 'text', path: textPath, tokenizer: 'bytes', contextLength: L, stride: L, positionsPerContext: L, seed: 0 } })) as Result<'stimuli.create'>;
+  const started = (await router.call('harvests.start', { modelId: model.id, stimulusSetId: set.id, tensors: ['mlp_hidden'] })) as Result<'harvests.start'>;
+  assert.equal((await lab.jobs.wait(started.jobId)).status, 'done');
+  const harvestId = started.harvestIds[0]!;
+  const fit = (await router.call('bases.fit', { harvestId, method: 'neurons' })) as Result<'bases.fit'>;
+  assert.equal((await lab.jobs.wait(fit.jobId)).status, 'done');
+
+  await assert.rejects(router.call('metrics.compute', { basisId: fit.basisId, metrics: ['2afc-pixel', 'compression'] }), {
+    message: /^2afc-pixel, compression compare images, but stimulus set ".*" is text; choose the text metrics \(token-consistency, ngram-overlap, text-compression\)\.$/,
+  });
+  const job = (await router.call('metrics.compute', { basisId: fit.basisId, metrics: ['token-consistency', 'ngram-overlap', 'text-compression'] })) as Result<'metrics.compute'>;
+  const done = await lab.jobs.wait(job.jobId);
+  assert.equal(done.status, 'done', done.error ?? '');
+  const table = (await router.call('features.table', { basisId: fit.basisId })) as Result<'features.table'>;
+  const m = table.features.map((f) => f.metrics);
+  assert.equal(m[0]!['token-consistency'], 0, 'unit 0 fires on one token');
+  assert.ok(m[1]!['token-consistency']! < -1, `unit 1's top rows are many tokens: ${m[1]!['token-consistency']}`);
+  assert.equal(m[2]!['token-consistency'], 0, 'unit 2 fires on one token too');
+  assert.ok(m[0]!['ngram-overlap']! > m[1]!['ngram-overlap']! + 0.1, `unit 0's windows share "hello there x": ${m[0]!['ngram-overlap']} vs ${m[1]!['ngram-overlap']}`);
+  assert.ok(m[0]!['text-compression']! > m[1]!['text-compression']! + 0.1, `and compress together: ${m[0]!['text-compression']} vs ${m[1]!['text-compression']}`);
+
+  const detail = (await router.call('features.get', { basisId: fit.basisId, feature: 0 })) as Result<'features.get'>;
+  assert.deepEqual(new Set(detail.top.slice(0, 20).map((e) => e.labelName)), new Set(['x']), 'the feature card names the token');
+
+  const defs = (await router.call('metrics.definitions', {})) as Result<'metrics.definitions'>;
+  for (const name of ['token-consistency', 'ngram-overlap', 'text-compression']) {
+    const d = defs.find((x) => x.name === name);
+    assert.ok(d && d.needsText && d.formula.length > 80, `${name} is defined`);
+  }
+});
