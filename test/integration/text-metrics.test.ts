@@ -70,6 +70,20 @@ test('text metrics score planted features of a text harvest', { timeout: 120_000
   const detail = (await router.call('features.get', { basisId: fit.basisId, feature: 0 })) as Result<'features.get'>;
   assert.deepEqual(new Set(detail.top.slice(0, 20).map((e) => e.labelName)), new Set(['x']), 'the feature card names the token');
 
+  // The token-context browser's data (#13 item 4): the model re-run on the top contexts, every token encoded.
+  const view = (await router.call('text.contexts', { basisId: fit.basisId, feature: 0, k: 5 })) as Result<'text.contexts'>;
+  assert.equal(view.contexts.length, 5);
+  assert.equal(new Set(view.contexts.map((c) => c.context)).size, 5, 'distinct contexts');
+  for (const c of view.contexts) {
+    assert.equal(c.tokens[c.position]!.text, 'x');
+    assert.ok(Math.abs(c.tokens[c.position]!.activation - c.activation) < 1e-5, 'the re-run reproduces the stored activation');
+    for (const t of c.tokens) assert.equal(t.activation, t.text === 'x' ? 1 : 0, `token ${t.text}`);
+  }
+  assert.equal(view.scale, 1);
+  assert.deepEqual(view.topTokens[0], { id: 'x'.charCodeAt(0), text: 'x', count: view.topTokens.reduce((a, t) => a + t.count, 0) });
+  const last = (await router.call('text.contexts', { basisId: fit.basisId, feature: 1, k: 3 })) as Result<'text.contexts'>;
+  for (const c of last.contexts) assert.deepEqual(c.tokens.map((t) => t.activation), c.tokens.map((_, i) => (i === L - 1 ? 1 : 0)), 'unit 1: the last position');
+
   const defs = (await router.call('metrics.definitions', {})) as Result<'metrics.definitions'>;
   for (const name of ['token-consistency', 'ngram-overlap', 'text-compression']) {
     const d = defs.find((x) => x.name === name);
