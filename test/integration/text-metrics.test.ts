@@ -9,35 +9,16 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { createRouter } from '../../main/api/router';
 import type { Result } from '../../main/api/contract';
-import { GraphBuilder } from '../../main/onnx/builder';
 import { Lab } from '../../main/services/lab';
-import { Rng } from '../../main/util/random';
 import { tempDir } from '../helpers/fixtures';
+import { PLANTED_LENGTH, plantedTextModel, writePlantedCorpus } from '../unit/text/planted-text';
 
 const dir = tempDir();
-const L = 16;
-const rng = new Rng(11);
-const filler = ['the', 'cat', 'sat', 'on', 'a', 'mat', 'and', 'then', 'ran', 'to', 'big', 'red', 'door', 'bird', 'sang'];
-const parts: string[] = [];
-for (let i = 0; i < 300; i++) parts.push(i % 6 === 0 ? 'hello there x' : filler[rng.int(0, filler.length)]!);
+const L = PLANTED_LENGTH;
 const textPath = join(dir, 'planted.txt');
-writeFileSync(textPath, parts.join(' '));
-
-function plantedModel(): Uint8Array {
-  const b = new GraphBuilder({ name: 'planted-text', opset: 17 });
-  const ids = b.input('input_ids', 'int64', ['batch', 'seq']);
-  const pos = b.input('position_ids', 'int64', ['batch', 'seq']);
-  const E = new Float32Array(256 * 3);
-  E['x'.charCodeAt(0) * 3] = 1;
-  E['e'.charCodeAt(0) * 3 + 2] = 0.5;
-  const P = new Float32Array(L * 3);
-  P[(L - 1) * 3 + 1] = 1;
-  const h = b.relu(b.add(b.op('Gather', [b.initializer('E', E, [256, 3]), ids]), b.op('Gather', [b.initializer('P', P, [L, 3]), pos])), 'mlp_hidden');
-  b.output(b.matmul(h, b.initializer('W', new Float32Array(3 * 2).fill(1), [3, 2]), 'logits'), 'float32', ['batch', 'seq', 2]);
-  return b.toBytes();
-}
+writePlantedCorpus(textPath);
 const modelPath = join(dir, 'planted.onnx');
-writeFileSync(modelPath, plantedModel());
+writeFileSync(modelPath, plantedTextModel());
 
 const lab = new Lab(() => undefined);
 after(() => lab.shutdown());
