@@ -37,6 +37,10 @@ test('the feature card of a text feature shows shaded token contexts, the max to
   await p.goto(lab!.url);
   await p.click(tid('rail-features'));
   await p.locator(`${tid('features-basis-item')}[data-basis-id="${fit.basisId}"]`).click();
+  // The metrics form offers a text harvest the text metrics only, all ticked.
+  await p.locator(tid('metric-check-token-consistency')).waitFor({ timeout: 30_000 });
+  const offered = await p.locator(`${tid('metrics-checklist')} input`).evaluateAll((els) => els.map((e) => [e.getAttribute('value'), (e as HTMLInputElement).checked]));
+  assert.deepEqual(offered, [['token-consistency', true], ['ngram-overlap', true], ['text-compression', true]]);
   await p.locator(`${tid('feature-row')}[data-key="0"]`).click();
   await p.locator(tid('token-max')).first().waitFor({ timeout: 60_000 });
   const contexts = p.locator(tid('token-context'));
