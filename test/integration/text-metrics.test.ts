@@ -24,7 +24,7 @@ const lab = new Lab(() => undefined);
 after(() => lab.shutdown());
 const router = createRouter(lab, 'direct');
 
-test('text metrics score planted features of a text harvest', { timeout: 120_000 }, async () => {
+test('text metrics score planted features of a text harvest', { timeout: 120_000 }, async (t) => {
   lab.openProject({ path: join(dir, 'm.cajal'), create: true });
   const model = (await router.call('models.open', { path: modelPath })) as Result<'models.open'>;
   const set = (await router.call('stimuli.create', { spec: { kind: 'text', path: textPath, tokenizer: 'bytes', contextLength: L, stride: L, positionsPerContext: L, seed: 0 } })) as Result<'stimuli.create'>;
@@ -42,6 +42,7 @@ test('text metrics score planted features of a text harvest', { timeout: 120_000
   assert.equal(done.status, 'done', done.error ?? '');
   const table = (await router.call('features.table', { basisId: fit.basisId })) as Result<'features.table'>;
   const m = table.features.map((f) => f.metrics);
+  t.diagnostic(`text metrics of units 0, 1, 2: ${JSON.stringify(m)}`);
   assert.equal(m[0]!['token-consistency'], 0, 'unit 0 fires on one token');
   assert.ok(m[1]!['token-consistency']! < -1, `unit 1's top rows are many tokens: ${m[1]!['token-consistency']}`);
   assert.equal(m[2]!['token-consistency'], 0, 'unit 2 fires on one token too');
