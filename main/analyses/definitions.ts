@@ -1,6 +1,7 @@
 // What each interpretability metric is, where it comes from and where the lab departs from its source — shown in
 // the app beside every number (metrics.definitions).
 import type { MetricDefinition, MetricName } from './types';
+import { TEXT_DEFINITIONS } from './text-definitions'; // room: text (#13 item 5)
 
 /**
  * Examples the consistency, label and compression metrics read: the first K of the stored top-k. A feature with fewer
@@ -81,6 +82,7 @@ const defs: MetricDefinition[] = [
     needsLabels: false,
     needsPerceptualModel: false,
   },
+  ...TEXT_DEFINITIONS, // room: text (#13 item 5)
 ];
 
 export function metricDefinitions(): MetricDefinition[] {

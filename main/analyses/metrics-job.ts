@@ -27,6 +27,8 @@ import { AFC_REFERENCES, compressionScore, consistency, deflatedBytes, labelNegE
 import { PerceptualNet, planPerceptual } from './perceptual';
 import { SimilarityTable, type SimilarityKind, type StimulusView } from './similarity';
 import { mean, std } from './stats';
+import { isTextMetric } from '../text/metrics'; // room: text (#13 item 5)
+import { openTextMetrics } from '../text/metric-rows'; // room: text (#13 item 5)
 
 export interface MetricsJobParams {
   basisId: number;
@@ -70,7 +72,15 @@ export function validateMetricsRequest(db: Db, basisId: number, metrics: MetricN
       `${needLabels.join(', ')} ${needLabels.length > 1 ? 'need' : 'needs'} labelled stimuli, but ${set ? `stimulus set "${set.name}"` : `harvest ${h.id}`} has no labels; choose image metrics or a labelled stimulus set.`,
     );
   }
-  const needImages = metrics.filter((m) => !metricDefinition(m).needsLabels);
+  // room: text (#13 item 5) — text metrics read a text harvest; image metrics cannot
+  const needText = metrics.filter((m) => metricDefinition(m).needsText);
+  if (needText.length && set?.kind !== 'text') {
+    throw new UserError('metrics.needs-text', `${needText.join(', ')} ${needText.length > 1 ? 'read' : 'reads'} tokens and contexts, but harvest ${h.id} was not recorded over a text stimulus set; choose image metrics.`);
+  }
+  const needImages = metrics.filter((m) => !metricDefinition(m).needsLabels && !metricDefinition(m).needsText);
+  if (needImages.length && set?.kind === 'text') {
+    throw new UserError('metrics.needs-images', `${needImages.join(', ')} compare images, but stimulus set "${set.name}" is text; choose the text metrics (token-consistency, ngram-overlap, text-compression).`);
+  }
   if (needImages.length && !set) {
     throw new UserError('metrics.needs-stimuli', `${needImages.join(', ')} compare stimulus images, but harvest ${h.id} was imported without its stimuli; use the label metrics instead.`);
   }
@@ -141,6 +151,7 @@ export async function computeMetrics(
     const mm = meta.get(r);
     if (mm) labelOfStim.set(mm.stimulusIndex, mm.label);
   }
+  const scoreText = metrics.some(isTextMetric) ? openTextMetrics(db, h) : null; // room: text (#13 item 5)
   const kinds = new Set(metrics.map(kindOf).filter((k): k is SimilarityKind => k !== null));
   const needImages = [...kinds].some((k) => k !== 'label') || metrics.includes('compression');
   const tables = new Map<SimilarityKind, SimilarityTable>([...kinds].map((k) => [k, new SimilarityTable(k)]));
@@ -259,6 +270,7 @@ export async function computeMetrics(
       let v = NaN;
       if (metric.startsWith('2afc-')) v = afc(f, top, bottom, sims.get(kind!)!);
       else if (!fullHead) v = NaN;
+      else if (isTextMetric(metric)) v = scoreText!(metric, feats[f]!.top.slice(0, head.length), meta, new Rng(deriveSeed(mc.seed, f, 7))); // room: text
       else if (metric.startsWith('consistency-')) v = consistency(head, sims.get(kind!)!);
       else if (metric === 'label-purity') v = labelPurity(head.map((i) => labelOfStim.get(i) ?? null));
       else if (metric === 'label-entropy') v = labelNegEntropy(head.map((i) => labelOfStim.get(i) ?? null));
@@ -300,7 +312,7 @@ export async function runMetricsJob(raw: unknown, ctx: JobContext): Promise<{ ba
   if (withNull) await ensureFeatureStats(db, p.nullBasisId!, topK, bands, ctx);
 
   const set = h.stimulusSetId ? getStimulusSet(db, h.stimulusSetId) : null;
-  const needImages = p.metrics.some((m) => !metricDefinition(m).needsLabels);
+  const needImages = p.metrics.some((m) => !metricDefinition(m).needsLabels && !metricDefinition(m).needsText);
   const source = set && needImages ? await openStimulusSource(set.spec as StimulusSpec) : null;
   const perceptual = p.metrics.some((m) => metricDefinition(m).needsPerceptualModel) ? await PerceptualNet.open(planPerceptual(db, p.perceptualModelId!, p.perceptualPreset)) : null;
   const pool = p.afcPool ?? 'sum';

@@ -17,6 +17,10 @@ export const metricNameSchema = z.enum([
   'label-purity',
   'label-entropy',
   'compression',
+  // room: text (#13 item 5) — text metrics of a text harvest's features (main/text/metrics.ts)
+  'token-consistency',
+  'ngram-overlap',
+  'text-compression',
 ]);
 export type MetricName = z.infer<typeof metricNameSchema>;
 
@@ -30,6 +34,8 @@ export interface MetricDefinition {
   departure: string | null;
   needsLabels: boolean;
   needsPerceptualModel: boolean;
+  /** room: text (#13) — read a text harvest's tokens and contexts (no images); absent for the image metrics. */
+  needsText?: boolean;
 }
 
 export interface ComparisonBasis {

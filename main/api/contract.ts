@@ -21,6 +21,7 @@ import { exportMethods, type ExportResults } from './schemas/export';
 import { lesionsMethods, type LesionsResults } from './schemas/lesions';
 import { lesionReportsMethods, type LesionReportsResults } from './schemas/lesion-reports'; // lesions (#10): report section
 import { tcaMethods, type TcaResults } from './schemas/tca'; // tca (#15)
+import { textMethods, type TextResults } from './schemas/text'; // room: text (#13)
 import { w18Methods, type W18Results } from './schemas/w18'; // w18 (#18): feature table as typed columns
 
 export * from './schemas/project';
@@ -37,6 +38,7 @@ export * from './schemas/export';
 export * from './schemas/lesions';
 export * from './schemas/lesion-reports'; // lesions (#10)
 export * from './schemas/tca'; // tca (#15)
+export * from './schemas/text'; // room: text (#13)
 export * from './schemas/w18'; // w18 (#18)
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -58,6 +60,7 @@ export const methodSchemas = {
   ...lesionsMethods,
   ...lesionReportsMethods, // lesions (#10)
   ...tcaMethods, // tca (#15)
+  ...textMethods, // room: text (#13)
   ...w18Methods, // w18 (#18)
 } as const;
 
@@ -70,7 +73,7 @@ export type Params<M extends MethodName> = z.output<(typeof methodSchemas)[M]>;
 export interface Results
   extends ProjectResults, ModelsResults, StimuliResults, HarvestsResults, BasesResults, FeaturesResults, ReportsResults, JobsResults,
     RevcorrResults, ExportResults, LesionsResults, LesionReportsResults,
-    RecordingsResults /* recordings (#11 item 4) */, TcaResults /* tca (#15) */,
+    RecordingsResults /* recordings (#11 item 4) */, TcaResults /* tca (#15) */, TextResults /* room: text (#13) */,
     W18Results /* w18 (#18) */ {}
 
 export type Result<M extends MethodName> = Results[M];

@@ -28,6 +28,8 @@ import { lesionCommands } from './lesion-commands'; // lesions (#10)
 import { recordingCommands } from './recording-commands'; // recordings (#11 item 4)
 import { tcaCommands } from './tca-commands'; // tca (#15)
 import { textCommands } from './text-commands'; // room: text (#13)
+import { probeTokenTensors } from '../text/harvest-plan'; // room: text (#13)
+import type { TextStimulusSource } from '../stimuli/text'; // room: text (#13)
 import { tcaSeriesCommands } from './tca-series-commands'; // tca (#15): checkpoint series
 import { exportCommands } from './export-commands';
 import { harvestFeedsFromFlags, harvestInputOptions, harvestInputUsage } from './harvest-inputs'; // room: i8
@@ -173,9 +175,9 @@ ${shardUsage}
     }
     // room: i8 — noise of any item shape, and a value for every other model input (harvest-inputs.ts)
     const { spec, inputValues } = await harvestFeedsFromFlags(info.inputs, v, (base) => buildRecipe(base, v));
-    // room: text (#13) — refused before the project is opened (services/harvests.ts says why)
-    if (spec.kind === 'text') throw new UserError('harvest.text', 'Recording a model over text stimuli into a project is not supported yet (issue #13); the stimulus set alone can be stored with `cajal stimuli`.');
     const source = await openStimulusSource(spec);
+    // room: text (#13) — the model reads the text (vocabulary, inputs, a value per token) before the project is opened
+    if (spec.kind === 'text') await probeTokenTensors(file.bytes, (source as TextStimulusSource).corpus, v.tensor as string[]);
     // room: i8 — a --limit beyond the set is refused before anything is written
     checkHarvestLimit(limit, source.count, v.stimuli as string, /^noise:([a-z]+)/.exec(v.stimuli as string)?.[1]);
     // room: i8 — a tensor inside an If branch that does not run (or whose branch follows the stimuli) is refused here

@@ -117,8 +117,9 @@ const metrics: Command = {
         list = ['2afc-pixel', '2afc-colour', 'consistency-pixel', 'compression'];
         const basis = (await call('bases.get', { basisId })) as { harvestId: number };
         const h = ((await call('harvests.list', {})) as { id: number; stimulusSetId: number }[]).find((x) => x.id === basis.harvestId);
-        const set = ((await call('stimuli.list', {})) as { id: number; labelNames: string[] | null }[]).find((s) => s.id === h?.stimulusSetId);
+        const set = ((await call('stimuli.list', {})) as { id: number; kind: string; labelNames: string[] | null }[]).find((s) => s.id === h?.stimulusSetId);
         if (set?.labelNames) list.push('2afc-label', 'consistency-label', 'label-purity', 'label-entropy');
+        if (set?.kind === 'text') list = ['token-consistency', 'ngram-overlap', 'text-compression']; // room: text (#13 item 5)
       }
       let perceptualModelId: number | undefined;
       const pm = v['perceptual-model'];

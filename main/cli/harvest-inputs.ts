@@ -75,6 +75,8 @@ export async function harvestFeedsFromFlags(
     itemShape: itemShapeFlag ?? declared.slice(1).map((d) => (known(d) ? d : 1)),
     noRecipe,
   });
+  // room: text (#13) — a text set feeds input_ids (+ mask, positions) itself; the model is checked by the text probe
+  if (spec.kind === 'text') return { spec, inputValues };
   const source = await openStimulusSource(spec);
   planFeeds(inputs, source.itemShape, inputValues);
   return { spec, inputValues };

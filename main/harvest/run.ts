@@ -19,6 +19,7 @@ import { batchFeeds, planFeeds } from './feeds';
 import { extractRows, rowLayout, rowPosition, type RowLayout } from './layout';
 import { shardOf } from './shard';
 import type { UnitStats } from './types';
+import { isTextHarvest, runTextHarvestJob } from '../text/harvest-job'; // room: text (#13)
 import { inlineWriter, pipeliningEnabled, threadedWriter, type ChunkWriter } from './writer';
 
 export interface HarvestJobParams {
@@ -81,6 +82,8 @@ export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promis
   const params = rawParams as HarvestJobParams;
   const harvests = params.harvestIds.map((id) => getHarvest(ctx.db, id));
   const first = harvests[0]!;
+  // room: text (#13) — a text set gives a varying number of rows per context: its own loop, same writer and chunks
+  if (isTextHarvest(first)) return runTextHarvestJob(params, ctx, harvests, storageOf, checkSourceUnchanged);
   // All tensors of one job advance together (one transaction per chunk), so their row counts always agree.
   const itemsDone = first.rowsDone / first.rowsPerItem;
   for (const h of harvests) {

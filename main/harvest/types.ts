@@ -65,4 +65,6 @@ export interface TopStimulus {
   position: [number, number] | null;
   /** PNG as a data: URL, small. */
   thumbnail: string;
+  /** room: text (#13) — a text harvest's row: its context, position and token (no thumbnail). */
+  token?: { context: number; contextName: string | null; document: number; position: number; tokenId: number; tokenText: string };
 }

@@ -20,6 +20,7 @@ import { isInputImage } from '../onnx/input-image';
 import { parseModel } from '../onnx/model';
 import { openStimulusSource } from '../stimuli/open';
 import { thumbnailPng } from '../stimuli/thumbnail';
+import { tokenNamer } from './text-harvest'; // room: text (#13)
 import type { StimulusSpec } from '../stimuli/types';
 import { readRowMeta, readRows } from '../store/activations';
 import * as basesRepo from '../store/bases';
@@ -198,11 +199,13 @@ export async function featureDetail(db: Db, basisId: number, feature: number, th
       const heat = cells.length === w * hh && scale > 0 ? heatOverlay(rgb, cells, (c) => acts.get(firstRow + c) ?? 0, scale) : null;
       thumbByRow.set(row, { thumbnail: png(rgb), crop: box, ...(heat ? { overlay: png(heat) } : {}) });
     }
-  } else if (set) {
+  } else if (set && set.kind !== 'text') {
+    // room: text (#13) — a text harvest's rows are tokens, named by their text below; no picture
     const indices = [...new Set([...meta.values()].map((m) => m.stimulusIndex))];
     const t = new Map((await thumbs(set.id, indices)).map((x) => [x.index, x.thumbnail]));
     for (const [r, m] of meta) thumbByRow.set(r, { thumbnail: t.get(m.stimulusIndex) ?? '', crop: null });
   }
+  const tokenName = set?.kind === 'text' ? tokenNamer(set) : null; // room: text (#13) — label = token id
   const example = (row: number, activation: number): FeatureExample => {
     const m = meta.get(row);
     const label = m?.label ?? null;
@@ -211,7 +214,7 @@ export async function featureDetail(db: Db, basisId: number, feature: number, th
       row,
       stimulusIndex: m?.stimulusIndex ?? row,
       label,
-      labelName: label !== null ? (set?.labelNames?.[label] ?? String(label)) : null,
+      labelName: label !== null ? (tokenName?.(label) ?? set?.labelNames?.[label] ?? String(label)) : null,
       activation,
       position: m && m.posY !== null && m.posX !== null ? [m.posY, m.posX] : null,
       thumbnail: t?.thumbnail ?? '',

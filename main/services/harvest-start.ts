@@ -9,13 +9,13 @@ import { needsShapeProbe } from '../harvest/probe';
 import { probeShapesOffThread } from '../jobs/service';
 import { getModel, getStimulusSet } from '../store/repo';
 import type { Lab } from './lab';
-import { refuseTextHarvest } from './harvests'; // room: text (#13)
+import { probeTextHarvest } from './text-harvest'; // room: text (#13)
 
 export async function startHarvestWithShapes(lab: Lab, p: Params<'harvests.start'>): Promise<ReturnType<Lab['startHarvest']>> {
   const db = lab.database;
   const model = getModel(db, p.modelId);
   const set = getStimulusSet(db, p.stimulusSetId);
-  refuseTextHarvest(set); // room: text (#13)
+  if (set.kind === 'text') return lab.startHarvest(p, await probeTextHarvest(db, p)); // room: text (#13)
   const byName = new Map(model.inspection.tensors.concat(model.inspection.outputs).map((t) => [t.name, t]));
   const inputs = model.inspection.inputs;
   // Unknown names and other refusals are the lab's to word; only the tensors it knows are probed.

@@ -8,6 +8,7 @@ import { extremeRowsOffThread, type ProjectRef } from '../jobs/service';
 import { readRowMeta } from '../store/activations';
 import { thumbnails } from './stimuli';
 import { UserError } from '../errors';
+import { startTextHarvest, textTop } from './text-harvest'; // room: text (#13)
 import { INPUTS_HINT_APP, planFeeds } from '../harvest/feeds'; // room: i8
 import { rowLayout } from '../harvest/layout';
 import { checkHarvestLimit } from '../harvest/limit';
@@ -38,13 +39,6 @@ function findResumableHarvest(db: Db, p: Params<'harvests.start'>, items: number
   return null;
 }
 
-/** room: text (#13) — the one sentence for a harvest over a text stimulus set (also checked before a shape probe). */
-export function refuseTextHarvest(set: { id: number; kind: string }): void {
-  if (set.kind === 'text') {
-    throw new UserError('harvest.text', `Stimulus set ${set.id} is text, and recording a model over text stimuli into a project is not supported yet (issue #13).`);
-  }
-}
-
 export function startHarvest(
   db: Db,
   p: Params<'harvests.start'>,
@@ -53,9 +47,8 @@ export function startHarvest(
 ): StartedHarvest {
   const model = repo.getModel(db, p.modelId);
   const set = repo.getStimulusSet(db, p.stimulusSetId);
-  // room: text (#13) — token-position rows are recorded by the text room's harvest (main/text/token-harvest.ts), which
-  // the project's harvest job does not run yet; refused before anything is written
-  refuseTextHarvest(set);
+  // room: text (#13) — one row per sampled token position, shapes measured first (services/text-harvest.ts)
+  if (set.kind === 'text') return startTextHarvest(db, p, probedShapes, (items) => findResumableHarvest(db, p, items));
   // room: i8 — a limit beyond the set is refused, not cut silently
   checkHarvestLimit(p.limit, set.count, `stimulus set ${set.id} (${set.name})`, set.spec.kind === 'noise' ? set.spec.distribution : undefined);
   const items = Math.min(p.limit ?? set.count, set.count);
@@ -125,6 +118,7 @@ export async function harvestTop(db: Db, where: ProjectRef, p: Params<'harvests.
   const rows = await extremeRowsOffThread(where, p.harvestId, p.unit, p.k, p.order);
   const meta = readRowMeta(db, p.harvestId, rows.map((r) => r.row));
   const set = h.stimulusSetId ? repo.getStimulusSet(db, h.stimulusSetId) : null;
+  if (set?.kind === 'text') return textTop(db, set, rows, meta); // room: text (#13)
   const thumbs = set
     ? new Map((await thumbnails(db, set.id, [...new Set([...meta.values()].map((m) => m.stimulusIndex))])).map((t) => [t.index, t.thumbnail]))
     : new Map<number, string>();

@@ -64,7 +64,7 @@ export function tokenFeeds(corpus: TextCorpus, model: TokenModel, start: number,
 }
 
 /** Copies the sampled positions' values of one batch output [count, L, …] into `out` from row `at`; returns rows written. */
-function extractPositions(out: ort.Tensor, tensor: string, corpus: TextCorpus, start: number, count: number, dst: Float32Array, at: number, dim: number): number {
+export function extractPositions(out: ort.Tensor, tensor: string, corpus: TextCorpus, start: number, count: number, dst: Float32Array, at: number, dim: number): number {
   const L = corpus.spec.contextLength;
   if (out.dims.length < 2 || out.dims[0] !== count || out.dims[1] !== L) {
     throw new TextInputError('tensor-layout', `Tensor ${tensor} has shape [${out.dims.join(', ')}], not [batch, ${L}, …], so it has no value per token position.`);

@@ -59,7 +59,7 @@ test('feature statistics: exact density, range and top-k of planted units', asyn
 
 test('planted units outrank random units on label metrics; random units sit at chance', async () => {
   const defs = await call<MetricDefinition[]>('metrics.definitions', {});
-  assert.equal(defs.length, 11);
+  assert.equal(defs.length, 14); // room: text (#13 item 5) — 11 image metrics and 3 text metrics
   assert.ok(defs.every((d) => d.formula.length > 40 && d.source.length > 10));
   const metrics = ['2afc-label', 'consistency-label', 'label-purity', 'label-entropy', '2afc-pixel', 'compression'];
   const { jobId } = await call<{ jobId: number }>('metrics.compute', { basisId: neuronsId, metrics, trials: 20, seed: 1 });

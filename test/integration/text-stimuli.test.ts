@@ -64,13 +64,13 @@ it('refuses bad text input in one sentence and writes no project', async () => {
   }
 });
 
-it('refuses to record a model over text stimuli into a project (not in the lab yet) and writes no harvest', async () => {
+it('refuses a text harvest of a tensor without token positions, in shards or with other input values, and writes no harvest', async () => {
   writeFileSync(join(dir, 'doc.txt'), 'the other one');
   const modelPath = join(dir, 'tiny.onnx');
   writeFileSync(modelPath, buildTinyTransformer({ vocab: 256, length: 8, withMask: false, withPositions: false }).bytes);
   const spec = `text:${join(dir, 'doc.txt')}?context=8`;
   const never = join(dir, 'harvest-never.cajal');
-  await assert.rejects(commands.harvest!.run({ project: never, model: modelPath, tensor: ['mlp_hidden'], stimuli: spec }, []), { message: /not supported yet \(issue #13\)/ });
+  await assert.rejects(commands.harvest!.run({ project: never, model: modelPath, tensor: ['keys_t'], stimuli: spec }, []), { message: /^Tensor keys_t has shape \[1, 6, 8\], not \[batch, 8, …\], so it has no value per token position\.$/ });
   assert.equal(existsSync(never), false);
 
   const project = join(dir, 'b.cajal');
@@ -80,7 +80,8 @@ it('refuses to record a model over text stimuli into a project (not in the lab y
     const router = createRouter(lab, 'direct');
     const model = (await router.call('models.open', { path: modelPath })) as { id: number };
     const set = (await router.call('stimuli.create', { spec: { kind: 'text', path: join(dir, 'doc.txt'), tokenizer: 'bytes', contextLength: 8, stride: 8, positionsPerContext: 4, seed: 0 } })) as { id: number };
-    await assert.rejects(router.call('harvests.start', { modelId: model.id, stimulusSetId: set.id, tensors: ['mlp_hidden'], positions: 'all' }), { message: /^Stimulus set \d+ is text, and recording a model over text stimuli into a project is not supported yet \(issue #13\)\.$/ });
+    await assert.rejects(router.call('harvests.start', { modelId: model.id, stimulusSetId: set.id, tensors: ['mlp_hidden'], shard: { index: 1, count: 2 } }), { message: /^Stimulus set \d+ is text, and text harvests are not recorded in shards; record it whole\.$/ });
+    await assert.rejects(router.call('harvests.start', { modelId: model.id, stimulusSetId: set.id, tensors: ['mlp_hidden'], inputs: { token_type_ids: 'zeros' } }), { message: /^A text harvest feeds input_ids, attention_mask and position_ids itself, so it takes no other input values \(token_type_ids\)\.$/ });
   } finally {
     await lab.shutdown();
   }
