@@ -7,6 +7,7 @@ import { runHarvestJob } from '../harvest/run';
 import { runRevcorrJob } from '../revcorr/job';
 import { runLesionSweepJob, runLossRecoveredJob, runShapleyJob } from '../lesions/jobs';
 import { runTcaSweepJob } from '../tca/job'; // tca (#15)
+import { runSaeSweepJob } from '../bases/sweep-job'; // h12sweep (#12)
 import type { JobRegistry } from '../jobs/types';
 
 export const jobRunners: JobRegistry = {
@@ -19,4 +20,5 @@ export const jobRunners: JobRegistry = {
   shapley: runShapleyJob,
   'loss-recovered': runLossRecoveredJob,
   'tca-sweep': runTcaSweepJob, // tca (#15)
+  'sae-sweep': runSaeSweepJob, // h12sweep (#12)
 };
