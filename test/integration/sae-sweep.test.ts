@@ -53,7 +53,7 @@ const lab = new Lab((event, payload) => {
 });
 after(() => lab.shutdown());
 
-const small = { nFeatures: 32, steps: 240, batchSize: 128, checkpointEvery: 40 };
+const small = { nFeatures: 32, steps: 160, batchSize: 128, checkpointEvery: 40 };
 
 test('every trained SAE method of the registry is swept, each by its own parameter', () => {
   const swept = sweptMethods();
