@@ -23,6 +23,7 @@ const all: [string, string, string][] = [
   ['lesions', './lesions.ts', 'benchLesions'], // lesions (#10)
   ['tca', './tca.ts', 'benchTca'], // tca (#15)
   ['sparse-coding', './sparse-coding.ts', 'benchSparseCoding'], // h12 (#12)
+  ['sae-arch', './sae-arch.ts', 'benchSaeArch'], // h12sweep (#12): every trained SAE architecture vs PyTorch
   ['feature-scale', './feature-scale.ts', 'benchFeatureScale'], // w18 (#18)
   ['feature-scale-ui', './feature-scale-ui.ts', 'benchFeatureScaleUi'], // w18 (#18)
   ['lm-train', './lm-train.ts', 'benchLmTrain'], // room: lm (#13 item 3)

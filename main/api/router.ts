@@ -15,6 +15,7 @@ import * as recordings from '../services/recordings'; // recordings (#11 item 4)
 import { getTcaSweep, harvestCheckpointSeries, startTcaSweep } from '../services/tca'; // tca (#15)
 import { textContexts } from '../services/text'; // room: text (#13)
 import { featureColumns } from '../services/feature-columns'; // w18 (#18)
+import { harvestEffectiveRank } from '../services/bases'; // h12sweep (#12)
 
 type Handlers = { [M in MethodName]: (params: Params<M>) => Result<M> | Promise<Result<M>> };
 
@@ -73,6 +74,7 @@ function handlers(lab: Lab, transport: 'ipc' | 'http' | 'direct'): Handlers {
     'harvests.importNpy': (p) => lab.importActivations(p),
     'bases.fit': (p) => lab.startFit(p),
     'bases.sweep': (p) => lab.startSweep(p),
+    'bases.effectiveRank': (p) => harvestEffectiveRank(lab.database, p.harvestId), // h12sweep (#12)
     'bases.list': (p) => lab.listBases(p.harvestId),
     'bases.definitions': () => basisDefinitions(),
     'bases.get': (p) => lab.getBasis(p.basisId),

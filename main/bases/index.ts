@@ -80,3 +80,11 @@ export function basisFactory(method: string): BasisFactory {
     },
   };
 }
+
+/**
+ * h12sweep (#12): the methods a sparsity sweep can vary, with the parameter each one sweeps — every gradient-trained
+ * method whose spec names a swept parameter, in the registry's order, so a newly registered SAE joins by itself.
+ */
+export function sweptMethods(): { method: BasisMethod; key: string }[] {
+  return BASIS_METHODS.filter((m) => factories[m].spec.tags.trained && factories[m].spec.tags.sweep !== null).map((m) => ({ method: m, key: factories[m].spec.tags.sweep! }));
+}

@@ -215,3 +215,4 @@ export const basesCommands: Record<string, Command> = {
   'import-activations': importActivations,
   resume,
 };
+export { withProject, num, extraParams, qualityRow }; // h12sweep (#12): shared with sweep-commands.ts

@@ -27,6 +27,7 @@ import { revcorrCommands } from './revcorr-commands'; // revcorr (#11)
 import { lesionCommands } from './lesion-commands'; // lesions (#10)
 import { recordingCommands } from './recording-commands'; // recordings (#11 item 4)
 import { tcaCommands } from './tca-commands'; // tca (#15)
+import { sweepCommands } from './sweep-commands'; // h12sweep (#12)
 import { textCommands } from './text-commands'; // room: text (#13)
 import { probeTokenTensors } from '../text/harvest-plan'; // room: text (#13)
 import type { TextStimulusSource } from '../stimuli/text'; // room: text (#13)
@@ -281,4 +282,4 @@ const demo: Command = {
   },
 };
 
-export const commands: Record<string, Command> = { inspect, harvest, serve, demo, ...basesCommands, ...featureCommands, ...reportCommands, ...revcorrCommands, ...exportCommands, ...lesionCommands, ...recordingCommands /* recordings (#11 item 4) */, ...tcaCommands /* tca (#15) */, ...scaleCommands /* room: scale (#14) */, ...textCommands /* text (#13) */, ...tcaSeriesCommands /* tca (#15) */ };
+export const commands: Record<string, Command> = { inspect, harvest, serve, demo, ...basesCommands, ...featureCommands, ...reportCommands, ...revcorrCommands, ...exportCommands, ...lesionCommands, ...recordingCommands /* recordings (#11 item 4) */, ...tcaCommands /* tca (#15) */, ...scaleCommands /* room: scale (#14) */, ...textCommands /* text (#13) */, ...tcaSeriesCommands /* tca (#15) */, ...sweepCommands /* h12sweep (#12) */ };

@@ -40,6 +40,7 @@ Usage:
   cajal revcorr --project FILE --recording R --cells LIST --estimator sta [--lags L] [--json]   (recordings, #11)
   cajal import-recording --project FILE (--stimulus S --frame-shape H,W[,C] --frame-rate HZ --spikes P | --nwb F) [--json]   (recordings, #11)
   cajal tca-sweep --project FILE --harvest ID --ranks 1-12 [--nonneg] [--restarts N] [--json]   (#15)
+  cajal sweep --project FILE --harvest ID --method sae-topk --values 2,4,8 [--k M] [--steps N] [--json]   (#12)
   cajal stimuli --project FILE --stimuli text:PATH[?field=F&tokenizer=T&context=L&stride=S&positions=K&seed=N] [--show N] [--json]   (text, #13)
   cajal train-series --out DIR [--snapshots N] · cajal harvest-series --project FILE --models A,B,C --tensor NAME   (#15)
   METHOD: neurons | random | pca | ica | nmf | kmeans | sae-l1 | sae-topk | sae-batchtopk | sae-matryoshka | sparse-coding | tca

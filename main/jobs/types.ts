@@ -37,7 +37,7 @@ export class CancelledError extends Error {
 export type JobRunner = (params: unknown, ctx: JobContext) => Promise<unknown>;
 export type JobRegistry = Partial<Record<JobKind, JobRunner>>;
 
-export type JobKind = 'harvest' | 'fit' | 'feature-stats' | 'metrics' | 'revcorr' | 'lesion-sweep' | 'shapley' | 'loss-recovered' | 'tca-sweep' | 'import-sae'; // tca-sweep: tca (#15); import-sae: h18imp (#18 item 4)
+export type JobKind = 'harvest' | 'fit' | 'feature-stats' | 'metrics' | 'revcorr' | 'lesion-sweep' | 'shapley' | 'loss-recovered' | 'tca-sweep' | 'import-sae' | 'sae-sweep'; // tca-sweep: tca (#15); import-sae: h18imp (#18 item 4); sae-sweep: h12sweep (#12)
 
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
 

@@ -4,7 +4,11 @@ import { checkTensorHarvest } from './tca'; // tca (#15)
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { BasisDetail, BasisInfo, Params } from '../api/contract';
-import { basisFactory } from '../bases/index';
+import { basisFactory, sweptMethods } from '../bases/index';
+import type { SaeSweepJobParams } from '../bases/sweep-job';
+import { effectiveRank } from '../bases/effective-rank';
+import type { PcaBasis } from '../bases/pca';
+import type { BasesResults } from '../api/schemas/bases';
 import { DEFAULT_HOLDOUT } from '../bases/fit';
 import type { Basis } from '../bases/types';
 import { UserError } from '../errors';
@@ -68,11 +72,12 @@ function describeParams(method: string, params: Record<string, unknown>): string
   return bits.length ? `${method} (${bits.join(', ')})` : method;
 }
 
-export function startFit(db: Db, jobs: JobManager, p: Params<'bases.fit'>): { jobId: number; basisId: number } {
+/** A basis record for a fit about to run (status pending), named and with its resolved params; no job yet. */
+function insertFitBasis(db: Db, p: Params<'bases.fit'>): number {
   const { dim, basis, holdout } = validateFit(db, p.harvestId, p.method, p.params, p.seed);
   // The name keeps to what the user chose; the stored params are the full resolved set.
   const name = p.name ?? describeParams(p.method, p.params);
-  const basisId = basesRepo.insertBasis(db, {
+  return basesRepo.insertBasis(db, {
     harvestId: p.harvestId,
     jobId: null,
     method: p.method,
@@ -83,18 +88,40 @@ export function startFit(db: Db, jobs: JobManager, p: Params<'bases.fit'>): { jo
     dim,
     status: 'pending',
   });
-  const jobId = repo.insertJob(db, 'fit', `Fit ${name} · harvest ${p.harvestId}`, { basisId });
+}
+
+export function startFit(db: Db, jobs: JobManager, p: Params<'bases.fit'>): { jobId: number; basisId: number } {
+  const basisId = insertFitBasis(db, p);
+  const jobId = repo.insertJob(db, 'fit', `Fit ${basesRepo.getBasis(db, basisId).name} · harvest ${p.harvestId}`, { basisId });
   basesRepo.setBasisJob(db, basisId, jobId);
   void jobs.run(jobId);
   return { jobId, basisId };
 }
 
-export function startSweep(db: Db, jobs: JobManager, p: Params<'bases.sweep'>): { jobIds: number[]; basisIds: number[] } {
-  const key = p.method === 'sae-l1' ? 'l1Coefficient' : 'k';
-  // Validate every member first, so a bad value starts nothing.
-  for (const v of p.values) validateFit(db, p.harvestId, p.method, { ...p.params, [key]: v }, p.seed);
-  const started = p.values.map((v) => startFit(db, jobs, { harvestId: p.harvestId, method: p.method, seed: p.seed, params: { ...p.params, [key]: v } }));
-  return { jobIds: started.map((s) => s.jobId), basisIds: started.map((s) => s.basisId) };
+/**
+ * h12sweep (#12): one sae-sweep job training the method at every value of its swept parameter in turn (sweep-job.ts).
+ * Every run is validated and recorded (pending, under the sweep's job) before the job starts, so a bad value starts
+ * nothing and the table lists the whole sweep at once.
+ */
+export function startSweep(db: Db, jobs: JobManager, p: Params<'bases.sweep'>): { jobId: number; basisIds: number[] } {
+  const swept = sweptMethods();
+  const key = swept.find((s) => s.method === p.method)?.key;
+  if (!key) {
+    throw new UserError('basis.sweep-method', `${p.method} is not swept; a sparsity sweep trains one of ${swept.map((s) => s.method).join(', ')}.`);
+  }
+  if (new Set(p.values).size !== p.values.length) throw new UserError('basis.sweep-values', `The sweep lists a value of ${key} twice (${p.values.join(', ')}); list each once.`);
+  if (key in p.params) throw new UserError('basis.sweep-values', `${key} is what the sweep varies; give its values in the list, not among the parameters.`);
+  for (const v of p.values) {
+    const { basis } = validateFit(db, p.harvestId, p.method, { ...p.params, [key]: v }, p.seed);
+    // A method may clip a value to what it can use (TopK's k to its latents): that run would repeat another.
+    if (basis.params[key] !== v) throw new UserError('basis.sweep-values', `${p.method} cannot use ${key} = ${v} here (it would run at ${String(basis.params[key])}); list values up to ${String(basis.params[key])}.`);
+  }
+  const basisIds = db.transaction(() => p.values.map((v) => insertFitBasis(db, { harvestId: p.harvestId, method: p.method, seed: p.seed, params: { ...p.params, [key]: v } })))();
+  const params: SaeSweepJobParams = { method: p.method, key, values: p.values, basisIds };
+  const jobId = repo.insertJob(db, 'sae-sweep', `Sweep ${p.method} over ${key} = ${p.values.join(', ')} · harvest ${p.harvestId}`, params);
+  for (const id of basisIds) basesRepo.setBasisJob(db, id, jobId);
+  void jobs.run(jobId);
+  return { jobId, basisIds };
 }
 
 export function getBasisDetail(db: Db, basisId: number): BasisDetail {
@@ -113,4 +140,24 @@ export async function exportDirections(db: Db, p: Params<'bases.exportDirections
   const { writeNpy } = await import('../io/npy');
   writeFileSync(path, writeNpy(dirs, shape));
   return { path, shape };
+}
+
+/**
+ * h12sweep (#12): the harvest's effective rank for the fit form's first guess at k — from the newest complete PCA
+ * basis of the harvest (its covariance spectrum on the training rows), else from the stored unit variances (an
+ * upper bound of both figures; see bases/effective-rank.ts).
+ */
+export function harvestEffectiveRank(db: Db, harvestId: number): BasesResults['bases.effectiveRank'] {
+  const h = repo.getHarvest(db, harvestId);
+  const pca = basesRepo
+    .listBases(db, harvestId)
+    .filter((b) => b.method === 'pca' && b.status === 'done' && b.nFeatures === h.dim)
+    .pop();
+  if (pca) {
+    const spectrum = (loadBasis(db, pca) as PcaBasis).explainedVariance;
+    return { harvestId, dim: h.dim, source: 'pca', basisId: pca.id, ...effectiveRank(spectrum) };
+  }
+  const stats = repo.loadUnitStats(db, harvestId);
+  if (!stats.length) throw new UserError('basis.no-unit-stats', `Harvest ${harvestId} has no unit statistics yet; they are stored when the harvest finishes.`);
+  return { harvestId, dim: h.dim, source: 'unit-variances', basisId: null, ...effectiveRank(stats.map((s) => s.std * s.std)) };
 }

@@ -8,6 +8,7 @@ import { runRevcorrJob } from '../revcorr/job';
 import { runLesionSweepJob, runLossRecoveredJob, runShapleyJob } from '../lesions/jobs';
 import { runTcaSweepJob } from '../tca/job'; // tca (#15)
 import { runSaeImportJob } from '../sae-import/job'; // h18imp (#18 item 4)
+import { runSaeSweepJob } from '../bases/sweep-job'; // h12sweep (#12)
 import type { JobRegistry } from '../jobs/types';
 
 export const jobRunners: JobRegistry = {
@@ -21,4 +22,5 @@ export const jobRunners: JobRegistry = {
   'loss-recovered': runLossRecoveredJob,
   'tca-sweep': runTcaSweepJob, // tca (#15)
   'import-sae': runSaeImportJob, // h18imp (#18 item 4)
+  'sae-sweep': runSaeSweepJob, // h12sweep (#12)
 };

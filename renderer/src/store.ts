@@ -297,6 +297,8 @@ export function startSync(): void {
     }
     // A basis's status and quality change when its fit job changes status (progress comes from the job itself).
     if (job.kind === 'fit' && (!before || before.status !== job.status)) void quietly(refreshBases);
+    // h12sweep (#12): a sweep's runs are stored one by one; refetch when its status or the run in progress changes.
+    if (job.kind === 'sae-sweep' && (!before || before.status !== job.status || before.live?.run !== job.live?.run)) void quietly(refreshBases);
     // lesions (#10): a finished loss-recovered run fills its basis's figure in the Bases table.
     if (job.kind === 'loss-recovered' && job.status === 'done' && before?.status !== 'done') void quietly(refreshBases);
   });

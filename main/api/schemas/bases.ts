@@ -52,14 +52,16 @@ export const basesMethods = {
   'bases.sweep': z
     .object({
       harvestId: id,
-      method: z.enum(['sae-l1', 'sae-topk', 'sae-batchtopk', 'sae-matryoshka']), // #12: sae-batchtopk, sae-matryoshka
-      /** The L1 coefficients (sae-l1) or k values (sae-topk) to train, one SAE each. */
+      /** h12sweep (#12): any trained method whose spec names a swept parameter (checked by the service). */
+      method: basisMethodSchema,
+      /** The values of the method's swept parameter (sae-l1's l1Coefficient, the TopK family's k), one SAE each. */
       values: z.array(z.number().positive()).min(2).max(16),
       seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
       params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).default({}),
     })
     .strict(),
   'bases.list': z.object({ harvestId: id.optional() }).strict(),
+  'bases.effectiveRank': z.object({ harvestId: id }).strict(), // h12sweep (#12)
   'bases.definitions': z.object({}).strict(),
   'bases.get': z.object({ basisId: id }).strict(),
   'bases.exportSae': z.object({ basisId: id, dir: nonEmpty }).strict(),
@@ -69,8 +71,11 @@ export const basesMethods = {
 
 export interface BasesResults {
   'bases.fit': { jobId: number; basisId: number };
-  'bases.sweep': { jobIds: number[]; basisIds: number[] };
+  /** h12sweep (#12): one sae-sweep job trains every run in turn. */
+  'bases.sweep': { jobId: number; basisIds: number[] };
   'bases.list': BasisInfo[];
+  /** h12sweep (#12): participation ratio and dims for 90 % variance, from a complete PCA's spectrum or (an upper bound) the unit variances. */
+  'bases.effectiveRank': { harvestId: number; dim: number; source: 'pca' | 'unit-variances'; basisId: number | null; participationRatio: number; dims90: number };
   'bases.definitions': BasisMethodDefinition[];
   'bases.get': BasisDetail;
   'bases.exportSae': { dir: string; files: string[] };

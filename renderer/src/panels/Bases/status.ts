@@ -12,6 +12,8 @@ export function basisJob(b: BasisInfo): JobInfo | null {
 
 export function shownStatus(b: BasisInfo): ShownStatus {
   const j = basisJob(b);
+  // h12sweep (#12): a sweep job trains its runs in turn; only the run in progress is training, the others are as stored.
+  if (j && j.kind === 'sae-sweep' && j.status === 'running') return j.live?.basisId === b.id ? 'training' : b.status;
   if (j && j.status === 'running') return 'training';
   if (j && j.status === 'queued') return 'pending';
   if (j && (b.status === 'training' || b.status === 'pending')) {
@@ -28,6 +30,7 @@ export function statusClass(s: ShownStatus): string {
 
 export function progressOf(b: BasisInfo): number {
   const j = basisJob(b);
+  if (j && j.kind === 'sae-sweep') return j.live?.basisId === b.id ? Math.max(0, Math.min(1, j.live.runFraction ?? 0)) : b.status === 'done' ? 1 : 0; // h12sweep (#12)
   return j ? Math.max(0, Math.min(1, j.progress)) : 0;
 }
 

@@ -1,0 +1,148 @@
+// h12sweep (#12): training steps per second of every trained SAE architecture of the registry at d = 512,
+// m = 4096, B = 1024 (k = 32), beside PyTorch on the CPU doing the same step (bench/sae_step_torch.py: forward,
+// loss with the TopK family's dead-latent auxiliary loss and Matryoshka's nested prefixes, autograd, decoder-gradient
+// projection, torch.optim.Adam, renormalisation, the step's metrics), same thread count. The machine's load swings,
+// so the two contenders of an architecture run in short bursts, alternating, and each reports its best burst.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { sweptMethods } from '../main/bases/index';
+import { buildSaeStepGraph, type SaeKind } from '../main/bases/sae-graph';
+import { StepRunner } from '../main/train/session';
+import { Rng } from '../main/util/random';
+import type { Row } from './table';
+
+const SHAPE = { d: 512, m: 4096, batch: 1024, k: 32 };
+const ROUNDS = 4;
+const BURST_S = 1.0;
+const GAP_MS = 250;
+
+interface Contender {
+  rates: number[];
+  burst(): Promise<number | null>;
+  close(): Promise<void>;
+  note: string;
+}
+
+async function ours(kind: SaeKind, threads: number): Promise<Contender> {
+  const { d, m, batch, k } = SHAPE;
+  const { bytes, spec } = buildSaeStepGraph({ d, m, kind, batch, k, kAux: Math.floor(d / 2), nestLevels: 5 });
+  const runner = await StepRunner.create(bytes, spec, { intraOpThreads: threads });
+  const rng = new Rng(1);
+  const wDec = runner.state('W_dec');
+  const wEnc = runner.state('W_enc');
+  rng.fillNormal(wDec, 0, 1 / Math.sqrt(d));
+  for (let i = 0; i < m; i++) for (let j = 0; j < d; j++) wEnc[j * m + i] = wDec[i * d + j]!;
+  rng.fillNormal(runner.inputs.x as Float32Array);
+  (runner.inputs.lr as Float32Array)[0] = 1e-4;
+  (runner.inputs.coef as Float32Array)[0] = kind === 'l1' ? 1e-3 : 1 / 32;
+  // As in the PyTorch script: a tenth of the latents dead, so the auxiliary loss has work.
+  const dead = runner.inputs.dead as Float32Array | undefined;
+  if (dead) for (let i = 0; i < m; i += 10) dead[i] = 1;
+  let t = 0;
+  const step = async () => {
+    (runner.inputs.t as Float32Array)[0] = ++t;
+    await runner.step();
+  };
+  for (let i = 0; i < 2; i++) await step();
+  return { rates: [], burst: () => burst(step), close: () => runner.release(), note: 'one ORT call per step (onnxruntime-node)' };
+}
+
+async function burst(fn: () => Promise<void>): Promise<number> {
+  let n = 0;
+  const t0 = performance.now();
+  while (n < 1 || performance.now() - t0 < BURST_S * 1000) {
+    await fn();
+    n++;
+  }
+  return n / ((performance.now() - t0) / 1000);
+}
+
+async function torch(kind: string, threads: number): Promise<Contender> {
+  const script = fileURLToPath(new URL('./sae_step_torch.py', import.meta.url));
+  const { d, m, batch, k } = SHAPE;
+  const none = (note: string): Contender => ({ rates: [], burst: async () => null, close: async () => {}, note });
+  let proc: ChildProcessWithoutNullStreams;
+  try {
+    proc = spawn('/usr/bin/python3', [script, kind, String(d), String(m), String(batch), String(threads), String(k)]);
+  } catch (err) {
+    return none(`PyTorch reference skipped: /usr/bin/python3 could not run (${(err as Error).message})`);
+  }
+  const lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
+  const failed = new Promise<null>((resolve) => proc.on('error', () => resolve(null)));
+  const next = async (): Promise<Record<string, unknown> | null> => {
+    const r = await Promise.race([lines.next(), failed]);
+    if (!r || r.done) return null;
+    try {
+      return JSON.parse(r.value) as Record<string, unknown>;
+    } catch {
+      return { error: `unexpected output ${JSON.stringify(r.value.slice(0, 200))}` };
+    }
+  };
+  const ready = await next();
+  const close = async () => {
+    proc.stdin.end();
+    proc.kill();
+  };
+  if (!ready?.ready) {
+    await close();
+    return none(`PyTorch reference skipped: ${String(ready?.error ?? 'python exited')}`);
+  }
+  return {
+    rates: [],
+    burst: async () => {
+      proc.stdin.write(`${BURST_S}\n`);
+      const out = await next();
+      return typeof out?.stepsPerSecond === 'number' ? out.stepsPerSecond : null;
+    },
+    close,
+    note: `PyTorch ${String(ready.version)} CPU, ${String(ready.threads)} threads, autograd + torch.optim.Adam`,
+  };
+}
+
+const best = (c: Contender) => (c.rates.length ? Math.max(...c.rates) : undefined);
+const median = (c: Contender) => (c.rates.length ? [...c.rates].sort((a, b) => a - b)[c.rates.length >> 1] : undefined);
+const fmt = (v: number | undefined) => (v === undefined ? 'n/a' : v.toFixed(2));
+
+export async function benchSaeArch(): Promise<Row[]> {
+  const threads = availableParallelism();
+  const rows: Row[] = [];
+  // Every trained SAE of the registry; an architecture the step graph or the reference does not know is a row saying so.
+  for (const { method } of sweptMethods()) {
+    const kind = method.replace(/^sae-/, '') as SaeKind;
+    let a: Contender;
+    try {
+      a = await ours(kind, threads);
+    } catch (err) {
+      rows.push({ name: `${method} step d=${SHAPE.d} m=${SHAPE.m} B=${SHAPE.batch}: not measured`, value: NaN, unit: '', note: (err as Error).message.split('\n')[0] });
+      continue;
+    }
+    const b = await torch(kind, threads);
+    try {
+      for (let r = 0; r < ROUNDS; r++) {
+        for (const c of r % 2 ? [b, a] : [a, b]) {
+          await new Promise((res) => setTimeout(res, GAP_MS));
+          const v = await c.burst();
+          if (v !== null) c.rates.push(v);
+        }
+      }
+    } finally {
+      await a.close();
+      await b.close();
+    }
+    const ob = best(a)!;
+    const tb = best(b);
+    rows.push({
+      name: `${method} step d=${SHAPE.d} m=${SHAPE.m} B=${SHAPE.batch}${kind === 'l1' ? '' : ` k=${SHAPE.k}`}`,
+      value: ob,
+      unit: 'steps/s',
+      reference: 'PyTorch CPU, same step (bench/sae_step_torch.py)',
+      referenceValue: tb,
+      ratio: tb ? ob / tb : undefined,
+      goal: '≥ 2× PyTorch',
+      note: `${threads} threads; best of ${ROUNDS} alternating ${BURST_S} s bursts (medians: ours ${fmt(median(a))}, PyTorch ${fmt(median(b))}). ${b.note}.`,
+    });
+  }
+  return rows;
+}
