@@ -43,7 +43,8 @@ interface Case {
   goal: string;
 }
 
-const REPEATS = 5;
+// CAJAL_BENCH_REPEATS shortens a run (profiling, a quick check); the default is what the report quotes.
+const REPEATS = Number(process.env.CAJAL_BENCH_REPEATS) || 5;
 
 /** A bare loop over the same tapped model and pre-built inputs: one call runs it once and returns its rate. */
 async function bareLoop(c: Case, spec: StimulusSpec, inputName: string, itemShape: number[]): Promise<{ run: () => Promise<number>; close: () => Promise<void> }> {
