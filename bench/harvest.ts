@@ -11,10 +11,10 @@
 // small job then inflated it, to rates above the bare loop's.)
 // Whole job: the built `cajal harvest` command as a user runs it (process start included), when the app is built.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
-import { float32ToOrtTensor } from '../main/onnx/dtypes';
+import type * as ort from 'onnxruntime-node';
+import { batchFeeds, planFeeds, type ModelInputInfo } from '../main/harvest/feeds';
 import { parseModel, serializeModel } from '../main/onnx/model';
 import { createSession } from '../main/onnx/session';
 import { tapModel } from '../main/onnx/tap';
@@ -22,7 +22,7 @@ import type { HarvestJobResult } from '../main/harvest/run';
 import { Lab } from '../main/services/lab';
 import { openStimulusSource } from '../main/stimuli/open';
 import type { StimulusSpec } from '../main/stimuli/types';
-import { fixtureModels, repoRoot, tempDir } from '../test/helpers/fixtures';
+import { fixture, fixtureModels, repoRoot, tempDir } from '../test/helpers/fixtures';
 import type { Row } from './table';
 
 type Positions = 'centre' | 'all' | 'mean';
@@ -37,7 +37,9 @@ interface Case {
   large: number;
   /** White noise of the model's input shape instead of MNIST digits. */
   noise?: boolean;
-  /** The `cajal harvest --stimuli` spec for the whole-job row. */
+  /** A folder of the fixture photos (each copied `large / photos` times) at the recipe's BGR 0..255 convention. */
+  photos?: boolean;
+  /** The `cajal harvest --stimuli` spec for the whole-job row ('' for a folder made by the bench: no such row). */
   cliStimuli: string;
   /** The issue's goal for harvest / bare. */
   goal: string;
@@ -46,23 +48,40 @@ interface Case {
 // CAJAL_BENCH_REPEATS shortens a run (profiling, a quick check); the default is what the report quotes.
 const REPEATS = Number(process.env.CAJAL_BENCH_REPEATS) || 5;
 
-/** A bare loop over the same tapped model and pre-built inputs: one call runs it once and returns its rate. */
-async function bareLoop(c: Case, spec: StimulusSpec, inputName: string, itemShape: number[]): Promise<{ run: () => Promise<number>; close: () => Promise<void> }> {
+/**
+ * A bare loop over the same tapped model and inputs built before timing, by the harvest's own feed plan (same
+ * dtype — SqueezeNet takes float16 — and the same padding of a fixed batch) and the same session options (threads):
+ * one call runs it once and returns its rate.
+ */
+async function bareLoop(c: Case, spec: StimulusSpec, inputs: ModelInputInfo[]): Promise<{ run: () => Promise<number>; close: () => Promise<void> }> {
   const session = await createSession(serializeModel(tapModel(parseModel(readFileSync(c.model), c.name), [c.tensor])));
   const source = await openStimulusSource(spec);
-  const feeds: ort.Tensor[] = [];
-  for (let i = 0; i < c.large; i += c.batch) {
-    const n = Math.min(c.batch, c.large - i);
-    feeds.push(float32ToOrtTensor(await source.batch(i, n), [n, ...itemShape], 'float32'));
+  const plan = planFeeds(inputs, source.itemShape);
+  const batch = plan.fixedBatch ?? c.batch;
+  const feeds: Record<string, ort.Tensor>[] = [];
+  for (let i = 0; i < c.large; i += batch) {
+    const n = Math.min(batch, c.large - i);
+    feeds.push(batchFeeds(plan, await source.batch(i, n), n));
   }
   return {
     run: async () => {
       const t0 = performance.now();
-      for (const f of feeds) await session.run({ [inputName]: f }, [c.tensor]);
+      for (const f of feeds) await session.run(f, [c.tensor]);
       return c.large / ((performance.now() - t0) / 1000);
     },
     close: () => session.release(),
   };
+}
+
+/** The three fixture photos, each copied until the folder holds `count` images. */
+function photoFolder(count: number): string {
+  const dir = tempDir('cajal-bench-photos-');
+  const photos = ['bald_eagle.jpeg', 'fish.png', 'kitten_224.png'];
+  for (let i = 0; i < count; i++) {
+    const name = photos[i % photos.length]!;
+    copyFileSync(fixture(`images/${name}`), join(dir, `${String(i).padStart(4, '0')}-${name}`));
+  }
+  return dir;
 }
 
 interface Variant {
@@ -119,10 +138,12 @@ async function benchCase(c: Case): Promise<Row[]> {
     const itemShape = (input.shape ?? []).slice(1).map((d) => (typeof d === 'number' ? d : 0));
     const spec: StimulusSpec = c.noise
       ? { kind: 'noise', distribution: 'gaussian', count: c.large, itemShape, seed: 1, mean: 0, std: 1 }
-      : { kind: 'mnist', offset: 0, count: c.large, recipe: { ...model.suggestedRecipe!, scale: 1 } };
+      : c.photos
+        ? { kind: 'folder', path: photoFolder(c.large), labelsFromSubfolders: false, recipe: { ...model.suggestedRecipe!, channelOrder: 'BGR', scale: 1, mean: [0, 0, 0], std: [1, 1, 1] } }
+        : { kind: 'mnist', offset: 0, count: c.large, recipe: { ...model.suggestedRecipe!, scale: 1 } };
     const set = await lab.createStimulusSet({ spec });
     await harvestRate(lab, c, model.id, set.id, Math.min(200, c.large)); // warm-up: page cache, JIT
-    const loop = await bareLoop(c, set.spec as StimulusSpec, input.name, set.itemShape);
+    const loop = await bareLoop(c, set.spec as StimulusSpec, model.inputs);
     await loop.run(); // warm-up
     const best = VARIANTS.map(() => 0);
     let bare = 0;
@@ -153,7 +174,7 @@ async function benchCase(c: Case): Promise<Row[]> {
           `${c.large.toLocaleString('en-US')} stimuli per job, rate over the job's recording loop (stimuli prepared, run, rows extracted, chunks written, statistics); best of ${REPEATS} rounds rotating with the bare loop, which runs the same tapped model on inputs built before timing`,
       };
     });
-    const whole = cliSeconds(c, c.large);
+    const whole = c.cliStimuli ? cliSeconds(c, c.large) : null;
     if (whole !== null) {
       rows.push({
         name: `harvest (whole cajal command): ${c.name}`,
@@ -180,6 +201,10 @@ export async function benchHarvest(): Promise<Row[]> {
     {
       name: 'cifar10-cnn, batch 32, conv map 40 at all 144 positions, white noise',
       model: fixtureModels.cifar10(), tensor: '40', batch: 32, positions: 'all', large: 20000, noise: true, cliStimuli: 'noise:white:20000', goal: '≥ 0.7',
+    },
+    {
+      name: 'SqueezeNet 1.1 fp16 (batch fixed at 1), fire5/concat_1 centre, the fixture photos',
+      model: fixtureModels.squeezenetFp16(), tensor: 'fire5/concat_1', batch: 1, positions: 'centre', large: 48, photos: true, cliStimuli: '', goal: '≥ 0.9',
     },
     {
       name: 'bundled MLP, batch 64, hidden1, MNIST',
