@@ -224,6 +224,9 @@ async function record(
       const after = item + n;
       const nextN = after < items ? Math.min(batch, items - after, (after - chunkStart >= chunkItems ? after : chunkStart) + chunkItems - after) : 0;
       next = nextN > 0 ? prepare(after, nextN) : null;
+      // A failure preparing it (an unreadable image) is thrown where it is awaited, not as an unhandled rejection
+      // while this batch still runs.
+      next?.catch(() => undefined);
       const outputs: Record<string, ort.Tensor> = await running;
       checkBranches(branches, outputs, item); // room: i8
       for (const t of targets) {

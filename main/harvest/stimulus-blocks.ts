@@ -90,10 +90,10 @@ export function threadedBlocks(spec: StimulusSpec, offset: number, schedule: Ite
         if (++started === threads) wakeReady();
         return;
       }
-      const entry = waiting.get(m.id);
-      waiting.delete(m.id);
-      if (m.type === 'block') entry?.resolve(m.data);
-      else fail(revive(m.error));
+      if (m.type === 'block') {
+        waiting.get(m.id)?.resolve(m.data);
+        waiting.delete(m.id);
+      } else fail(revive(m.error)); // rejects this block's waiter with the others
     });
     w.on('error', fail);
     w.on('exit', () => {

@@ -1,14 +1,16 @@
 // Stimuli prepared by stimulus threads, in blocks, ahead of the model (#14, harvest/stimulus-blocks.ts) give the
 // same stored bytes as stimuli prepared on the job thread (CAJAL_HARVEST_STIMULUS_THREADS=0): rows, row metadata,
 // statistics — on generated noise cut into many blocks and chunks, on a shard (whose stimuli start past 0), and on
-// photos decoded from a folder by a model with a fixed batch.
+// photos decoded from a folder by a model with a fixed batch. An image a thread cannot read stops the harvest with
+// the same one sentence as on the job thread, keeping the chunks committed before it.
 import assert from 'node:assert/strict';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { fixture, fixtureModels, tempDir } from '../helpers/fixtures';
-import { assertSameHarvest, harvest, stored } from './harvest-pipeline-helpers';
+import { runCli } from '../helpers/cli';
+import { assertSameHarvest, cli, harvest, rowsDone, stored } from './harvest-pipeline-helpers';
 
 async function harvestWith(threads: number, args: string[]): Promise<void> {
   const before = process.env.CAJAL_HARVEST_STIMULUS_THREADS;
@@ -57,4 +59,30 @@ test('mnist-8 (batch fixed at 1) over a folder of photos and digits: byte-identi
     'harvest', '--project', project, '--model', fixtureModels.mnist8(), '--tensor', 'ReLU114_Output_0',
     '--stimuli', `folder:${folder}`, '--recipe-preset', 'raw255', '--chunk-rows', '4', '--json',
   ], 15);
+});
+
+test('an unreadable image stops the harvest with the same sentence with and without stimulus threads, keeping the chunks before it', { timeout: 120_000 }, async () => {
+  const folder = tempDir('cajal-bad-photos-');
+  copyFileSync(fixture('images/mnist_0.jpg'), join(folder, 'a.jpg'));
+  copyFileSync(fixture('images/mnist_3.jpg'), join(folder, 'b.jpg'));
+  writeFileSync(join(folder, 'c.png'), 'not an image');
+  const dir = tempDir();
+  const errors: string[] = [];
+  for (const threads of [2, 0]) {
+    const project = join(dir, `bad-${threads}.cajal`);
+    const before = process.env.CAJAL_HARVEST_STIMULUS_THREADS;
+    process.env.CAJAL_HARVEST_STIMULUS_THREADS = String(threads);
+    try {
+      const run = await runCli(['harvest', '--project', project, '--model', fixtureModels.mnist8(), '--tensor', 'ReLU114_Output_0',
+        '--stimuli', `folder:${folder}`, '--recipe-preset', 'raw255', '--chunk-rows', '1'], (a) => cli(a, true));
+      assert.notEqual(run.code, 0);
+      errors.push(run.stderr.trim().split('\n').at(-1)!);
+    } finally {
+      if (before === undefined) delete process.env.CAJAL_HARVEST_STIMULUS_THREADS;
+      else process.env.CAJAL_HARVEST_STIMULUS_THREADS = before;
+    }
+    assert.equal(rowsDone(project), 2, 'the two readable images were committed');
+  }
+  assert.match(errors[0]!, /^cajal harvest: The image .*c\.png could not be read: it is neither a PNG nor a JPEG file\.$/);
+  assert.equal(errors[0], errors[1]);
 });
