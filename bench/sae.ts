@@ -171,6 +171,37 @@ async function adamContender(c: Config, threads: number): Promise<Contender> {
   return { name: 'adam', rates: [], burst: () => burst(run, BURST_S / 2, 3), close: () => runner.release() };
 }
 
+/**
+ * The same Adam arithmetic as one fused JavaScript pass per parameter (one thread): what fusing the update outside
+ * ORT would reach, against ORT's twelve elementwise passes above. Rate in updates/s.
+ */
+function adamJsContender(c: Config): Contender {
+  const sizes = [c.d * c.m, c.m, c.m * c.d, c.d];
+  const rng = new Rng(6);
+  const params = sizes.map((n) => ({ p: new Float32Array(n), g: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n) }));
+  for (const x of params) rng.fillNormal(x.g);
+  const beta1 = 0.9;
+  const beta2 = 0.999;
+  let t = 0;
+  const run = async () => {
+    t++;
+    const sqrtBc2 = Math.sqrt(1 - beta2 ** t);
+    const mScale = (1e-4 / (1 - beta1 ** t)) * sqrtBc2;
+    const epsHat = 1e-8 * sqrtBc2;
+    for (const { p, g, m, v } of params) {
+      for (let i = 0; i < p.length; i++) {
+        const gi = g[i]!;
+        const mi = beta1 * m[i]! + (1 - beta1) * gi;
+        const vi = beta2 * v[i]! + (1 - beta2) * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = p[i]! - (mi * mScale) / (Math.sqrt(vi) + epsHat);
+      }
+    }
+  };
+  return { name: 'adam-js', rates: [], burst: () => burst(run, BURST_S / 2, 3), close: async () => undefined };
+}
+
 // The same step in PyTorch: one process per configuration, one burst per request line ("<seconds>\n" → a JSON
 // line with stepsPerSecond).
 const TORCH_SCRIPT = String.raw`
@@ -292,9 +323,10 @@ export async function benchSae(): Promise<Row[]> {
     const bare = await bareMatmulContender(c, threads);
     const gemms = await stepGemmsContender(c, threads);
     const adam = await adamContender(c, threads);
+    const adamJs = adamJsContender(c);
     const torch = await torchContender('torch', c, threads);
     const torchPassive = await torchContender('torch-passive', c, threads, { OMP_WAIT_POLICY: 'PASSIVE' });
-    const all = [ours, bare, gemms, adam, torch, tape, other, torchPassive];
+    const all = [ours, bare, gemms, adam, adamJs, torch, tape, other, torchPassive];
     try {
       await interleave(all);
     } finally {
@@ -338,7 +370,7 @@ export async function benchSae(): Promise<Row[]> {
       reference: 'the whole step',
       referenceValue: oursBest,
       ratio: adamBest / oursBest,
-      note: `Adam over the step's ${(2 * c.d * c.m + c.d + c.m).toLocaleString('en-US')} parameters, same nodes (main/train/adam.ts) and threads, in a graph of its own: it takes ${((100 * oursBest) / adamBest).toFixed(0)}% of a step's time; the step's five GEMMs alone would run at ${((gemmsBest * 1e9) / (10 * c.batch * c.d * c.m)).toFixed(2)} steps/s.`,
+      note: `fused JavaScript pass over the same parameters (one thread): ${fmt(best(adamJs))} updates/s. Adam over the step's ${(2 * c.d * c.m + c.d + c.m).toLocaleString('en-US')} parameters, same nodes (main/train/adam.ts) and threads, in a graph of its own: it takes ${((100 * oursBest) / adamBest).toFixed(0)}% of a step's time; the step's five GEMMs alone would run at ${((gemmsBest * 1e9) / (10 * c.batch * c.d * c.m)).toFixed(2)} steps/s.`,
     });
     rows.push({
       name: `sae-l1 matmul rate vs the step's own GEMMs ${tag}`,
