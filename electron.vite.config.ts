@@ -16,6 +16,7 @@ export default defineConfig({
           worker: resolve(__dirname, 'main/workers/worker.ts'),
           'service-worker': resolve(__dirname, 'main/workers/service-worker.ts'),
           'harvest-writer': resolve(__dirname, 'main/workers/harvest-writer.ts'), // #14 pipelined harvest
+          'harvest-stimuli': resolve(__dirname, 'main/workers/harvest-stimuli.ts'), // #14 stimulus threads
         },
         output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
       },

@@ -20,7 +20,8 @@ import * as ort from 'onnxruntime-node';
 import { buildSaeStepGraph, type SaeGradImpl } from '../main/bases/sae-graph';
 import { GraphBuilder } from '../main/onnx/builder';
 import { createSession } from '../main/onnx/session';
-import { StepRunner } from '../main/train/session';
+import { adamScalars, adamUpdate } from '../main/train/adam';
+import { StepRunner, type StateSpec } from '../main/train/session';
 import { Rng } from '../main/util/random';
 import type { Row } from './table';
 
@@ -130,6 +131,75 @@ async function stepGemmsContender(c: Config, threads: number): Promise<Contender
   for (let i = 0; i < 2; i++) await run();
   const flops = 10 * B * d * m;
   return { name: 'gemms', rates: [], burst: async () => ((await burst(run, BURST_S, 1)) * flops) / 1e9, close: () => runner.release() };
+}
+
+/**
+ * The step's Adam update alone (#14 item 5): the same parameters (W_enc, b_enc, W_dec, b_dec) and moments as
+ * state, gradients as inputs, the same adamUpdate nodes and threads. Its rate, beside the step's, says what share
+ * of the step the optimiser's elementwise passes take. Rate in updates/s.
+ */
+async function adamContender(c: Config, threads: number): Promise<Contender> {
+  const { d, m } = c;
+  const shapes: Record<string, number[]> = { W_enc: [d, m], b_enc: [m], W_dec: [m, d], b_dec: [d] };
+  const b = new GraphBuilder({ opset: 17 });
+  const state: StateSpec[] = [];
+  for (const [n, shape] of Object.entries(shapes)) {
+    for (const name of [n, `m_${n}`, `v_${n}`]) {
+      b.input(name, 'float32', shape);
+      state.push({ input: name, output: `${name}_next`, shape });
+    }
+    b.input(`g_${n}`, 'float32', shape);
+  }
+  b.input('lr', 'float32', []);
+  b.input('t', 'float32', []);
+  const sc = adamScalars(b, 'lr', 't');
+  for (const [n, shape] of Object.entries(shapes)) {
+    adamUpdate(b, sc, { param: n, grad: `g_${n}`, m: `m_${n}`, v: `v_${n}` }, {}, 'float32', { param: `${n}_next`, m: `m_${n}_next`, v: `v_${n}_next` });
+    for (const name of [n, `m_${n}`, `v_${n}`]) b.output(`${name}_next`, 'float32', shape);
+  }
+  const inputs = [...Object.entries(shapes).map(([n, shape]) => ({ name: `g_${n}`, shape })), { name: 'lr', shape: [] }, { name: 't', shape: [] }];
+  const runner = await StepRunner.create(b.toBytes(), { state, inputs, outputs: [] }, { intraOpThreads: threads });
+  const rng = new Rng(5);
+  for (const n of Object.keys(shapes)) rng.fillNormal(runner.inputs[`g_${n}`] as Float32Array);
+  (runner.inputs.lr as Float32Array)[0] = 1e-4;
+  let t = 0;
+  const run = async () => {
+    (runner.inputs.t as Float32Array)[0] = ++t;
+    await runner.step();
+  };
+  for (let i = 0; i < 2; i++) await run();
+  return { name: 'adam', rates: [], burst: () => burst(run, BURST_S / 2, 3), close: () => runner.release() };
+}
+
+/**
+ * The same Adam arithmetic as one fused JavaScript pass per parameter (one thread): what fusing the update outside
+ * ORT would reach, against ORT's twelve elementwise passes above. Rate in updates/s.
+ */
+function adamJsContender(c: Config): Contender {
+  const sizes = [c.d * c.m, c.m, c.m * c.d, c.d];
+  const rng = new Rng(6);
+  const params = sizes.map((n) => ({ p: new Float32Array(n), g: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n) }));
+  for (const x of params) rng.fillNormal(x.g);
+  const beta1 = 0.9;
+  const beta2 = 0.999;
+  let t = 0;
+  const run = async () => {
+    t++;
+    const sqrtBc2 = Math.sqrt(1 - beta2 ** t);
+    const mScale = (1e-4 / (1 - beta1 ** t)) * sqrtBc2;
+    const epsHat = 1e-8 * sqrtBc2;
+    for (const { p, g, m, v } of params) {
+      for (let i = 0; i < p.length; i++) {
+        const gi = g[i]!;
+        const mi = beta1 * m[i]! + (1 - beta1) * gi;
+        const vi = beta2 * v[i]! + (1 - beta2) * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = p[i]! - (mi * mScale) / (Math.sqrt(vi) + epsHat);
+      }
+    }
+  };
+  return { name: 'adam-js', rates: [], burst: () => burst(run, BURST_S / 2, 3), close: async () => undefined };
 }
 
 // The same step in PyTorch: one process per configuration, one burst per request line ("<seconds>\n" → a JSON
@@ -252,9 +322,11 @@ export async function benchSae(): Promise<Row[]> {
     const other = await saeStepContender('spin', c, threads, { spinning: process.env.CAJAL_ORT_SPIN !== '1' });
     const bare = await bareMatmulContender(c, threads);
     const gemms = await stepGemmsContender(c, threads);
+    const adam = await adamContender(c, threads);
+    const adamJs = adamJsContender(c);
     const torch = await torchContender('torch', c, threads);
     const torchPassive = await torchContender('torch-passive', c, threads, { OMP_WAIT_POLICY: 'PASSIVE' });
-    const all = [ours, bare, gemms, torch, tape, other, torchPassive];
+    const all = [ours, bare, gemms, adam, adamJs, torch, tape, other, torchPassive];
     try {
       await interleave(all);
     } finally {
@@ -290,6 +362,16 @@ export async function benchSae(): Promise<Row[]> {
       note: 'executed matmul FLOPs per step = 10·B·d·m (see bench/sae.ts); with the conventional 12·B·d·m count the rate is 1.2× higher.',
     });
     const gemmsBest = best(gemms)!;
+    const adamBest = best(adam)!;
+    rows.push({
+      name: `sae-l1 step's Adam update alone ${tag}`,
+      value: adamBest,
+      unit: 'updates/s',
+      reference: 'the whole step',
+      referenceValue: oursBest,
+      ratio: adamBest / oursBest,
+      note: `fused JavaScript pass over the same parameters (one thread): ${fmt(best(adamJs))} updates/s. Adam over the step's ${(2 * c.d * c.m + c.d + c.m).toLocaleString('en-US')} parameters, same nodes (main/train/adam.ts) and threads, in a graph of its own: it takes ${((100 * oursBest) / adamBest).toFixed(0)}% of a step's time; the step's five GEMMs alone would run at ${((gemmsBest * 1e9) / (10 * c.batch * c.d * c.m)).toFixed(2)} steps/s.`,
+    });
     rows.push({
       name: `sae-l1 matmul rate vs the step's own GEMMs ${tag}`,
       value: achieved,

@@ -18,6 +18,7 @@ import { checkBranches, applyBranches, condTap, type InlinedBranch } from './bra
 import { batchFeeds, planFeeds } from './feeds';
 import { extractRows, rowLayout, rowPosition, type RowLayout } from './layout';
 import { shardOf } from './shard';
+import { blockItemsFor, blockSchedule, inlineBlocks, stimulusThreads, threadedBlocks, type Block, type BlockFeed } from './stimulus-blocks';
 import type { UnitStats } from './types';
 import { isTextHarvest, runTextHarvestJob } from '../text/harvest-job'; // room: text (#13)
 import { inlineWriter, pipeliningEnabled, threadedWriter, type ChunkWriter } from './writer';
@@ -40,6 +41,8 @@ export interface HarvestJobResult {
   loopSeconds: number;
   /** Whether the writes ran on the writer thread. */
   pipelined: boolean;
+  /** Threads that prepared the stimuli (0: on the job thread). */
+  stimulusThreads?: number;
 }
 
 interface Target {
@@ -129,7 +132,6 @@ async function record(
   const branches = (first.params as { branches?: InlinedBranch[] }).branches ?? [];
   const inlined = applyBranches(parseModel(bytes, model.path), branches);
   const tapped = serializeModel(tapModel(inlined, [...harvests.map((h) => h.tensor), ...branches.map(condTap)]));
-  const session = await createSession(tapped);
 
   const source = await openStimulusSource(set.spec as StimulusSpec);
   checkSourceUnchanged(source, set.name, stimulusNames(db, set.id));
@@ -142,6 +144,17 @@ async function record(
   const offset = shardOf(first)?.start ?? 0;
 
   const chunkItems = Math.max(1, Math.floor(first.chunkRows / first.rowsPerItem));
+  // Stimulus threads start before the model loads, so their start overlaps it (stimulus-blocks.ts).
+  const threads = stimulusThreads();
+  const schedule = blockSchedule(itemsDone, items, chunkItems, batch, blockItemsFor(plan.itemSize, batch));
+  const blocks: BlockFeed = threads > 0 ? threadedBlocks(set.spec as StimulusSpec, offset, schedule, threads) : inlineBlocks(source, offset, schedule);
+  let session: Awaited<ReturnType<typeof createSession>>;
+  try {
+    session = await createSession(tapped);
+  } catch (err) {
+    await blocks.close();
+    throw err;
+  }
   for (const h of harvests) setHarvestStatus(db, h.id, 'running');
   const targets: Target[] = harvests.map((h, k) => {
     const layout = layouts[k]!;
@@ -189,12 +202,20 @@ async function record(
   try {
     // Waiting for the writer is a fixed cost of the job (like the worker's own start), not part of the recording loop.
     await writer.ready();
+    await blocks.ready();
     loopStart = performance.now();
-    // The next batch's stimuli are requested before awaiting the current run. onnxruntime-node runs a session
-    // synchronously on this thread (inside a setImmediate), so this does not overlap decoding with inference; it
-    // keeps the order simple and lets an asynchronous source (file reads) proceed meanwhile.
+    // The next batch's feeds are made before awaiting the current run; its stimuli come from a block the stimulus
+    // threads prepared meanwhile (onnxruntime-node runs a session on this thread, so preparing here would not overlap).
     // A model with a fixed batch size gets a padded batch; the padding's outputs are dropped.
-    const prepare = async (at: number, n: number): Promise<Record<string, ort.Tensor>> => batchFeeds(plan, await source.batch(offset + at, n), n);
+    let current: { block: Block; data: Float32Array } | null = null;
+    const prepare = async (at: number, n: number): Promise<Record<string, ort.Tensor>> => {
+      if (!current || at >= current.block.start + current.block.count) current = await blocks.next();
+      if (!current || at < current.block.start || at + n > current.block.start + current.block.count) {
+        throw new Error(`harvest batch ${at}+${n} is not within its stimulus block`);
+      }
+      const from = (at - current.block.start) * plan.itemSize;
+      return batchFeeds(plan, current.data.subarray(from, from + n * plan.itemSize), n);
+    };
     let n = Math.min(batch, items - item, chunkStart + chunkItems - item);
     let next: Promise<Record<string, ort.Tensor>> | null = prepare(item, n);
     while (item < items) {
@@ -206,6 +227,9 @@ async function record(
       const after = item + n;
       const nextN = after < items ? Math.min(batch, items - after, (after - chunkStart >= chunkItems ? after : chunkStart) + chunkItems - after) : 0;
       next = nextN > 0 ? prepare(after, nextN) : null;
+      // A failure preparing it (an unreadable image) is thrown where it is awaited, not as an unhandled rejection
+      // while this batch still runs.
+      next?.catch(() => undefined);
       const outputs: Record<string, ort.Tensor> = await running;
       checkBranches(branches, outputs, item); // room: i8
       for (const t of targets) {
@@ -236,6 +260,7 @@ async function record(
     for (const t of targets) setHarvestStatus(db, t.harvest.id, ctx.cancelled ? 'cancelled' : 'failed');
     throw err;
   } finally {
+    await blocks.close();
     await session.release();
   }
   await writer.close();
@@ -249,5 +274,6 @@ async function record(
     harvests: targets.map((t) => ({ id: t.harvest.id, tensor: t.harvest.tensor, rows: items * t.layout.rowsPerItem, dim: t.layout.dim })),
     resumedFromItem: itemsDone,
     loopSeconds,
+    stimulusThreads: threads,
   };
 }

@@ -7,8 +7,8 @@ import { getHarvest, saveUnitStats } from '../store/repo';
 
 /**
  * Mean, standard deviation (n − 1), range and fraction active per unit, accumulated chunk by chunk in float64:
- * each chunk by a two-pass sum (cache-friendly, no division per value), chunks combined by Chan et al.'s parallel
- * update. The harvest feeds it each chunk as it commits it, so the statistics cost no second pass over the data.
+ * each chunk by a two-pass sum (no division per value), chunks combined by Chan et al.'s parallel update. The
+ * harvest feeds it each chunk as it commits it, so the statistics cost no second pass over the data.
  */
 export class UnitStatsAccumulator {
   private readonly mean: Float64Array;
@@ -16,8 +16,6 @@ export class UnitStatsAccumulator {
   private readonly min: Float64Array;
   private readonly max: Float64Array;
   private readonly active: Float64Array;
-  private readonly cMean: Float64Array;
-  private readonly cM2: Float64Array;
   private n = 0;
 
   constructor(readonly dim: number) {
@@ -26,37 +24,43 @@ export class UnitStatsAccumulator {
     this.min = new Float64Array(dim).fill(Infinity);
     this.max = new Float64Array(dim).fill(-Infinity);
     this.active = new Float64Array(dim);
-    this.cMean = new Float64Array(dim);
-    this.cM2 = new Float64Array(dim);
   }
 
-  /** Adds `rowCount` rows of `dim` values each, row-major, from the start of `data`. */
+  /**
+   * Adds `rowCount` rows of `dim` values each, row-major, from the start of `data`. Unit by unit (a strided walk down
+   * one column, which the hardware prefetches), so each unit's sums, range and count live in registers instead of
+   * five array reads and writes per value; each unit still sums its rows in row order, so the results are exactly
+   * the row-by-row loop's.
+   */
   add(data: Float32Array, rowCount: number): void {
     if (rowCount === 0) return;
-    const { dim, mean, m2, min, max, active, cMean, cM2 } = this;
-    cMean.fill(0);
-    cM2.fill(0);
-    for (let r = 0, off = 0; r < rowCount; r++, off += dim) {
-      for (let u = 0; u < dim; u++) {
-        const x = data[off + u]!;
-        cMean[u]! += x;
-        if (x < min[u]!) min[u] = x;
-        if (x > max[u]!) max[u] = x;
-        if (x > 0) active[u]!++;
-      }
-    }
-    for (let u = 0; u < dim; u++) cMean[u]! /= rowCount;
-    for (let r = 0, off = 0; r < rowCount; r++, off += dim) {
-      for (let u = 0; u < dim; u++) {
-        const d = data[off + u]! - cMean[u]!;
-        cM2[u]! += d * d;
-      }
-    }
+    const { dim, mean, m2, min, max, active } = this;
     const n = this.n;
     const total = n + rowCount;
+    const end = rowCount * dim;
     for (let u = 0; u < dim; u++) {
-      const delta = cMean[u]! - mean[u]!;
-      m2[u]! += cM2[u]! + (delta * delta * n * rowCount) / total;
+      let sum = 0;
+      let lo = min[u]!;
+      let hi = max[u]!;
+      let on = 0;
+      for (let at = u; at < end; at += dim) {
+        const x = data[at]!;
+        sum += x;
+        if (x < lo) lo = x;
+        if (x > hi) hi = x;
+        if (x > 0) on++;
+      }
+      min[u] = lo;
+      max[u] = hi;
+      active[u]! += on;
+      const cMean = sum / rowCount;
+      let cM2 = 0;
+      for (let at = u; at < end; at += dim) {
+        const d = data[at]! - cMean;
+        cM2 += d * d;
+      }
+      const delta = cMean - mean[u]!;
+      m2[u]! += cM2 + (delta * delta * n * rowCount) / total;
       mean[u]! += (delta * rowCount) / total;
     }
     this.n = total;

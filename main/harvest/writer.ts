@@ -46,7 +46,7 @@ export function pipeliningEnabled(): boolean {
 }
 
 /** The writer thread's failure as the error the job would have thrown itself: a UserError, or one with its system code. */
-function revive(e: { message: string; code?: string; user: boolean }): Error {
+export function revive(e: { message: string; code?: string; user: boolean }): Error {
   if (e.user && e.code) return new UserError(e.code, e.message);
   const err = new Error(e.message) as Error & { code?: string };
   if (e.code) err.code = e.code;

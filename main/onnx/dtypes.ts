@@ -150,15 +150,51 @@ export function float16BitsToFloat32(bits: number): number {
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
+/**
+ * Halves of a whole float32 array. A harvest's float16 storage encodes every value it records (#14), so the common
+ * case — a normal half, or zero — is done by integer arithmetic over the array's bits (round to nearest-even by the
+ * usual add-and-shift: add 0xfff plus the kept mantissa's lowest bit, then drop 13 bits; a carry bumps the exponent);
+ * anything else (subnormal halves, overflow, infinities, NaN) goes through float32ToFloat16Bits, so the bits are
+ * exactly that function's. Other array-likes may hold doubles, which round through float32 there.
+ */
 export function float32ArrayToFloat16Bits(values: ArrayLike<number>): Uint16Array {
-  const out = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = float32ToFloat16Bits(values[i]!);
+  const n = values.length;
+  const out = new Uint16Array(n);
+  if (!(values instanceof Float32Array)) {
+    for (let i = 0; i < n; i++) out[i] = float32ToFloat16Bits(values[i]!);
+    return out;
+  }
+  const bits = new Uint32Array(values.buffer, values.byteOffset, n);
+  for (let i = 0; i < n; i++) {
+    const x = bits[i]!;
+    const a = x & 0x7fffffff;
+    // [2^-14, 65520): the float32s whose nearest half is a normal, finite one.
+    if (a >= 0x38800000 && a < 0x477ff000) out[i] = ((x >>> 16) & 0x8000) | ((a - 0x37fff001 + ((a >>> 13) & 1)) >>> 13);
+    else if (a === 0) out[i] = (x >>> 16) & 0x8000;
+    else out[i] = float32ToFloat16Bits(values[i]!);
+  }
   return out;
 }
 
+/** Every half's float32 value, built on first use from float16BitsToFloat32 (so decoding by it gives the same bits). */
+let halfTable: Float32Array | null = null;
+function float16Table(): Float32Array {
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) halfTable[h] = float16BitsToFloat32(h);
+  }
+  return halfTable;
+}
+
 export function float16BitsToFloat32Array(bits: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) out[i] = float16BitsToFloat32(bits[i]!);
+  const n = bits.length;
+  const out = new Float32Array(n);
+  if (!(bits instanceof Uint16Array)) {
+    for (let i = 0; i < n; i++) out[i] = float16BitsToFloat32(bits[i]!);
+    return out;
+  }
+  const table = float16Table();
+  for (let i = 0; i < n; i++) out[i] = table[bits[i]!]!;
   return out;
 }
 

@@ -1,0 +1,135 @@
+// Stimuli of a harvest, prepared ahead of the model in blocks (#14). Preparation (decoding photos, resampling,
+// generating noise) can cost as much as the model itself, and onnxruntime-node runs a session on the job thread, so
+// preparing on that thread serialises the two. Here blocks are prepared by a small pool of stimulus threads (the
+// same source code over the same stored spec, so the values are the same bits) while the job thread runs the model;
+// at most `depth` blocks are requested ahead, so memory stays flat. With no threads, blocks are prepared inline.
+import type { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { spawnWorker } from '../jobs/spawn';
+import type { StimulusSource, StimulusSpec } from '../stimuli/types';
+import { revive } from './writer';
+
+export interface Block {
+  /** First item of the block, counted from the harvest's start (a shard's offset is added when preparing). */
+  start: number;
+  count: number;
+}
+
+/**
+ * The blocks of items done..items−1: never across a chunk boundary (chunks start at `done` + k·chunkItems), each at
+ * most `blockItems` items, a multiple of the batch — so cutting blocks into batches gives exactly the batches the
+ * harvest always ran (full batches from each chunk's start, the last one of a chunk short).
+ */
+export function* blockSchedule(done: number, items: number, chunkItems: number, batch: number, blockItems: number): Generator<Block> {
+  const per = Math.max(batch, Math.floor(blockItems / batch) * batch);
+  for (let chunk = done; chunk < items; chunk += chunkItems) {
+    const end = Math.min(items, chunk + chunkItems);
+    for (let start = chunk; start < end; start += per) yield { start, count: Math.min(per, end - start) };
+  }
+}
+
+/** Items per block: about 2^20 values (4 MiB), at least one batch. */
+export function blockItemsFor(itemSize: number, batch: number): number {
+  return Math.max(batch, Math.floor((1 << 20) / Math.max(1, itemSize)));
+}
+
+/** Stimulus threads a harvest uses: CAJAL_HARVEST_STIMULUS_THREADS, else half the cores (at most 8); 0 prepares inline. */
+export function stimulusThreads(): number {
+  const given = process.env.CAJAL_HARVEST_STIMULUS_THREADS;
+  if (given !== undefined && given !== '' && Number.isInteger(Number(given)) && Number(given) >= 0) return Number(given);
+  return Math.max(1, Math.min(8, availableParallelism() >> 1));
+}
+
+export interface BlockFeed {
+  /** Resolves once the threads have opened their sources (a fixed cost of the job, like the writer's start). */
+  ready(): Promise<void>;
+  /** The next block of the schedule, in order, with its values. */
+  next(): Promise<{ block: Block; data: Float32Array } | null>;
+  /** Stops the threads; blocks in flight are dropped. */
+  close(): Promise<void>;
+}
+
+export type StimulusRequest = { id: number; start: number; count: number };
+export type StimulusReply =
+  | { type: 'ready' }
+  | { type: 'block'; id: number; data: Float32Array }
+  | { type: 'error'; id: number; error: { message: string; code?: string; user: boolean } };
+
+/** Blocks prepared on the job thread, one at a time (CAJAL_HARVEST_STIMULUS_THREADS=0). */
+export function inlineBlocks(source: StimulusSource, offset: number, schedule: Iterator<Block>): BlockFeed {
+  return {
+    ready: async () => undefined,
+    async next() {
+      const step = schedule.next();
+      if (step.done) return null;
+      return { block: step.value, data: await source.batch(offset + step.value.start, step.value.count) };
+    },
+    close: async () => undefined,
+  };
+}
+
+/** Blocks prepared by `threads` stimulus threads, requested round-robin, at most `depth` ahead, handed out in order. */
+export function threadedBlocks(spec: StimulusSpec, offset: number, schedule: Iterator<Block>, threads: number, depth = 2 * threads): BlockFeed {
+  const workers: Worker[] = Array.from({ length: threads }, () => spawnWorker('harvest-stimuli', { spec, offset }));
+  const waiting = new Map<number, { block: Block; resolve: (data: Float32Array) => void; reject: (err: Error) => void }>();
+  const queue: { block: Block; data: Promise<Float32Array> }[] = [];
+  let issued = 0;
+  let started = 0;
+  let failure: Error | null = null;
+  let wakeReady: () => void = () => undefined;
+  const readyOrFailed = new Promise<void>((resolve) => (wakeReady = resolve));
+  const fail = (err: Error) => {
+    failure ??= err;
+    for (const w of waiting.values()) w.reject(failure);
+    waiting.clear();
+    wakeReady();
+  };
+  for (const w of workers) {
+    w.on('message', (m: StimulusReply) => {
+      if (m.type === 'ready') {
+        if (++started === threads) wakeReady();
+        return;
+      }
+      if (m.type === 'block') {
+        waiting.get(m.id)?.resolve(m.data);
+        waiting.delete(m.id);
+      } else fail(revive(m.error)); // rejects this block's waiter with the others
+    });
+    w.on('error', fail);
+    w.on('exit', () => {
+      if (started < threads || waiting.size > 0) fail(new Error('a harvest stimulus thread stopped'));
+    });
+  }
+  const refill = () => {
+    while (!failure && queue.length < depth) {
+      const step = schedule.next();
+      if (step.done) return;
+      const id = issued++;
+      const block = step.value;
+      const data = new Promise<Float32Array>((resolve, reject) => waiting.set(id, { block, resolve, reject }));
+      data.catch(() => undefined); // a block dropped at close is never awaited
+      workers[id % threads]!.postMessage({ id, start: block.start, count: block.count } satisfies StimulusRequest);
+      queue.push({ block, data });
+    }
+  };
+  return {
+    async ready() {
+      await readyOrFailed;
+      if (failure) throw failure;
+      refill();
+    },
+    async next() {
+      if (failure) throw failure;
+      refill();
+      const head = queue.shift();
+      if (!head) return null;
+      const data = await head.data;
+      refill();
+      return { block: head.block, data };
+    },
+    async close() {
+      waiting.clear();
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
