@@ -42,7 +42,7 @@ Usage:
   cajal tca-sweep --project FILE --harvest ID --ranks 1-12 [--nonneg] [--restarts N] [--json]   (#15)
   cajal stimuli --project FILE --stimuli text:PATH[?field=F&tokenizer=T&context=L&stride=S&positions=K&seed=N] [--show N] [--json]   (text, #13)
   cajal train-series --out DIR [--snapshots N] · cajal harvest-series --project FILE --models A,B,C --tensor NAME   (#15)
-  METHOD: neurons | random | pca | ica | nmf | kmeans | sae-l1 | sae-topk | sae-batchtopk | sae-matryoshka | sparse-coding | tca
+  METHOD: neurons | random | pca | ica | nmf | kmeans | sae-l1 | sae-topk | sae-batchtopk | sae-matryoshka | sae-jumprelu | sae-gated | sparse-coding | tca
 
 Run 'cajal COMMAND --help' for details.`;
 

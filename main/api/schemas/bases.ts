@@ -52,7 +52,7 @@ export const basesMethods = {
   'bases.sweep': z
     .object({
       harvestId: id,
-      method: z.enum(['sae-l1', 'sae-topk', 'sae-batchtopk', 'sae-matryoshka']), // #12: sae-batchtopk, sae-matryoshka
+      method: z.enum(['sae-l1', 'sae-topk', 'sae-batchtopk', 'sae-matryoshka', 'sae-jumprelu', 'sae-gated']), // #12: sae-batchtopk, sae-matryoshka; h12jg: sae-jumprelu, sae-gated
       /** The L1 coefficients (sae-l1) or k values (sae-topk) to train, one SAE each. */
       values: z.array(z.number().positive()).min(2).max(16),
       seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
