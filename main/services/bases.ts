@@ -90,7 +90,8 @@ export function startFit(db: Db, jobs: JobManager, p: Params<'bases.fit'>): { jo
 }
 
 export function startSweep(db: Db, jobs: JobManager, p: Params<'bases.sweep'>): { jobIds: number[]; basisIds: number[] } {
-  const key = p.method === 'sae-l1' ? 'l1Coefficient' : 'k';
+  // h12jg: the key each method's spec names (sae-jumprelu: l0Coefficient; sae-gated: l1Coefficient).
+  const key = basisFactory(p.method).spec.tags.sweep ?? (p.method === 'sae-l1' ? 'l1Coefficient' : 'k');
   // Validate every member first, so a bad value starts nothing.
   for (const v of p.values) validateFit(db, p.harvestId, p.method, { ...p.params, [key]: v }, p.seed);
   const started = p.values.map((v) => startFit(db, jobs, { harvestId: p.harvestId, method: p.method, seed: p.seed, params: { ...p.params, [key]: v } }));
