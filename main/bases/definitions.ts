@@ -107,7 +107,7 @@ const DEFS: Record<BasisMethodName, Omit<BasisMethodDefinition, 'method' | 'para
     title: 'Sparse autoencoder · Gated',
     source: `${GATED}: x̃ = x − b_dec; π_gate = W_enc x̃ + b_gate; π_mag = (exp(r_mag) ⊙ W_enc) x̃ + b_mag (the magnitude path shares W_enc, rescaled per latent); f = 1[π_gate > 0] ⊙ ReLU(π_mag); x̂ = W_dec f + b_dec; loss = ‖x − x̂‖² + λ·‖ReLU(π_gate)‖₁ + ‖x − (W_dec^frozen ReLU(π_gate) + b_dec^frozen)‖², the last (auxiliary) term through a stop-gradient copy of the decoder, so it trains only the gate path; the indicator passes no gradient. r_mag, b_gate, b_mag start at 0; decoder rows at unit norm.`,
     departure:
-      'Inputs scaled to mean norm √d; both reconstruction terms are means over elements. λ defaults to 0.1 (a lab choice, set on a planted dictionary), warmed up over steps/20 steps. b_gate is stored under b_enc and exported as SAELens\' b_gate. No resampling of dead latents (the paper resamples as Anthropic does). ' +
+      'Inputs scaled to mean norm √d; both reconstruction terms are means over elements. λ defaults to 0.1 (a lab choice, set on a planted dictionary), warmed up over steps/20 steps. b_gate is stored under b_enc and exported as SAELens\' b_gate. Dead latents are resampled as for sae-l1 here (the paper trains with Anthropic\'s resampling; r_mag and b_mag of a resampled latent restart at 0). ' +
       SAE_SHARED,
   },
 };

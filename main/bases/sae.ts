@@ -8,8 +8,8 @@
 //   decode() divides by it, so callers always work in the harvest's own units (SAELens loses this factor).
 // - Init: dictionary rows random unit vectors (seeded), W_enc = W_decᵀ, b_enc = 0, b_dec = geometric median
 //   (Weiszfeld) of up to 4,096 seeded-sampled rows.
-// - Resampling (sae-l1) follows the paper, scaled down: at `resampleSteps` (default 10%, 20%, 30%, 40% of the
-//   run), latents inactive for the last `deadWindow` steps are re-initialised from `resampleRows` seeded-sampled
+// - Resampling (sae-l1; and sae-gated, as its paper trains) follows Bricken et al., scaled down: at `resampleSteps`
+//   (default 10%, 20%, 30%, 40% of the run), latents inactive for the last `deadWindow` steps are re-initialised from `resampleRows` seeded-sampled
 //   rows (paper: 819,200) drawn with probability ∝ (per-row squared reconstruction error)²: the decoder row becomes
 //   the drawn input at unit norm, the encoder row that unit input × 0.2 × the mean alive encoder-row norm, b_enc 0,
 //   and the Adam moments of all three are zeroed (test/integration/sae-mechanics.test.ts checks each).
@@ -94,7 +94,7 @@ export function resolveSaeParams(kind: SaeKind, raw: Record<string, unknown>, di
   const resampleSteps =
     Array.isArray(resampleRaw) && resampleRaw.every((s) => Number.isInteger(s) && s > 0)
       ? [...(resampleRaw as number[])].sort((a, b) => a - b)
-      : kind === 'l1' && steps >= 200
+      : (kind === 'l1' || kind === 'gated') && steps >= 200 // h12jg: the Gated paper trains with this resampling too
         ? [0.1, 0.2, 0.3, 0.4].map((f) => Math.round(f * steps))
         : [];
   const threads = raw.threads === undefined || raw.threads === null ? null : int('threads', 1);
@@ -332,7 +332,7 @@ export class SparseAutoencoder implements Basis {
         }
         const fired = out.fired!;
         for (let j = 0; j < m; j++) if (fired[j]! > 0) lastFired[j] = step;
-        if (this.kind === 'l1' && cfg.resampleSteps.includes(step)) {
+        if ((this.kind === 'l1' || this.kind === 'gated') && cfg.resampleSteps.includes(step)) {
           const n = await this.resample(stream, runner, lastFired, step);
           ctx.progress({ fraction: step / cfg.steps, message: `Resampled ${n} dead latents at step ${step}.`, done: step, total: cfg.steps, unit: 'steps' });
         }
@@ -491,6 +491,10 @@ export class SparseAutoencoder implements Basis {
       bEnc[j] = 0;
       mB[j] = 0;
       vB[j] = 0;
+      if (this.kind === 'gated') {
+        // h12jg: b_enc is the gate bias; the magnitude path's own parameters restart at their initial 0 too.
+        for (const n of ['r_mag', 'b_mag']) for (const pre of ['', 'm_', 'v_']) runner.state(`${pre}${n}`)[j] = 0;
+      }
       lastFired[j] = step;
     }
     return deadIdx.length;

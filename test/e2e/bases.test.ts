@@ -51,7 +51,7 @@ async function cell(p: Page, method: string, col: number): Promise<string> {
 }
 const num = (s: string) => Number(s.replace('−', '-').replace('%', '').trim());
 
-test('bases: fit every method on a CIFAR-10 ReLU over white noise, look at an SAE, sweep TopK', { timeout: 300_000 }, async () => {
+test('bases: fit every method on a CIFAR-10 ReLU over white noise, look at an SAE, sweep TopK', { timeout: 420_000 } /* h12jg: thirteen methods now */, async () => {
   const p = page!;
   await p.goto(url);
   await p.locator(tid('models-empty')).waitFor({ timeout: 30_000 });

@@ -70,7 +70,7 @@ test('sae-gated: gradients of every parameter (W_enc, b_gate, r_mag, b_mag, W_de
     assert.ok(rel < 1e-4, `d loss / d ${p}: relative error ${rel.toExponential(2)}`);
   }
   // The frozen copy is a real dependence the W_dec gradient leaves out: the loss moves with the frozen decoder.
-  const w = fx.vals.W_dec_frozen!;
+  const w = fx.vals.b_dec_frozen!;
   const w0 = w[0]!;
   w[0] = w0 + 1e-3;
   const moved = Number((await fx.session.run(fx.feeds, ['loss'])).loss!.data[0]);
@@ -135,4 +135,22 @@ test('sae-jumprelu: W_enc, b_enc, W_dec, b_dec gradients match finite difference
   for (let j = 0; j < m; j++) assert.ok(Math.abs(got[j]! - ref[j]!) < 1e-12 * Math.max(1, Math.abs(ref[j]!)), `log θ[${j}]: ${got[j]} vs reference ${ref[j]}`);
   assert.ok(ref.some((g) => g !== 0), 'the reference is not all zero');
   await fx.session.release();
+});
+
+test('sae-gated resamples dead latents as its paper trains (Bricken et al.): the gate bias, r_mag and b_mag of each restart at 0', async () => {
+  const { SparseAutoencoder } = await import('../../main/bases/sae');
+  const { memoryStream } = await import('../../main/bases/stream');
+  const { plantedData } = await import('./sae-planted');
+  const small = plantedData(2, 16, 48, 2000, 3);
+  // A strong λ kills latents; the resample at the last step leaves its work visible in the final weights.
+  const sae = new SparseAutoencoder('gated', { nFeatures: 64, steps: 200, batchSize: 64, lr: 3e-2, l1Coefficient: 30, deadWindow: 15, resampleSteps: [200], resampleRows: 512 }, 3, 16);
+  const messages: string[] = [];
+  await sae.fit(memoryStream(small.data, 16), { progress: (p) => p.message && messages.push(p.message), throwIfCancelled() {} });
+  const n = Number(/^Resampled (\d+) dead latents at step 200/.exec(messages.find((msg) => msg.startsWith('Resampled')) ?? '')?.[1] ?? 0);
+  assert.ok(n > 0, `some latents were resampled (${messages.join('; ')})`);
+  const w = sae.weights!;
+  let restarted = 0;
+  for (let j = 0; j < 64; j++) if (w.b_enc[j] === 0 && w.r_mag![j] === 0 && w.b_mag![j] === 0) restarted++;
+  assert.equal(restarted, n, 'exactly the resampled latents have gate bias, r_mag and b_mag back at 0');
+  assert.ok(w.r_mag!.some((v) => v !== 0), 'the other latents trained r_mag away from 0');
 });
