@@ -409,7 +409,9 @@ export class SparseAutoencoder implements Basis {
       rows += block.rowCount;
     }
     const meanNorm = normSum / Math.max(rows, 1);
-    this.normScale = this.cfg.normalize && meanNorm > 0 ? this.cfg.targetNorm / meanNorm : 1;
+    // Rounded to float32, the precision checkpoints store it in: a resumed run then scales its batches bit for bit like
+    // an uninterrupted one (h12jg: JumpReLU's gates turn a last-bit difference into a different code).
+    this.normScale = Math.fround(this.cfg.normalize && meanNorm > 0 ? this.cfg.targetNorm / meanNorm : 1);
     const nSample = Math.min(stream.rows, 4096);
     const idx = Rng.stream(this.seed, MEDIAN_KEY).sampleIndices(stream.rows, nSample).sort();
     const sample = await gatherRows(stream, idx);

@@ -77,3 +77,19 @@ for (const [method, arch] of [['sae-jumprelu', 'jumprelu'], ['sae-gated', 'gated
     for (const n of Object.keys(t)) assert.deepEqual(t2[n]!.data, t[n]!.data, `${n} is unchanged by the round trip`);
   });
 }
+
+test('bases.sweep varies each method\'s own penalty (sae-jumprelu: l0Coefficient; sae-gated: l1Coefficient), and a larger λ gives a sparser SAE', async () => {
+  for (const [method, key] of [['sae-jumprelu', 'l0Coefficient'], ['sae-gated', 'l1Coefficient']] as const) {
+    const { jobIds, basisIds } = lab.startSweep({ harvestId, method, seed: 2, values: [1e-4, 1], params: { nFeatures: m, steps: 300, batchSize: 64, lr: 4e-3 } });
+    for (const j of jobIds) assert.equal((await lab.jobs.wait(j)).status, 'done');
+    const recs = basisIds.map((id) => getBasis(db(), id));
+    assert.deepEqual(recs.map((r) => r.params[key]), [1e-4, 1]);
+    const l0 = await Promise.all(
+      basisIds.map(async (id) => {
+        const f = await loadBasis(db(), getBasis(db(), id)).encode(x, rows);
+        return f.reduce((n, v) => n + (v > 0 ? 1 : 0), 0) / rows;
+      }),
+    );
+    assert.ok(l0[1]! < l0[0]!, `${method}: λ = 1 gives a lower L0 than λ = 10⁻⁴ (${l0.join(' vs ')})`);
+  }
+});
