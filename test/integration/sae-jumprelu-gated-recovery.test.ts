@@ -5,8 +5,9 @@
 // most atoms are found almost exactly (median), but some atoms stay unfound, which costs the mean: JumpReLU loses a
 // few latents to death (its paper has no remedy for dead latents); Gated's latents stay alive (it resamples, as its
 // paper does, but finds none dead at the resample steps) while a few duplicate an atom or straddle two.
-// Measured here: JumpReLU mean 0.906, median 0.992, L0 3.4; Gated mean 0.881, median 0.987, L0 3.9
-// (with 3,000 steps JumpReLU reaches mean 0.932).
+// Measured here: JumpReLU mean 0.894, median 0.991, L0 3.3; Gated mean 0.881, median 0.987, L0 3.9 (18 s for both).
+// JumpReLU's gates make the run chaotic: a last-bit change of the input scale moved its mean from 0.906 to 0.894, so
+// its bar keeps a wider margin. With 3,000 steps JumpReLU reached mean 0.932, Gated 0.902.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { saeBases } from '../../main/bases/sae-registry';
@@ -36,7 +37,7 @@ function bestCosines(dirs: Float32Array, nDirs: number): number[] {
   return best.sort((x, y) => x - y);
 }
 
-const bars = { 'sae-jumprelu': { median: 0.98, mean: 0.88 }, 'sae-gated': { median: 0.97, mean: 0.85 } } as const;
+const bars = { 'sae-jumprelu': { median: 0.98, mean: 0.86 }, 'sae-gated': { median: 0.97, mean: 0.85 } } as const;
 
 for (const method of ['sae-jumprelu', 'sae-gated'] as const) {
   test(`${method} at its default penalty finds most atoms of a planted dictionary at the planted sparsity`, async () => {
