@@ -18,7 +18,7 @@ import { aboveOrBelow, Reservoirs, sortedBandSamples, tiedSample, TopK, type Fea
 import { NegativeCode, SparseCodes } from './sparse-codes';
 
 /** Methods whose codes are non-negative and mostly zero: the statistics job takes the sparse path for them. */
-export const SPARSE_CODE_METHODS: ReadonlySet<string> = new Set(['sae-l1', 'sae-topk', 'sae-batchtopk', 'sae-matryoshka', 'nmf', 'sparse-coding']);
+export const SPARSE_CODE_METHODS: ReadonlySet<string> = new Set(['sae-l1', 'sae-topk', 'sae-batchtopk', 'sae-matryoshka', 'sae-jumprelu', 'sae-gated', 'nmf', 'sparse-coding']);
 
 type Sorted = { rows: Int32Array; vals: Float32Array };
 

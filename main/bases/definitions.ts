@@ -9,6 +9,8 @@ const BRICKEN = 'Bricken et al. 2023, "Towards Monosemanticity: Decomposing Lang
 const GAO = 'Gao et al. 2024, "Scaling and evaluating sparse autoencoders" (OpenAI)';
 const BUSSMANN = 'Bussmann, Leask & Nanda 2024, "BatchTopK Sparse Autoencoders" (arXiv 2412.06410), as SAELens\' BatchTopKTrainingSAE';
 const MATRYOSHKA = 'Bussmann, Nabeshima, Karvonen & Nanda 2025, "Learning Multi-Level Features with Matryoshka Sparse Autoencoders" (arXiv 2503.17547) and Nabeshima 2024 ("Matryoshka Sparse Autoencoders"), as SAELens\' MatryoshkaBatchTopKTrainingSAE';
+const JUMPING_AHEAD = 'Rajamanoharan, Lieberum, Sonnerat, Conmy, Varma, Kramár & Nanda 2024, "Jumping Ahead: Improving Reconstruction Fidelity with JumpReLU Sparse Autoencoders" (arXiv 2407.14435)'; // h12jg
+const GATED = 'Rajamanoharan, Conmy, Smith, Lieberum, Varma, Kramár, Shah & Nanda 2024, "Improving Dictionary Learning with Gated Sparse Autoencoders" (arXiv 2404.16014)'; // h12jg
 const KLINDT = 'Klindt, Sanborn et al. 2023, "Identifying interpretable visual features in artificial and biological neural systems" (arXiv 2310.11431), code david-klindt/Superposition';
 
 const SAE_SHARED =
@@ -91,6 +93,21 @@ const DEFS: Record<BasisMethodName, Omit<BasisMethodDefinition, 'method' | 'para
     source: `${MATRYOSHKA}: BatchTopK codes (the k·B largest of the batch); the dictionary's nested prefixes of sizes m_1 < … < m_L = m each reconstruct x from their own latents' codes, x̂_i = f[:m_i]·W_dec[:m_i] + b_dec, and the loss is Σ_i MSE(x, x̂_i) plus the TopK auxiliary loss; early latents are pushed to coarse, general features. Inference as BatchTopK: one global threshold.`,
     departure:
       'Prefix sizes m/16, m/8, m/4, m/2, m (nestLevels = 5; the paper samples or fixes group sizes per run). The prefix losses are summed with equal weights and each is a mean over elements like the full one. Threshold, aux loss and SAELens export (JumpReLU with one threshold) as BatchTopK. ' +
+      SAE_SHARED,
+  },
+  // h12jg
+  'sae-jumprelu': {
+    title: 'Sparse autoencoder · JumpReLU',
+    source: `${JUMPING_AHEAD}: pre = W_enc(x − b_dec) + b_enc; f = pre ⊙ H(pre − θ) with a trained threshold θ per latent (stored as log θ, θ = exp(log θ)); loss = ‖x − x̂‖² + λ·Σ H(pre − θ) (an L0 penalty). H has no useful derivative, so θ learns through straight-through pseudo-derivatives with the rectangle kernel K(u) = 1[|u| < ½] of bandwidth ε: ð JumpReLU/ð θ = −(θ/ε)·K((pre − θ)/ε) and ð H/ð θ = −(1/ε)·K((pre − θ)/ε); the pre-activation gets the true derivatives (H for f, 0 through the L0). Paper constants: ε = 0.001 and θ initialised at 0.001, for inputs normalised to unit mean squared norm; decoder rows at unit norm.`,
+    departure:
+      'Inputs are scaled to mean norm √d (not 1), so ε and the initial θ are given in units of the mean norm (0.001 each, as the paper) and multiplied by √d inside; the reconstruction term is the mean over elements, which at this scale equals the paper\'s ‖x − x̂‖² at unit norm, so λ keeps the paper\'s meaning. λ defaults to 0.05 (a lab choice, set on a planted dictionary, not the paper\'s) and warms up linearly over the first steps/20 steps (the paper warms λ up too). No auxiliary loss or resampling against dead latents. Exported to SAELens as jumprelu with threshold = exp(log θ). ' +
+      SAE_SHARED,
+  },
+  'sae-gated': {
+    title: 'Sparse autoencoder · Gated',
+    source: `${GATED}: x̃ = x − b_dec; π_gate = W_enc x̃ + b_gate; π_mag = (exp(r_mag) ⊙ W_enc) x̃ + b_mag (the magnitude path shares W_enc, rescaled per latent); f = 1[π_gate > 0] ⊙ ReLU(π_mag); x̂ = W_dec f + b_dec; loss = ‖x − x̂‖² + λ·‖ReLU(π_gate)‖₁ + ‖x − (W_dec^frozen ReLU(π_gate) + b_dec^frozen)‖², the last (auxiliary) term through a stop-gradient copy of the decoder, so it trains only the gate path; the indicator passes no gradient. r_mag, b_gate, b_mag start at 0; decoder rows at unit norm.`,
+    departure:
+      'Inputs scaled to mean norm √d; both reconstruction terms are means over elements. λ defaults to 0.1 (a lab choice, set on a planted dictionary), warmed up over steps/20 steps. b_gate is stored under b_enc and exported as SAELens\' b_gate. Dead latents are resampled as for sae-l1 here (the paper trains with Anthropic\'s resampling; r_mag and b_mag of a resampled latent restart at 0). ' +
       SAE_SHARED,
   },
 };

@@ -7,10 +7,13 @@ import { GraphBuilder } from '../onnx/builder';
 import { Tape, type FloatDType, type T } from '../train/autodiff';
 import { adamScalars, adamUpdate, type AdamConfig } from '../train/adam';
 import type { StateSpec, StepRunnerSpec } from '../train/session';
+import { jumpReluEncode, jumpReluOnTape } from './sae-jumprelu-graph'; // h12jg
+import { gatedEncode, gatedOnTape } from './sae-gated-graph'; // h12jg
 
 // #12: 'batchtopk' (Bussmann et al. 2024) keeps the k·B largest pre-activations of the whole batch in training.
 // 'matryoshka' (Bussmann et al. 2025; Nabeshima 2024) trains BatchTopK codes whose nested prefixes each reconstruct x.
-export type SaeKind = 'l1' | 'topk' | 'batchtopk' | 'matryoshka';
+// h12jg: 'jumprelu' and 'gated' (Rajamanoharan et al. 2024), their losses in sae-jumprelu-graph.ts / sae-gated-graph.ts.
+export type SaeKind = 'l1' | 'topk' | 'batchtopk' | 'matryoshka' | 'jumprelu' | 'gated';
 
 export interface SaeShape {
   d: number;
@@ -22,6 +25,8 @@ export interface SaeShape {
   kAux?: number;
   /** Matryoshka: number of nested prefixes (m/2^(levels−1), …, m/2, m). */
   nestLevels?: number;
+  /** JumpReLU: the STE kernel's bandwidth ε (in the normalised units the graph sees). */
+  bandwidth?: number;
 }
 
 /** Matryoshka's nested dictionary sizes, smallest first, ending at m (duplicates from tiny m removed). */
@@ -34,8 +39,26 @@ export function matryoshkaPrefixes(m: number, levels: number): number[] {
 export const SAE_PARAMS = ['W_enc', 'b_enc', 'W_dec', 'b_dec'] as const;
 export type SaeParam = (typeof SAE_PARAMS)[number];
 
-export function saeParamShapes(d: number, m: number): Record<SaeParam, number[]> {
-  return { W_enc: [d, m], b_enc: [m], W_dec: [m, d], b_dec: [d] };
+/** h12jg: trained tensors some kinds add to the four: JumpReLU's log θ; Gated's r_mag and b_mag (b_enc is b_gate). */
+export type SaeExtraParam = 'log_threshold' | 'r_mag' | 'b_mag';
+export type SaeWeights = Record<SaeParam, Float32Array> & Partial<Record<SaeExtraParam, Float32Array>>;
+
+export function saeExtraParams(kind: SaeKind): SaeExtraParam[] {
+  return kind === 'jumprelu' ? ['log_threshold'] : kind === 'gated' ? ['r_mag', 'b_mag'] : [];
+}
+
+/** Every trained tensor of a kind, in state order. */
+export function saeParamList(kind: SaeKind): (SaeParam | SaeExtraParam)[] {
+  return [...SAE_PARAMS, ...saeExtraParams(kind)];
+}
+
+/** The kinds whose loss has TopK's auxiliary loss on dead latents (and so a `dead` input). */
+export function usesDeadAux(kind: SaeKind): boolean {
+  return kind === 'topk' || kind === 'batchtopk' || kind === 'matryoshka';
+}
+
+export function saeParamShapes(d: number, m: number): Record<SaeParam | SaeExtraParam, number[]> {
+  return { W_enc: [d, m], b_enc: [m], W_dec: [m, d], b_dec: [d], log_threshold: [m], r_mag: [m], b_mag: [m] };
 }
 
 export interface SaeLossParts {
@@ -58,19 +81,37 @@ export interface SaeLossParts {
  */
 export function saeLoss(
   tape: Tape,
-  p: Record<SaeParam, T>,
+  p: Record<SaeParam, T> & Partial<Record<SaeExtraParam, T>>,
   x: T,
   coef: T,
   shape: SaeShape,
   dead: string | null,
   /** Gradient checks only: the aux target as an input (in training it is x − x̂ with the gradient stopped). */
   residualInput?: T,
+  /** Gradient checks only (sae-gated): the auxiliary loss's decoder as inputs (in training, stop-gradient copies). */
+  frozenDecoder?: { W_dec: T; b_dec: T },
 ): SaeLossParts {
   const { d, m } = shape;
   const batch = x.shape[0]!;
   const bdecRow = tape.reshape(p.b_dec, [1, d]);
+  if (shape.kind === 'gated') {
+    // h12jg: h = (x − b_dec)·W_enc, then the gated encoder and its sparsity and auxiliary terms (sae-gated-graph.ts).
+    const h = tape.sub(tape.matmul(x, p.W_enc), tape.matmul(bdecRow, p.W_enc));
+    const frozen = frozenDecoder ?? { W_dec: tape.stopGradient(p.W_dec), b_dec: tape.stopGradient(p.b_dec) };
+    const g = gatedOnTape(tape, h, { b_enc: p.b_enc, r_mag: p.r_mag!, b_mag: p.b_mag! }, x, frozen);
+    const err = tape.sub(tape.add(tape.matmul(g.f, p.W_dec), p.b_dec), x);
+    const mse = tape.meanAll(tape.square(err));
+    return { loss: tape.add(tape.add(mse, tape.mul(coef, g.sparsity)), g.aux), mse, l1: g.sparsity, aux: g.aux, f: g.f, pre: h, err };
+  }
   const shift = tape.sub(tape.reshape(p.b_enc, [1, m]), tape.matmul(bdecRow, p.W_enc));
   const pre = tape.add(tape.matmul(x, p.W_enc), shift);
+  if (shape.kind === 'jumprelu') {
+    // h12jg: f = pre ⊙ H(pre − θ) and λ·L0 with the paper's STEs to θ (sae-jumprelu-graph.ts); `l1` reports the L0.
+    const j = jumpReluOnTape(tape, pre, p.log_threshold!, shape.bandwidth ?? 0.001);
+    const err = tape.sub(tape.add(tape.matmul(j.f, p.W_dec), p.b_dec), x);
+    const mse = tape.meanAll(tape.square(err));
+    return { loss: tape.add(mse, tape.mul(coef, j.l0)), mse, l1: j.l0, aux: null, f: j.f, pre, err };
+  }
   const f =
     shape.kind === 'topk'
       ? tape.relu(tape.topk(pre, shape.k ?? 32))
@@ -116,11 +157,11 @@ export interface SaeStepOptions extends SaeShape {
 }
 
 /** State tensors of the step: parameters then Adam moments, each read as <name> and written as <name>_next. */
-export function saeStateSpecs(d: number, m: number): StateSpec[] {
+export function saeStateSpecs(d: number, m: number, kind: SaeKind = 'l1'): StateSpec[] {
   const shapes = saeParamShapes(d, m);
   const specs: StateSpec[] = [];
   for (const prefix of ['', 'm_', 'v_']) {
-    for (const p of SAE_PARAMS) specs.push({ input: `${prefix}${p}`, output: `${prefix}${p}_next`, shape: shapes[p] });
+    for (const p of saeParamList(kind)) specs.push({ input: `${prefix}${p}`, output: `${prefix}${p}_next`, shape: shapes[p] });
   }
   return specs;
 }
@@ -131,7 +172,7 @@ interface SaeLossAndGrads {
   mse: string;
   l1: string;
   aux: string | null;
-  grads: Record<SaeParam, string>;
+  grads: Record<string, string>;
   /** Σ of the squared reconstruction error over the batch (for the explained variance). */
   sqErrSum: string;
   /** 0/1 activity of each latent on each row [B, m], in the graph's dtype. */
@@ -195,19 +236,21 @@ function saeTapeLossAndGrads(
   coef: T,
   dead: string | null,
   residual?: T,
+  frozen?: { W_dec: T; b_dec: T },
 ): SaeLossAndGrads {
   const b = tape.b;
   const shapes = saeParamShapes(o.d, o.m);
-  const p = {} as Record<SaeParam, T>;
-  for (const n of SAE_PARAMS) p[n] = { name: n, shape: shapes[n], requiresGrad: true };
-  const parts = saeLoss(tape, p, x, coef, o, dead, residual);
-  const grads = tape.grad(parts.loss, SAE_PARAMS.map((n) => p[n]));
+  const names = saeParamList(o.kind);
+  const p = {} as Record<SaeParam, T> & Partial<Record<SaeExtraParam, T>>;
+  for (const n of names) p[n] = { name: n, shape: shapes[n], requiresGrad: true };
+  const parts = saeLoss(tape, p, x, coef, o, dead, residual, frozen);
+  const grads = tape.grad(parts.loss, names.map((n) => p[n]!));
   return {
     loss: parts.loss.name,
     mse: parts.mse.name,
     l1: parts.l1.name,
     aux: parts.aux ? parts.aux.name : null,
-    grads: Object.fromEntries(SAE_PARAMS.map((n, i) => [n, grads[i]!])) as Record<SaeParam, string>,
+    grads: Object.fromEntries(names.map((n, i) => [n, grads[i]!])),
     sqErrSum: b.reduce('ReduceSumSquare', parts.err.name, [0, 1], false),
     active: b.op('Cast', [b.op('Greater', [parts.f.name, tape.scalar(0)])], { to: tape.dtype === 'float64' ? 11 : 1 }),
     f: parts.f.name,
@@ -228,8 +271,9 @@ export function buildSaeStepGraph(o: SaeStepOptions & { impl?: SaeGradImpl }): {
   const b = new GraphBuilder({ name: `sae-${o.kind}-step`, opset: 17 });
   const tape = new Tape(b, 'float32');
   const shapes = saeParamShapes(d, m);
-  for (const n of SAE_PARAMS) b.input(n, 'float32', shapes[n]);
-  for (const n of SAE_PARAMS) {
+  const names = saeParamList(o.kind);
+  for (const n of names) b.input(n, 'float32', shapes[n]);
+  for (const n of names) {
     b.input(`m_${n}`, 'float32', shapes[n]);
     b.input(`v_${n}`, 'float32', shapes[n]);
   }
@@ -237,7 +281,7 @@ export function buildSaeStepGraph(o: SaeStepOptions & { impl?: SaeGradImpl }): {
   b.input('lr', 'float32', []);
   b.input('t', 'float32', []);
   const coef = tape.input('coef', []);
-  const dead = o.kind !== 'l1' ? b.input('dead', 'float32', [m]) : null;
+  const dead = usesDeadAux(o.kind) ? b.input('dead', 'float32', [m]) : null;
   const lg =
     o.kind === 'l1' && (o.impl ?? 'fused') === 'fused'
       ? saeL1LossAndGrads(b, 'float32', o, x.name, coef.name)
@@ -252,9 +296,9 @@ export function buildSaeStepGraph(o: SaeStepOptions & { impl?: SaeGradImpl }): {
   const par = b.reduce('ReduceSum', b.mul(g.W_dec, 'W_dec'), [1], true);
   g.W_dec = b.sub(g.W_dec, b.mul(par, 'W_dec'));
   const s = adamScalars(b, 'lr', 't', o.adam);
-  for (const n of SAE_PARAMS) {
+  for (const n of names) {
     const last = n === 'W_dec' ? undefined : `${n}_next`;
-    const out = adamUpdate(b, s, { param: n, grad: g[n], m: `m_${n}`, v: `v_${n}` }, o.adam, 'float32', {
+    const out = adamUpdate(b, s, { param: n, grad: g[n]!, m: `m_${n}`, v: `v_${n}` }, o.adam, 'float32', {
       param: last,
       m: `m_${n}_next`,
       v: `v_${n}_next`,
@@ -275,7 +319,7 @@ export function buildSaeStepGraph(o: SaeStepOptions & { impl?: SaeGradImpl }): {
   const centred = b.sub(x.name, b.reduce('ReduceMean', x.name, [0], true));
   const total = b.reduce('ReduceSumSquare', centred, [0, 1], false);
   b.sub(tape.scalar(1), b.div(lg.sqErrSum, b.op('Max', [total, tape.scalar(1e-30)])), 'ev');
-  const state = saeStateSpecs(d, m);
+  const state = saeStateSpecs(d, m, o.kind);
   for (const st of state) b.output(st.output, 'float32', st.shape);
   const metrics = ['loss', 'mse', 'l1', 'aux', 'l0', 'ev', ...(o.kind === 'batchtopk' || o.kind === 'matryoshka' ? ['minpos'] : [])];
   for (const n of metrics) b.output(n, 'float32', []);
@@ -285,7 +329,7 @@ export function buildSaeStepGraph(o: SaeStepOptions & { impl?: SaeGradImpl }): {
     { name: 'lr', shape: [] },
     { name: 't', shape: [] },
     { name: 'coef', shape: [] },
-    ...(o.kind !== 'l1' ? [{ name: 'dead', shape: [m] }] : []),
+    ...(usesDeadAux(o.kind) ? [{ name: 'dead', shape: [m] }] : []),
   ];
   const outputs = [...metrics.map((n) => ({ name: n, shape: [] })), { name: 'fired', shape: [m] }];
   return { bytes: b.toBytes(), spec: { state, inputs, outputs } };
@@ -301,17 +345,20 @@ export function buildSaeGradGraph(o: SaeShape & { batch: number; impl?: SaeGradI
   const b = new GraphBuilder({ name: `sae-${o.kind}-grad`, opset: 17 });
   const tape = new Tape(b, dtype);
   const shapes = saeParamShapes(o.d, o.m);
-  for (const n of SAE_PARAMS) b.input(n, dtype, shapes[n]);
+  const names = saeParamList(o.kind);
+  for (const n of names) b.input(n, dtype, shapes[n]);
   const x = tape.input('x', [o.batch, o.d]);
   const coef = tape.input('coef', []);
-  const dead = o.kind !== 'l1' ? b.input('dead', dtype, [o.m]) : null;
-  const residual = o.kind !== 'l1' ? tape.input('residual', [o.batch, o.d]) : undefined;
+  const dead = usesDeadAux(o.kind) ? b.input('dead', dtype, [o.m]) : null;
+  const residual = usesDeadAux(o.kind) ? tape.input('residual', [o.batch, o.d]) : undefined;
+  // h12jg: sae-gated's auxiliary decoder as inputs W_dec_frozen, b_dec_frozen (a finite difference cannot stop a gradient).
+  const frozen = o.kind === 'gated' ? { W_dec: tape.input('W_dec_frozen', shapes.W_dec), b_dec: tape.input('b_dec_frozen', shapes.b_dec) } : undefined;
   const lg =
     o.kind === 'l1' && (o.impl ?? 'fused') === 'fused'
       ? saeL1LossAndGrads(b, dtype, o, x.name, coef.name)
-      : saeTapeLossAndGrads(tape, o, x, coef, dead, residual);
+      : saeTapeLossAndGrads(tape, o, x, coef, dead, residual, frozen);
   b.output(b.op('Identity', [lg.loss], {}, { output: 'loss' }), dtype, []);
-  SAE_PARAMS.forEach((n) => b.output(b.op('Identity', [lg.grads[n]], {}, { output: `grad_${n}` }), dtype, shapes[n]));
+  names.forEach((n) => b.output(b.op('Identity', [lg.grads[n]], {}, { output: `grad_${n}` }), dtype, shapes[n]));
   return b.toBytes();
 }
 
@@ -326,11 +373,16 @@ export function buildSaeEvalGraph(s: SaeShape): Uint8Array {
   b.input('x', 'float32', ['N', d]);
   b.input('scale', 'float32', []);
   const shapes = saeParamShapes(d, m);
-  for (const n of SAE_PARAMS) b.input(n, 'float32', shapes[n]);
+  for (const n of saeParamList(s.kind)) b.input(n, 'float32', shapes[n]);
   const xs = b.mul('x', 'scale');
-  const pre = b.add(b.matmul(b.sub(xs, 'b_dec'), 'W_enc'), 'b_enc');
+  const h = b.matmul(b.sub(xs, 'b_dec'), 'W_enc');
+  const pre = b.add(h, 'b_enc');
   let f: string;
-  if (s.kind === 'topk') {
+  if (s.kind === 'jumprelu') {
+    f = jumpReluEncode(b, pre, 'log_threshold', 'f'); // h12jg
+  } else if (s.kind === 'gated') {
+    f = gatedEncode(b, h, 'b_enc', 'r_mag', 'b_mag', 'f'); // h12jg: b_enc is the gate bias
+  } else if (s.kind === 'topk') {
     const k = Math.min(s.k ?? 32, m);
     const [vals, idx] = b.node('TopK', [pre, b.int64s([k])], 2, { axis: 1, largest: 1, sorted: 0 });
     const zeros = b.op('Mul', [pre, b.scalar(0)]);

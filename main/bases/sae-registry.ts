@@ -5,7 +5,7 @@ import { SaeLensArchBasis } from './sae-saelens-arch';
 
 const l1 = saeFactory('l1');
 
-export const saeBases: Record<'sae-l1' | 'sae-topk' | 'sae-batchtopk' | 'sae-matryoshka', BasisFactory> = {
+export const saeBases: Record<'sae-l1' | 'sae-topk' | 'sae-batchtopk' | 'sae-matryoshka' | 'sae-jumprelu' | 'sae-gated', BasisFactory> = {
   // h12: an imported JumpReLU or Gated SAE is stored under sae-l1 (with params.importedArchitecture naming it); its own
   // tensors (threshold; b_gate, r_mag, b_mag) say which encoder it needs, since the lab's params are stripped here.
   'sae-l1': {
@@ -19,4 +19,6 @@ export const saeBases: Record<'sae-l1' | 'sae-topk' | 'sae-batchtopk' | 'sae-mat
   'sae-topk': saeFactory('topk'),
   'sae-batchtopk': saeFactory('batchtopk'), // #12
   'sae-matryoshka': saeFactory('matryoshka'), // #12
+  'sae-jumprelu': saeFactory('jumprelu'), // h12jg
+  'sae-gated': saeFactory('gated'), // h12jg
 };

@@ -8,8 +8,8 @@
 //   decode() divides by it, so callers always work in the harvest's own units (SAELens loses this factor).
 // - Init: dictionary rows random unit vectors (seeded), W_enc = W_decᵀ, b_enc = 0, b_dec = geometric median
 //   (Weiszfeld) of up to 4,096 seeded-sampled rows.
-// - Resampling (sae-l1) follows the paper, scaled down: at `resampleSteps` (default 10%, 20%, 30%, 40% of the
-//   run), latents inactive for the last `deadWindow` steps are re-initialised from `resampleRows` seeded-sampled
+// - Resampling (sae-l1; and sae-gated, as its paper trains) follows Bricken et al., scaled down: at `resampleSteps`
+//   (default 10%, 20%, 30%, 40% of the run), latents inactive for the last `deadWindow` steps are re-initialised from `resampleRows` seeded-sampled
 //   rows (paper: 819,200) drawn with probability ∝ (per-row squared reconstruction error)²: the decoder row becomes
 //   the drawn input at unit norm, the encoder row that unit input × 0.2 × the mean alive encoder-row norm, b_enc 0,
 //   and the Adam moments of all three are zeroed (test/integration/sae-mechanics.test.ts checks each).
@@ -17,7 +17,8 @@
 //   the data order and every random draw are pure functions of (seed, step), so resuming is exact.
 import * as ort from 'onnxruntime-node';
 import type { ActivationStream, Basis, BasisFactory, BasisMethod, BasisState, FitContext, NamedTensor } from './types';
-import { buildSaeDecodeGraph, buildSaeEvalGraph, buildSaeStepGraph, SAE_PARAMS, saeParamShapes, type SaeKind, type SaeParam } from './sae-graph';
+import { buildSaeDecodeGraph, buildSaeEvalGraph, buildSaeStepGraph, saeParamList, saeParamShapes, usesDeadAux, type SaeKind, type SaeWeights } from './sae-graph';
+import { JUMPRELU_SPEC, GATED_SPEC } from './sae-jumprelu-gated-spec'; // h12jg
 import { StepRunner } from '../train/session';
 import { trainingProviderName, type TrainingProvider } from '../train/provider'; // room: scale (#14 item 4)
 import { ShuffledBatches, defaultBufferRows, gatherRows } from '../train/batches';
@@ -55,6 +56,10 @@ export interface SaeParams {
   thresholdLr: number;
   /** sae-matryoshka: nested prefixes m/2^(levels−1), …, m/2, m, each reconstructing the input. */
   nestLevels: number;
+  /** h12jg sae-jumprelu: λ of the L0 penalty; the STE bandwidth ε and the initial θ, both in units of the inputs' mean norm. */
+  l0Coefficient: number;
+  bandwidth: number;
+  initThreshold: number;
   /** Steps without activity after which a latent counts as dead (resampling, aux loss, deadFraction). */
   deadWindow: number;
   normalize: boolean;
@@ -89,7 +94,7 @@ export function resolveSaeParams(kind: SaeKind, raw: Record<string, unknown>, di
   const resampleSteps =
     Array.isArray(resampleRaw) && resampleRaw.every((s) => Number.isInteger(s) && s > 0)
       ? [...(resampleRaw as number[])].sort((a, b) => a - b)
-      : kind === 'l1' && steps >= 200
+      : (kind === 'l1' || kind === 'gated') && steps >= 200 // h12jg: the Gated paper trains with this resampling too
         ? [0.1, 0.2, 0.3, 0.4].map((f) => Math.round(f * steps))
         : [];
   const threads = raw.threads === undefined || raw.threads === null ? null : int('threads', 1);
@@ -103,7 +108,7 @@ export function resolveSaeParams(kind: SaeKind, raw: Record<string, unknown>, di
     beta1: num('beta1', 0.9),
     beta2: num('beta2', 0.999),
     eps: num('eps', 1e-8),
-    l1Coefficient: num('l1Coefficient', numDefault(saeSpec('l1'), 'l1Coefficient')),
+    l1Coefficient: num('l1Coefficient', numDefault(saeSpec(kind === 'gated' ? 'gated' : 'l1'), 'l1Coefficient')),
     l1WarmupSteps: int('l1WarmupSteps', Math.round(steps / 20), 0),
     resampleSteps,
     resampleRows: int('resampleRows', 8192),
@@ -112,6 +117,9 @@ export function resolveSaeParams(kind: SaeKind, raw: Record<string, unknown>, di
     auxCoefficient: num('auxCoefficient', 1 / 32),
     thresholdLr: num('thresholdLr', 0.01),
     nestLevels: int('nestLevels', 5),
+    l0Coefficient: num('l0Coefficient', numDefault(saeSpec('jumprelu'), 'l0Coefficient')),
+    bandwidth: num('bandwidth', numDefault(saeSpec('jumprelu'), 'bandwidth')),
+    initThreshold: num('initThreshold', numDefault(saeSpec('jumprelu'), 'initThreshold')),
     deadWindow: int('deadWindow', Math.max(10, Math.round(steps / 20))),
     normalize: raw.normalize === undefined ? true : Boolean(raw.normalize),
     targetNorm: num('targetNorm', Math.sqrt(dim)),
@@ -206,7 +214,7 @@ export class SparseAutoencoder implements Basis {
   readonly nFeatures: number;
   readonly cfg: SaeParams;
   /** Fitted weights (normalised units) and the input scale. */
-  weights: Record<SaeParam, Float32Array> | null = null;
+  weights: SaeWeights | null = null;
   normScale = 1;
   /** sae-batchtopk: the global inference threshold on pre-activations (normalised units); 0 until trained. */
   threshold = 0;
@@ -244,6 +252,7 @@ export class SparseAutoencoder implements Basis {
       k: cfg.k,
       kAux: cfg.kAux,
       nestLevels: cfg.nestLevels,
+      bandwidth: cfg.bandwidth * cfg.targetNorm, // h12jg: the graph sees inputs at mean norm targetNorm
       batch,
       adam: { beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps },
     });
@@ -301,8 +310,10 @@ export class SparseAutoencoder implements Basis {
         const lrNow = this.lrAt(step);
         lr[0] = lrNow;
         t[0] = step + 1;
-        if (this.kind === 'l1') {
-          coef[0] = cfg.l1Coefficient * (cfg.l1WarmupSteps > 0 ? Math.min(1, (step + 1) / cfg.l1WarmupSteps) : 1);
+        if (!usesDeadAux(this.kind)) {
+          // h12jg: the penalty coefficient, warmed up linearly (sae-jumprelu: λ of the L0; sae-l1, sae-gated: λ of the L1)
+          const lambda = this.kind === 'jumprelu' ? cfg.l0Coefficient : cfg.l1Coefficient;
+          coef[0] = lambda * (cfg.l1WarmupSteps > 0 ? Math.min(1, (step + 1) / cfg.l1WarmupSteps) : 1);
         } else {
           let anyDead = false;
           for (let j = 0; j < m; j++) {
@@ -321,7 +332,7 @@ export class SparseAutoencoder implements Basis {
         }
         const fired = out.fired!;
         for (let j = 0; j < m; j++) if (fired[j]! > 0) lastFired[j] = step;
-        if (this.kind === 'l1' && cfg.resampleSteps.includes(step)) {
+        if ((this.kind === 'l1' || this.kind === 'gated') && cfg.resampleSteps.includes(step)) {
           const n = await this.resample(stream, runner, lastFired, step);
           ctx.progress({ fraction: step / cfg.steps, message: `Resampled ${n} dead latents at step ${step}.`, done: step, total: cfg.steps, unit: 'steps' });
         }
@@ -336,7 +347,7 @@ export class SparseAutoencoder implements Basis {
             l0: out.l0![0]!,
             deadFraction: nDead / m,
             explainedVariance: out.ev![0]!,
-            aux: this.kind !== 'l1' && coef[0] !== 0 ? out.aux![0]! : 0,
+            aux: !usesDeadAux(this.kind) || coef[0] !== 0 ? out.aux![0]! : 0,
             lr: lrNow,
           };
           this.lastLive = live;
@@ -348,7 +359,7 @@ export class SparseAutoencoder implements Basis {
         }
       }
       await iter?.return(undefined);
-      this.weights = Object.fromEntries(SAE_PARAMS.map((n) => [n, Float32Array.from(runner.state(n))])) as Record<SaeParam, Float32Array>;
+      this.weights = Object.fromEntries(saeParamList(this.kind).map((n) => [n, Float32Array.from(runner.state(n))])) as SaeWeights;
     } finally {
       await runner.release();
     }
@@ -398,7 +409,9 @@ export class SparseAutoencoder implements Basis {
       rows += block.rowCount;
     }
     const meanNorm = normSum / Math.max(rows, 1);
-    this.normScale = this.cfg.normalize && meanNorm > 0 ? this.cfg.targetNorm / meanNorm : 1;
+    // Rounded to float32, the precision checkpoints store it in: a resumed run then scales its batches bit for bit like
+    // an uninterrupted one (h12jg: JumpReLU's gates turn a last-bit difference into a different code).
+    this.normScale = Math.fround(this.cfg.normalize && meanNorm > 0 ? this.cfg.targetNorm / meanNorm : 1);
     const nSample = Math.min(stream.rows, 4096);
     const idx = Rng.stream(this.seed, MEDIAN_KEY).sampleIndices(stream.rows, nSample).sort();
     const sample = await gatherRows(stream, idx);
@@ -421,6 +434,9 @@ export class SparseAutoencoder implements Basis {
       }
     }
     runner.state('b_enc').fill(0);
+    // h12jg: JumpReLU's θ starts at initThreshold (paper: 0.001 at unit norm); Gated's r_mag and b_mag at 0 (paper).
+    if (this.kind === 'jumprelu') runner.state('log_threshold').fill(Math.log(this.cfg.initThreshold * this.cfg.targetNorm));
+    if (this.kind === 'gated') for (const n of ['r_mag', 'b_mag']) runner.state(n).fill(0);
     for (const name of runner.stateNames()) if (name.startsWith('m_') || name.startsWith('v_')) runner.state(name).fill(0);
   }
 
@@ -434,7 +450,7 @@ export class SparseAutoencoder implements Basis {
     const n = Math.min(stream.rows, this.cfg.resampleRows);
     const rows = Rng.stream(this.seed, RESAMPLE_KEY, step).sampleIndices(stream.rows, n).sort();
     const sample = await gatherRows(stream, rows);
-    const weights = Object.fromEntries(SAE_PARAMS.map((p) => [p, runner.state(p)])) as Record<SaeParam, Float32Array>;
+    const weights = Object.fromEntries(saeParamList(this.kind).map((p) => [p, runner.state(p)])) as SaeWeights;
     const { sqerr } = await this.evaluate(sample, n, weights, this.normScale, ['sqerr']);
     const wEnc = weights.W_enc;
     const wDec = weights.W_dec;
@@ -477,6 +493,10 @@ export class SparseAutoencoder implements Basis {
       bEnc[j] = 0;
       mB[j] = 0;
       vB[j] = 0;
+      if (this.kind === 'gated') {
+        // h12jg: b_enc is the gate bias; the magnitude path's own parameters restart at their initial 0 too.
+        for (const n of ['r_mag', 'b_mag']) for (const pre of ['', 'm_', 'v_']) runner.state(`${pre}${n}`)[j] = 0;
+      }
       lastFired[j] = step;
     }
     return deadIdx.length;
@@ -484,7 +504,7 @@ export class SparseAutoencoder implements Basis {
 
   // ---- inference ----------------------------------------------------------------------------------------------
 
-  private requireWeights(): Record<SaeParam, Float32Array> {
+  private requireWeights(): SaeWeights {
     if (!this.weights) throw new Error(`This ${this.method} basis has not been fitted yet.`);
     return this.weights;
   }
@@ -492,7 +512,7 @@ export class SparseAutoencoder implements Basis {
   private async evaluate(
     x: Float32Array,
     rows: number,
-    weights: Record<SaeParam, Float32Array>,
+    weights: SaeWeights,
     scale: number,
     fetch: ('f' | 'xhat' | 'sqerr')[],
   ): Promise<Partial<Record<'f' | 'xhat' | 'sqerr', Float32Array>>> {
@@ -509,7 +529,7 @@ export class SparseAutoencoder implements Basis {
     for (const name of fetch) result[name] = new Float32Array(rows * widths[name]);
     const feeds: Record<string, ort.Tensor> = { scale: new ort.Tensor('float32', Float32Array.of(scale), []) };
     if (this.usesThreshold) feeds.threshold = new ort.Tensor('float32', Float32Array.of(this.threshold), []);
-    for (const p of SAE_PARAMS) feeds[p] = new ort.Tensor('float32', weights[p], shapes[p]);
+    for (const p of saeParamList(this.kind)) feeds[p] = new ort.Tensor('float32', weights[p]!, shapes[p]);
     for (let r = 0; r < rows; r += chunk) {
       const n = Math.min(chunk, rows - r);
       feeds.x = new ort.Tensor('float32', x.subarray(r * d, (r + n) * d), [n, d]);
@@ -562,7 +582,7 @@ export class SparseAutoencoder implements Basis {
     const w = this.requireWeights();
     const shapes = saeParamShapes(this.dim, this.nFeatures);
     const s: BasisState = {};
-    for (const p of SAE_PARAMS) s[p] = { shape: shapes[p], data: Float32Array.from(w[p]) } satisfies NamedTensor;
+    for (const p of saeParamList(this.kind)) s[p] = { shape: shapes[p], data: Float32Array.from(w[p]!) } satisfies NamedTensor;
     s.norm_scale = { shape: [1], data: Float32Array.of(this.normScale) };
     if (this.usesThreshold) s.threshold = { shape: [1], data: Float32Array.of(this.threshold) };
     return s;
@@ -574,8 +594,8 @@ export class SparseAutoencoder implements Basis {
     const [d, m] = wEnc.shape as [number, number];
     const sae = new SparseAutoencoder(kind, { ...params, nFeatures: m }, seed, d);
     const shapes = saeParamShapes(d, m);
-    const w = {} as Record<SaeParam, Float32Array>;
-    for (const p of SAE_PARAMS) {
+    const w = {} as SaeWeights;
+    for (const p of saeParamList(kind)) {
       const t = state[p];
       const n = shapes[p].reduce((a, b) => a * b, 1);
       if (!t || t.data.length !== n) throw new Error(`The stored SAE's ${p} should hold ${n} values.`);
@@ -631,6 +651,8 @@ const SAE_SPECS: Record<SaeKind, BasisSpec> = {
     ],
     tags: { trained: true, sweep: 'k' },
   },
+  jumprelu: JUMPRELU_SPEC(SAE_COMMON), // h12jg
+  gated: GATED_SPEC(SAE_COMMON), // h12jg
 };
 
 export function saeSpec(kind: SaeKind): BasisSpec {

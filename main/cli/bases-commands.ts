@@ -58,7 +58,7 @@ function qualityRow(b: BasisInfo): string[] {
 const fit: Command = {
   usage: `cajal fit --project FILE --harvest ID --method METHOD [--k K] [--l1 λ] [--topk k] [--steps N] [--seed S]
          [--holdout F] [--param key=value …] [--rank R] [--nonneg] [--restarts N] [--json]
-  Fits a basis to a harvest: neurons, random, pca, ica, nmf, kmeans, sae-l1, sae-topk, sae-batchtopk, sae-matryoshka, sparse-coding, tca.
+  Fits a basis to a harvest: neurons, random, pca, ica, nmf, kmeans, sae-l1, sae-topk, sae-batchtopk, sae-matryoshka, sae-jumprelu, sae-gated, sparse-coding, tca.
   tca (a harvest recorded at all positions): --rank R components (same as --k), --nonneg for HALS, --restarts N.
   --k is the number of features (components, clusters, dictionary size); more method parameters with --param,
   e.g. --param whiten=true, --param fun=cube, --param cosine=true, --param lr=0.001.

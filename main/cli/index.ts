@@ -43,7 +43,7 @@ Usage:
   cajal sweep --project FILE --harvest ID --method sae-topk --values 2,4,8 [--k M] [--steps N] [--json]   (#12)
   cajal stimuli --project FILE --stimuli text:PATH[?field=F&tokenizer=T&context=L&stride=S&positions=K&seed=N] [--show N] [--json]   (text, #13)
   cajal train-series --out DIR [--snapshots N] · cajal harvest-series --project FILE --models A,B,C --tensor NAME   (#15)
-  METHOD: neurons | random | pca | ica | nmf | kmeans | sae-l1 | sae-topk | sae-batchtopk | sae-matryoshka | sparse-coding | tca
+  METHOD: neurons | random | pca | ica | nmf | kmeans | sae-l1 | sae-topk | sae-batchtopk | sae-matryoshka | sae-jumprelu | sae-gated | sparse-coding | tca
 
 Run 'cajal COMMAND --help' for details.`;
 

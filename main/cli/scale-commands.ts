@@ -22,7 +22,7 @@ export function shardFromFlags(v: Record<string, unknown>): ShardRequest | undef
 }
 
 /** Methods whose fit runs a training graph on onnxruntime, so --provider chooses where it runs (#14 item 4). */
-const TRAINED_ON_ORT = ['sae-l1', 'sae-topk', 'sae-batchtopk', 'sae-matryoshka'];
+const TRAINED_ON_ORT = ['sae-l1', 'sae-topk', 'sae-batchtopk', 'sae-matryoshka', 'sae-jumprelu', 'sae-gated']; // h12jg: jumprelu, gated
 
 export const providerUsage = `  --provider cpu|cuda           trained SAEs: onnxruntime's execution provider for the training graph (default cpu;
                                 cuda where the installed onnxruntime-node has it), recorded with the fit`;

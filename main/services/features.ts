@@ -272,7 +272,7 @@ export async function featureDetail(db: Db, basisId: number, feature: number, th
   const shape = imageShape(db, h, rec.dim);
   if (shape) {
     weightImages = [{ name: 'direction', ...shape, values: Array.from(dir) }];
-    if (rec.method === 'sae-l1' || rec.method === 'sae-topk' || rec.method === 'sae-batchtopk' || rec.method === 'sae-matryoshka') {
+    if (rec.method === 'sae-l1' || rec.method === 'sae-topk' || rec.method === 'sae-batchtopk' || rec.method === 'sae-matryoshka' || rec.method === 'sae-jumprelu' || rec.method === 'sae-gated') {
       const wEnc = stored?.encoder ? { shape: [rec.dim, 1], data: stored.encoder } : basesRepo.loadBasisTensors(db, rec.id).W_enc;
       if (wEnc && wEnc.shape[0] === rec.dim) {
         const m = wEnc.shape[1]!;

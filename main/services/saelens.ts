@@ -36,7 +36,8 @@ interface SaeLensCfg {
  */
 export async function exportSae(db: Db, p: Params<'bases.exportSae'>): Promise<{ dir: string; files: string[] }> {
   const rec = basesRepo.getBasis(db, p.basisId);
-  if (rec.method !== 'sae-l1' && rec.method !== 'sae-topk' && rec.method !== 'sae-batchtopk' && rec.method !== 'sae-matryoshka') {
+  const saeMethods = ['sae-l1', 'sae-topk', 'sae-batchtopk', 'sae-matryoshka', 'sae-jumprelu', 'sae-gated']; // h12jg: jumprelu, gated
+  if (!saeMethods.includes(rec.method)) {
     throw new UserError('basis.not-sae', `Basis ${p.basisId} is ${rec.method}, not a sparse autoencoder; export its directions as .npy instead.`);
   }
   const state = basesRepo.loadBasisTensors(db, p.basisId);
@@ -61,6 +62,16 @@ export async function exportSae(db: Db, p: Params<'bases.exportSae'>): Promise<{
     const th = need('threshold').data[0]!;
     const threshold = { shape: [rec.nFeatures], data: new Float32Array(rec.nFeatures).fill(th) };
     return writeSaeLens(p.dir, { ...tensors, threshold }, exportCfg(db, rec, 'jumprelu', {}, s));
+  }
+  // h12jg: a trained JumpReLU or Gated SAE in its SAELens architecture. The input scale folds into W_enc (and the
+  // decoder) only, so every pre-activation — and with them θ, b_gate, r_mag and b_mag — is unchanged.
+  if (rec.method === 'sae-jumprelu') {
+    const threshold = { shape: [rec.nFeatures], data: need('log_threshold').data.map((v) => Math.exp(v)) };
+    return writeSaeLens(p.dir, { W_enc: tensors.W_enc, b_enc: tensors.b_enc, threshold, W_dec: tensors.W_dec, b_dec: tensors.b_dec }, exportCfg(db, rec, 'jumprelu', {}, s));
+  }
+  if (rec.method === 'sae-gated') {
+    const gated = { W_enc: tensors.W_enc, b_gate: tensors.b_enc, r_mag: need('r_mag'), b_mag: need('b_mag'), W_dec: tensors.W_dec, b_dec: tensors.b_dec };
+    return writeSaeLens(p.dir, gated, exportCfg(db, rec, 'gated', {}, s));
   }
   const topk = rec.method === 'sae-topk';
   const k = Number(rec.params.k);

@@ -2,7 +2,7 @@
 // method learns), the short names that tell them apart on an axis, and the quantile every box plot uses. Shared by the
 // contract's method enum, the renderer and the report builder, so it imports nothing: any of them can load it.
 
-export const BASIS_METHODS = ['neurons', 'random', 'pca', 'ica', 'nmf', 'kmeans', 'sae-l1', 'sae-topk', 'sae-batchtopk', 'sae-matryoshka', 'sparse-coding', 'tca'] as const;
+export const BASIS_METHODS = ['neurons', 'random', 'pca', 'ica', 'nmf', 'kmeans', 'sae-l1', 'sae-topk', 'sae-batchtopk', 'sae-matryoshka', 'sae-jumprelu', 'sae-gated', 'sparse-coding', 'tca'] as const;
 
 /** Position of a method in BASIS_METHODS; methods it does not list come last. */
 export function methodRank(method: string): number {

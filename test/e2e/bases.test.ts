@@ -51,7 +51,7 @@ async function cell(p: Page, method: string, col: number): Promise<string> {
 }
 const num = (s: string) => Number(s.replace('−', '-').replace('%', '').trim());
 
-test('bases: fit every method on a CIFAR-10 ReLU over white noise, look at an SAE, sweep TopK', { timeout: 300_000 }, async () => {
+test('bases: fit every method on a CIFAR-10 ReLU over white noise, look at an SAE, sweep TopK', { timeout: 420_000 } /* h12jg: thirteen methods now */, async () => {
   const p = page!;
   await p.goto(url);
   await p.locator(tid('models-empty')).waitFor({ timeout: 30_000 });
@@ -107,12 +107,12 @@ test('bases: fit every method on a CIFAR-10 ReLU over white noise, look at an SA
   // --- Fit every method ----------------------------------------------------------------------------------------------
   await p.click(tid('fit-all'));
   await p.locator(tid('basis-row')).first().waitFor({ timeout: 20_000 });
-  await waitAllDone(p, 11, 240_000); // #12: with sae-batchtopk and sae-matryoshka
+  await waitAllDone(p, 13, 240_000); // #12: with sae-batchtopk and sae-matryoshka; h12jg: sae-jumprelu, sae-gated
   const errAfter = await p.locator(tid('basis-error')).count();
   assert.equal(errAfter, 0, 'every method started');
 
   const methods = await p.locator(tid('basis-row')).evaluateAll((rows) => rows.map((r) => r.getAttribute('data-method')));
-  assert.deepEqual([...methods].sort(), ['ica', 'kmeans', 'neurons', 'nmf', 'pca', 'random', 'sae-batchtopk', 'sae-l1', 'sae-matryoshka', 'sae-topk', 'sparse-coding']);
+  assert.deepEqual([...methods].sort(), ['ica', 'kmeans', 'neurons', 'nmf', 'pca', 'random', 'sae-batchtopk', 'sae-gated', 'sae-jumprelu', 'sae-l1', 'sae-matryoshka', 'sae-topk', 'sparse-coding']);
   for (const m of methods) {
     // Sparsity and reconstruction numbers for every method (K-means reconstructs a row from its centroid).
     const [ev, mse, l0, dead, dense, cos] = await Promise.all([5, 6, 7, 8, 9, 10].map((c) => cell(p, m!, c)));
@@ -146,7 +146,7 @@ test('bases: fit every method on a CIFAR-10 ReLU over white noise, look at an SA
   await p.fill(tid('param-steps'), '400');
   await p.fill(tid('sweep-values'), '2, 4, 8');
   await p.click(tid('sweep-start'));
-  await p.locator(tid('basis-row')).nth(13).waitFor({ timeout: 20_000 }); // 11 methods + 3 sweep members
+  await p.locator(tid('basis-row')).nth(15).waitFor({ timeout: 20_000 }); // 13 methods + 3 sweep members
   // Catch one training live, if it is still running when we look (small runs may finish first).
   const live = await p
     .locator(tid('training-live'))
@@ -154,9 +154,9 @@ test('bases: fit every method on a CIFAR-10 ReLU over white noise, look at an SA
     .then(() => true)
     .catch(() => false);
   if (live) await p.screenshot({ path: join(artifactsDir, 'e2e-bases-live.png') });
-  await waitAllDone(p, 14, 120_000);
-  // Every finished basis with a reconstruction is a point: all fourteen (K-means reconstructs from its centroids).
-  await p.waitForFunction(() => Number(document.querySelector('[data-testid="sweep-frontier-card"]')?.getAttribute('data-points')) === 14, undefined, {
+  await waitAllDone(p, 16, 120_000);
+  // Every finished basis with a reconstruction is a point: all sixteen (K-means reconstructs from its centroids).
+  await p.waitForFunction(() => Number(document.querySelector('[data-testid="sweep-frontier-card"]')?.getAttribute('data-points')) === 16, undefined, {
     timeout: 10_000,
   });
   await p.locator(`${tid('sweep-frontier')} canvas`).first().waitFor();

@@ -47,6 +47,8 @@ const cases: Record<Method, { params: Record<string, unknown>; m: number; tol: n
   'sae-topk': { params: { ...sae, k: 3 }, m: 12, tol: 1e-5 },
   'sae-batchtopk': { params: { ...sae, k: 3 }, m: 12, tol: 1e-5 }, // #12
   'sae-matryoshka': { params: { ...sae, k: 3, nestLevels: 3 }, m: 12, tol: 1e-5 }, // #12
+  'sae-jumprelu': { params: sae, m: 12, tol: 1e-5 }, // h12jg
+  'sae-gated': { params: sae, m: 12, tol: 1e-5 }, // h12jg
   // tca (#15): the 1,500 rows read as 100 stimuli × 15 positions (rowsPerItem below).
   tca: { params: { rank: 3, restarts: 2, maxIter: 30 }, m: 3, tol: 1e-3 },
 };

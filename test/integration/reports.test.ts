@@ -81,7 +81,7 @@ test('a comparison sent to a new report is a snapshot: it survives deleting a ba
   // Methods names the source of each method compared and where the lab departs from it — PCA's too, though it
   // was deleted from the project after the section was sent.
   const defs = await call<BasisMethodDefinition[]>('bases.definitions', {});
-  assert.deepEqual(defs.map((d) => d.method).sort(), ['ica', 'kmeans', 'neurons', 'nmf', 'pca', 'random', 'sae-batchtopk', 'sae-l1', 'sae-matryoshka', 'sae-topk', 'sparse-coding', 'tca']);
+  assert.deepEqual(defs.map((d) => d.method).sort(), ['ica', 'kmeans', 'neurons', 'nmf', 'pca', 'random', 'sae-batchtopk', 'sae-gated', 'sae-jumprelu', 'sae-l1', 'sae-matryoshka', 'sae-topk', 'sparse-coding', 'tca']);
   for (const method of ['random', 'neurons', 'pca']) assert.ok(html.includes(`id="basis-${method}"`), `Methods describes ${method}`);
   assert.ok(!html.includes('id="basis-sae-l1"'), 'and only the methods compared');
   assert.ok(html.includes('data-departure="pca"'));

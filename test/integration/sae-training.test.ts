@@ -160,7 +160,7 @@ function maxDiff(a: BasisState, b: BasisState): number {
   return worst;
 }
 
-for (const kind of ['l1', 'topk', 'batchtopk', 'matryoshka'] as const) {
+for (const kind of ['l1', 'topk', 'batchtopk', 'matryoshka', 'jumprelu', 'gated'] as const) { // h12jg: jumprelu, gated
   test(`sae-${kind}: a run stopped at a checkpoint and resumed ends with the same weights as an uninterrupted run`, async () => {
     const full = await fitSmall(kind, 21, makeCtx({}));
     const fullState = full.state();

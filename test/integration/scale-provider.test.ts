@@ -89,7 +89,7 @@ test('--provider on a method without a training graph, or an unknown provider, i
   const before = fileDigest(copy);
   const pca = await runCli(['fit', '--project', copy, '--harvest', '1', '--method', 'pca', '--provider', 'cpu']);
   assert.equal(pca.code, 1);
-  assert.equal(pca.stderr, 'cajal fit: --provider chooses where a training graph runs, so it applies to sae-l1, sae-topk, sae-batchtopk, sae-matryoshka, not pca.\n');
+  assert.equal(pca.stderr, 'cajal fit: --provider chooses where a training graph runs, so it applies to sae-l1, sae-topk, sae-batchtopk, sae-matryoshka, sae-jumprelu, sae-gated, not pca.\n');
   const tpu = await runCli(fitArgs('--provider', 'tpu').map((a) => (a === project ? copy : a)));
   assert.equal(tpu.code, 1);
   assert.match(tpu.stderr, /--provider takes cpu or cuda, not tpu\./);

@@ -41,6 +41,8 @@ const TEXT: Record<BasisMethodName, { label: string; line: string }> = {
   'sae-l1': { label: 'SAE · L1', line: 'Sparse autoencoder, ReLU latents with an L1 penalty (Bricken et al. 2023); dead latents resampled.' },
   'sae-topk': { label: 'SAE · TopK', line: 'Sparse autoencoder keeping the k largest latents per row (Gao et al. 2024): L0 fixed at k.' },
   'sae-batchtopk': { label: 'SAE · BatchTopK', line: 'Sparse autoencoder keeping the k·B largest latents of each training batch (Bussmann et al. 2024); encode applies one learned threshold, so L0 varies per row around k.' }, // #12
+  'sae-jumprelu': { label: 'SAE · JumpReLU', line: 'Sparse autoencoder with a trained threshold per latent and an L0 penalty (Rajamanoharan et al. 2024, Gemma Scope\'s architecture): codes below the threshold are exactly 0.' }, // h12jg
+  'sae-gated': { label: 'SAE · Gated', line: 'Sparse autoencoder whose gate path decides which latents fire and magnitude path how strongly (Rajamanoharan et al. 2024); L1 only on the gate.' }, // h12jg
   'sae-matryoshka': { label: 'SAE · Matryoshka', line: 'BatchTopK sparse autoencoder whose nested prefixes (m/16 … m latents) each reconstruct the input (Bussmann et al. 2025): early latents are coarse, general features.' }, // #12
   'sparse-coding': {
     label: 'Sparse coding',

@@ -1,0 +1,45 @@
+// The fit parameters of the JumpReLU and Gated SAEs (#12), kept apart from sae.ts so that file stays one job: the
+// shared SAE parameters come in from there, these add each architecture's own penalty and its constants.
+import type { BasisParamSpec, BasisSpec } from './param-spec';
+
+export function JUMPRELU_SPEC(common: BasisParamSpec[]): BasisSpec {
+  return {
+    params: [
+      common[0]!,
+      {
+        key: 'l0Coefficient',
+        kind: 'number',
+        default: 0.05,
+        min: 0,
+        meaning: 'λ of the L0 penalty λ·(active latents per row) (inputs are scaled to mean norm √d): higher is sparser',
+      },
+      ...common.slice(1),
+      {
+        key: 'bandwidth',
+        kind: 'number',
+        default: 0.001,
+        min: 0,
+        meaning: "Bandwidth ε of the rectangle kernel in the threshold's straight-through gradients, in units of the inputs' mean norm (paper: 0.001)",
+      },
+      { key: 'initThreshold', kind: 'number', default: 0.001, min: 0, meaning: "Initial threshold θ of every latent, in units of the inputs' mean norm (paper: 0.001)" },
+    ],
+    tags: { trained: true, sweep: 'l0Coefficient' },
+  };
+}
+
+export function GATED_SPEC(common: BasisParamSpec[]): BasisSpec {
+  return {
+    params: [
+      common[0]!,
+      {
+        key: 'l1Coefficient',
+        kind: 'number',
+        default: 0.1,
+        min: 0,
+        meaning: 'λ of the L1 penalty on the gate pre-activations ReLU(π_gate) (inputs are scaled to mean norm √d): higher is sparser',
+      },
+      ...common.slice(1),
+    ],
+    tags: { trained: true, sweep: 'l1Coefficient' },
+  };
+}
