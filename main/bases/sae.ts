@@ -24,6 +24,7 @@ import { ShuffledBatches, defaultBufferRows, gatherRows } from '../train/batches
 import { createSession } from '../onnx/session';
 import { Rng } from '../util/random';
 import { numDefault, type BasisParamSpec, type BasisSpec } from './param-spec';
+import { resolveTopkTraining, topkStepImpl, type TopkTraining } from './sae-topk-sparse'; // h18topk (#18 item 5)
 
 const INIT_KEY = 0x1417;
 const MEDIAN_KEY = 0x6d3d;
@@ -66,6 +67,8 @@ export interface SaeParams {
   threads: number | null;
   /** room: scale (#14 item 4) — the training graph's execution provider, recorded with the fit (default cpu). */
   provider: TrainingProvider;
+  /** h18topk — sae-topk's training graph: 'sparse' (k latents per row), 'dense', or 'auto' (by m/k, see sae-topk-sparse.ts). */
+  topkTraining: TopkTraining;
 }
 
 export function resolveSaeParams(kind: SaeKind, raw: Record<string, unknown>, dim: number): SaeParams {
@@ -121,6 +124,7 @@ export function resolveSaeParams(kind: SaeKind, raw: Record<string, unknown>, di
     threads,
     // room: scale — only the name is checked here: a basis trained on CUDA loads anywhere; training checks the provider
     provider: raw.provider === undefined || raw.provider === null ? 'cpu' : trainingProviderName(raw.provider),
+    topkTraining: resolveTopkTraining(raw.topkTraining), // h18topk
   };
 }
 
@@ -246,6 +250,7 @@ export class SparseAutoencoder implements Basis {
       nestLevels: cfg.nestLevels,
       batch,
       adam: { beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps },
+      impl: this.kind === 'topk' ? topkStepImpl(cfg.topkTraining, m, cfg.k) : undefined, // h18topk
     });
     const runner = await StepRunner.create(bytes, spec, { intraOpThreads: cfg.threads ?? undefined, provider: cfg.provider, label: `the ${this.method} training step` });
     const lastFired = new Float32Array(m);
