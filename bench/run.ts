@@ -25,6 +25,7 @@ const all: [string, string, string][] = [
   ['sparse-coding', './sparse-coding.ts', 'benchSparseCoding'], // h12 (#12)
   ['feature-scale', './feature-scale.ts', 'benchFeatureScale'], // w18 (#18)
   ['feature-scale-ui', './feature-scale-ui.ts', 'benchFeatureScaleUi'], // w18 (#18)
+  ['sae-topk', './sae-topk.ts', 'benchSaeTopk'], // h18topk (#18 item 5)
 ];
 
 const wanted = process.argv.slice(2);

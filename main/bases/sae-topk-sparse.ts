@@ -22,7 +22,15 @@ import type { SaeLossAndGrads, SaeShape } from './sae-graph';
 const FLOAT = 1;
 
 /** Builds the sparse TopK loss and gradients into the step graph (float32); the step adds Adam and the metrics. */
-export function saeTopkSparseLossAndGrads(tape: Tape, o: SaeShape & { batch: number }, x: T, coef: T, dead: string): SaeLossAndGrads {
+export function saeTopkSparseLossAndGrads(
+  tape: Tape,
+  o: SaeShape & { batch: number },
+  x: T,
+  coef: T,
+  dead: string,
+  /** Leave W_enc's gradient as ∂W_encᵀ [m, d] (the JS Adam of sae-topk-runner.ts reads it in that layout). */
+  encGradTransposed = false,
+): SaeLossAndGrads {
   const b = tape.b;
   const { d, m, batch: B } = o;
   const k = Math.min(o.k ?? 32, m);
@@ -64,7 +72,7 @@ export function saeTopkSparseLossAndGrads(tape: Tape, o: SaeShape & { batch: num
   const zerosMd = b.op('ConstantOfShape', [i64([m, d])], { value: attr.tensor(Float32Array.of(0), [1], 'float32') });
   const gWdec = b.op('ScatterND', [zerosMd, allIdx, b.op('Concat', [decMain, decAux!], { axis: 0 })], { reduction: 'add' });
   const gWencT = b.op('ScatterND', [zerosMd, allIdx, b.op('Concat', [encMain, encAux!], { axis: 0 })], { reduction: 'add' });
-  const gWenc = b.transpose(gWencT, [1, 0]);
+  const gWenc = encGradTransposed ? gWencT : b.transpose(gWencT, [1, 0]);
   const zerosM = b.op('ConstantOfShape', [i64([m])], { value: attr.tensor(Float32Array.of(0), [1], 'float32') });
   const dpreAll = b.op('Concat', [b.reshape(dvals, [B * k]), dpreAux!], { axis: 0 });
   const gBenc = b.op('ScatterND', [zerosM, allIdx, dpreAll], { reduction: 'add' });

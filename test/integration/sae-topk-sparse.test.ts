@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { buildSaeStepGraph, type SaeGradImpl } from '../../main/bases/sae-graph';
 import { SparseAutoencoder } from '../../main/bases/sae';
 import { resolveTopkTraining, SPARSE_TOPK_MIN_RATIO, topkStepImpl } from '../../main/bases/sae-topk-sparse';
+import { SparseTopkStepRunner, type SaeStepRunner } from '../../main/bases/sae-topk-runner';
 import { memoryStream } from '../../main/bases/stream';
 import type { FitContext } from '../../main/bases/types';
 import { StepRunner } from '../../main/train/session';
@@ -18,9 +19,16 @@ const M = 64;
 const FIT_M = 256;
 const B = 32;
 
-async function oneStep(impl: SaeGradImpl, coef: number, deadMask: Float32Array): Promise<Record<string, Float32Array>> {
-  const { bytes, spec } = buildSaeStepGraph({ d: D, m: M, kind: 'topk', k: 4, kAux: 8, batch: B, impl });
-  const runner = await StepRunner.create(bytes, spec, { intraOpThreads: 1 });
+/** One step from a seeded state: the dense or sparse step graph (Adam in ORT), or the sparse runner (Adam in JS). */
+async function oneStep(impl: SaeGradImpl | 'runner', coef: number, deadMask: Float32Array): Promise<Record<string, Float32Array>> {
+  const shape = { d: D, m: M, kind: 'topk' as const, k: 4, kAux: 8, batch: B };
+  const runner: SaeStepRunner =
+    impl === 'runner'
+      ? await SparseTopkStepRunner.create({ ...shape, adam: { beta1: 0.9, beta2: 0.999, eps: 1e-8 } }, { intraOpThreads: 1 })
+      : await (() => {
+          const { bytes, spec } = buildSaeStepGraph({ ...shape, impl });
+          return StepRunner.create(bytes, spec, { intraOpThreads: 1 });
+        })();
   const rng = new Rng(31);
   for (const name of ['W_enc', 'b_enc', 'W_dec', 'b_dec', 'm_W_enc', 'm_W_dec']) rng.fillNormal(runner.state(name), 0, 0.3);
   for (const name of ['v_W_enc', 'v_W_dec']) runner.state(name).set(runner.state(name).map(() => rng.float() * 0.01));
@@ -51,7 +59,7 @@ function assertClose(a: Record<string, Float32Array>, b: Record<string, Float32A
   }
 }
 
-test('one training step: the sparse graph gives the dense graph’s state and metrics, with and without the aux loss', async () => {
+test('one training step: the sparse graph and the sparse runner give the dense graph’s state and metrics, with and without the aux loss', async () => {
   const dead = new Float32Array(M);
   for (let j = 0; j < M; j += 3) dead[j] = 1; // 22 dead latents: more than kAux = 8, so the aux TopK really selects
   for (const coef of [0, 0.5]) {
@@ -59,6 +67,7 @@ test('one training step: the sparse graph gives the dense graph’s state and me
     const sparse = await oneStep('sparse', coef, dead);
     // With coef 0 the dense graph still evaluates the aux loss (reported, multiplied by 0); sae.ts shows 0 then.
     assertClose(dense, sparse, 2e-5, `coef ${coef}`, coef === 0 ? ['aux'] : []);
+    assertClose(dense, await oneStep('runner', coef, dead), 2e-5, `runner, coef ${coef}`, coef === 0 ? ['aux'] : []);
     if (coef > 0) assert.ok(sparse.aux![0]! > 0, 'the aux loss is computed when coef > 0');
     // A step that moves nothing would pass trivially: W_dec must have changed from its initial value.
     assert.ok(sparse.fired!.reduce((s, v) => s + v, 0) === 4 * B, 'k latents fire on every row');
@@ -94,6 +103,7 @@ test('a whole sae-topk fit (120 steps, dead latents feeding the aux loss) ends w
     for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
   }
   assert.ok(worst < 1e-4, `max weight difference after 120 steps: ${worst}`);
+  console.log(`# sparse vs dense after 120 steps: max |Δweight| = ${worst.toExponential(2)}`);
   assert.equal(denseLives.length, sparseLives.length);
   for (let i = 0; i < denseLives.length; i++) {
     for (const key of ['mse', 'l0', 'deadFraction', 'aux']) {
