@@ -9,7 +9,9 @@
 // CAJAL_BENCH_TOPK_M=4096,131072 chooses the sizes (default: 2048, 131072).
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { buildSaeStepGraph, type SaeGradImpl } from '../main/bases/sae-graph';
+import { buildSaeStepGraph } from '../main/bases/sae-graph';
+import { SparseTopkStepRunner, type SaeStepRunner } from '../main/bases/sae-topk-runner';
+import { SPARSE_TOPK_MIN_RATIO } from '../main/bases/sae-topk-sparse';
 import { GraphBuilder } from '../main/onnx/builder';
 import { createSession } from '../main/onnx/session';
 import { StepRunner } from '../main/train/session';
@@ -19,7 +21,8 @@ import type { Row } from './table';
 const D = 512;
 const K = 32;
 const BATCH = 1024;
-const ROUNDS = 3;
+/** CAJAL_BENCH_TOPK_ROUNDS overrides (each dense step at m = 131,072 takes seconds to minutes on a loaded machine). */
+const ROUNDS = Number(process.env.CAJAL_BENCH_TOPK_ROUNDS ?? 3);
 const GAP_MS = 250;
 
 interface Contender {
@@ -40,9 +43,16 @@ async function timeBurst(run: () => Promise<void>, seconds: number): Promise<num
   return (performance.now() - t0) / 1000 / n;
 }
 
-async function stepContender(name: string, m: number, impl: SaeGradImpl, deadFraction: number, threads: number): Promise<Contender> {
-  const { bytes, spec } = buildSaeStepGraph({ d: D, m, kind: 'topk', k: K, kAux: Math.max(2 * K, D / 2), batch: BATCH, impl });
-  const runner = await StepRunner.create(bytes, spec, { intraOpThreads: threads });
+/** The step as training runs it: 'sparse' = SparseTopkStepRunner (sae.ts's sparse path), 'tape' = the dense graph. */
+async function stepContender(name: string, m: number, impl: 'sparse' | 'tape', deadFraction: number, threads: number): Promise<Contender> {
+  const shape = { d: D, m, kind: 'topk' as const, k: K, kAux: Math.max(2 * K, D / 2), batch: BATCH };
+  const runner: SaeStepRunner =
+    impl === 'sparse'
+      ? await SparseTopkStepRunner.create({ ...shape, adam: { beta1: 0.9, beta2: 0.999, eps: 1e-8 } }, { intraOpThreads: threads })
+      : await (() => {
+          const { bytes, spec } = buildSaeStepGraph({ ...shape, impl });
+          return StepRunner.create(bytes, spec, { intraOpThreads: threads });
+        })();
   const rng = new Rng(1);
   const wDec = runner.state('W_dec');
   const wEnc = runner.state('W_enc');
@@ -88,6 +98,7 @@ async function interleave(cs: Contender[], seconds: number): Promise<void> {
       const c = cs[(i + r) % cs.length]!;
       await new Promise((resolve) => setTimeout(resolve, GAP_MS));
       c.times.push(await timeBurst(c.run, seconds));
+      console.error(`  sae-topk round ${r + 1}: ${c.name} ${(c.times.at(-1)! * 1000).toFixed(0)} ms per call`);
     }
   }
 }
@@ -141,7 +152,7 @@ export async function benchSaeTopk(): Promise<Row[]> {
       reference: 'dense TopK step (saeLoss + tape, aux loss evaluated)',
       referenceValue: 1 / best(dense),
       ratio: best(dense) / best(sparse),
-      note: `dense step ${ms(best(dense))}; the auto path trains sparsely from m/k ≥ 16 (sae-topk-sparse.ts).`,
+      note: `dense step ${ms(best(dense))}; 'auto' trains sparsely from m/k ≥ ${SPARSE_TOPK_MIN_RATIO} (sae-topk-sparse.ts).`,
     });
   }
   return rows;
