@@ -115,12 +115,14 @@ export async function benchSaeTopk(): Promise<Row[]> {
     const tag = `d=${D} m=${m} k=${K} B=${BATCH}`;
     const cs: Contender[] = [];
     let denseFits = true;
+    let freeAtStart = freemem();
     try {
       cs.push(await stepContender('sparse', m, 'sparse', 0, threads));
       cs.push(await stepContender('sparse+aux', m, 'sparse', 0.1, threads));
       // The dense graph holds some 30 [B, m] float tensors at once (measured: the run at m = 131,072 reached 23.7 GB
       // and was killed on this 23 GB machine); it is left out, and said so, where they would not fit in free memory.
-      denseFits = 30 * BATCH * m * 4 < freemem();
+      freeAtStart = freemem();
+      denseFits = 30 * BATCH * m * 4 < freeAtStart;
       if (denseFits) cs.push(await stepContender('dense', m, 'tape', 0, threads));
       cs.push(await bareContender(m, threads));
       await interleave(cs, m >= 32768 ? 0 : 0.6);
@@ -152,7 +154,7 @@ export async function benchSaeTopk(): Promise<Row[]> {
       note: `kAux = ${Math.max(2 * K, D / 2)} dead latents per row gathered and scattered besides the k active ones; step ${ms(best(sparseAux))}.`,
     });
     if (!dense) {
-      rows.push({ name: `sae-topk dense step ${tag}`, value: NaN, unit: '', note: `not run: its [B, m] tensors need about ${((30 * BATCH * m * 4) / 2 ** 30).toFixed(0)} GiB, more than the ${(freemem() / 2 ** 30).toFixed(0)} GiB free.` });
+      rows.push({ name: `sae-topk dense step ${tag}`, value: NaN, unit: '', note: `not run: its [B, m] tensors need about ${((30 * BATCH * m * 4) / 2 ** 30).toFixed(0)} GiB, more than the ${(freeAtStart / 2 ** 30).toFixed(1)} GiB free when the contenders were built.` });
       continue;
     }
     rows.push({
