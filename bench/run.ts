@@ -27,6 +27,7 @@ const all: [string, string, string][] = [
   ['feature-scale', './feature-scale.ts', 'benchFeatureScale'], // w18 (#18)
   ['feature-scale-ui', './feature-scale-ui.ts', 'benchFeatureScaleUi'], // w18 (#18)
   ['lm-train', './lm-train.ts', 'benchLmTrain'], // room: lm (#13 item 3)
+  ['sae-topk', './sae-topk.ts', 'benchSaeTopk'], // h18topk (#18 item 5)
 ];
 
 const wanted = process.argv.slice(2);

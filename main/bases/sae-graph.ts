@@ -9,6 +9,7 @@ import { adamScalars, adamUpdate, type AdamConfig } from '../train/adam';
 import type { StateSpec, StepRunnerSpec } from '../train/session';
 import { jumpReluEncode, jumpReluOnTape } from './sae-jumprelu-graph'; // h12jg
 import { gatedEncode, gatedOnTape } from './sae-gated-graph'; // h12jg
+import { saeTopkSparseLossAndGrads } from './sae-topk-sparse'; // h18topk (#18 item 5)
 
 // #12: 'batchtopk' (Bussmann et al. 2024) keeps the k·B largest pre-activations of the whole batch in training.
 // 'matryoshka' (Bussmann et al. 2025; Nabeshima 2024) trains BatchTopK codes whose nested prefixes each reconstruct x.
@@ -167,7 +168,7 @@ export function saeStateSpecs(d: number, m: number, kind: SaeKind = 'l1'): State
 }
 
 /** What a loss-and-gradient builder hands to the step graph: scalar metrics, gradients and the tensors metrics read. */
-interface SaeLossAndGrads {
+export interface SaeLossAndGrads {
   loss: string;
   mse: string;
   l1: string;
@@ -179,6 +180,8 @@ interface SaeLossAndGrads {
   active: string;
   /** The codes f [B, m] (the tape path; BatchTopK's threshold reads their smallest positive value). */
   f?: string;
+  /** h18topk: rows of the batch on which each latent was active [m], when the builder has it without `active`. */
+  fired?: string;
 }
 
 /** A [1, n] row of ones: column sums of [n, k] tensors as one matrix–vector product (faster than ReduceSum here). */
@@ -258,7 +261,7 @@ function saeTapeLossAndGrads(
 }
 
 /** How the step computes sae-l1's gradients: 'fused' (by hand, the default) or 'tape' (saeLoss + autodiff). */
-export type SaeGradImpl = 'fused' | 'tape';
+export type SaeGradImpl = 'fused' | 'tape' | 'sparse'; // h18topk: 'sparse' = sae-topk on its k active latents (sae-topk-sparse.ts)
 
 /**
  * One training step as one graph. Inputs: x [B, d] (already normalised), the state tensors, lr, t (1-based step
@@ -283,7 +286,9 @@ export function buildSaeStepGraph(o: SaeStepOptions & { impl?: SaeGradImpl }): {
   const coef = tape.input('coef', []);
   const dead = usesDeadAux(o.kind) ? b.input('dead', 'float32', [m]) : null;
   const lg =
-    o.kind === 'l1' && (o.impl ?? 'fused') === 'fused'
+    o.kind === 'topk' && o.impl === 'sparse' // h18topk
+      ? saeTopkSparseLossAndGrads(tape, o, x, coef, dead!)
+      : o.kind === 'l1' && (o.impl ?? 'fused') === 'fused'
       ? saeL1LossAndGrads(b, 'float32', o, x.name, coef.name)
       : saeTapeLossAndGrads(tape, o, x, coef, dead);
   if (o.kind === 'batchtopk' || o.kind === 'matryoshka') {
@@ -314,7 +319,7 @@ export function buildSaeStepGraph(o: SaeStepOptions & { impl?: SaeGradImpl }): {
   b.op('Identity', [lg.mse], {}, { output: 'mse' });
   b.op('Identity', [lg.l1], {}, { output: 'l1' });
   b.op('Identity', [lg.aux ?? tape.scalar(0)], {}, { output: 'aux' });
-  const fired = b.reshape(b.matmul(onesRow(b, 'float32', batch), lg.active), [m], 'fired');
+  const fired = lg.fired ? b.op('Identity', [lg.fired], {}, { output: 'fired' }) : b.reshape(b.matmul(onesRow(b, 'float32', batch), lg.active), [m], 'fired');
   b.mul(b.reduce('ReduceSum', fired, [0], false), tape.scalar(1 / batch), 'l0');
   const centred = b.sub(x.name, b.reduce('ReduceMean', x.name, [0], true));
   const total = b.reduce('ReduceSumSquare', centred, [0, 1], false);

@@ -25,6 +25,8 @@ import { ShuffledBatches, defaultBufferRows, gatherRows } from '../train/batches
 import { createSession } from '../onnx/session';
 import { Rng } from '../util/random';
 import { numDefault, type BasisParamSpec, type BasisSpec } from './param-spec';
+import { resolveTopkTraining, topkStepImpl, type TopkTraining } from './sae-topk-sparse'; // h18topk (#18 item 5)
+import { SparseTopkStepRunner, type SaeStepRunner } from './sae-topk-runner'; // h18topk
 
 const INIT_KEY = 0x1417;
 const MEDIAN_KEY = 0x6d3d;
@@ -71,6 +73,8 @@ export interface SaeParams {
   threads: number | null;
   /** room: scale (#14 item 4) — the training graph's execution provider, recorded with the fit (default cpu). */
   provider: TrainingProvider;
+  /** h18topk — sae-topk's training graph: 'sparse' (k latents per row), 'dense', or 'auto' (by m/k, see sae-topk-sparse.ts). */
+  topkTraining: TopkTraining;
 }
 
 export function resolveSaeParams(kind: SaeKind, raw: Record<string, unknown>, dim: number): SaeParams {
@@ -129,6 +133,7 @@ export function resolveSaeParams(kind: SaeKind, raw: Record<string, unknown>, di
     threads,
     // room: scale — only the name is checked here: a basis trained on CUDA loads anywhere; training checks the provider
     provider: raw.provider === undefined || raw.provider === null ? 'cpu' : trainingProviderName(raw.provider),
+    topkTraining: resolveTopkTraining(raw.topkTraining), // h18topk
   };
 }
 
@@ -245,18 +250,17 @@ export class SparseAutoencoder implements Basis {
     const d = this.dim;
     const m = this.nFeatures;
     const batch = Math.min(cfg.batchSize, stream.rows);
-    const { bytes, spec } = buildSaeStepGraph({
-      d,
-      m,
-      kind: this.kind,
-      k: cfg.k,
-      kAux: cfg.kAux,
-      nestLevels: cfg.nestLevels,
-      bandwidth: cfg.bandwidth * cfg.targetNorm, // h12jg: the graph sees inputs at mean norm targetNorm
-      batch,
-      adam: { beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps },
-    });
-    const runner = await StepRunner.create(bytes, spec, { intraOpThreads: cfg.threads ?? undefined, provider: cfg.provider, label: `the ${this.method} training step` });
+    // h18topk (#18 item 5): sae-topk trains on its k active latents when m/k is large (sae-topk-sparse.ts)
+    const sparseTopk = this.kind === 'topk' && cfg.provider === 'cpu' && topkStepImpl(cfg.topkTraining, m, cfg.k) === 'sparse';
+    const adam = { beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps };
+    const label = `the ${this.method} training step`;
+    const runner: SaeStepRunner = sparseTopk
+      ? await SparseTopkStepRunner.create({ d, m, kind: 'topk', k: cfg.k, kAux: cfg.kAux, batch, adam }, { intraOpThreads: cfg.threads ?? undefined, label })
+      : await (() => {
+          const { bytes, spec } = buildSaeStepGraph({ d, m, kind: this.kind, k: cfg.k, kAux: cfg.kAux, nestLevels: cfg.nestLevels, bandwidth: cfg.bandwidth * cfg.targetNorm, batch, adam }); // h12jg: the graph sees inputs at mean norm targetNorm
+          return StepRunner.create(bytes, spec, { intraOpThreads: cfg.threads ?? undefined, provider: cfg.provider, label });
+        })();
+    const spec = runner.spec;
     const lastFired = new Float32Array(m);
     let step = 0;
     try {
@@ -378,7 +382,7 @@ export class SparseAutoencoder implements Basis {
     return lr * f;
   }
 
-  private restore(saved: { step: number; state: BasisState; extra: Record<string, unknown> }, runner: StepRunner, lastFired: Float32Array): number {
+  private restore(saved: { step: number; state: BasisState; extra: Record<string, unknown> }, runner: SaeStepRunner, lastFired: Float32Array): number {
     if (saved.extra.version !== CHECKPOINT_VERSION || saved.extra.method !== this.method) {
       throw new Error(`The saved checkpoint is not a ${this.method} checkpoint of this version; start the fit afresh.`);
     }
@@ -395,7 +399,7 @@ export class SparseAutoencoder implements Basis {
   }
 
   /** Input scale, geometric-median b_dec, seeded dictionary; zero Adam moments. */
-  private async initialise(stream: ActivationStream, runner: StepRunner): Promise<void> {
+  private async initialise(stream: ActivationStream, runner: SaeStepRunner): Promise<void> {
     const d = this.dim;
     const m = this.nFeatures;
     let normSum = 0;
@@ -441,7 +445,7 @@ export class SparseAutoencoder implements Basis {
   }
 
   /** Towards Monosemanticity's resampling of dead latents; returns how many were resampled. */
-  private async resample(stream: ActivationStream, runner: StepRunner, lastFired: Float32Array, step: number): Promise<number> {
+  private async resample(stream: ActivationStream, runner: SaeStepRunner, lastFired: Float32Array, step: number): Promise<number> {
     const d = this.dim;
     const m = this.nFeatures;
     const deadIdx: number[] = [];

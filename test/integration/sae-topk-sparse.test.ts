@@ -1,0 +1,145 @@
+// sae-topk's sparse training graph (main/bases/sae-topk-sparse.ts, #18 item 5) against the dense one: one step from
+// the same state (aux loss on and off) gives the same state and metrics; a whole fit from the same seed ends with
+// the same weights; 'auto' picks by m/k; and the Basis conformance suite passes with the sparse path forced.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { buildSaeStepGraph, type SaeGradImpl } from '../../main/bases/sae-graph';
+import { SparseAutoencoder } from '../../main/bases/sae';
+import { resolveTopkTraining, SPARSE_TOPK_MIN_RATIO, topkStepImpl } from '../../main/bases/sae-topk-sparse';
+import { SparseTopkStepRunner, type SaeStepRunner } from '../../main/bases/sae-topk-runner';
+import { memoryStream } from '../../main/bases/stream';
+import type { FitContext } from '../../main/bases/types';
+import { StepRunner } from '../../main/train/session';
+import { Rng } from '../../main/util/random';
+import { plantedData } from './sae-planted';
+
+const D = 16;
+const M = 64;
+const FIT_M = 256;
+const B = 32;
+
+/** One step from a seeded state: the dense or sparse step graph (Adam in ORT), or the sparse runner (Adam in JS). */
+async function oneStep(impl: SaeGradImpl | 'runner', coef: number, deadMask: Float32Array): Promise<Record<string, Float32Array>> {
+  const shape = { d: D, m: M, kind: 'topk' as const, k: 4, kAux: 8, batch: B };
+  const runner: SaeStepRunner =
+    impl === 'runner'
+      ? await SparseTopkStepRunner.create({ ...shape, adam: { beta1: 0.9, beta2: 0.999, eps: 1e-8 } }, { intraOpThreads: 1 })
+      : await (() => {
+          const { bytes, spec } = buildSaeStepGraph({ ...shape, impl });
+          return StepRunner.create(bytes, spec, { intraOpThreads: 1 });
+        })();
+  const rng = new Rng(31);
+  for (const name of ['W_enc', 'b_enc', 'W_dec', 'b_dec', 'm_W_enc', 'm_W_dec']) rng.fillNormal(runner.state(name), 0, 0.3);
+  for (const name of ['v_W_enc', 'v_W_dec']) runner.state(name).set(runner.state(name).map(() => rng.float() * 0.01));
+  rng.fillNormal(runner.inputs.x as Float32Array);
+  (runner.inputs.lr as Float32Array)[0] = 1e-2;
+  (runner.inputs.t as Float32Array)[0] = 3;
+  (runner.inputs.coef as Float32Array)[0] = coef;
+  (runner.inputs.dead as Float32Array).set(deadMask);
+  await runner.step();
+  const out: Record<string, Float32Array> = {};
+  for (const name of runner.stateNames()) out[name] = Float32Array.from(runner.state(name));
+  for (const [name, v] of Object.entries(runner.outputs)) out[name] = Float32Array.from(v);
+  await runner.release();
+  return out;
+}
+
+function assertClose(a: Record<string, Float32Array>, b: Record<string, Float32Array>, tol: number, what: string, skip: string[] = []): void {
+  assert.deepEqual(Object.keys(a).sort(), Object.keys(b).sort());
+  for (const name of Object.keys(a)) {
+    if (skip.includes(name)) continue;
+    const x = a[name]!;
+    const y = b[name]!;
+    assert.equal(x.length, y.length, `${what}: ${name} length`);
+    for (let i = 0; i < x.length; i++) {
+      const scale = Math.max(1, Math.abs(x[i]!));
+      assert.ok(Math.abs(x[i]! - y[i]!) <= tol * scale, `${what}: ${name}[${i}] dense ${x[i]} vs sparse ${y[i]}`);
+    }
+  }
+}
+
+test('one training step: the sparse graph and the sparse runner give the dense graph’s state and metrics, with and without the aux loss', async () => {
+  const dead = new Float32Array(M);
+  for (let j = 0; j < M; j += 3) dead[j] = 1; // 22 dead latents: more than kAux = 8, so the aux TopK really selects
+  for (const coef of [0, 0.5]) {
+    const dense = await oneStep('tape', coef, dead);
+    const sparse = await oneStep('sparse', coef, dead);
+    // With coef 0 the dense graph still evaluates the aux loss (reported, multiplied by 0); sae.ts shows 0 then.
+    assertClose(dense, sparse, 2e-5, `coef ${coef}`, coef === 0 ? ['aux'] : []);
+    assertClose(dense, await oneStep('runner', coef, dead), 2e-5, `runner, coef ${coef}`, coef === 0 ? ['aux'] : []);
+    if (coef > 0) assert.ok(sparse.aux![0]! > 0, 'the aux loss is computed when coef > 0');
+    // A step that moves nothing would pass trivially: W_dec must have changed from its initial value.
+    assert.ok(sparse.fired!.reduce((s, v) => s + v, 0) === 4 * B, 'k latents fire on every row');
+  }
+  // The aux branch really contributes: with coef > 0 the gradients differ from coef = 0.
+  const off = await oneStep('sparse', 0, dead);
+  const on = await oneStep('sparse', 0.5, dead);
+  let moved = 0;
+  for (let i = 0; i < off.W_enc!.length; i++) moved = Math.max(moved, Math.abs(off.W_enc![i]! - on.W_enc![i]!));
+  assert.ok(moved > 1e-6, `the aux loss changes W_enc's update (max change ${moved})`);
+});
+
+const planted = plantedData(9, D, 48, 1500, 3);
+const fitParams = { nFeatures: FIT_M, k: 2, steps: 120, batchSize: 32, lr: 3e-3, shuffleBufferRows: 500, deadWindow: 5, progressEvery: 10 };
+
+async function fit(topkTraining: 'dense' | 'sparse', lives: Record<string, number>[]): Promise<SparseAutoencoder> {
+  const sae = new SparseAutoencoder('topk', { ...fitParams, topkTraining }, 5, D);
+  const ctx: FitContext = { progress: (p) => p.live && lives.push({ ...p.live }), throwIfCancelled() {} };
+  await sae.fit(memoryStream(planted.data, D, 400), ctx);
+  return sae;
+}
+
+test('a whole sae-topk fit (120 steps, dead latents feeding the aux loss) ends with the dense path’s weights', async () => {
+  const denseLives: Record<string, number>[] = [];
+  const sparseLives: Record<string, number>[] = [];
+  const dense = await fit('dense', denseLives);
+  const sparse = await fit('sparse', sparseLives);
+  assert.ok(sparseLives.some((l) => l.aux! > 0), 'some steps had dead latents and an aux loss');
+  let worst = 0;
+  for (const p of ['W_enc', 'b_enc', 'W_dec', 'b_dec'] as const) {
+    const a = dense.weights![p];
+    const b = sparse.weights![p];
+    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+  }
+  assert.ok(worst < 1e-4, `max weight difference after 120 steps: ${worst}`);
+  console.log(`# sparse vs dense after 120 steps: max |Δweight| = ${worst.toExponential(2)}`);
+  assert.equal(denseLives.length, sparseLives.length);
+  for (let i = 0; i < denseLives.length; i++) {
+    for (const key of ['mse', 'l0', 'deadFraction', 'aux']) {
+      assert.ok(Math.abs(denseLives[i]![key]! - sparseLives[i]![key]!) <= 1e-4 * Math.max(1, Math.abs(denseLives[i]![key]!)), `step ${denseLives[i]!.step} ${key}`);
+    }
+  }
+  // And the weights really trained (not a trivially equal pair of untouched initialisations).
+  assert.ok(sparseLives.at(-1)!.mse! < sparseLives[0]!.mse! * 0.8, 'the reconstruction error fell');
+});
+
+test("'auto' trains sparsely from the measured m/k crossover; the parameter and CAJAL_SAE_TOPK_TRAINING force a path", () => {
+  assert.equal(topkStepImpl('auto', 32 * SPARSE_TOPK_MIN_RATIO, 32), 'sparse');
+  assert.equal(topkStepImpl('auto', 32 * SPARSE_TOPK_MIN_RATIO - 1, 32), 'tape');
+  assert.equal(topkStepImpl('sparse', 12, 3), 'sparse');
+  assert.equal(topkStepImpl('dense', 131072, 32), 'tape');
+  assert.throws(() => resolveTopkTraining('fast'), /"auto", "sparse" or "dense"/);
+  const before = process.env.CAJAL_SAE_TOPK_TRAINING;
+  process.env.CAJAL_SAE_TOPK_TRAINING = 'sparse';
+  try {
+    assert.equal(resolveTopkTraining(undefined), 'sparse');
+    assert.equal(resolveTopkTraining('dense'), 'dense');
+  } finally {
+    if (before === undefined) delete process.env.CAJAL_SAE_TOPK_TRAINING;
+    else process.env.CAJAL_SAE_TOPK_TRAINING = before;
+  }
+});
+
+test('the Basis conformance suite passes for sae-topk with the sparse path forced', () => {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-name-pattern=^sae-topk:', 'test/integration/bases-conformance.test.ts'], {
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')), CAJAL_SAE_TOPK_TRAINING: 'sparse' },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  const out = `${run.stdout}\n${run.stderr}`;
+  assert.equal(run.status, 0, out.slice(-3000));
+  const passed = Number(/# pass (\d+)/.exec(out)?.[1] ?? 0);
+  assert.ok(passed >= 4, `the sae-topk conformance tests ran and passed (${passed}):\n${out.slice(-1500)}`);
+  assert.match(out, /# fail 0/);
+});
