@@ -33,11 +33,16 @@ export function blockItemsFor(itemSize: number, batch: number): number {
   return Math.max(batch, Math.floor((1 << 20) / Math.max(1, itemSize)));
 }
 
-/** Stimulus threads a harvest uses: CAJAL_HARVEST_STIMULUS_THREADS, else half the cores (at most 8); 0 prepares inline. */
+/**
+ * Stimulus threads a harvest uses: CAJAL_HARVEST_STIMULUS_THREADS, else half the cores (at most 8) from 4 cores up;
+ * 0 prepares inline. Below 4 cores the default is inline: on 2 cores one stimulus thread beside onnxruntime's and the
+ * writer's made mnist-8 slower (0.64× a bare loop against 0.93× inline, same run; #14 bench).
+ */
 export function stimulusThreads(): number {
   const given = process.env.CAJAL_HARVEST_STIMULUS_THREADS;
   if (given !== undefined && given !== '' && Number.isInteger(Number(given)) && Number(given) >= 0) return Number(given);
-  return Math.max(1, Math.min(8, availableParallelism() >> 1));
+  const cores = availableParallelism();
+  return cores >= 4 ? Math.min(8, cores >> 1) : 0;
 }
 
 export interface BlockFeed {
