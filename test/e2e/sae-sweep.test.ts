@@ -51,7 +51,7 @@ function interpolate(points: { l0: number; ev: number }[], l0: number): number |
   return null;
 }
 
-test('sae sweep: every trained SAE method swept on the demo layer, all frontiers in one chart', { timeout: 300_000 }, async () => {
+test('sae sweep: every trained SAE method (six) swept on the demo layer, all frontiers in one chart', { timeout: 420_000 }, async () => {
   const api = lab!.api;
   // --- the demo's layer through the API -----------------------------------------------------------------------------
   const model = await api<{ id: number }>('models.open', { path: join(repoRoot, 'resources', 'models', 'mnist-mlp.onnx') });
@@ -63,7 +63,7 @@ test('sae sweep: every trained SAE method swept on the demo layer, all frontiers
   // The swept methods are the engine's: every trained method with a swept parameter.
   const defs = await api<{ method: string; trained: boolean; sweep: string | null; params: { key: string; meaning: string }[] }[]>('bases.definitions', {});
   const swept = defs.filter((d) => d.trained && d.sweep !== null);
-  assert.ok(swept.length >= 4, `the registry sweeps ${swept.map((d) => d.method).join(', ')}`);
+  assert.ok(swept.length >= 6, `the registry sweeps ${swept.map((d) => d.method).join(', ')}`);
 
   const p = page!;
   await p.goto(url);
@@ -83,7 +83,8 @@ test('sae sweep: every trained SAE method swept on the demo layer, all frontiers
   assert.match(await rank.innerText(), new RegExp(`${stated.participationRatio.toFixed(1)}[\\s\\S]*${stated.dims90} of ${stated.dim} dims[\\s\\S]*unit variances`));
 
   // --- one sweep per method, each one job -------------------------------------------------------------------------
-  const values: Record<string, string> = { l1Coefficient: '0.01, 0.04, 0.16', k: '4, 8, 16' };
+  // sae-l1 and sae-gated sweep l1Coefficient, sae-jumprelu its l0Coefficient (default 0.05), the TopK family k.
+  const values: Record<string, string> = { l1Coefficient: '0.01, 0.04, 0.16', l0Coefficient: '0.01, 0.05, 0.25', k: '4, 8, 16' };
   const jobIds: number[] = [];
   for (const d of swept) {
     await p.selectOption(tid('basis-method'), d.method);
