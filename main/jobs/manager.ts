@@ -135,7 +135,13 @@ export class JobManager {
         entry.eta = report.total !== undefined && entry.rate > 0 ? (report.total - report.done) / entry.rate : null;
       }
     }
-    updateJobProgress(this.db, id, report.fraction, report.message ?? null);
+    try {
+      updateJobProgress(this.db, id, report.fraction, report.message ?? null);
+    } catch (err) {
+      // The stored fraction is advisory: a full disk (SQLITE_FULL) must not take the whole process down from an event
+      // handler. The job's own commit meets the same error and fails the job with its one sentence.
+      this.opts.log?.(`job ${id}: its progress could not be stored (${(err as Error).message})`);
+    }
     this.emit(this.snapshot(id, entry));
   }
 
