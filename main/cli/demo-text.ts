@@ -84,7 +84,9 @@ export async function runTextDemo(o: TextDemoOptions): Promise<{ project: string
       const table = await call<FeatureTable>('features.table', { basisId: fitted['sae-topk'] });
       // A card is read on its top rows: a feature active on a handful of rows scores well by chance, so it needs CARD_ROWS.
       const scored = table.features.filter((f) => f.density * rows >= CARD_ROWS && Number.isFinite(f.metrics[lead]));
-      scored.sort((a, b) => b.metrics[lead]! - a.metrics[lead]! || a.feature - b.feature);
+      // Many features reach the lead metric's bound (token consistency 0: one token), so ties go to the other metrics.
+      const rest = (f: (typeof scored)[number]) => TEXT_METRIC_NAMES.filter((m) => m !== lead).reduce((a, m) => a + (Number.isFinite(f.metrics[m]) ? f.metrics[m]! : 0), 0);
+      scored.sort((a, b) => b.metrics[lead]! - a.metrics[lead]! || rest(b) - rest(a) || a.feature - b.feature);
       for (const f of scored.slice(0, CARDS)) {
         await call('collections.pin', { name: CARDS_COLLECTION, basisId: fitted['sae-topk'], feature: f.feature, pinned: true });
         cards.push(f.feature);
