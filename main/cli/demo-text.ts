@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { leadingMetric } from '../analyses/ceiling';
 import type { Comparison, FeatureTable, HarvestInfo, MetricName } from '../api/contract';
+import type { TextContexts } from '../api/schemas/text';
 import { compareAndReport, fitAndScore, openDemo, printComparison, type DemoBasis } from './demo-shared';
 
 export interface TextDemoOptions {
@@ -60,7 +61,7 @@ export function heldOutText(packageRoot: string, dir: string, contexts: number |
   return path;
 }
 
-export async function runTextDemo(o: TextDemoOptions): Promise<{ project: string; comparison: Comparison; report: string; cards: number[]; lossRecovered: string }> {
+export async function runTextDemo(o: TextDemoOptions): Promise<{ project: string; comparison: Comparison; report: string; cards: number[]; cardLines: string[]; lossRecovered: string }> {
   const s = openDemo(o);
   const { lab, project, call, say, finish } = s;
   try {
@@ -79,6 +80,7 @@ export async function runTextDemo(o: TextDemoOptions): Promise<{ project: string
     const lossRecovered = 'Loss recovered: not measured — the lesions engine (main/lesions/) does not yet run token models (it feeds one float input per stimulus and scores class labels, not next-token cross-entropy).';
     say(lossRecovered);
     const cards: number[] = [];
+    const cardLines: string[] = [];
     const { comparison, report } = await compareAndReport(s, o.dir, harvestId, async (reportId, c) => {
       const lead = leadingMetric([...TEXT_METRIC_NAMES], c.metricNames, c.saturated ?? {}) ?? TEXT_METRIC_NAMES[0]!;
       const table = await call<FeatureTable>('features.table', { basisId: fitted['sae-topk'] });
@@ -90,6 +92,9 @@ export async function runTextDemo(o: TextDemoOptions): Promise<{ project: string
       for (const f of scored.slice(0, CARDS)) {
         await call('collections.pin', { name: CARDS_COLLECTION, basisId: fitted['sae-topk'], feature: f.feature, pinned: true });
         cards.push(f.feature);
+        // The report's collection cards show numbers; the text of the top contexts is printed here.
+        const view = await call<TextContexts>('text.contexts', { basisId: fitted['sae-topk'], feature: f.feature, k: 2 });
+        cardLines.push(cardText(view, `${lead} ${f.metrics[lead]!.toFixed(3)}`));
       }
       if (cards.length) await call('reports.addCollection', { reportId, name: CARDS_COLLECTION });
       say(`Feature cards in the report: SAE features ${cards.join(', ')} (highest ${lead}).`);
@@ -97,9 +102,21 @@ export async function runTextDemo(o: TextDemoOptions): Promise<{ project: string
     if (!o.json) {
       printComparison(comparison, TEXT_METRIC_NAMES, (lead) => `Bases of mlp_hidden (lab-lm), scored on their top-activating token positions: ${lead}`, project, report);
       process.stdout.write(`${lossRecovered}\n`);
+      if (cardLines.length) process.stdout.write(`\nFeature cards (SAE; the top token in ⟦ ⟧, up to 24 tokens before it):\n${cardLines.join('\n')}\n`);
     }
-    return { project, comparison, report, cards, lossRecovered };
+    return { project, comparison, report, cards, cardLines, lossRecovered };
   } finally {
     await lab.shutdown();
   }
+}
+
+/** One feature card as text: its most frequent top tokens and its top contexts, the top token marked. */
+export function cardText(view: TextContexts, score: string): string {
+  const show = (t: string) => JSON.stringify(t).slice(1, -1);
+  const tokens = view.topTokens.slice(0, 4).map((t) => `"${show(t.text)}" × ${t.count}`).join(', ');
+  const contexts = view.contexts.map((c) => {
+    const before = c.tokens.slice(Math.max(0, c.position - 24), c.position).map((t) => show(t.text)).join('');
+    return `    …${before}⟦${show(c.tokens[c.position]!.text)}⟧  (${c.activation.toFixed(2)})`;
+  });
+  return [`  feature ${view.feature}  ${score}  top tokens: ${tokens}`, ...contexts].join('\n');
 }

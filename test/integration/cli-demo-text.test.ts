@@ -140,6 +140,13 @@ test('the report holds the comparison and feature cards of the most interpretabl
   }
   const better = eligible.filter((f) => f.metrics[lead]! > worstCard && !pinned.items.some((i) => i.feature === f.feature));
   assert.deepEqual(better.map((f) => f.feature), [], 'no uncarded eligible feature scores above the carded ones');
+  // The cards' text is printed: each carded feature with its top contexts, the top token marked.
+  const printed = run.stdout.slice(run.stdout.indexOf('Feature cards (SAE'));
+  for (const i of pinned.items) {
+    const view = await call<Result<'text.contexts'>>('text.contexts', { basisId: sae.id, feature: i.feature, k: 2 });
+    const top = JSON.stringify(view.contexts[0]!.tokens[view.contexts[0]!.position]!.text).slice(1, -1);
+    assert.ok(printed.includes(`feature ${i.feature}  ${lead}`) && printed.includes(`⟦${top}⟧`), `card text of feature ${i.feature}:\n${printed}`);
+  }
   const html = readFileSync(join(out, 'report.html'), 'utf8');
   assert.match(html, /Bases of mlp_hidden · lab-lm\.onnx/);
   for (const i of pinned.items) assert.ok(html.includes(`Feature ${i.feature}`), `card of feature ${i.feature} in report.html`);
