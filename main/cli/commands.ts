@@ -20,6 +20,7 @@ import { applyPreset } from '../stimuli/recipe';
 import type { PreprocessRecipe } from '../stimuli/types';
 import { basesCommands } from './bases-commands';
 import { runDemo } from './demo';
+import { runTextDemo } from './demo-text'; // text (#13)
 import { featureCommands } from './feature-commands';
 import { formatTable, out, progressPrinter } from './output';
 import { reportCommands } from './report-commands';
@@ -258,8 +259,14 @@ const demo: Command = {
   comparison as a self-contained HTML report, DIR/report.html.
   --digits N   harvest the first N digits (100 to 10000; default 10000)
   --steps N    train the TopK SAE for N steps (10 to 100000; default 1500)
-  Fewer digits and steps give a quicker, rougher run of the same pipeline.`,
-  options: { ...common, out: { type: 'string' }, digits: { type: 'string' }, steps: { type: 'string' } },
+  Fewer digits and steps give a quicker, rougher run of the same pipeline.
+  --text           (text, #13) the lab's one-layer transformer resources/models/lab-lm.onnx instead: its MLP
+                   (mlp_hidden, 512 neurons) over the shipped held-out text, bases neurons, random, PCA, ICA and a TopK SAE
+                   of 4096 features, the text metrics, and feature cards of the most interpretable SAE features
+  --contexts N     with --text: harvest the first N contexts of 128 bytes (10 to 781; default all)
+  --positions N    with --text: token positions sampled per context (1 to 128; default 16)
+  With --text, --steps defaults to 1000.`,
+  options: { ...common, out: { type: 'string' }, digits: { type: 'string' }, steps: { type: 'string' }, text: { type: 'boolean' } /* text (#13) */, contexts: { type: 'string' }, positions: { type: 'string' } },
   async run(v) {
     const digits = v.digits === undefined ? undefined : Number(v.digits);
     if (digits !== undefined && !(Number.isInteger(digits) && digits >= 100 && digits <= 10000)) {
@@ -269,6 +276,9 @@ const demo: Command = {
     if (saeSteps !== undefined && !(Number.isInteger(saeSteps) && saeSteps >= 10 && saeSteps <= 100000)) {
       throw new UserError('cli.usage', `--steps takes a whole number from 10 to 100000, not ${String(v.steps)}.`);
     }
+    // text (#13): `cajal demo --text`
+    if (v.text) return runTextDemoCommand(v, saeSteps);
+    if (v.contexts !== undefined || v.positions !== undefined) throw new UserError('cli.usage', '--contexts and --positions go with --text.');
     const r = await runDemo({
       dir: resolve((v.out as string | undefined) ?? 'cajal-demo'),
       json: Boolean(v.json),
@@ -281,5 +291,21 @@ const demo: Command = {
     return 0;
   },
 };
+
+// text (#13): the checks and run of `cajal demo --text`
+async function runTextDemoCommand(v: Record<string, unknown>, saeSteps: number | undefined): Promise<number> {
+  if (v.digits !== undefined) throw new UserError('cli.usage', '--digits is for the MNIST demo; with --text, --contexts sets how much text is harvested.');
+  const whole = (flag: string, raw: unknown, lo: number, hi: number): number | undefined => {
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!(Number.isInteger(n) && n >= lo && n <= hi)) throw new UserError('cli.usage', `--${flag} takes a whole number from ${lo} to ${hi}, not ${String(raw)}.`);
+    return n;
+  };
+  const contexts = whole('contexts', v.contexts, 10, 781);
+  const positions = whole('positions', v.positions, 1, 128);
+  const r = await runTextDemo({ dir: resolve((v.out as string | undefined) ?? 'cajal-demo'), json: Boolean(v.json), contexts, positions, saeSteps, packageRoot: packageRoot(), log: debugLog });
+  if (v.json) out({ ok: true, project: r.project, report: r.report, comparison: r.comparison, cards: r.cards, cardLines: r.cardLines, lossRecovered: r.lossRecovered });
+  return 0;
+}
 
 export const commands: Record<string, Command> = { inspect, harvest, serve, demo, ...basesCommands, ...featureCommands, ...reportCommands, ...revcorrCommands, ...exportCommands, ...lesionCommands, ...recordingCommands /* recordings (#11 item 4) */, ...tcaCommands /* tca (#15) */, ...scaleCommands /* room: scale (#14) */, ...textCommands /* text (#13) */, ...tcaSeriesCommands /* tca (#15) */, ...sweepCommands /* h12sweep (#12) */ };
