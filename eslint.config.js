@@ -9,6 +9,7 @@ export const LOWER_ROOMS = [
   'onnx', 'stimuli', 'store', 'linalg', 'train', 'io', 'util', 'harvest', 'bases', 'analyses', 'jobs', 'report',
   'lesions', 'revcorr', 'recordings', 'text', 'tca', 'export',
   'lm', // room: lm (#13 item 3)
+  'sae-import', // #18 item 4: SAEs imported in blocks
 ];
 const layerRule = [
   'error',
