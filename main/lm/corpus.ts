@@ -5,7 +5,7 @@
 // function of the file listing and a seed: sources are listed in sorted order, sampled by a hash of their path, cut
 // to byte budgets, and each document goes to the held-out split when a hash of its category and name says so.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Rng } from '../util/random';
 
 export type LmCategory = 'prose' | 'html' | 'code' | 'base64';
@@ -89,7 +89,7 @@ function* fortunes(dir: string): Generator<LmDocument> {
     const parts = text.split(/\n%\n/);
     for (let i = 0; i < parts.length; i++) {
       const body = parts[i]!.trim();
-      if (body.length > 0) yield { category: 'prose', name: `${file}#${i}`, bytes: Buffer.from(`${body}\n\n`) };
+      if (body.length > 0) yield { category: 'prose', name: `${relative(dir, file)}#${i}`, bytes: Buffer.from(`${body}\n\n`) };
     }
   }
 }
@@ -97,13 +97,15 @@ function* fortunes(dir: string): Generator<LmDocument> {
 function* sampledFiles(dirs: string[], pattern: RegExp, category: LmCategory, every: number, maxBytes: number): Generator<LmDocument> {
   for (const dir of dirs) {
     for (const file of walk(dir, (p) => pattern.test(p) && !/\.min\.js$/.test(p))) {
-      if (fnv1a(file) % every !== 0) continue;
+      // Names relative to their root, so the sample and the split do not depend on where the inputs live.
+      const rel = relative(dir, file);
+      if (fnv1a(rel) % every !== 0) continue;
       const size = statSync(file).size;
       if (size < 512) continue;
       const bytes = readFileSync(file).subarray(0, maxBytes);
       if (bytes.includes(0)) continue; // not text
       // Files are cut into pieces so that the held-out split samples every category, not a few whole files.
-      for (let at = 0; at < bytes.length; at += PIECE) yield { category, name: `${file}@${at}`, bytes: bytes.subarray(at, at + PIECE) };
+      for (let at = 0; at < bytes.length; at += PIECE) yield { category, name: `${rel}@${at}`, bytes: bytes.subarray(at, at + PIECE) };
     }
   }
 }
