@@ -80,7 +80,8 @@ export function threadedBlocks(spec: StimulusSpec, offset: number, schedule: Ite
   const queue: { block: Block; data: Promise<Float32Array> }[] = [];
   let issued = 0;
   let started = 0;
-  let failure: Error | null = null;
+  let failure: Error | null = null; // the threads themselves failed: every block fails with it
+  let stopped = false; // a block failed: no further blocks are requested
   let wakeReady: () => void = () => undefined;
   const readyOrFailed = new Promise<void>((resolve) => (wakeReady = resolve));
   const fail = (err: Error) => {
@@ -98,7 +99,13 @@ export function threadedBlocks(spec: StimulusSpec, offset: number, schedule: Ite
       if (m.type === 'block') {
         waiting.get(m.id)?.resolve(m.data);
         waiting.delete(m.id);
-      } else fail(revive(m.error)); // rejects this block's waiter with the others
+      } else {
+        // Only this block fails: the blocks before it still come out in order (their chunks commit, as inline), and
+        // no block past it is requested; the job stops when it reaches this one.
+        stopped = true;
+        waiting.get(m.id)?.reject(revive(m.error));
+        waiting.delete(m.id);
+      }
     });
     w.on('error', fail);
     w.on('exit', () => {
@@ -106,7 +113,7 @@ export function threadedBlocks(spec: StimulusSpec, offset: number, schedule: Ite
     });
   }
   const refill = () => {
-    while (!failure && queue.length < depth) {
+    while (!failure && !stopped && queue.length < depth) {
       const step = schedule.next();
       if (step.done) return;
       const id = issued++;
@@ -124,10 +131,12 @@ export function threadedBlocks(spec: StimulusSpec, offset: number, schedule: Ite
       refill();
     },
     async next() {
-      if (failure) throw failure;
       refill();
       const head = queue.shift();
-      if (!head) return null;
+      if (!head) {
+        if (failure) throw failure;
+        return null;
+      }
       const data = await head.data;
       refill();
       return { block: head.block, data };
