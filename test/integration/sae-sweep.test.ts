@@ -125,13 +125,16 @@ test('bad sweeps are refused in one sentence and write nothing', async () => {
   assert.equal(count(), n, 'no basis recorded');
   assert.equal(lab.jobs.list().length, jobs, 'no job recorded');
   await lab.closeProject();
-  // The CLI says the same in one sentence, without a stack, and leaves the file untouched.
-  const before = fileDigest(project);
-  const r = await runCli(['sweep', '--project', project, '--harvest', String(harvestId), '--method', 'sae-topk', '--values', '4']);
+  // The CLI says the same in one sentence, without a stack, and leaves the file untouched. It runs on a copy: a job
+  // thread of the tests above may still checkpoint the shared file while it closes.
+  const copy = join(dir, 'refused.cajal');
+  writeFileSync(copy, readFileSync(project));
+  const before = fileDigest(copy);
+  const r = await runCli(['sweep', '--project', copy, '--harvest', String(harvestId), '--method', 'sae-topk', '--values', '4']);
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /--values takes at least two positive numbers/);
   assert.doesNotMatch(r.stderr, /\n\s+at /);
-  assert.equal(fileDigest(project), before);
+  assert.equal(fileDigest(copy), before);
 });
 
 test('a sweep killed with SIGKILL resumes at the run in progress, to the weights of an uninterrupted sweep', { timeout: 180_000 }, async () => {
