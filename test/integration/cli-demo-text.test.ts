@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import type { BasisInfo, Comparison, FeatureTable, HarvestInfo, JobInfo, ReportInfo, Result } from '../../main/api/contract';
 import { createRouter } from '../../main/api/router';
 import { CARDS, CARDS_COLLECTION, CARD_ROWS, TEXT_CONTEXT } from '../../main/cli/demo-text';
+import { num } from '../../main/report/format';
 import { Lab } from '../../main/services/lab';
 import { runCli, type CliResult } from '../helpers/cli';
 import { repoRoot, tempDir } from '../helpers/fixtures';
@@ -162,6 +163,10 @@ test('the report holds the comparison and feature cards of the most interpretabl
   }
   const html = readFileSync(join(out, 'report.html'), 'utf8');
   assert.match(html, /Bases of mlp_hidden · lab-lm\.onnx/);
+  // The basis-quality table carries the SAE's loss recovered (zero · mean baselines); the other bases were not measured.
+  const lr = sae.lossRecovered!;
+  assert.ok(html.includes(`<td class="n" data-loss-recovered>${num(lr.ceScoreZero)} · ${num(lr.ceScoreMean)}</td>`), 'loss recovered in the report');
+  assert.equal(html.match(/data-loss-recovered>—</g)?.length, 4, 'a dash for each unmeasured basis');
   for (const i of pinned.items) assert.ok(html.includes(`Feature ${i.feature}`), `card of feature ${i.feature} in report.html`);
   assert.ok(!/<script[^>]+src=|<link[^>]+href="http/i.test(html), 'the report loads nothing from the network');
 });
