@@ -3,8 +3,10 @@
 // of 8 × 512 features trained for 30 steps, so the run takes well under a minute here. The project it writes is then
 // read back: the harvest of mlp_hidden, the five bases, feature statistics and the three text metrics, the comparison
 // (whose SAE-vs-neurons medians and Mann–Whitney p are printed), the report with its feature cards, and the SAE's loss
-// recovered (next-byte CE, the SAE spliced into mlp_hidden at every position; the number is recorded, not asserted at
-// this scale — the default run's figure is in the README). Out-of-range flags: one sentence, nothing written.
+// recovered (next-byte CE, the SAE spliced into mlp_hidden at every position; recorded, not asserted at this scale:
+// 0.686 at L0 16 when written). At full scale (all 781 contexts, a 300-step SAE of 4,096 features, k 16, trained with
+// the CLI) the lab measured 0.857 (zero baseline), 0.855 (mean) at L0 16.0 — the acceptance's ≥ 80% at L0 ≤ 20; see the
+// README. Out-of-range flags: one sentence, nothing written.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
