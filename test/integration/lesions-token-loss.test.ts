@@ -2,7 +2,8 @@
 // contexts of its held-out text, through the lab's API as the app runs it — a text harvest of mlp_hidden, bases fitted,
 // and `lesions.lossRecovered` as a job on real onnxruntime. Known answers: the clean cross-entropy equals the lm room's
 // own held-out evaluation (evalBitsPerByte) on the same bytes; a complete basis (neurons: x̂ = x exactly) recovers 1;
-// zero and mean ablation raise the loss; a rank-8 PCA recovers less than a rank-64 one. Bad input: one sentence.
+// zero and mean ablation raise the loss; a rank-8 PCA recovers less than a rank-64 one. Bad input (an output the
+// model lacks): one sentence, no run written.
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -92,4 +93,10 @@ test('a truncated PCA recovers less than a wider one, and the Bases list carries
   assert.ok(narrow.spliced.crossEntropy! > wide.spliced.crossEntropy!);
   const listed = (await call<BasisInfo[]>('bases.list', {})).find((b) => b.id === basis.pca64!)!;
   assert.equal(listed.lossRecovered?.ceScoreZero, wide.ceScoreZero);
+});
+
+test('an output the model lacks is refused in one sentence before any run is written', async () => {
+  const before = (await call<Result<'lesions.list'>>('lesions.list', {})).length;
+  await assert.rejects(call('lesions.lossRecovered', { basisId: basis.pca8!, output: 'probs' }), /^.*The model has no output "probs"; its outputs are logits\.$/);
+  assert.equal((await call<Result<'lesions.list'>>('lesions.list', {})).length, before);
 });
