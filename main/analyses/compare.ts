@@ -9,6 +9,7 @@ import { listBases, type BasisRecord } from '../store/bases';
 import { latestNulls, metricNamesOf, metricValues } from '../store/features';
 import type { Db } from '../store/project';
 import { getHarvest } from '../store/repo';
+import { latestLossRecovered } from '../store/lesions'; // room: text (#13 loss recovered)
 import { deriveSeed, Rng } from '../util/random';
 import { bootstrapMedianCi, mannWhitneyU, median } from './stats';
 import { nullSaturation, type Saturation } from './ceiling'; // room: i8
@@ -71,6 +72,7 @@ export async function compareBases(db: Db, harvestId: number, bootstrap: number,
     const r = mannWhitneyU(values.get(self.id)!.get(m)!, values.get(other.id)!.get(m)!);
     return r ? { u: r.u, p: r.p, effect: r.effect } : null;
   };
+  const recovered = latestLossRecovered(db); // room: text (#13 loss recovered)
   const bases: ComparisonBasis[] = recs.map((b) => {
     const metrics: ComparisonBasis['metrics'] = {};
     const nulls = latestNulls(db, b.id);
@@ -90,7 +92,9 @@ export async function compareBases(db: Db, harvestId: number, bootstrap: number,
         null: nullInfo,
       };
     });
-    return { basisId: b.id, name: b.name, method: b.method as ComparisonBasis['method'], nFeatures: b.nFeatures, quality: b.quality as BasisQualityInfo | null, metrics };
+    const lr = recovered.get(b.id) as { ceScoreZero: number | null; ceScoreMean: number | null; stimuli: number; tokens?: number } | undefined;
+    const lossRecovered = lr ? { ceScoreZero: lr.ceScoreZero, ceScoreMean: lr.ceScoreMean, stimuli: lr.stimuli, ...(lr.tokens !== undefined ? { tokens: lr.tokens } : {}) } : null;
+    return { basisId: b.id, name: b.name, method: b.method as ComparisonBasis['method'], nFeatures: b.nFeatures, quality: b.quality as BasisQualityInfo | null, metrics, lossRecovered };
   });
   const dirs = recs.map((b) => {
     const basis = loadBasis(db, b);

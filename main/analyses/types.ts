@@ -44,6 +44,8 @@ export interface ComparisonBasis {
   method: BasisMethodName;
   nFeatures: number;
   quality: BasisQualityInfo | null;
+  /** room: text (#13 loss recovered) — the basis's latest loss-recovered figure (lesions), where one was measured. */
+  lossRecovered?: { ceScoreZero: number | null; ceScoreMean: number | null; stimuli: number; tokens?: number } | null;
   metrics: Partial<
     Record<
       MetricName,

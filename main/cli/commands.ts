@@ -304,7 +304,7 @@ async function runTextDemoCommand(v: Record<string, unknown>, saeSteps: number |
   const contexts = whole('contexts', v.contexts, 10, 781);
   const positions = whole('positions', v.positions, 1, 128);
   const r = await runTextDemo({ dir: resolve((v.out as string | undefined) ?? 'cajal-demo'), json: Boolean(v.json), contexts, positions, saeSteps, packageRoot: packageRoot(), log: debugLog });
-  if (v.json) out({ ok: true, project: r.project, report: r.report, comparison: r.comparison, cards: r.cards, cardLines: r.cardLines, lossRecovered: r.lossRecovered });
+  if (v.json) out({ ok: true, project: r.project, report: r.report, comparison: r.comparison, cards: r.cards, cardLines: r.cardLines, lossRecovered: r.lossRecoveredSummary, lossRecoveredLine: r.lossRecovered }); // room: text (#13 loss recovered)
   return 0;
 }
 

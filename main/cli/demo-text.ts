@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { leadingMetric } from '../analyses/ceiling';
-import type { Comparison, FeatureTable, HarvestInfo, MetricName } from '../api/contract';
+import type { BasisInfo, Comparison, FeatureTable, HarvestInfo, LossRecoveredInfo, MetricName, Result } from '../api/contract';
 import type { TextContexts } from '../api/schemas/text';
 import { compareAndReport, fitAndScore, openDemo, printComparison, type DemoBasis } from './demo-shared';
 
@@ -61,7 +61,7 @@ export function heldOutText(packageRoot: string, dir: string, contexts: number |
   return path;
 }
 
-export async function runTextDemo(o: TextDemoOptions): Promise<{ project: string; comparison: Comparison; report: string; cards: number[]; cardLines: string[]; lossRecovered: string }> {
+export async function runTextDemo(o: TextDemoOptions): Promise<{ project: string; comparison: Comparison; report: string; cards: number[]; cardLines: string[]; lossRecovered: string; lossRecoveredSummary: LossRecoveredInfo }> {
   const s = openDemo(o);
   const { lab, project, call, say, finish } = s;
   try {
@@ -75,9 +75,13 @@ export async function runTextDemo(o: TextDemoOptions): Promise<{ project: string
     const rows = (await call<HarvestInfo[]>('harvests.list', {})).find((h) => h.id === harvestId)!.rowsDone;
     say(`Harvested mlp_hidden of ${model.name}: ${set.count.toLocaleString('en-US')} contexts of ${TEXT_CONTEXT} bytes, ${rows.toLocaleString('en-US')} sampled token positions × ${MLP} neurons.`);
     const fitted = await fitAndScore(s, harvestId, textDemoBases(o.saeSteps ?? 1000), TEXT_METRIC_NAMES);
-    // The lesions engine feeds each stimulus as one float input and scores class labels per stimulus; a token model
-    // needs int64 ids and next-token cross-entropy at every position, which it does not have yet.
-    const lossRecovered = 'Loss recovered: not measured — the lesions engine (main/lesions/) does not yet run token models (it feeds one float input per stimulus and scores class labels, not next-token cross-entropy).';
+    // The SAE spliced into mlp_hidden at every token position of every context (lesions/token-loss.ts): how much of
+    // the next-byte cross-entropy its reconstruction recovers, between the clean model (1) and the MLP ablated (0).
+    const recovered = await call<{ jobId: number; runId: number }>('lesions.lossRecovered', { basisId: fitted['sae-topk'], stimuli: set.count });
+    await finish(recovered.jobId, 'Loss recovered');
+    const lr = (await call<Result<'lesions.get'>>('lesions.get', { runId: recovered.runId })).run.summary as unknown as LossRecoveredInfo;
+    const l0 = (await call<BasisInfo[]>('bases.list', {})).find((b) => b.id === fitted['sae-topk'])?.quality?.l0;
+    const lossRecovered = lossRecoveredLine(lr, l0 ?? null);
     say(lossRecovered);
     const cards: number[] = [];
     const cardLines: string[] = [];
@@ -104,7 +108,7 @@ export async function runTextDemo(o: TextDemoOptions): Promise<{ project: string
       process.stdout.write(`${lossRecovered}\n`);
       if (cardLines.length) process.stdout.write(`\nFeature cards (SAE; the top token in ⟦ ⟧, up to 24 tokens before it):\n${cardLines.join('\n')}\n`);
     }
-    return { project, comparison, report, cards, cardLines, lossRecovered };
+    return { project, comparison, report, cards, cardLines, lossRecovered, lossRecoveredSummary: lr };
   } finally {
     await lab.shutdown();
   }
@@ -119,4 +123,15 @@ export function cardText(view: TextContexts, score: string): string {
     return `    …${before}⟦${show(c.tokens[c.position]!.text)}⟧  (${c.activation.toFixed(2)})`;
   });
   return [`  feature ${view.feature}  ${score}  top tokens: ${tokens}`, ...contexts].join('\n');
+}
+
+/** The loss-recovered figure as the demo prints it: the scores, the CE values they come from (bits per byte) and L0. */
+export function lossRecoveredLine(lr: LossRecoveredInfo, l0: number | null): string {
+  const bits = (nats: number | null) => (nats === null ? '—' : (nats / Math.LN2).toFixed(3));
+  const f = (v: number | null) => (v === null || !Number.isFinite(v) ? '—' : v.toFixed(3));
+  return (
+    `Loss recovered by the TopK SAE spliced into mlp_hidden (L0 ${l0 === null ? '—' : l0.toFixed(1)}): ${f(lr.ceScoreZero)} of the next-byte cross-entropy (zero-ablation baseline), ` +
+    `${f(lr.ceScoreMean)} (mean-ablation); CE clean ${bits(lr.clean.crossEntropy)}, spliced ${bits(lr.spliced.crossEntropy)}, zero-ablated ${bits(lr.zero.crossEntropy)}, ` +
+    `mean-ablated ${bits(lr.mean.crossEntropy)} bits per byte over ${(lr.tokens ?? 0).toLocaleString('en-US')} positions of ${lr.stimuli} contexts.`
+  );
 }

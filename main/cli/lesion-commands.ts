@@ -194,7 +194,9 @@ const lossRecovered = {
   usage: `cajal loss-recovered --project FILE --basis B [--stimuli N] [--output NAME] [--json]
   Splices the basis's reconstruction in for its layer and scores it between the clean model (1) and the layer
   zero- or mean-ablated (0): (L_ablated − L_spliced) / (L_ablated − L_clean), with L the cross-entropy to the labels
-  (the CE loss score) and with L = KL(clean ‖ ·). \`cajal bases --json\` shows the latest figures of each basis.`,
+  (the CE loss score) and with L = KL(clean ‖ ·). \`cajal bases --json\` shows the latest figures of each basis.
+  A basis of a text harvest (a token model, #13): L is the next-token cross-entropy at every position of the set's
+  first N contexts (--stimuli N), the reconstruction spliced in at every token position.`,
   options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, project: { type: 'string' }, basis: { type: 'string' }, stimuli: { type: 'string' }, output: { type: 'string' } } satisfies Options,
   async run(v: Record<string, unknown>): Promise<number> {
     if (typeof v.project !== 'string') throw new UserError('cli.usage', 'Name the project with --project FILE.');
@@ -210,6 +212,11 @@ const lossRecovered = {
       const s = run.summary as Record<string, number | null>;
       if (json) out({ ok: true, runId, jobId, summary: s });
       else process.stdout.write(`loss recovered by basis ${String(p.basisId)}: CE score ${fmt(s.ceScoreZero)} (zero-ablation baseline), ${fmt(s.ceScoreMean)} (mean); KL score ${fmt(s.klScoreZero)} (zero), ${fmt(s.klScoreMean)} (mean)\n`);
+      // room: text (#13) — a token model's CE values (nats per next token) and how many positions were scored.
+      if (!json && run.summary?.unit === 'context') {
+        const ce = (k: string) => fmt((run.summary![k] as { crossEntropy: number | null }).crossEntropy);
+        process.stdout.write(`next-token cross-entropy (nats): clean ${ce('clean')}, spliced ${ce('spliced')}, zero-ablated ${ce('zero')}, mean-ablated ${ce('mean')} over ${String(s.tokens)} positions of ${String(s.stimuli)} contexts\n`);
+      }
       return 0;
     });
   },

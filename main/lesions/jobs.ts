@@ -9,7 +9,8 @@ import { lossRecovered } from './loss-recovered';
 import { LesionPlanner, type LesionSettings } from './plan';
 import { cachedGame } from './shapley/cache';
 import { runMsa } from './shapley/msa';
-import { openSubject } from './subject';
+import { openSubject, resolveTarget } from './subject';
+import { isTokenHarvest, tokenLossRecoveredOf } from './token-subject';
 import type { Positions } from './types';
 
 interface RunParams {
@@ -112,6 +113,16 @@ export async function runLossRecoveredJob(raw: unknown, ctx: JobContext): Promis
   const run = getLesionRun(db, runId);
   const p = run.params as unknown as RunParams;
   setLesionStatus(db, runId, 'running');
+  // A token model (#13): next-token cross-entropy at every position of the text set's contexts, spliced in place.
+  const { harvest } = resolveTarget(db, { harvestId: run.harvestId, basisId: run.basisId ?? undefined });
+  if (run.basisId !== null && isTokenHarvest(db, harvest)) {
+    const summary = await tokenLossRecoveredOf(db, harvest, run.basisId, p, {
+      onProgress: (done, total, message) => ctx.progress({ fraction: done / total, done, total, unit: 'contexts', message }),
+      throwIfCancelled: () => ctx.throwIfCancelled(),
+    });
+    finishLesionRun(db, runId, summary);
+    return { runId };
+  }
   ctx.progress({ fraction: 0.05, message: 'Recording the layer' });
   const subject = await openSubject(db, { harvestId: run.harvestId, basisId: run.basisId ?? undefined, stimuli: p.stimuli, output: p.output });
   ctx.throwIfCancelled();

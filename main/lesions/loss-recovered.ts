@@ -23,6 +23,9 @@ export interface LossRecoveredSummary {
   klScoreMean: number;
   /** The spliced output's MSE to the clean one, for outputs without classes. */
   splicedMse: number;
+  /** Token models (#13, token-loss.ts): stimuli are contexts, and this many next-token positions were scored. */
+  tokens?: number;
+  unit?: 'context';
 }
 
 /** (L_ablated − L_spliced) / (L_ablated − L_clean); null where ablation does not change the loss. */

@@ -91,6 +91,11 @@ export function startLossRecovered(db: Db, jobs: JobManager, p: Params<'lesions.
   const { harvest } = resolveTarget(db, { basisId: p.basisId });
   const rec = getBasis(db, p.basisId);
   if (rec.status !== 'done' && rec.status !== 'imported') throw new UserError('basis.unfinished', `Basis ${rec.id} is ${rec.status}; only finished bases can be spliced in.`);
+  // room: text (#13 loss recovered) — a named output is checked before the run is written, as ablate's is.
+  if (p.output !== undefined) {
+    const outputs = repo.getModel(db, harvest.modelId).outputs.map((o) => o.name);
+    if (!outputs.includes(p.output)) throw new UserError('lesions.output', `The model has no output "${p.output}"; its outputs are ${outputs.join(', ')}.`);
+  }
   const { basisId: _b, ...params } = p;
   return start(db, jobs, 'loss-recovered', 'loss-recovered', `Loss recovered · basis ${rec.id} (${rec.name}) · ${p.stimuli} stimuli`, { harvestId: harvest.id, basisId: rec.id, params, elements: [] });
 }

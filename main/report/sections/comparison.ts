@@ -59,11 +59,15 @@ function testsTable(s: ComparisonSnapshot, metrics: MetricName[], ordered: Compa
 }
 
 function qualityTable(c: ComparisonSnapshot['comparison'], ordered: ComparisonBasis[]): Markup {
+  // room: text (#13 loss recovered) — a loss-recovered column where some basis was measured (zero · mean baselines).
+  const withLoss = ordered.some((b) => b.lossRecovered);
+  const lossHead = withLoss ? html`<th class="n" title="(CE ablated − CE spliced) / (CE ablated − CE clean), zero- · mean-ablation baselines">loss rec.</th>` : '';
+  const lossCell = (b: ComparisonBasis) => (withLoss ? html`<td class="n" data-loss-recovered>${b.lossRecovered ? html`${num(b.lossRecovered.ceScoreZero)} · ${num(b.lossRecovered.ceScoreMean)}` : '—'}</td>` : '');
   return html`<table data-table="quality">
-    <thead><tr><th>basis</th><th class="n">features</th><th class="n">held-out rows</th><th class="n">expl. var.</th><th class="n">MSE</th><th class="n" title="Mean cosine between a held-out row and its reconstruction, over rows with non-zero norm">recon. cos</th><th class="n">L0</th><th class="n">dead</th><th class="n">dense</th></tr></thead>
+    <thead><tr><th>basis</th><th class="n">features</th><th class="n">held-out rows</th><th class="n">expl. var.</th><th class="n">MSE</th><th class="n" title="Mean cosine between a held-out row and its reconstruction, over rows with non-zero norm">recon. cos</th><th class="n">L0</th><th class="n">dead</th><th class="n">dense</th>${lossHead}</tr></thead>
     <tbody>${ordered.map((b) => {
       const q = b.quality;
-      return html`<tr><td title="${b.name}">${shortName(b, c.bases)}</td><td class="n">${int(b.nFeatures)}</td><td class="n">${int(q?.rows)}</td><td class="n">${num(q?.explainedVariance)}</td><td class="n">${num(q?.mse)}</td><td class="n">${num(q?.reconstructionCosine)}${q?.cosineZeroRows ? html`<br><small data-cos-zero-rows>${int(q.cosineZeroRows)} zero rows left out</small>` : ''}</td><td class="n">${num(q?.l0)}</td><td class="n">${pct(q?.deadFraction)}</td><td class="n">${pct(q?.denseFraction)}</td></tr>`;
+      return html`<tr><td title="${b.name}">${shortName(b, c.bases)}</td><td class="n">${int(b.nFeatures)}</td><td class="n">${int(q?.rows)}</td><td class="n">${num(q?.explainedVariance)}</td><td class="n">${num(q?.mse)}</td><td class="n">${num(q?.reconstructionCosine)}${q?.cosineZeroRows ? html`<br><small data-cos-zero-rows>${int(q.cosineZeroRows)} zero rows left out</small>` : ''}</td><td class="n">${num(q?.l0)}</td><td class="n">${pct(q?.deadFraction)}</td><td class="n">${pct(q?.denseFraction)}</td>${lossCell(b)}</tr>`;
     })}</tbody>
   </table>`;
 }
