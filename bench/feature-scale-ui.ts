@@ -1,7 +1,8 @@
 // The Features panel at 131,072 features (#18), in Debian's Chromium against `cajal serve`: a planted SAE in SAELens
 // layout over imported labelled rows (test/helpers/planted-sae.ts; d_in 16 so the setup stays short — the panel's
-// costs depend on the number of features, not on d_in). Timed: the table's first render (basis clicked → rows on
-// screen, the list crossing as typed columns), a density filter change, the first (cold) card and the next card (↓).
+// costs depend on the number of features, not on d_in). Timed: the table's first render (basis clicked → the first
+// page's rows on screen, with the count of all), the whole list in the table (typed columns), a density filter change,
+// the first (cold) card and the next card (↓).
 // Reference in the same run: the engine's answer for the same list the old way, features.table (one JSON object per
 // feature) over HTTP, and features.columns for the new one.
 import { existsSync } from 'node:fs';
@@ -40,6 +41,9 @@ export async function benchFeatureScaleUi(): Promise<Row[]> {
     await page.locator(`${tid('features-basis-item')}[data-basis-id="${sae.id}"]`).click();
     await page.locator(`${tid('feature-table')}[data-rows="${M}"] ${tid('feature-row')}`).first().waitFor({ timeout: 120_000 });
     const firstRender = performance.now() - t;
+    // h18panel: the first render is the first page (features.columnsPage); the whole columns replace it later.
+    await page.locator(tid('feature-table-partial')).waitFor({ state: 'detached', timeout: 120_000 });
+    const wholeMs = performance.now() - t;
     t = performance.now();
     await page.fill(tid('filter-density-min'), '9.99');
     await page.locator(`${tid('feature-table')}[data-rows="10"] ${tid('feature-row')}`).first().waitFor({ timeout: 60_000 });
@@ -53,8 +57,9 @@ export async function benchFeatureScaleUi(): Promise<Row[]> {
     await page.locator(`${tid('feature-card')}[data-feature="4"][data-loading="false"]`).waitFor({ timeout: 60_000 });
     const nextCard = performance.now() - t;
     return [
-      { name: `ui: Features panel first render (${M} features)`, value: firstRender, unit: 'ms', reference: 'features.table (JSON objects) over HTTP', referenceValue: jsonMs, ratio: jsonMs / firstRender, goal: '< 300 ms', note: `features.columns over HTTP: ${columnsMs.toFixed(0)} ms; the panel fetches the columns, decodes them and renders the rows in view` },
-      { name: `ui: density filter change (${M} → 10 rows)`, value: filterMs, unit: 'ms', goal: '< 300 ms' },
+      { name: `ui: Features panel first render (${M} features)`, value: firstRender, unit: 'ms', reference: 'features.table (JSON objects) over HTTP', referenceValue: jsonMs, ratio: jsonMs / firstRender, goal: '< 300 ms', note: `features.columns over HTTP: ${columnsMs.toFixed(0)} ms; the panel shows the first 256 rows (features.columnsPage, a primary-key range) with the count of all, then fetches the whole columns` },
+      { name: `ui: whole columns in the table (${M} features)`, value: wholeMs, unit: 'ms', note: 'from the click until every feature has its values (filters wait for this); not a goal of the issue' },
+      { name: `ui: density filter change (${M} → 10 rows)`, value: filterMs, unit: 'ms', goal: '< 300 ms', note: 'with the whole columns in the table' },
       { name: `ui: cold card (first opened), ${M} features`, value: coldCard, unit: 'ms', goal: '< 300 ms', note: 'imported rows: no thumbnails to make' },
       { name: `ui: next card (↓), ${M} features`, value: nextCard, unit: 'ms', goal: '< 300 ms' },
     ];

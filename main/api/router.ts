@@ -14,7 +14,7 @@ import { startHarvestWithShapes } from '../services/harvest-start'; // room: i8
 import * as recordings from '../services/recordings'; // recordings (#11 item 4)
 import { getTcaSweep, harvestCheckpointSeries, startTcaSweep } from '../services/tca'; // tca (#15)
 import { textContexts } from '../services/text'; // room: text (#13)
-import { featureColumns } from '../services/feature-columns'; // w18 (#18)
+import { featureColumns, featureColumnsPage } from '../services/feature-columns'; // w18 (#18)
 import { harvestEffectiveRank } from '../services/bases'; // h12sweep (#12)
 
 type Handlers = { [M in MethodName]: (params: Params<M>) => Result<M> | Promise<Result<M>> };
@@ -53,6 +53,7 @@ function handlers(lab: Lab, transport: 'ipc' | 'http' | 'direct'): Handlers {
     'recordings.list': () => recordings.listRecordingsService(lab.database),
     'tca.sweep': (p) => startTcaSweep(lab.database, lab.jobs, p), // tca (#15)
     'features.columns': (p) => featureColumns(lab.database, p.basisId), // w18 (#18)
+    'features.columnsPage': (p) => featureColumnsPage(lab.database, p.basisId, p.offset, p.limit), // h18panel (#18): the panel's first rows
     'tca.get': (p) => getTcaSweep(lab.database, p), // tca (#15)
     'text.contexts': (p) => textContexts(lab.database, p), // room: text (#13)
     'tca.series': (p) => harvestCheckpointSeries(lab, p), // tca (#15)

@@ -3,9 +3,10 @@
 import type { FeatureColumnsPayload } from '../api/schemas/w18';
 import type { MetricName } from '../analyses/types';
 import { getBasis } from '../store/bases';
-import { featureStatColumns } from '../store/feature-columns';
+import { featureStatColumns, featureStatRange, metricRange } from '../store/feature-columns';
 import * as store from '../store/features';
 import type { Db } from '../store/project';
+import { UserError } from '../errors';
 
 const b64 = (a: Float64Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 
@@ -28,4 +29,30 @@ export function featureColumns(db: Db, basisId: number): FeatureColumnsPayload {
     if (n && n.sd > 0) zScores[name] = b64(v.map((x) => (Number.isFinite(x) ? (x - n.mean) / n.sd : NaN)));
   }
   return { basisId, nFeatures: m, computed: true, metricNames, density: b64(cols.density), mean: b64(cols.mean), min: b64(cols.min), max: b64(cols.max), metrics, zScores };
+}
+
+/** features.columnsPage: the same columns for features offset … offset+limit−1 only (clipped to the basis), so the
+ * Features panel can show its first rows at once — a primary-key range of a few hundred rows — while the whole
+ * columns (131,072 rows read from SQLite) are still on their way. */
+export function featureColumnsPage(db: Db, basisId: number, offset: number, limit: number): FeatureColumnsPayload {
+  const rec = getBasis(db, basisId);
+  const m = rec.nFeatures;
+  if (offset > m) throw new UserError('features.params', `Offset ${offset} is past the last of the ${m} features of basis ${basisId}.`);
+  const lo = offset;
+  const hi = Math.min(m, offset + limit);
+  const run = store.getFeatureRun(db, basisId);
+  const empty = b64(new Float64Array(0));
+  if (!run) return { basisId, nFeatures: m, computed: false, metricNames: [], density: empty, mean: empty, min: empty, max: empty, metrics: {}, zScores: {}, offset };
+  const cols = featureStatRange(db, basisId, lo, hi);
+  const metricNames = store.metricNamesOf(db, basisId);
+  const nulls = store.latestNulls(db, basisId);
+  const metrics: Partial<Record<MetricName, string>> = {};
+  const zScores: Partial<Record<MetricName, string>> = {};
+  for (const name of metricNames) {
+    const v = metricRange(db, basisId, name, lo, hi);
+    metrics[name] = b64(v);
+    const n = nulls[name];
+    if (n && n.sd > 0) zScores[name] = b64(v.map((x) => (Number.isFinite(x) ? (x - n.mean) / n.sd : NaN)));
+  }
+  return { basisId, nFeatures: m, computed: true, metricNames, density: b64(cols.density), mean: b64(cols.mean), min: b64(cols.min), max: b64(cols.max), metrics, zScores, offset };
 }

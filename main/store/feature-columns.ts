@@ -58,14 +58,29 @@ export function featureMetrics(db: Db, basisId: number, feature: number): Partia
 
 /** density, mean, min, max of every feature as float64 columns, in feature order (NaN where a feature has no row). */
 export function featureStatColumns(db: Db, basisId: number, m: number): { density: Float64Array; mean: Float64Array; min: Float64Array; max: Float64Array } {
-  const out = { density: new Float64Array(m).fill(NaN), mean: new Float64Array(m).fill(NaN), min: new Float64Array(m).fill(NaN), max: new Float64Array(m).fill(NaN) };
-  const rows = db.prepare('SELECT feature, density, mean, min, max FROM feature_stats WHERE basis_id = ?').raw().all(basisId) as [number, number, number, number, number][];
+  return featureStatRange(db, basisId, 0, m);
+}
+
+/** density, mean, min, max of features lo … hi−1 (a range of the primary key: the Features panel's first page reads
+ * these few rows while the whole columns are on their way), NaN where a feature has no row. */
+export function featureStatRange(db: Db, basisId: number, lo: number, hi: number): { density: Float64Array; mean: Float64Array; min: Float64Array; max: Float64Array } {
+  const n = Math.max(0, hi - lo);
+  const out = { density: new Float64Array(n).fill(NaN), mean: new Float64Array(n).fill(NaN), min: new Float64Array(n).fill(NaN), max: new Float64Array(n).fill(NaN) };
+  const rows = db.prepare('SELECT feature, density, mean, min, max FROM feature_stats WHERE basis_id = ? AND feature >= ? AND feature < ?').raw().all(basisId, lo, hi) as [number, number, number, number, number][];
   for (const [f, d, mean, min, max] of rows) {
-    if (f < 0 || f >= m) continue;
-    out.density[f] = d;
-    out.mean[f] = mean;
-    out.min[f] = min;
-    out.max[f] = max;
+    const i = f - lo;
+    out.density[i] = d;
+    out.mean[i] = mean;
+    out.min[i] = min;
+    out.max[i] = max;
   }
+  return out;
+}
+
+/** One metric's values for features lo … hi−1, NaN where a feature has no value. */
+export function metricRange(db: Db, basisId: number, metric: MetricName, lo: number, hi: number): Float64Array {
+  const out = new Float64Array(Math.max(0, hi - lo)).fill(NaN);
+  const rows = db.prepare('SELECT feature, value FROM feature_metrics WHERE basis_id = ? AND metric = ? AND feature >= ? AND feature < ?').raw().all(basisId, metric, lo, hi) as [number, number | null][];
+  for (const [f, v] of rows) if (v !== null) out[f - lo] = v;
   return out;
 }

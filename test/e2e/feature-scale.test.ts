@@ -45,6 +45,8 @@ test('131,072 features: planted latents’ top rows are their class; the panel l
   await p.locator(`${tid('feature-table')}[data-rows="${M}"]`).waitFor({ timeout: 120_000 });
   assert.match(await p.locator(tid('feature-count')).innerText(), /131,072/);
   assert.ok((await p.locator(tid('feature-row')).count()) < 200, 'only the rows in view are in the DOM');
+  // The first page shows real values at once; the whole columns then replace it (the filters wait for them).
+  assert.doesNotMatch(await p.locator(`${tid('feature-row')}[data-key="0"]`).innerText(), /…/);
   // Filter on the columns: density 9.99–10.01 % keeps exactly the planted latents (the others fire far less often).
   await p.fill(tid('filter-density-min'), '9.99');
   await p.fill(tid('filter-density-max'), '10.01');
@@ -54,5 +56,8 @@ test('131,072 features: planted latents’ top rows are their class; the panel l
   const captions = await p.locator(`${tid('feature-top-grid')} figcaption .lab`).allInnerTexts();
   assert.equal(captions.length, 16);
   assert.ok(captions.every((t) => t === '3'), `the planted card's top rows are label 3: ${captions.join(' ')}`);
+  // Imported rows have no stimuli: no <img> of the card is broken (an empty or failed source has naturalWidth 0).
+  const broken = await p.locator(tid('feature-card')).evaluate((el) => [...el.querySelectorAll('img')].filter((i) => !i.complete || i.naturalWidth === 0).length);
+  assert.equal(broken, 0, 'no broken image');
   assert.deepEqual(lab!.pageErrors, []);
 });

@@ -6,6 +6,8 @@ import type { MetricName } from '../../analyses/types';
 
 export const w18Methods = {
   'features.columns': z.object({ basisId: z.number().int().positive() }).strict(),
+  /** The columns of features offset … offset+limit−1 only: the panel's first rows, before the whole columns arrive. */
+  'features.columnsPage': z.object({ basisId: z.number().int().positive(), offset: z.number().int().min(0), limit: z.number().int().min(1).max(10_000) }).strict(),
 };
 
 /** Base64 of a Float64Array (little-endian), one value per feature in feature order; NaN where a value is missing. */
@@ -24,8 +26,11 @@ export interface FeatureColumnsPayload {
   metrics: Partial<Record<MetricName, Float64Column>>;
   /** z-score of each metric against the random-direction null, where a null was computed. */
   zScores: Partial<Record<MetricName, Float64Column>>;
+  /** features.columnsPage: the first feature of these columns (absent: the columns hold every feature from 0). */
+  offset?: number;
 }
 
 export interface W18Results {
   'features.columns': FeatureColumnsPayload;
+  'features.columnsPage': FeatureColumnsPayload;
 }

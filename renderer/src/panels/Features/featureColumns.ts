@@ -56,11 +56,24 @@ function pick(cols: [MetricName, Float64Array][], j: number): Partial<Record<Met
   return out;
 }
 
-/** The payload as the table the Features panel shows: rows are views over the decoded columns. */
+/** The payload as the table the Features panel shows: rows are views over the decoded columns. A page
+ * (features.columnsPage, `offset` set) becomes a table of every feature whose values outside the page are NaN (shown
+ * as —) until the whole columns replace it. */
 export function columnTable(p: FeatureColumnsPayload): FeatureTable {
-  const cols = decodeColumns(p);
+  const cols = p.offset === undefined ? decodeColumns(p) : spread(decodeColumns(p), p.offset, p.nFeatures);
   const n = p.computed ? cols.density.length : 0;
   const features: FeatureSummary[] = new Array(n);
   for (let j = 0; j < n; j++) features[j] = new ColumnRow(cols, j);
   return { basisId: p.basisId, nFeatures: p.nFeatures, computed: p.computed, metricNames: p.metricNames, features };
+}
+
+/** Page columns placed at `offset` in NaN-filled columns of all n features. */
+function spread(c: FeatureCols, offset: number, n: number): FeatureCols {
+  const full = (a: Float64Array) => {
+    const out = new Float64Array(n).fill(NaN);
+    out.set(a.subarray(0, Math.max(0, n - offset)), offset);
+    return out;
+  };
+  const named = (l: [MetricName, Float64Array][]) => l.map(([k, v]) => [k, full(v)] as [MetricName, Float64Array]);
+  return { density: full(c.density), mean: full(c.mean), min: full(c.min), max: full(c.max), metrics: named(c.metrics), zScores: named(c.zScores) };
 }
