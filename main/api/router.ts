@@ -13,7 +13,7 @@ import * as lesions from '../services/lesions'; // lesions (#10)
 import { startHarvestWithShapes } from '../services/harvest-start'; // room: i8
 import * as recordings from '../services/recordings'; // recordings (#11 item 4)
 import { getTcaSweep, harvestCheckpointSeries, startTcaSweep } from '../services/tca'; // tca (#15)
-import { textContexts } from '../services/text'; // room: text (#13)
+import { textContextsOffThread } from '../jobs/service'; // room: text (#13)
 import { featureColumns } from '../services/feature-columns'; // w18 (#18)
 import { harvestEffectiveRank } from '../services/bases'; // h12sweep (#12)
 
@@ -54,7 +54,7 @@ function handlers(lab: Lab, transport: 'ipc' | 'http' | 'direct'): Handlers {
     'tca.sweep': (p) => startTcaSweep(lab.database, lab.jobs, p), // tca (#15)
     'features.columns': (p) => featureColumns(lab.database, p.basisId), // w18 (#18)
     'tca.get': (p) => getTcaSweep(lab.database, p), // tca (#15)
-    'text.contexts': (p) => textContexts(lab.database, p), // room: text (#13)
+    'text.contexts': (p) => textContextsOffThread(lab.exportContext.where, p), // room: text (#13): tokenising the text is heavy
     'tca.series': (p) => harvestCheckpointSeries(lab, p), // tca (#15)
     'reports.addTcaSweep': (p) => lab.addTcaSweepToReport(p), // tca (#15)
     'project.open': (p) => lab.openProject(p),
