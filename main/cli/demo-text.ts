@@ -96,7 +96,7 @@ export async function runTextDemo(o: TextDemoOptions): Promise<{ project: string
       for (const f of scored.slice(0, CARDS)) {
         await call('collections.pin', { name: CARDS_COLLECTION, basisId: fitted['sae-topk'], feature: f.feature, pinned: true });
         cards.push(f.feature);
-        // The report's collection cards show numbers; the text of the top contexts is printed here.
+        // The report's cards draw the top contexts shaded (report/sections/token-contexts.ts); the terminal gets them as text.
         const view = await call<TextContexts>('text.contexts', { basisId: fitted['sae-topk'], feature: f.feature, k: 2 });
         cardLines.push(cardText(view, `${lead} ${f.metrics[lead]!.toFixed(3)}`));
       }

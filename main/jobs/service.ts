@@ -16,6 +16,8 @@ import { spawnWorker } from './spawn';
 import type { ExportRequest, ExportResult } from '../export/types';
 // room: i8 (dynamic shapes)
 import type { ShapeProbeRequest, ShapeProbeResult } from '../harvest/probe';
+// room: text (#13)
+import type { TextContexts } from '../api/schemas/text';
 
 /** Where the project file is: the worker reads it through its own connection. */
 export interface ProjectRef {
@@ -45,7 +47,8 @@ export type ServiceTask =
   | ({ task: 'extreme-rows'; harvestId: number; unit: number; k: number; order: 'top' | 'bottom' } & ProjectRef)
   | ({ task: 'import-npy'; params: ImportNpyRequest } & ProjectRef)
   | ({ task: 'export'; request: ExportRequest } & ProjectRef)
-  | { task: 'probe-shapes'; request: ShapeProbeRequest }; // room: i8 (dynamic shapes)
+  | { task: 'probe-shapes'; request: ShapeProbeRequest } // room: i8 (dynamic shapes)
+  | ({ task: 'text-contexts'; params: TextContextsRequest } & ProjectRef); // room: text (#13)
 export type ServiceRequest = ServiceTask & { id: number };
 
 export type ServiceReply =
@@ -138,4 +141,20 @@ export function exportOffThread(where: ProjectRef, what: ExportRequest): Promise
 /** Item dims of tensors whose shape follows the stimuli (and If branches inlined), measured on the first batch in the worker thread. */
 export function probeShapesOffThread(r: ShapeProbeRequest): Promise<ShapeProbeResult> {
   return request<ShapeProbeResult>({ task: 'probe-shapes', request: r });
+}
+
+// room: text (#13)
+export interface TextContextsRequest {
+  basisId: number;
+  feature: number;
+  k: number;
+}
+
+/**
+ * A text feature's top contexts (text.contexts) in the worker thread: it reads and tokenises the whole stimulus text
+ * again to find the contexts (seconds for megabytes), loads the basis and re-runs the model, none of which may hold
+ * up the thread that serves the UI.
+ */
+export function textContextsOffThread(where: ProjectRef, params: TextContextsRequest): Promise<TextContexts> {
+  return request<TextContexts>({ task: 'text-contexts', ...where, params });
 }

@@ -70,6 +70,24 @@ export interface CollectionFeature {
   histogram: { edges: number[]; counts: number[] };
   /** The strongest stimuli, best first; thumbnails as PNG data: URLs. */
   top: { stimulusIndex: number; labelName: string | null; activation: number; thumbnail: string }[];
+  /** room: text (#13) — a feature of a text harvest: its top contexts with the activation at every token. */
+  text?: TokenContextsSnapshot;
+}
+
+/** room: text (#13) — text.contexts as it was when sent: top contexts (distinct), each token's activation, top tokens. */
+export interface TokenContextsSnapshot {
+  /** Largest |activation| over the shown tokens: the shading's full scale. */
+  scale: number;
+  contexts: {
+    row: number;
+    context: number;
+    contextName: string | null;
+    /** The token the context is shown for (its top row), an index into tokens. */
+    position: number;
+    activation: number;
+    tokens: { id: number; text: string; activation: number }[];
+  }[];
+  topTokens: { id: number; text: string; count: number }[];
 }
 
 export interface CollectionSnapshot extends SnapshotBase {

@@ -15,6 +15,8 @@ import * as store from '../store/reports';
 import { compare, featureDetail, type Thumbnails } from './features';
 // room: export — the reproduce appendix
 import { captureReproduce } from './reproduce';
+import { textContextsOffThread } from '../jobs/service'; // room: text (#13)
+import { isTextBasis, textCard } from './text'; // room: text (#13)
 
 export interface ReportContext {
   projectPath: string;
@@ -27,6 +29,8 @@ export interface ReportContext {
 const TOP_THUMBNAILS = 8;
 /** Features a collection section may hold: enough for any hand-pinned set, few enough for a readable document. */
 const MAX_COLLECTION_FEATURES = 200;
+/** room: text (#13) — top contexts shown per text feature of a collection (each about 10 KB of SVG at 128 tokens). */
+const TOP_TEXT_CONTEXTS = 5;
 
 // lesions (#10): exported for the lesion section (services/lesion-reports.ts)
 export function harvestProvenance(db: Db, harvestId: number): HarvestProvenance {
@@ -128,6 +132,7 @@ export async function addCollection(db: Db, ctx: ReportContext, p: Params<'repor
       labelCounts: d.labelCounts,
       histogram: { edges: d.histogram.edges, counts: d.histogram.counts },
       top: d.top.slice(0, TOP_THUMBNAILS).map((e) => ({ stimulusIndex: e.stimulusIndex, labelName: e.labelName, activation: e.activation, thumbnail: e.thumbnail })),
+      ...(isTextBasis(db, basisId) ? { text: textCard(await textContextsOffThread({ projectPath: ctx.projectPath, nativeBinding: ctx.nativeBinding }, { basisId, feature, k: TOP_TEXT_CONTEXTS })) } : {}), // room: text (#13)
     });
   }
   const bases = [...new Set(features.map((f) => f.basisId))].map((id) => basesRepo.getBasis(db, id));

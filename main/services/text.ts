@@ -13,12 +13,24 @@ import { tensorToFloat32 } from '../onnx/dtypes';
 import { openTextSource } from '../stimuli/text';
 import type { TextSpec } from '../stimuli/types';
 import { readRowMeta } from '../store/activations';
+import type { TokenContextsSnapshot } from '../report/snapshot';
 import * as basesRepo from '../store/bases';
 import * as store from '../store/features';
 import type { Db } from '../store/project';
 import * as repo from '../store/repo';
 import { tokenFeeds } from '../text/token-harvest';
 import { planTokenModel } from '../text/token-model';
+
+/** Whether a basis was fitted on a harvest recorded over text (its features have token contexts). */
+export function isTextBasis(db: Db, basisId: number): boolean {
+  const h = repo.getHarvest(db, basesRepo.getBasis(db, basisId).harvestId);
+  return h.modelId !== null && !!h.stimulusSetId && repo.getStimulusSet(db, h.stimulusSetId).kind === 'text';
+}
+
+/** A report's copy of a feature's token contexts (the collection section keeps it with the card). */
+export function textCard(t: TextContexts): TokenContextsSnapshot {
+  return { scale: t.scale, contexts: t.contexts, topTokens: t.topTokens };
+}
 
 export async function textContexts(db: Db, p: Params<'text.contexts'>): Promise<TextContexts> {
   const rec = basesRepo.getBasis(db, p.basisId);

@@ -37,7 +37,7 @@ export function openTextCorpus(spec: TextSpec): TextCorpus {
   }
   const tokenizer = openTokenizer(spec.tokenizer);
   const documents = readDocuments(spec.path, spec.field);
-  const tokens = documents.map((d) => Int32Array.from(tokenizer.encode(d.text)));
+  const tokens = documents.map((d) => (tokenizer.encodeIds ? tokenizer.encodeIds(d.text) : Int32Array.from(tokenizer.encode(d.text))));
   const contexts = cutContexts(tokens.map((t) => t.length), spec.contextLength, spec.stride);
   if (contexts.length === 0) throw new TextInputError('empty', `${spec.path} gives no tokens.`);
   const positions = contexts.map((c, i) => samplePositions(c.length, spec.positionsPerContext, spec.seed, i));

@@ -12,6 +12,8 @@ export interface TextTokenizer {
   /** One more than the largest id the tokenizer can produce. */
   readonly vocabSize: number;
   encode(text: string): number[];
+  /** The same ids as a typed array, where the tokenizer has them so (bytes: no boxed array of a number per byte). */
+  encodeIds?(text: string): Int32Array;
   decode(ids: readonly number[]): string;
   /** How one token reads on its own: the byte's character, `<0x0A>` for a non-printing byte, or the vocabulary entry. */
   tokenText(id: number): string;
@@ -27,6 +29,7 @@ export const byteTokenizer: TextTokenizer = {
   name: BYTE_TOKENIZER,
   vocabSize: 256,
   encode: (text) => Array.from(encoder.encode(text)),
+  encodeIds: (text) => Int32Array.from(encoder.encode(text)),
   decode: (ids) => lenientDecoder.decode(Uint8Array.from(ids)),
   tokenText: (id) => (id >= 0x20 && id < 0x7f ? String.fromCharCode(id) : `<0x${id.toString(16).toUpperCase().padStart(2, '0')}>`),
 };

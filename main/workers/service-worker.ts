@@ -11,6 +11,7 @@ import { readModelFile } from '../onnx/model';
 import { importActivations } from '../harvest/import-npy';
 import { probeTensorShapes } from '../harvest/probe'; // room: i8 (dynamic shapes)
 import { exportData } from '../services/export';
+import { textContexts } from '../services/text'; // room: text (#13)
 import { openStimulusSource } from '../stimuli/open';
 import { openProjectDb, type Db } from '../store/project';
 import type { ServiceReply, ServiceRequest } from '../jobs/service';
@@ -42,6 +43,8 @@ async function handle(req: ServiceRequest): Promise<unknown> {
       return exportData(projectDb(req.projectPath, req.nativeBinding), { projectPath: req.projectPath, nativeBinding: req.nativeBinding }, req.request);
     case 'probe-shapes': // room: i8 (dynamic shapes)
       return probeTensorShapes(req.request);
+    case 'text-contexts': // room: text (#13)
+      return textContexts(projectDb(req.projectPath, req.nativeBinding), req.params);
     case 'import-npy':
       return importActivations(projectDb(req.projectPath, req.nativeBinding), req.params);
     case 'thumbnails': {

@@ -2,7 +2,8 @@
 // lab's shipped one-layer transformer over the first 40 contexts of its held-out text, 8 positions each, and a TopK SAE
 // of 8 × 512 features trained for 30 steps, so the run takes well under a minute here. The project it writes is then
 // read back: the harvest of mlp_hidden, the five bases, feature statistics and the three text metrics, the comparison
-// (whose SAE-vs-neurons medians and Mann–Whitney p are printed), the report with its feature cards, and the SAE's loss
+// (whose SAE-vs-neurons medians and Mann–Whitney p are printed), the report with its feature cards (shaded token
+// contexts, as text.contexts gives them), and the SAE's loss
 // recovered (next-byte CE, the SAE spliced into mlp_hidden at every position; recorded, not asserted at this scale:
 // 0.686 at L0 16 when written). At full scale (all 781 contexts, a 300-step SAE of 4,096 features, k 16, trained with
 // the CLI) the lab measured 0.857 (zero baseline), 0.855 (mean) at L0 16.0 — the acceptance's ≥ 80% at L0 ≤ 20; see the
@@ -15,6 +16,7 @@ import type { BasisInfo, Comparison, FeatureTable, HarvestInfo, JobInfo, ReportI
 import { createRouter } from '../../main/api/router';
 import { CARDS, CARDS_COLLECTION, CARD_ROWS, TEXT_CONTEXT } from '../../main/cli/demo-text';
 import { num } from '../../main/report/format';
+import { tokenShade, visibleToken } from '../../main/report/sections/token-contexts';
 import { Lab } from '../../main/services/lab';
 import { runCli, type CliResult } from '../helpers/cli';
 import { repoRoot, tempDir } from '../helpers/fixtures';
@@ -158,8 +160,11 @@ test('the report holds the comparison and feature cards of the most interpretabl
   assert.deepEqual(better.map((f) => f.feature), [], 'no uncarded eligible feature scores above the carded ones');
   // The cards' text is printed: each carded feature with its top contexts, the top token marked.
   const printed = run.stdout.slice(run.stdout.indexOf('Feature cards (SAE'));
+  // The report keeps 5 contexts per card; the terminal prints the first 2 of the same list.
+  const views = new Map<number, Result<'text.contexts'>>();
   for (const i of pinned.items) {
-    const view = await call<Result<'text.contexts'>>('text.contexts', { basisId: sae.id, feature: i.feature, k: 2 });
+    const view = await call<Result<'text.contexts'>>('text.contexts', { basisId: sae.id, feature: i.feature, k: 5 });
+    views.set(i.feature, view);
     const top = JSON.stringify(view.contexts[0]!.tokens[view.contexts[0]!.position]!.text).slice(1, -1);
     assert.ok(printed.includes(`feature ${i.feature}  ${lead}`) && printed.includes(`⟦${top}⟧`), `card text of feature ${i.feature}:\n${printed}`);
   }
@@ -170,5 +175,31 @@ test('the report holds the comparison and feature cards of the most interpretabl
   assert.ok(html.includes(`<td class="n" data-loss-recovered>${num(lr.ceScoreZero)} · ${num(lr.ceScoreMean)}</td>`), 'loss recovered in the report');
   assert.equal(html.match(/data-loss-recovered>—</g)?.length, 4, 'a dash for each unmeasured basis');
   for (const i of pinned.items) assert.ok(html.includes(`Feature ${i.feature}`), `card of feature ${i.feature} in report.html`);
+  // Each text card shows the feature's top contexts as the app's browser does (text.contexts): every token a shaded
+  // box, the context's top token outlined, no image thumbnails.
+  const unescape = (t: string) => t.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  for (const i of pinned.items) {
+    const start = html.indexOf(`<article class="feature" data-basis="${sae.id}" data-feature="${i.feature}">`);
+    assert.ok(start >= 0, `article of feature ${i.feature}`);
+    const card = html.slice(start, html.indexOf('</article>', start));
+    assert.ok(!card.includes('class="thumbs"'), `feature ${i.feature}: no image grid for a text feature`);
+    const view = views.get(i.feature)!;
+    const svgs = card.split('<svg class="tokctx"').slice(1);
+    assert.equal(svgs.length, view.contexts.length, `feature ${i.feature}: one drawing per top context`);
+    svgs.forEach((svg, j) => {
+      const c = view.contexts[j]!;
+      const boxes = [...svg.matchAll(/<g class="(tok max|tok)" data-activation="([^"]+)"><rect [^>]*fill="([^"]*)" fill-opacity="([^"]*)"[^>]*\/><text [^>]*>([^<]*)<\/text><\/g>/g)];
+      assert.equal(boxes.length, c.tokens.length, `feature ${i.feature}, context ${j}: a box per token`);
+      assert.deepEqual(boxes.flatMap((b, t) => (b[1] === 'tok max' ? [t] : [])), [c.position], 'the top token alone is outlined');
+      boxes.forEach((b, t) => {
+        assert.equal(unescape(b[5]!), visibleToken(c.tokens[t]!.text));
+        assert.ok(Number(b[2]) === c.tokens[t]!.activation, `the activation text.contexts gives (${b[2]} vs ${c.tokens[t]!.activation})`); // −0 prints as 0
+        const shade = tokenShade(c.tokens[t]!.activation, view.scale);
+        assert.deepEqual([b[3], Number(b[4])], [shade.fill, shade.opacity], `shading of token ${t}`);
+      });
+      const top = boxes[c.position]!;
+      assert.ok(Number(top[4]) > 0 && top[3] === 'rgb(255,140,0)', `feature ${i.feature}: the top token is shaded orange`);
+    });
+  }
   assert.ok(!/<script[^>]+src=|<link[^>]+href="http/i.test(html), 'the report loads nothing from the network');
 });

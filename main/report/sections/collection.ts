@@ -6,6 +6,7 @@ import { int, num, pct } from '../format';
 import { html, imageDataUrl, type Markup } from '../html';
 import type { CollectionFeature, CollectionSnapshot } from '../snapshot';
 import { basesTable, harvestTable } from './comparison';
+import { tokenContextsMarkup } from './token-contexts'; // room: text (#13)
 
 function featureCard(s: CollectionSnapshot, f: CollectionFeature): Markup {
   const basis = s.bases.find((b) => b.basisId === f.basisId);
@@ -33,7 +34,8 @@ function featureCard(s: CollectionSnapshot, f: CollectionFeature): Markup {
       }
       ${f.labelCounts?.length ? html`<p class="small">Labels among the top stimuli: ${f.labelCounts.map((l, i) => html`${i ? ', ' : ''}${l.name} × ${l.count}`)}</p>` : ''}
     </div>
-    <div class="thumbs">
+    ${f.text ? tokenContextsMarkup(f.text) : '' /* room: text (#13): a text feature shows token contexts, not images */}
+    ${f.text ? '' : html`<div class="thumbs">
       ${f.top.map((t) => {
         const src = imageDataUrl(t.thumbnail);
         const caption = `${num(t.activation)}${t.labelName !== null ? ` · ${t.labelName}` : ''}`;
@@ -42,8 +44,8 @@ function featureCard(s: CollectionSnapshot, f: CollectionFeature): Markup {
           ? html`<figure><img src="${src}" alt="stimulus ${t.stimulusIndex}" /><figcaption>${caption}</figcaption></figure>`
           : html`<figure><div class="noimg">#${int(t.stimulusIndex)}</div><figcaption>${caption}</figcaption></figure>`;
       })}
-    </div>
-    ${f.top.length && f.top.every((t) => !imageDataUrl(t.thumbnail)) ? html`<p class="small muted">Imported without stimuli: no images to show, only each row's activation and label.</p>` : ''}
+    </div>`}
+    ${!f.text && f.top.length && f.top.every((t) => !imageDataUrl(t.thumbnail)) ? html`<p class="small muted">Imported without stimuli: no images to show, only each row's activation and label.</p>` : ''}
   </article>`;
 }
 
