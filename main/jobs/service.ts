@@ -158,3 +158,15 @@ export interface TextContextsRequest {
 export function textContextsOffThread(where: ProjectRef, params: TextContextsRequest): Promise<TextContexts> {
   return request<TextContexts>({ task: 'text-contexts', ...where, params });
 }
+
+/**
+ * Ends the service worker, closing its project connection (the next request starts a fresh one). For callers that run
+ * several CLI commands in one process and need each command to leave its project file as the command's own process
+ * would at exit: the write-ahead log folded into the file (the tests' in-process CLI).
+ */
+export async function stopServiceWorker(): Promise<void> {
+  const w = worker;
+  if (!w || pending.size > 0) return;
+  worker = null;
+  await w.terminate();
+}

@@ -16,10 +16,7 @@ import { shardRange } from '../harvest/shard'; // room: scale (#14 item 3)
 import type { InlinedBranch } from '../harvest/branches'; // room: i8
 import type { Db } from '../store/project';
 import * as repo from '../store/repo';
-
-// A chunk holds about a million values (4 MB as float32), at most 16,384 rows: the unit of commit and of resume.
-const DEFAULT_CHUNK_VALUES = 1 << 20;
-const MAX_CHUNK_ROWS = 16384;
+import { DEFAULT_CHUNK_VALUES, MAX_CHUNK_ROWS, insertHarvestJob } from './harvest-rows';
 
 export interface StartedHarvest {
   jobId: number;
@@ -83,27 +80,22 @@ export function startHarvest(
 
   const title = `Harvest ${p.tensors.join(', ')} · ${model.name} · ${items.toLocaleString('en-US')} stimuli${shard ? ` · shard ${shard.index}/${shard.count}` : ''}`;
   const request = { ...p, limit: items };
-  return db.transaction(() => {
-    const jobId = repo.insertJob(db, 'harvest', title, { request, harvestIds: [] as number[], batchSize: p.batchSize });
-    const harvestIds = planned.map(({ name, layout }) =>
-      repo.insertHarvest(db, {
-        modelId: model.id,
-        stimulusSetId: set.id,
-        jobId,
-        source: 'model',
-        tensor: name,
-        tensorShape: layout.itemDims,
-        positions: layout.positions,
-        dim: layout.dim,
-        rowsPerItem: layout.rowsPerItem,
-        itemsExpected: recorded,
-        chunkRows: minChunkItems * layout.rowsPerItem,
-        params: { ...request, ...(shard ? { shard } : {}), ...(branches.length > 0 ? { branches } : {}) }, // room: scale + i8 — shard and inlined branches kept with the harvest
-      }),
-    );
-    repo.setJobParams(db, jobId, { request, harvestIds, batchSize: p.batchSize });
-    return { jobId, harvestIds, resumedFromRow: null };
-  })();
+  return insertHarvestJob(db, {
+    title,
+    request,
+    modelId: model.id,
+    stimulusSetId: set.id,
+    itemsExpected: recorded,
+    params: { ...request, ...(shard ? { shard } : {}), ...(branches.length > 0 ? { branches } : {}) }, // room: scale + i8 — shard and inlined branches kept with the harvest
+    tensors: planned.map(({ name, layout }) => ({
+      tensor: name,
+      tensorShape: layout.itemDims,
+      positions: layout.positions,
+      dim: layout.dim,
+      rowsPerItem: layout.rowsPerItem,
+      chunkRows: minChunkItems * layout.rowsPerItem,
+    })),
+  });
 }
 
 export function harvestStats(db: Db, harvestId: number): HarvestStats {

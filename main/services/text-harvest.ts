@@ -15,9 +15,7 @@ import { probeTokenTensors, textRowCount } from '../text/harvest-plan';
 import type { TextHarvestParams } from '../text/harvest-job';
 import { tokenRowInfo } from '../text/token-rows';
 import { openTokenizer } from '../text/tokenizer';
-
-const DEFAULT_CHUNK_VALUES = 1 << 20;
-const MAX_CHUNK_ROWS = 16384;
+import { DEFAULT_CHUNK_VALUES, MAX_CHUNK_ROWS, insertHarvestJob } from './harvest-rows';
 
 type SetInfo = ReturnType<typeof repo.getStimulusSet>;
 
@@ -70,27 +68,15 @@ export function startTextHarvest(
   const request = { ...p, limit: contexts };
   const text: TextHarvestParams['text'] = { contexts, chunkRows };
   const title = `Harvest ${p.tensors.join(', ')} · ${model.name} · ${contexts.toLocaleString('en-US')} contexts, ${rows.toLocaleString('en-US')} tokens`;
-  return db.transaction(() => {
-    const jobId = repo.insertJob(db, 'harvest', title, { request, harvestIds: [] as number[], batchSize: p.batchSize });
-    const harvestIds = planned.map(({ name, shape, dim }) =>
-      repo.insertHarvest(db, {
-        modelId: model.id,
-        stimulusSetId: set.id,
-        jobId,
-        source: 'model',
-        tensor: name,
-        tensorShape: shape,
-        positions: 'all',
-        dim,
-        rowsPerItem: 1,
-        itemsExpected: rows,
-        chunkRows,
-        params: { ...request, text },
-      }),
-    );
-    repo.setJobParams(db, jobId, { request, harvestIds, batchSize: p.batchSize });
-    return { jobId, harvestIds, resumedFromRow: null };
-  })();
+  return insertHarvestJob(db, {
+    title,
+    request,
+    modelId: model.id,
+    stimulusSetId: set.id,
+    itemsExpected: rows,
+    params: { ...request, text },
+    tensors: planned.map(({ name, shape, dim }) => ({ tensor: name, tensorShape: shape, positions: 'all', dim, rowsPerItem: 1, chunkRows })),
+  });
 }
 
 /** harvests.top for a text harvest: each row's token and context instead of a thumbnail. */

@@ -18,7 +18,7 @@ import { CARDS, CARDS_COLLECTION, CARD_ROWS, TEXT_CONTEXT } from '../../main/cli
 import { num } from '../../main/report/format';
 import { tokenShade, visibleToken } from '../../main/report/sections/token-contexts';
 import { Lab } from '../../main/services/lab';
-import { runCli, type CliResult } from '../helpers/cli';
+import { runCli, runCliInProcess, type CliResult } from '../helpers/cli';
 import { repoRoot, tempDir } from '../helpers/fixtures';
 
 const CONTEXTS = 40;
@@ -54,12 +54,13 @@ test('out-of-range or misplaced flags are refused in one sentence, with no proje
     [['--positions', '4'], /--contexts and --positions go with --text\./],
   ] as const;
   for (const [args, said] of cases) {
-    const r = await runCli(['demo', '--out', dir, ...args]);
+    // In this process: the refusal comes before any work, so a new process would only add its start-up.
+    const r = await runCliInProcess(['demo', '--out', dir, ...args]);
     assert.equal(r.code, 1, `${args.join(' ')} exits non-zero`);
     assert.match(r.stderr, said);
     assert.equal(existsSync(join(dir, 'demo.cajal')), false, 'no project file made');
   }
-  const help = await runCli(['demo', '--help']);
+  const help = await runCliInProcess(['demo', '--help']);
   assert.match(help.stdout, /--text\s+\(text, #13\) the lab's one-layer transformer/);
 });
 

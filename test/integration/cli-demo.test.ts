@@ -11,7 +11,7 @@ import type { BasisInfo, Comparison, FeatureTable, HarvestInfo, JobInfo, Project
 import { createRouter } from '../../main/api/router';
 import { num } from '../../main/report/format';
 import { Lab } from '../../main/services/lab';
-import { runCli, type CliResult } from '../helpers/cli';
+import { runCli, runCliInProcess, type CliResult } from '../helpers/cli';
 import { tempDir } from '../helpers/fixtures';
 
 const DIGITS = 500;
@@ -44,13 +44,15 @@ before(async () => {
 after(() => lab.shutdown());
 
 test('cajal demo --help documents --digits and --steps; out-of-range values are refused in one sentence', async () => {
-  const help = await runCli(['demo', '--help']);
+  // The same command line, run in this process: the refusals come before any work, so a new process would only add
+  // its start-up (the demo itself ran as a child process above).
+  const help = await runCliInProcess(['demo', '--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--digits N\s+harvest the first N digits/);
   assert.match(help.stdout, /--steps N\s+train the TopK SAE for N steps/);
   const dir = tempDir('cajal-demo-bad-');
   for (const [flag, value, said] of [['--steps', '5', /--steps takes a whole number from 10 to 100000, not 5\./], ['--digits', '99.5', /--digits takes a whole number from 100 to 10000, not 99\.5\./]] as const) {
-    const r = await runCli(['demo', '--out', dir, flag, value]);
+    const r = await runCliInProcess(['demo', '--out', dir, flag, value]);
     assert.equal(r.code, 1, `${flag} ${value} exits non-zero`);
     assert.match(r.stderr, said);
     assert.equal(existsSync(join(dir, 'demo.cajal')), false, 'no project file made');

@@ -2,7 +2,9 @@
 // the report printed to PDF by the machine's Chromium (pages by pdftoppm, text by pdftotext), its reproduce
 // appendix run command by command in a new folder (same medians and p-values), and the lab's data exported as .npy
 // (read back by NumPy), CSV (Python's csv) and Parquet (hyparquet) — with the bad inputs answered in one sentence
-// and the project left byte for byte as it was.
+// and the project left byte for byte as it was. The commands that succeed run in this process (the same argument parsing
+// and commands as `cajal`; cli-demo.test.ts runs the demo as a child process), sparing 32 start-ups of tsx and the
+// engine; the refusals, whose stderr must be one line, stay child processes so nothing a native library prints is missed.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -16,7 +18,7 @@ import { Lab } from '../../main/services/lab';
 import { getBasis } from '../../main/store/bases';
 import { openProjectDb } from '../../main/store/project';
 import { streamChunks } from '../../main/store/activations';
-import { fileDigest, runCli } from '../helpers/cli';
+import { fileDigest, runCli, runCliInProcess } from '../helpers/cli';
 import { artifactsDir, tempDir } from '../helpers/fixtures';
 
 const dir = tempDir('cajal-export-report-');
@@ -27,7 +29,7 @@ let demoComparison: Comparison;
 const python = (code: string, ...args: string[]) => JSON.parse(execFileSync('/usr/bin/python3', ['-c', code, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 })) as unknown;
 
 before(async () => {
-  const run = await runCli(['demo', '--out', demo, '--digits', '500', '--steps', '200', '--json']);
+  const run = await runCliInProcess(['demo', '--out', demo, '--digits', '500', '--steps', '200', '--json']);
   assert.equal(run.code, 0, run.stderr.slice(-2000));
   demoComparison = (JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { comparison: Comparison }).comparison;
 });
@@ -38,7 +40,7 @@ test('cajal report --pdf: Chromium prints pages that pdftoppm renders, with ever
   const before = fileDigest(project);
   const html = join(dir, 'report.html');
   const pdf = join(dir, 'report.pdf');
-  const r = await runCli(['report', '--project', project, '--report', '1', '--out', html, '--pdf', pdf]);
+  const r = await runCliInProcess(['report', '--project', project, '--report', '1', '--out', html, '--pdf', pdf]);
   assert.equal(r.code, 0, r.stderr);
   const said = /PDF written to (.+) \((\d+) pages\)/.exec(r.stdout);
   assert.ok(said, r.stdout);
@@ -104,7 +106,7 @@ test('the reproduce appendix, run in a new folder, gives the demo’s medians an
   let compared: Comparison | null = null;
   for (const line of lines) {
     const args = words(line).slice(1).map((w) => (w === 'reproduced.cajal' ? join(work, w) : w));
-    const r = await runCli([...args, '--json']);
+    const r = await runCliInProcess([...args, '--json']);
     assert.equal(r.code, 0, `${line}\n${r.stderr.slice(-1500)}`);
     if (args[0] === 'compare') compared = JSON.parse(r.stdout) as Comparison;
   }
@@ -127,7 +129,7 @@ test('exports: .npy matrices load in NumPy with the project’s values; tables p
   const before = fileDigest(project);
   const out = (name: string) => join(dir, name);
   const exp = async (...args: string[]) => {
-    const r = await runCli(['export', '--project', project, ...args, '--json']);
+    const r = await runCliInProcess(['export', '--project', project, ...args, '--json']);
     assert.equal(r.code, 0, r.stderr);
     return JSON.parse(r.stdout) as { path: string; shape: number[] };
   };

@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import Database from 'better-sqlite3';
 import { writeSafetensors } from '../../main/io/safetensors';
 import { writeNpy } from '../../main/io/npy';
 import { Lab } from '../../main/services/lab';
-import { cliProcess, fileDigest, runCli } from '../helpers/cli';
+import { fileDigest, runCli } from '../helpers/cli';
 import { repoRoot, tempDir } from '../helpers/fixtures';
+import { assertSameWeights, killedAndStraightFit } from '../helpers/kill-resume';
 
 const dir = tempDir();
 const project = join(dir, 'fit.cajal');
@@ -147,53 +147,6 @@ test('import-activations makes a harvest from a NumPy matrix with labels', async
 test('an SAE fit killed with SIGKILL resumes from its checkpoint to the weights of an uninterrupted run', { timeout: 300_000 }, async () => {
   const args = (p: string) => ['fit', '--project', p, '--harvest', String(hidden), '--method', 'sae-l1', '--k', '256', '--steps', '600', '--seed', '7',
     '--param', 'batchSize=128', '--param', 'checkpointEvery=100', '--json'];
-  const copy = (name: string) => {
-    const p = join(dir, name);
-    writeFileSync(p, readFileSync(project));
-    return p;
-  };
-  const killedProject = copy('killed.cajal');
-  const freshProject = copy('fresh.cajal');
-  const child = cliProcess(args(killedProject));
-  const exited = new Promise((r) => child.on('exit', r));
-  const checkpointStep = () => {
-    const db = new Database(killedProject, { readonly: true });
-    try {
-      const row = db.prepare("SELECT checkpoint_json FROM jobs WHERE kind = 'fit' ORDER BY id DESC LIMIT 1").get() as { checkpoint_json: string | null } | undefined;
-      return row?.checkpoint_json ? (JSON.parse(row.checkpoint_json) as { step: number }).step : 0;
-    } finally {
-      db.close();
-    }
-  };
-  while (checkpointStep() < 200) {
-    assert.equal(child.exitCode, null, 'the fit ended before it could be killed');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill('SIGKILL');
-  await exited;
-  const db = new Database(killedProject, { readonly: true });
-  const jobId = (db.prepare("SELECT id FROM jobs WHERE kind = 'fit' ORDER BY id DESC LIMIT 1").get() as { id: number }).id;
-  db.close();
-  const resumed = await runCli(['resume', '--project', killedProject, '--job', String(jobId), '--json']);
-  assert.equal(resumed.code, 0, resumed.stderr);
-  const straight = await runCli(args(freshProject));
-  assert.equal(straight.code, 0, straight.stderr);
-
-  const weights = (p: string) => {
-    const d = new Database(p, { readonly: true });
-    const id = (d.prepare("SELECT id FROM bases WHERE method = 'sae-l1' ORDER BY id DESC LIMIT 1").get() as { id: number }).id;
-    const rows = d.prepare("SELECT name, data FROM basis_tensors WHERE basis_id = ? AND name NOT LIKE 'ckpt/%' ORDER BY name").all(id) as { name: string; data: Buffer }[];
-    d.close();
-    return rows;
-  };
-  const a = weights(killedProject);
-  const b = weights(freshProject);
-  assert.deepEqual(a.map((r) => r.name), b.map((r) => r.name));
-  for (let i = 0; i < a.length; i++) {
-    const x = new Float32Array(a[i]!.data.buffer.slice(a[i]!.data.byteOffset, a[i]!.data.byteOffset + a[i]!.data.byteLength));
-    const y = new Float32Array(b[i]!.data.buffer.slice(b[i]!.data.byteOffset, b[i]!.data.byteOffset + b[i]!.data.byteLength));
-    let max = 0;
-    for (let j = 0; j < x.length; j++) max = Math.max(max, Math.abs(x[j]! - y[j]!));
-    assert.ok(max <= 1e-6, `${a[i]!.name} differs by ${max}`);
-  }
+  const { resumed, straight } = await killedAndStraightFit(project, args, { dir, prefix: '', method: 'sae-l1', killAtStep: 200 });
+  assertSameWeights(resumed, straight);
 });

@@ -46,17 +46,3 @@ export function assertSameHarvest(a: ReturnType<typeof stored>, b: ReturnType<ty
   assert.deepEqual(a.stats, b.stats);
   assert.ok((a.stats as { std: number }[]).some((u) => u.std > 0), 'statistics of real activations');
 }
-
-export function rowsDone(project: string): number {
-  try {
-    const db = new Database(project, { readonly: true, fileMustExist: true });
-    try {
-      return (db.prepare('SELECT coalesce(max(rows_done), 0) AS n FROM harvests').get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return 0; // not created yet
-  }
-}
-

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fixtureModels, tempDir } from '../helpers/fixtures';
-import { assertSameHarvest, cli, harvest, rowsDone, stored } from './harvest-pipeline-helpers';
+import { committedRows, killOnceCommitted } from '../helpers/kill-resume';
+import { assertSameHarvest, cli, harvest, stored } from './harvest-pipeline-helpers';
 
 test('a pipelined harvest killed at a random moment resumes to exactly the uninterrupted harvest', { timeout: 180_000 }, async () => {
   const items = 2000;
@@ -18,18 +19,9 @@ test('a pipelined harvest killed at a random moment resumes to exactly the unint
   const threshold = 100 + Math.floor(Math.random() * 1300);
   const delayMs = Math.floor(Math.random() * 40);
   const moment = `killed after ${threshold} rows + ${delayMs} ms`;
-  const child = cli(args(killed), true);
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
-  while (rowsDone(killed) < threshold) {
-    assert.equal(child.exitCode, null, `the harvest ended before it could be ${moment}: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  await new Promise((r) => setTimeout(r, delayMs));
-  child.kill('SIGKILL');
-  assert.equal(await exited, 'SIGKILL', moment);
-  const atKill = rowsDone(killed);
+  const { signal } = await killOnceCommitted(args(killed), () => committedRows(killed) >= threshold, { start: (a) => cli(a, true), pollMs: 10, delayMs, moment });
+  assert.equal(signal, 'SIGKILL', moment);
+  const atKill = committedRows(killed);
   assert.ok(atKill >= threshold && atKill < items && atKill % 100 === 0, `${moment}: ${atKill} rows committed`);
 
   const resumed = await harvest(args(killed), true);

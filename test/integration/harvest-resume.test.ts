@@ -1,33 +1,21 @@
 // A harvest of 10,000 MNIST digits killed with SIGKILL half-way resumes from its last committed chunk and ends with
-// exactly the rows an uninterrupted harvest writes.
+// exactly the rows an uninterrupted harvest writes. The killed run is a child process; the resumed and uninterrupted
+// runs are the same command line run in this process.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import Database from 'better-sqlite3';
 import { computeUnitStats } from '../../main/harvest/unit-stats';
 import { streamChunks, streamRowMeta } from '../../main/store/activations';
 import { openProjectDb } from '../../main/store/project';
 import { loadUnitStats } from '../../main/store/repo';
-import { cliProcess, runCli } from '../helpers/cli';
+import { runCliInProcess as runCli } from '../helpers/cli';
 import { fixtureModels, tempDir } from '../helpers/fixtures';
+import { committedRows, killOnceCommitted } from '../helpers/kill-resume';
 
 const args = (project: string) => [
   'harvest', '--project', project, '--model', fixtureModels.mnist8(), '--tensor', 'ReLU114_Output_0',
   '--stimuli', 'mnist', '--limit', '10000', '--scale', '1', '--chunk-rows', '250', '--json',
 ];
-
-function rowsDone(project: string): number {
-  try {
-    const db = new Database(project, { readonly: true, fileMustExist: true });
-    try {
-      return (db.prepare('SELECT coalesce(max(rows_done), 0) AS n FROM harvests').get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return 0; // not created yet
-  }
-}
 
 function allRows(project: string): { data: Float32Array; meta: number[] } {
   const db = openProjectDb(project);
@@ -48,18 +36,10 @@ function allRows(project: string): { data: Float32Array; meta: number[] } {
 test('SIGKILL half-way, then the same command resumes and finishes with exactly 10,000 rows', { timeout: 240_000 }, async () => {
   const dir = tempDir();
   const killed = join(dir, 'killed.cajal');
-  const child = cliProcess(args(killed));
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
   let seen = 0;
-  while ((seen = rowsDone(killed)) < 5000) {
-    assert.equal(child.exitCode, null, `the harvest ended before it could be killed: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  child.kill('SIGKILL');
-  assert.equal(await exited, 'SIGKILL');
-  const atKill = rowsDone(killed);
+  const { signal } = await killOnceCommitted(args(killed), () => (seen = committedRows(killed)) >= 5000);
+  assert.equal(signal, 'SIGKILL');
+  const atKill = committedRows(killed);
   assert.ok(atKill >= seen && atKill < 10000, `killed at ${atKill} rows`);
 
   const resumed = await runCli(args(killed));

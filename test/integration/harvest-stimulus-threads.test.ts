@@ -10,7 +10,8 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { fixture, fixtureModels, tempDir } from '../helpers/fixtures';
 import { runCli } from '../helpers/cli';
-import { assertSameHarvest, cli, harvest, rowsDone, stored } from './harvest-pipeline-helpers';
+import { committedRows } from '../helpers/kill-resume';
+import { assertSameHarvest, cli, harvest, stored } from './harvest-pipeline-helpers';
 
 async function harvestWith(threads: number, args: string[]): Promise<void> {
   const before = process.env.CAJAL_HARVEST_STIMULUS_THREADS;
@@ -81,7 +82,7 @@ test('an unreadable image stops the harvest with the same sentence with and with
       if (before === undefined) delete process.env.CAJAL_HARVEST_STIMULUS_THREADS;
       else process.env.CAJAL_HARVEST_STIMULUS_THREADS = before;
     }
-    assert.equal(rowsDone(project), 2, 'the two readable images were committed');
+    assert.equal(committedRows(project), 2, 'the two readable images were committed');
   }
   assert.match(errors[0]!, /^cajal harvest: The image .*c\.png could not be read: it is neither a PNG nor a JPEG file\.$/);
   assert.equal(errors[0], errors[1]);

@@ -1,6 +1,7 @@
 // Issue #8 item 6: `cajal compare` on bases with no metrics printed only the match matrix and exited 0. Now it names
 // the missing metrics per basis with the command that computes them (exit 1 when none exist), and --compute
-// computes the default set before comparing.
+// computes the default set before comparing. The commands run in this process (the same argument parsing and commands as
+// `cajal`), sparing a start-up of tsx and the engine for each of the nine.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -9,7 +10,7 @@ import { insertMetricRun, saveMetricValues } from '../../main/store/features';
 import { openProjectDb } from '../../main/store/project';
 import { test } from 'node:test';
 import type { Comparison } from '../../main/api/contract';
-import { runCli } from '../helpers/cli';
+import { runCliInProcess as runCli } from '../helpers/cli';
 import { fixtureModels, tempDir } from '../helpers/fixtures';
 
 const project = join(tempDir(), 'compare-missing.cajal');

@@ -13,7 +13,8 @@ import { writeNpy } from '../../main/io/npy';
 import type { JobInfo } from '../../main/jobs/types';
 import { Lab } from '../../main/services/lab';
 import { Rng } from '../../main/util/random';
-import { cliProcess, fileDigest, runCli } from '../helpers/cli';
+import { fileDigest, runCli, runCliInProcess } from '../helpers/cli';
+import { killOnceCommitted } from '../helpers/kill-resume';
 import { tempDir } from '../helpers/fixtures';
 
 const dir = tempDir();
@@ -42,7 +43,7 @@ before(async () => {
     }
   }
   writeFileSync(join(dir, 'planted.npy'), writeNpy(x, [ROWS, D]));
-  const r = await runCli(['import-activations', '--project', project, '--npy', join(dir, 'planted.npy'), '--json']);
+  const r = await runCliInProcess(['import-activations', '--project', project, '--npy', join(dir, 'planted.npy'), '--json']);
   assert.equal(r.code, 0, r.stderr);
   harvestId = (JSON.parse(r.stdout) as { harvest: { id: number } }).harvest.id;
 });
@@ -147,8 +148,6 @@ test('a sweep killed with SIGKILL resumes at the run in progress, to the weights
   };
   const killed = copy('killed.cajal');
   const fresh = copy('fresh.cajal');
-  const child = cliProcess(args(killed));
-  const exited = new Promise((res) => child.on('exit', res));
   const sweepJob = (p: string) => {
     const db = new Database(p, { readonly: true });
     try {
@@ -158,22 +157,17 @@ test('a sweep killed with SIGKILL resumes at the run in progress, to the weights
     }
   };
   // Kill inside the second run, after its checkpoint at step ≥ 100.
-  for (;;) {
-    assert.equal(child.exitCode, null, 'the sweep ended before it could be killed');
+  const inSecondRun = () => {
     const j = sweepJob(killed);
-    if (j?.checkpoint_json) {
-      const ck = JSON.parse(j.checkpoint_json) as { basisId: number; step: number };
-      const ids = (JSON.parse(j.params_json) as { basisIds: number[] }).basisIds;
-      if (ck.basisId === ids[1] && ck.step >= 100) break;
-    }
-    await new Promise((res) => setTimeout(res, 15));
-  }
-  child.kill('SIGKILL');
-  await exited;
+    if (!j?.checkpoint_json) return false;
+    const ck = JSON.parse(j.checkpoint_json) as { basisId: number; step: number };
+    return ck.basisId === (JSON.parse(j.params_json) as { basisIds: number[] }).basisIds[1] && ck.step >= 100;
+  };
+  await killOnceCommitted(args(killed), inSecondRun, { pollMs: 15, moment: 'killed in its second run' });
   const jobId = sweepJob(killed)!.id;
-  const resumed = await runCli(['resume', '--project', killed, '--job', String(jobId), '--json']);
+  const resumed = await runCliInProcess(['resume', '--project', killed, '--job', String(jobId), '--json']);
   assert.equal(resumed.code, 0, resumed.stderr);
-  const straight = await runCli(args(fresh));
+  const straight = await runCliInProcess(args(fresh));
   assert.equal(straight.code, 0, straight.stderr);
   const printed = JSON.parse(straight.stdout.trim().split('\n').pop()!) as { runs: { value: number; l0: number; explainedVariance: number }[] };
   assert.deepEqual(printed.runs.map((x) => x.value), [2, 4]);

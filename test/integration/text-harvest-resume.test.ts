@@ -5,15 +5,14 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import Database from 'better-sqlite3';
 import { computeUnitStats } from '../../main/harvest/unit-stats';
 import { streamChunks, streamRowMeta } from '../../main/store/activations';
 import { openProjectDb } from '../../main/store/project';
 import { loadUnitStats } from '../../main/store/repo';
 import { openTextCorpus } from '../../main/text';
 import { commands } from '../../main/cli/commands';
-import { cliProcess } from '../helpers/cli';
 import { tempDir } from '../helpers/fixtures';
+import { committedRows, killOnceCommitted } from '../helpers/kill-resume';
 import { buildTinyTransformer } from '../unit/text/tiny-transformer';
 
 const dir = tempDir();
@@ -33,19 +32,6 @@ const args = (project: string, model = modelPath) => [
 
 const inProcess = (project: string, model = modelPath) => ({ project, model, tensor: ['mlp_hidden'], stimuli, batch: '2', 'chunk-rows': '25' });
 
-function rowsDone(project: string): number {
-  try {
-    const db = new Database(project, { readonly: true, fileMustExist: true });
-    try {
-      return (db.prepare('SELECT coalesce(max(rows_done), 0) AS n FROM harvests').get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return 0; // not created yet
-  }
-}
-
 function allRows(project: string): { data: Buffer; meta: Buffer } {
   const db = openProjectDb(project);
   const data = Buffer.concat([...streamChunks(db, 1)].map((c) => Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength)));
@@ -57,23 +43,15 @@ function allRows(project: string): { data: Buffer; meta: Buffer } {
 test('SIGKILL half-way through a text harvest, then the same command resumes byte-identical', { timeout: 240_000 }, async () => {
   assert.equal(corpus.contexts.length, 1500);
   const killed = join(dir, 'killed.cajal');
-  const child = cliProcess(args(killed));
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
   let seen = 0;
-  while ((seen = rowsDone(killed)) < total / 4) {
-    assert.equal(child.exitCode, null, `the harvest ended before it could be killed: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  child.kill('SIGKILL');
-  assert.equal(await exited, 'SIGKILL');
-  const atKill = rowsDone(killed);
+  const { signal } = await killOnceCommitted(args(killed), () => (seen = committedRows(killed)) >= total / 4, { pollMs: 10 });
+  assert.equal(signal, 'SIGKILL');
+  const atKill = committedRows(killed);
   assert.ok(atKill >= seen && atKill < total, `killed at ${atKill} of ${total} rows`);
 
   // The same command again (in this process, to spare a second start of the CLI) resumes the killed job.
   assert.equal(await commands.harvest!.run(inProcess(killed), []), 0);
-  assert.equal(rowsDone(killed), total);
+  assert.equal(committedRows(killed), total);
   const fresh = join(dir, 'fresh.cajal');
   assert.equal(await commands.harvest!.run(inProcess(fresh), []), 0);
   const a = allRows(killed);
