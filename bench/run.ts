@@ -28,6 +28,7 @@ const all: [string, string, string][] = [
   ['feature-scale-ui', './feature-scale-ui.ts', 'benchFeatureScaleUi'], // w18 (#18)
   ['lm-train', './lm-train.ts', 'benchLmTrain'], // room: lm (#13 item 3)
   ['sae-topk', './sae-topk.ts', 'benchSaeTopk'], // h18topk (#18 item 5)
+  ['sae-planted-defaults', './sae-planted-defaults.ts', 'benchSaePlantedDefaults'], // h12def (#12): recovery at the defaults
 ];
 
 const wanted = process.argv.slice(2);
