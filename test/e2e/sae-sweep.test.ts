@@ -83,7 +83,7 @@ test('sae sweep: every trained SAE method (six) swept on the demo layer, all fro
   assert.match(await rank.innerText(), new RegExp(`${stated.participationRatio.toFixed(1)}[\\s\\S]*${stated.dims90} of ${stated.dim} dims[\\s\\S]*unit variances`));
 
   // --- one sweep per method, each one job -------------------------------------------------------------------------
-  // sae-l1 and sae-gated sweep l1Coefficient, sae-jumprelu its l0Coefficient (default 0.05), the TopK family k.
+  // sae-l1 and sae-gated sweep l1Coefficient, sae-jumprelu its l0Coefficient (default 0.02), the TopK family k.
   const values: Record<string, string> = { l1Coefficient: '0.01, 0.04, 0.16', l0Coefficient: '0.01, 0.05, 0.25', k: '4, 8, 16' };
   const jobIds: number[] = [];
   for (const d of swept) {
