@@ -58,7 +58,7 @@ export interface SaeParams {
   k: number;
   kAux: number;
   auxCoefficient: number;
-  /** sae-batchtopk: rate of the running mean that estimates the inference threshold (SAELens' topk_threshold_lr). */
+  /** sae-batchtopk: rate of the running threshold estimate kept while training (SAELens' topk_threshold_lr); h12def: encode's threshold is re-estimated at the end. */
   thresholdLr: number;
   /** sae-matryoshka: nested prefixes m/2^(levels−1), …, m/2, m, each reconstructing the input. */
   nestLevels: number;
@@ -678,7 +678,7 @@ const SAE_SPECS: Record<SaeKind, BasisSpec> = {
       SAE_COMMON[0]!,
       { key: 'k', kind: 'int', default: 32, min: 1, meaning: 'Mean active latents per row: training keeps the k·B largest codes of each batch of B rows' },
       ...SAE_COMMON.slice(1),
-      { key: 'thresholdLr', kind: 'number', default: 0.01, min: 0, max: 1, meaning: 'Rate of the running mean of the smallest kept code, which becomes the one threshold encode applies' },
+      { key: 'thresholdLr', kind: 'number', default: 0.01, min: 0, max: 1, meaning: 'Rate of the running mean of the smallest kept code while training (what a checkpoint holds); encode applies the threshold re-estimated on the finished encoder' },
     ],
     tags: { trained: true, sweep: 'k' },
   },
@@ -688,7 +688,7 @@ const SAE_SPECS: Record<SaeKind, BasisSpec> = {
       { key: 'k', kind: 'int', default: 32, min: 1, meaning: 'Mean active latents per row (BatchTopK: the k·B largest codes of each batch of B rows)' },
       { key: 'nestLevels', kind: 'int', default: 5, min: 1, meaning: 'Nested prefixes m/2^(levels−1), …, m/2, m, each trained to reconstruct the input (5: m/16 … m)' },
       ...SAE_COMMON.slice(1),
-      { key: 'thresholdLr', kind: 'number', default: 0.01, min: 0, max: 1, meaning: 'Rate of the running mean of the smallest kept code, which becomes the one threshold encode applies' },
+      { key: 'thresholdLr', kind: 'number', default: 0.01, min: 0, max: 1, meaning: 'Rate of the running mean of the smallest kept code while training (what a checkpoint holds); encode applies the threshold re-estimated on the finished encoder' },
     ],
     tags: { trained: true, sweep: 'k' },
   },
