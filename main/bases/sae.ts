@@ -8,7 +8,7 @@
 //   decode() divides by it, so callers always work in the harvest's own units (SAELens loses this factor).
 // - Init: dictionary rows random unit vectors (seeded), W_enc = W_decᵀ, b_enc = 0, b_dec = geometric median
 //   (Weiszfeld) of up to 4,096 seeded-sampled rows.
-// - Resampling (sae-l1; and sae-gated, as its paper trains) follows Bricken et al., scaled down: at `resampleSteps`
+// - Resampling (sae-l1; sae-gated, as its paper trains; sae-jumprelu, see `resamples`) follows Bricken et al., scaled down: at `resampleSteps`
 //   (default 10%, 20%, 30%, 40% of the run), latents inactive for the last `deadWindow` steps are re-initialised from `resampleRows` seeded-sampled
 //   rows (paper: 819,200) drawn with probability ∝ (per-row squared reconstruction error)²: the decoder row becomes
 //   the drawn input at unit norm, the encoder row that unit input × 0.2 × the mean alive encoder-row norm, b_enc 0,
@@ -27,10 +27,14 @@ import { Rng } from '../util/random';
 import { numDefault, type BasisParamSpec, type BasisSpec } from './param-spec';
 import { resolveTopkTraining, topkStepImpl, type TopkTraining } from './sae-topk-sparse'; // h18topk (#18 item 5)
 import { SparseTopkStepRunner, type SaeStepRunner } from './sae-topk-runner'; // h18topk
+import { batchTopkCut, meanCut } from './sae-batch-threshold'; // h12def
 
 const INIT_KEY = 0x1417;
 const MEDIAN_KEY = 0x6d3d;
 const RESAMPLE_KEY = 0x7e5a;
+const THRESHOLD_KEY = 0x7b3c; // h12def
+/** h12def: batches of B rows on which BatchTopK's inference threshold is estimated after training. */
+const THRESHOLD_BATCHES = 8;
 const CHECKPOINT_VERSION = 1;
 
 export interface SaeParams {
@@ -54,7 +58,7 @@ export interface SaeParams {
   k: number;
   kAux: number;
   auxCoefficient: number;
-  /** sae-batchtopk: rate of the running mean that estimates the inference threshold (SAELens' topk_threshold_lr). */
+  /** sae-batchtopk: rate of the running threshold estimate kept while training (SAELens' topk_threshold_lr); h12def: encode's threshold is re-estimated at the end. */
   thresholdLr: number;
   /** sae-matryoshka: nested prefixes m/2^(levels−1), …, m/2, m, each reconstructing the input. */
   nestLevels: number;
@@ -75,6 +79,15 @@ export interface SaeParams {
   provider: TrainingProvider;
   /** h18topk — sae-topk's training graph: 'sparse' (k latents per row), 'dense', or 'auto' (by m/k, see sae-topk-sparse.ts). */
   topkTraining: TopkTraining;
+}
+
+/**
+ * The kinds that resample dead latents (Bricken et al.): sae-l1; sae-gated, as its paper trains; h12def: sae-jumprelu,
+ * whose latents die when their threshold climbs past every code and which its paper leaves without a remedy (measured
+ * on the planted dictionary at the defaults: 16 % dead by step 7,000 of 10,000 without it).
+ */
+export function resamples(kind: SaeKind): boolean {
+  return kind === 'l1' || kind === 'gated' || kind === 'jumprelu';
 }
 
 export function resolveSaeParams(kind: SaeKind, raw: Record<string, unknown>, dim: number): SaeParams {
@@ -98,7 +111,7 @@ export function resolveSaeParams(kind: SaeKind, raw: Record<string, unknown>, di
   const resampleSteps =
     Array.isArray(resampleRaw) && resampleRaw.every((s) => Number.isInteger(s) && s > 0)
       ? [...(resampleRaw as number[])].sort((a, b) => a - b)
-      : (kind === 'l1' || kind === 'gated') && steps >= 200 // h12jg: the Gated paper trains with this resampling too
+      : resamples(kind) && steps >= 200 // h12jg: the Gated paper trains with this resampling too; h12def: JumpReLU
         ? [0.1, 0.2, 0.3, 0.4].map((f) => Math.round(f * steps))
         : [];
   const threads = raw.threads === undefined || raw.threads === null ? null : int('threads', 1);
@@ -336,7 +349,7 @@ export class SparseAutoencoder implements Basis {
         }
         const fired = out.fired!;
         for (let j = 0; j < m; j++) if (fired[j]! > 0) lastFired[j] = step;
-        if ((this.kind === 'l1' || this.kind === 'gated') && cfg.resampleSteps.includes(step)) {
+        if (resamples(this.kind) && cfg.resampleSteps.includes(step)) {
           const n = await this.resample(stream, runner, lastFired, step);
           ctx.progress({ fraction: step / cfg.steps, message: `Resampled ${n} dead latents at step ${step}.`, done: step, total: cfg.steps, unit: 'steps' });
         }
@@ -364,11 +377,31 @@ export class SparseAutoencoder implements Basis {
       }
       await iter?.return(undefined);
       this.weights = Object.fromEntries(saeParamList(this.kind).map((n) => [n, Float32Array.from(runner.state(n))])) as SaeWeights;
+      if (this.usesThreshold) this.threshold = await this.estimateThreshold(stream, batch); // h12def
     } finally {
       await runner.release();
     }
     this.evalSession = null;
     this.decodeSession = null;
+  }
+
+  /**
+   * h12def: BatchTopK's inference threshold on the finished encoder: the mean over THRESHOLD_BATCHES seeded batches
+   * of B rows of the smallest code each batch's top k·B keeps (sae-batch-threshold.ts says why not the running mean).
+   */
+  private async estimateThreshold(stream: ActivationStream, batch: number): Promise<number> {
+    const d = this.dim;
+    const n = Math.min(stream.rows, THRESHOLD_BATCHES * batch);
+    const idx = Rng.stream(this.seed, THRESHOLD_KEY).sampleIndices(stream.rows, n).sort();
+    const sample = await gatherRows(stream, idx);
+    this.threshold = 0; // the eval graph then gives f = ReLU(pre), every candidate code
+    const cuts: (number | null)[] = [];
+    for (let r = 0; r < n; r += batch) {
+      const rows = Math.min(batch, n - r);
+      const { f } = await this.evaluate(sample.subarray(r * d, (r + rows) * d), rows, this.weights!, this.normScale, ['f']);
+      cuts.push(batchTopkCut(f!, rows, this.cfg.k));
+    }
+    return meanCut(cuts);
   }
 
   /** Learning rate after `step` completed steps: linear warm-up, then constant, then optional linear decay. */
@@ -497,6 +530,10 @@ export class SparseAutoencoder implements Basis {
       bEnc[j] = 0;
       mB[j] = 0;
       vB[j] = 0;
+      if (this.kind === 'jumprelu') {
+        // h12def: the resampled latent's threshold restarts at its initial value, below the new encoder row's codes.
+        for (const pre of ['', 'm_', 'v_']) runner.state(`${pre}log_threshold`)[j] = pre ? 0 : Math.log(this.cfg.initThreshold * this.cfg.targetNorm);
+      }
       if (this.kind === 'gated') {
         // h12jg: b_enc is the gate bias; the magnitude path's own parameters restart at their initial 0 too.
         for (const n of ['r_mag', 'b_mag']) for (const pre of ['', 'm_', 'v_']) runner.state(`${pre}${n}`)[j] = 0;
@@ -641,7 +678,7 @@ const SAE_SPECS: Record<SaeKind, BasisSpec> = {
       SAE_COMMON[0]!,
       { key: 'k', kind: 'int', default: 32, min: 1, meaning: 'Mean active latents per row: training keeps the k·B largest codes of each batch of B rows' },
       ...SAE_COMMON.slice(1),
-      { key: 'thresholdLr', kind: 'number', default: 0.01, min: 0, max: 1, meaning: 'Rate of the running mean of the smallest kept code, which becomes the one threshold encode applies' },
+      { key: 'thresholdLr', kind: 'number', default: 0.01, min: 0, max: 1, meaning: 'Rate of the running mean of the smallest kept code while training (what a checkpoint holds); encode applies the threshold re-estimated on the finished encoder' },
     ],
     tags: { trained: true, sweep: 'k' },
   },
@@ -651,7 +688,7 @@ const SAE_SPECS: Record<SaeKind, BasisSpec> = {
       { key: 'k', kind: 'int', default: 32, min: 1, meaning: 'Mean active latents per row (BatchTopK: the k·B largest codes of each batch of B rows)' },
       { key: 'nestLevels', kind: 'int', default: 5, min: 1, meaning: 'Nested prefixes m/2^(levels−1), …, m/2, m, each trained to reconstruct the input (5: m/16 … m)' },
       ...SAE_COMMON.slice(1),
-      { key: 'thresholdLr', kind: 'number', default: 0.01, min: 0, max: 1, meaning: 'Rate of the running mean of the smallest kept code, which becomes the one threshold encode applies' },
+      { key: 'thresholdLr', kind: 'number', default: 0.01, min: 0, max: 1, meaning: 'Rate of the running mean of the smallest kept code while training (what a checkpoint holds); encode applies the threshold re-estimated on the finished encoder' },
     ],
     tags: { trained: true, sweep: 'k' },
   },

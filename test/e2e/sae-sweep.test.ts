@@ -83,7 +83,7 @@ test('sae sweep: every trained SAE method (six) swept on the demo layer, all fro
   assert.match(await rank.innerText(), new RegExp(`${stated.participationRatio.toFixed(1)}[\\s\\S]*${stated.dims90} of ${stated.dim} dims[\\s\\S]*unit variances`));
 
   // --- one sweep per method, each one job -------------------------------------------------------------------------
-  // sae-l1 and sae-gated sweep l1Coefficient, sae-jumprelu its l0Coefficient (default 0.05), the TopK family k.
+  // sae-l1 and sae-gated sweep l1Coefficient, sae-jumprelu its l0Coefficient (default 0.02), the TopK family k.
   const values: Record<string, string> = { l1Coefficient: '0.01, 0.04, 0.16', l0Coefficient: '0.01, 0.05, 0.25', k: '4, 8, 16' };
   const jobIds: number[] = [];
   for (const d of swept) {
@@ -130,9 +130,12 @@ test('sae sweep: every trained SAE method (six) swept on the demo layer, all fro
     const ev = lines[m]!.map((x) => x.ev);
     assert.ok(ev[0]! < ev[1]! && ev[1]! < ev[2]!, `${m}: EV rises with k (${ev.map((e) => e.toFixed(3)).join(', ')})`);
   }
-  // Issue #12 expects BatchTopK's EV ≥ TopK's at equal L0. At these short runs (150 steps) the measured values do not
-  // show it (BatchTopK's inference threshold lets more latents through than k, at lower EV than TopK interpolated to
-  // that L0), so they are recorded beside the screenshot and reported, not asserted.
+  // Issue #12 expects BatchTopK's EV ≥ TopK's at equal L0. h12def: encode's threshold is now estimated on the finished
+  // encoder (it was a running mean from 0 that trailed training: L0 6.2 for k = 4), so BatchTopK's L0 stays near k,
+  // which this asserts. Its EV at equal L0 still trails TopK's in these 150-step runs (measured with the same calls
+  // in a script: −0.019 at k = 4, −0.010 at k = 8; at 600 steps −0.008 and −0.000, so the rest is training length),
+  // so the EV pairs are recorded beside the screenshot and reported, not asserted.
+  for (const b of lines['sae-batchtopk']!) assert.ok(b.l0 >= 0.75 * b.value && b.l0 <= 1.25 * b.value, `BatchTopK's held-out L0 ${b.l0} for k = ${b.value}`);
   const pairs = lines['sae-batchtopk']!.map((b) => ({ ...b, topkEvAtL0: interpolate(lines['sae-topk']!, b.l0) }));
   writeFileSync(join(artifactsDir, 'e2e-sae-sweep-batchtopk-vs-topk.json'), JSON.stringify(pairs, null, 1));
   console.log(`BatchTopK vs TopK at equal L0: ${JSON.stringify(pairs)}`);

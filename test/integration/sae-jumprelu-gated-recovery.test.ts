@@ -1,13 +1,14 @@
 // h12jg (#12): JumpReLU and Gated SAEs on a planted dictionary (d = 64, m = 256, 4 active atoms per row, 40,000 rows).
 // Settings: the defaults (λ, ε, initial θ) given m, except the run length — 2,000 steps of 256 rows at lr 4·10⁻³
-// instead of 10,000 of 1,024 at 10⁻³, so the test stays short. The issue's bar (mean max cosine ≥ 0.95) is NOT
-// reached in this short run, and the test asserts what is measured instead (bars a little under the measured values):
-// most atoms are found almost exactly (median), but some atoms stay unfound, which costs the mean: JumpReLU loses a
-// few latents to death (its paper has no remedy for dead latents); Gated's latents stay alive (it resamples, as its
-// paper does, but finds none dead at the resample steps) while a few duplicate an atom or straddle two.
-// Measured here: JumpReLU mean 0.894, median 0.991, L0 3.3; Gated mean 0.881, median 0.987, L0 3.9 (18 s for both).
-// JumpReLU's gates make the run chaotic: a last-bit change of the input scale moved its mean from 0.906 to 0.894, so
-// its bar keeps a wider margin. With 3,000 steps JumpReLU reached mean 0.932, Gated 0.902.
+// instead of 10,000 of 1,024 at 10⁻³, so the test stays short. The issue's bar (mean max cosine ≥ 0.95 at the
+// DEFAULT settings) is measured by `npm run bench -- sae-planted-defaults` (about 3 minutes per architecture, too long
+// for CI); h12def measured there JumpReLU 0.980, L0 3.0 (initial θ 0.1 of the mean norm, λ 0.02, resampling; it was
+// 0.662 at the paper's initial θ 0.001, whose θ spent most of the run climbing) and Gated 0.939 with the lr decayed
+// over the last 20 % (0.945 without, h12jg's measure: Gated does NOT reach the bar at its defaults). This short run
+// asserts what it measures (bars a little under the measured values): most atoms are found almost exactly (median),
+// while a few latents die or straddle two atoms, which costs the mean. Measured here (h12def): JumpReLU mean 0.925,
+// median 0.992, L0 4.2; (h12jg) Gated mean 0.881, median 0.987, L0 3.9. JumpReLU's gates make the run chaotic (a last-bit change of the input scale moved its mean by 0.012),
+// so its bar keeps a wider margin.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { saeBases } from '../../main/bases/sae-registry';
@@ -37,7 +38,7 @@ function bestCosines(dirs: Float32Array, nDirs: number): number[] {
   return best.sort((x, y) => x - y);
 }
 
-const bars = { 'sae-jumprelu': { median: 0.98, mean: 0.86 }, 'sae-gated': { median: 0.97, mean: 0.85 } } as const;
+const bars = { 'sae-jumprelu': { median: 0.98, mean: 0.88 }, 'sae-gated': { median: 0.97, mean: 0.85 } } as const;
 
 for (const method of ['sae-jumprelu', 'sae-gated'] as const) {
   test(`${method} at its default penalty finds most atoms of a planted dictionary at the planted sparsity`, async () => {

@@ -1,0 +1,29 @@
+// h12def (#12): the acceptance's recovery bar at the DEFAULT settings, which are too long for CI (10,000 steps of
+// 1,024 rows: about 3 minutes per architecture on a quiet 2-core machine). On the planted dictionary of the tests
+// (d = 64, m = 256, 4 active atoms per row, 40,000 rows, test/integration/sae-planted.ts) each new architecture
+// trains with every parameter at its default given only m (and k = 4, the true sparsity, for the TopK family), and
+// the mean over atoms of the best cosine with a learned direction is printed beside the goal (≥ 0.95).
+// `npm run bench -- sae-planted-defaults`; one architecture: SAE_PLANTED=sae-jumprelu npm run bench -- sae-planted-defaults.
+import { saeBases } from '../main/bases/sae-registry';
+import { memoryStream } from '../main/bases/stream';
+import { meanMaxCosine, plantedData } from '../test/integration/sae-planted';
+import type { Row } from './table';
+
+const METHODS = ['sae-batchtopk', 'sae-matryoshka', 'sae-jumprelu', 'sae-gated'] as const;
+
+export async function benchSaePlantedDefaults(): Promise<Row[]> {
+  const planted = plantedData(3, 64, 256, 40000, 4);
+  const only = process.env.SAE_PLANTED?.split(',');
+  const rows: Row[] = [];
+  for (const method of METHODS) {
+    if (only && !only.includes(method)) continue;
+    const t0 = performance.now();
+    const params = method === 'sae-batchtopk' || method === 'sae-matryoshka' ? { nFeatures: 256, k: 4 } : { nFeatures: 256 };
+    const sae = saeBases[method].create(params, 5, planted.d);
+    await sae.fit(memoryStream(planted.data, planted.d), { progress() {}, throwIfCancelled() {} });
+    const mmc = meanMaxCosine(planted.atoms, planted.nAtoms, sae.directions(), sae.nFeatures, planted.d);
+    const s = (performance.now() - t0) / 1000;
+    rows.push({ name: `${method} planted recovery at its defaults`, value: mmc, unit: 'mean max cos', goal: '≥ 0.95', note: `${JSON.stringify(params)}, every other parameter at its default; ${s.toFixed(0)} s` });
+  }
+  return rows;
+}
