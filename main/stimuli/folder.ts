@@ -115,9 +115,9 @@ export async function openFolderSource(given: FolderSpec): Promise<StimulusSourc
       checkIndex(index, found.length);
       return { index, label: labels[index], name: found[index].relative };
     },
-    async batch(start: number, count: number): Promise<Float32Array> {
+    async batch(start: number, count: number, into?: Float32Array): Promise<Float32Array> {
       checkBatch(start, count, found.length);
-      const out = new Float32Array(count * itemSize);
+      const out = into && into.length >= count * itemSize ? into.subarray(0, count * itemSize) : new Float32Array(count * itemSize);
       for (let i = 0; i < count; i++) writeTensor(fitImage(await load(start + i), recipe), recipe, out, i * itemSize);
       return out;
     },
