@@ -179,6 +179,7 @@ async function benchCase(c: Case): Promise<Row[]> {
         ratio: best[k]! / bare,
         goal: c.goal,
         note:
+          (c.photos ? 'the folder repeats three photos, each decoded and resized once per harvest (the folder source\'s cache by content); a folder of distinct photos decodes every one; ' : '') +
           (inline !== null ? `pipelined / inline = ${(best[k]! / inline).toFixed(2)}; ` : '') +
           (threadsGain !== null ? `stimulus threads / stimuli on the job thread = ${threadsGain.toFixed(2)}; ` : '') +
           `${c.large.toLocaleString('en-US')} stimuli per job, rate over the job's recording loop (stimuli prepared, run, rows extracted, chunks written, statistics); best of ${REPEATS} rounds rotating with the bare loop, which runs the same tapped model on inputs built before timing`,

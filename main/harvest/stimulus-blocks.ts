@@ -60,14 +60,25 @@ export type StimulusReply =
   | { type: 'block'; id: number; data: Float32Array }
   | { type: 'error'; id: number; error: { message: string; code?: string; user: boolean } };
 
-/** Blocks prepared on the job thread, one at a time (CAJAL_HARVEST_STIMULUS_THREADS=0). */
+/**
+ * Blocks prepared on the job thread, one at a time (CAJAL_HARVEST_STIMULUS_THREADS=0), into two buffers used in
+ * turn: fresh memory costs a page fault per 4 KiB on first touch (see StimulusSource.batch), and the job asks for
+ * block k+1 while the last batch of block k may still be running on onnxruntime, which reads its input in place —
+ * so block k+1 never overwrites block k, and block k−1's runs have all finished by then.
+ */
 export function inlineBlocks(source: StimulusSource, offset: number, schedule: Iterator<Block>): BlockFeed {
+  const itemSize = source.itemShape.reduce((a, b) => a * b, 1);
+  const buffers: Float32Array[] = [];
+  let turn = 0;
   return {
     ready: async () => undefined,
     async next() {
       const step = schedule.next();
       if (step.done) return null;
-      return { block: step.value, data: await source.batch(offset + step.value.start, step.value.count) };
+      const size = step.value.count * itemSize;
+      const k = turn++ & 1;
+      if ((buffers[k]?.length ?? 0) < size) buffers[k] = new Float32Array(size);
+      return { block: step.value, data: await source.batch(offset + step.value.start, step.value.count, buffers[k]) };
     },
     close: async () => undefined,
   };

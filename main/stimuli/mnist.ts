@@ -138,9 +138,9 @@ export async function openMnistSource(given: MnistSpec): Promise<StimulusSource>
       checkIndex(index, spec.count);
       return { index, label: labels[positions[spec.offset + index]], name: `mnist #${spec.offset + index}` };
     },
-    async batch(start: number, count: number): Promise<Float32Array> {
+    async batch(start: number, count: number, into?: Float32Array): Promise<Float32Array> {
       checkBatch(start, count, spec.count);
-      const out = new Float32Array(count * itemSize);
+      const out = into && into.length >= count * itemSize ? into.subarray(0, count * itemSize) : new Float32Array(count * itemSize);
       for (let i = 0; i < count; i++) writeTensor(fitImage(raster(start + i), recipe), recipe, out, i * itemSize);
       return out;
     },

@@ -106,9 +106,9 @@ export function openNoiseSource(spec: NoiseSpec): StimulusSource {
       checkIndex(index, spec.count);
       return { index, label: null, name: `noise #${index}` };
     },
-    async batch(start: number, count: number): Promise<Float32Array> {
+    async batch(start: number, count: number, into?: Float32Array): Promise<Float32Array> {
       checkBatch(start, count, spec.count);
-      const out = new Float32Array(count * itemSize);
+      const out = into && into.length >= count * itemSize ? into.subarray(0, count * itemSize) : new Float32Array(count * itemSize);
       for (let i = 0; i < count; i++) fillNoiseItem(spec, start + i, out, i * itemSize, itemSize);
       return out;
     },

@@ -155,6 +155,26 @@ describe('folder stimuli: PNG variants', () => {
   });
 });
 
+describe('folder stimuli: a repeated photo', () => {
+  test('copies of a photo give the values of a fresh decode, and a changed copy its own values', async () => {
+    // A photo repeated in a set is decoded once per source (#14); each hit must equal what decoding it gives.
+    const dir = temp();
+    const names = ['bald_eagle.jpeg', 'fish.png', 'bald_eagle.jpeg', 'kitten_224.png', 'fish.png', 'bald_eagle.jpeg'];
+    names.forEach((n, i) => copyFileSync(fixture(`images/${n}`), join(dir, `${i}-${n}`)));
+    const bytes = readFileSync(fixture('images/fish.png'));
+    bytes[bytes.length - 20] ^= 0xff; // the same size, other bytes: a corrupted copy must not be served from the cache
+    writeFileSync(join(dir, '6-fish.png'), bytes);
+    const spec = parseStimulusSpec(`folder:${dir}`, defaultRecipeForInput([1, 3, 224, 224]), { preset: 'imagenet-bgr255' });
+    const size = 3 * 224 * 224;
+    const all = await (await openStimulusSource(spec)).batch(0, 6);
+    for (let i = 0; i < 6; i++) {
+      const alone = await (await openStimulusSource(spec)).batch(i, 1); // a fresh source: decoded, no cache
+      assert.deepEqual(all.subarray(i * size, (i + 1) * size), alone, names[i]);
+    }
+    await assert.rejects((await openStimulusSource(spec)).batch(0, 7), ImageUnreadableError);
+  });
+});
+
 describe('folder stimuli: labels from sub-folders', () => {
   test('labels are indices of the sorted sub-folder names, nested images included', async () => {
     const dir = temp();

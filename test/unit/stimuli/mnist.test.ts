@@ -34,6 +34,11 @@ describe('MNIST stimuli', () => {
     const source = await openStimulusSource(legacy);
     assert.equal((source.spec as MnistSpec).order, 'interleaved');
     assert.deepEqual(await source.batch(0, 10), await (await openStimulusSource({ ...raw255(), count: 10 })).batch(0, 10));
+    // Into a reused buffer (a harvest's block buffers, #14): the same values, written over whatever it held.
+    const into = new Float32Array(12 * 784).fill(Number.NaN);
+    const filled = await source.batch(0, 10, into);
+    assert.equal(filled.buffer, into.buffer, 'the given buffer is filled, not a new one');
+    assert.deepEqual(filled, await source.batch(0, 10));
   });
 
   test('by-class order is the package\'s own, digit for digit', async () => {

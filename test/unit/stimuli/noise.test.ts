@@ -36,6 +36,11 @@ describe('noise stimuli', () => {
     // A freshly opened source (e.g. after the process was killed) regenerates the same items.
     const again = await openStimulusSource(JSON.parse(JSON.stringify(spec())));
     assert.deepEqual(await again.batch(20, 5), whole.subarray(20 * size, 25 * size));
+    // Into a reused buffer (a harvest's block buffers, #14): the same values, written over whatever it held.
+    const into = new Float32Array(8 * size).fill(Number.NaN);
+    const filled = await source.batch(3, 7, into);
+    assert.equal(filled.buffer, into.buffer, 'the given buffer is filled, not a new one');
+    assert.deepEqual(filled, whole.subarray(3 * size, 10 * size));
   });
 
   test('a different seed gives different items, and items differ from each other', async () => {
