@@ -362,7 +362,8 @@ export async function runFeatureStatsJob(raw: unknown, ctx: JobContext): Promise
   let basis: Basis | null = encoder ? null : loadBasis(db, rec);
   let r = sparseCode ? await computeSparseFeatureStats(db, (encoder ?? basis)!, rec.harvestId, full, ctx) : null;
   if (!r) {
-    encoder = null; // a signed code: the dense job needs the whole basis
+    await encoder?.release(); // a signed code (a negative BatchTopK threshold): the dense job needs the whole basis
+    encoder = null;
     basis ??= loadBasis(db, rec);
     r = featureStatsOf(await computeFeatureStats(db, basis, rec.harvestId, full, ctx));
   }
