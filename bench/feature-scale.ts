@@ -1,13 +1,14 @@
 // Feature statistics at the seed's scale (#18): a planted SAE in SAELens layout (d_in 512, ReLU, about 25 active
 // features per row) at 16,384 and 131,072 features over 20,000 rows, imported as a user would (import-sae), then the
 // statistics job — beside its floor measured in the same run on the same shapes: two bare encoding passes (the
-// basis' own ORT encoder over every row, nothing else), alternating job and reference, best of two each. Peak RSS
+// SAE's encoder-only ORT graph, as the job reads it, over every row, nothing else — the whole SAE's evaluation graph
+// would also run its decoder), alternating job and reference, best of two each. Peak RSS
 // of this process (the job's worker thread included) is sampled while import-sae and the job run.
 // Rows: CAJAL_BENCH_SCALE_ROWS (default 20,000, the issue's); features: CAJAL_BENCH_SCALE_FEATURES (comma list).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadBasis } from '../main/bases/load';
+import { SaeEncoder } from '../main/bases/sae-encoder';
 import { writeSafetensors } from '../main/io/safetensors';
 import { Lab } from '../main/services/lab';
 import { commitChunks, streamChunks } from '../main/store/activations';
@@ -102,10 +103,10 @@ export async function benchFeatureScale(): Promise<Row[]> {
       const basisId = imported.result;
       const whole = m === Math.max(...sizes) ? peakInChild(['import-whole', projectPath, String(harvestId), saeDir]) : null;
       if (whole) db.prepare('DELETE FROM bases WHERE id = ?').run(whole.result);
-      const basis = loadBasis(db, getBasis(db, basisId));
+      const basis = SaeEncoder.load(db, getBasis(db, basisId))!;
       const bare = async () => {
         const t0 = performance.now();
-        const block = Math.max(1, Math.floor((1 << 22) / m));
+        const block = basis.blockRows; // the rows of one of the job's ORT runs
         for (let pass = 0; pass < 2; pass++) {
           for (const c of streamChunks(db, harvestId)) {
             for (let r = 0; r < c.rowCount; r += block) {
@@ -138,7 +139,7 @@ export async function benchFeatureScale(): Promise<Row[]> {
         name: `feature-stats job, SAE m=${m}, ${rows} rows × d=${D}`,
         value: jobS,
         unit: 's',
-        reference: 'two bare encoding passes (ORT)',
+        reference: 'two bare encoding passes (ORT, encoder only)',
         referenceValue: refS,
         ratio: refS / jobS,
         goal: '≥ 0.5×',

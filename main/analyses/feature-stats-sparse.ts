@@ -7,14 +7,14 @@
 // reservoirs, since non-zeros are visited in the same (row, feature) order with the same seeds — except which zero
 // rows stand as bottom examples (a different uniform draw) and, where both occur, the draw of rows tied at a
 // feature's maximum. Codes with a negative value are left to the dense job (this returns null).
-import type { Basis } from '../bases/types';
+import type { Encoder } from '../bases/sae-encoder';
 import { UserError } from '../errors';
 import type { JobContext } from '../jobs/types';
 import type { Db } from '../store/project';
-import type { FeatureExamplesRecord, FeatureStatsRecord } from '../store/features';
+import type { FeatureStatsRecord } from '../store/features';
 import { getHarvest } from '../store/repo';
 import { deriveSeed, Rng } from '../util/random';
-import { aboveOrBelow, Reservoirs, sortedBandSamples, tiedSample, TopK, type FeatureStatsParams, type FeatureStatsResult } from './feature-stats';
+import { aboveOrBelow, Reservoirs, sortedBandSamples, tiedSample, TopK, type FeatureStats, type FeatureStatsParams, type OneFeatureStats } from './feature-stats';
 import { NegativeCode, SparseCodes } from './sparse-codes';
 
 /** Methods whose codes are non-negative and mostly zero: the statistics job takes the sparse path for them. */
@@ -83,11 +83,11 @@ class ZeroRows {
 
 export async function computeSparseFeatureStats(
   db: Db,
-  basis: Basis,
+  basis: Encoder,
   harvestId: number,
   p: Required<Omit<FeatureStatsParams, 'basisId'>>,
   ctx: JobContext | null,
-): Promise<FeatureStatsResult | null> {
+): Promise<FeatureStats | null> {
   const m = basis.nFeatures;
   const totalRows = getHarvest(db, harvestId).rowsDone;
   if (totalRows === 0) throw new UserError('features.empty', `Harvest ${harvestId} has no rows, so its features have no statistics.`);
@@ -148,26 +148,30 @@ export async function computeSparseFeatureStats(
     bInvW[j] = max[j]! > 0 ? B / max[j]! : 0;
   }
   const res = new Reservoirs(m * B, p.bandSize, new Rng(deriveSeed(p.seed, m, totalRows)));
-  const topSorted: Sorted[] = Array.from({ length: m }, (_, j) => top.sorted(j));
-  const bottomSorted: Sorted[] = Array.from({ length: m }, (_, j) => bottom.sorted(j));
+  // Tied flags from the heaps' roots (the k-th kept value), not from m sorted copies: a full heap whose smallest kept
+  // value is the feature's maximum (top) or minimum (bottom) holds only tied rows.
   const topTied = new Uint8Array(m);
   const bottomTied = new Uint8Array(m); // tied at a positive minimum (no zeros): offered in pass 2 as the dense job does
   const wantZeros = new Uint8Array(m);
   const zeroRows = new ZeroRows(m, k);
   const zeroRng = new Rng(deriveSeed(p.seed, m, totalRows, 2));
+  // Tie reservoirs only for the cells that need one (few features tie k rows): cell 2j / 2j+1 → a compact index.
+  const tieCell = new Int32Array(2 * m).fill(-1);
+  let tieCells = 0;
   for (let j = 0; j < m; j++) {
     if (!(max[j]! > min[j]!)) continue; // constant: no examples either way
-    const t = topSorted[j]!;
-    topTied[j] = t.vals.length === k && t.vals[k - 1] === max[j] ? 1 : 0;
+    topTied[j] = top.size[j] === k && top.vals[j * k] === max[j] ? 1 : 0;
     if (zeros[j]! > 0) {
       wantZeros[j] = 1;
       zeroRows.request(j, zeros[j]!, zeroRng);
     } else {
-      const b = bottomSorted[j]!;
-      bottomTied[j] = b.vals.length === k && -b.vals[k - 1]! === min[j] ? 1 : 0;
+      bottomTied[j] = bottom.size[j] === k && -bottom.vals[j * k]! === min[j] ? 1 : 0;
     }
+    if (topTied[j]) tieCell[2 * j] = tieCells++;
+    if (bottomTied[j]) tieCell[2 * j + 1] = tieCells++;
   }
-  const ties = new Reservoirs(2 * m, k, new Rng(deriveSeed(p.seed, m, totalRows, 1)));
+  // The same seed and the same offers in the same order as the dense job's 2m cells: the same draws.
+  const ties = new Reservoirs(tieCells, k, new Rng(deriveSeed(p.seed, m, totalRows, 1)));
   done = 0;
   const replays = codes.replays;
   for await (const { first, rows, rowPtr, feat, vals } of codes.pass()) {
@@ -180,8 +184,8 @@ export async function computeSparseFeatureStats(
         if (bin >= bins) bin = bins - 1;
         else if (bin < 0) bin = 0;
         counts[j * bins + bin]!++;
-        if (topTied[j] && v === max[j]) ties.offer(2 * j, v, row);
-        else if (bottomTied[j] && v === min[j]) ties.offer(2 * j + 1, v, row);
+        if (topTied[j] && v === max[j]) ties.offer(tieCell[2 * j]!, v, row);
+        else if (bottomTied[j] && v === min[j]) ties.offer(tieCell[2 * j + 1]!, v, row);
         if (wantZeros[j]) zeroRows.advance(j, row);
         const iw = bInvW[j]!;
         if (iw === 0) continue;
@@ -194,38 +198,43 @@ export async function computeSparseFeatureStats(
     const what = replays ? 'kept non-zeros' : 'rows';
     ctx?.progress({ fraction: 0.5 + 0.45 * (done / totalRows), done: totalRows + done, total: 2 * totalRows, unit: 'rows/s', message: `Pass 2 of 2 (${what}): ${done.toLocaleString('en-US')} of ${totalRows.toLocaleString('en-US')} rows` });
   }
-  const stats: FeatureStatsRecord[] = [];
-  const examples: FeatureExamplesRecord[] = [];
-  const histograms: FeatureStatsResult['histograms'] = [];
   const S = p.bandSize;
-  for (let j = 0; j < m; j++) {
-    stats.push({ feature: j, density: nnz[j]! / totalRows, mean: sum[j]! / totalRows, min: min[j]!, max: max[j]! });
+  // Each feature's records are built when the store asks for them (in feature order, once each), so m features'
+  // small arrays are never all alive at once.
+  let nextFeature = 0;
+  const feature = (j: number): OneFeatureStats => {
+    if (j !== nextFeature++) throw new Error(`sparse feature statistics are read in order: asked for ${j}, next is ${nextFeature - 1}.`);
+    const stat: FeatureStatsRecord = { feature: j, density: nnz[j]! / totalRows, mean: sum[j]! / totalRows, min: min[j]!, max: max[j]! };
+    const hist = counts.slice(j * bins, (j + 1) * bins);
     if (zeros[j]! > 0) {
       let bin = Math.floor((0 - hLo[j]!) * hInvW[j]!);
       if (bin >= bins) bin = bins - 1;
       else if (bin < 0) bin = 0;
-      counts[j * bins + bin]! += zeros[j]!;
+      hist[bin]! += zeros[j]!;
     }
-    const t = topTied[j] ? tiedSample(ties, 2 * j, k, max[j]!) : aboveOrBelow(topSorted[j]!, (v) => v > min[j]!);
+    const t = topTied[j] ? tiedSample(ties, tieCell[2 * j]!, k, max[j]!) : aboveOrBelow(top.sorted(j), (v) => v > min[j]!);
     let b: Sorted;
-    if (wantZeros[j]) b = aboveOrBelow(withZeros(zeroRows.finish(j, totalRows, zeros[j]!), bottomSorted[j]!, k), (v) => -v < max[j]!);
-    else if (bottomTied[j]) b = tiedSample(ties, 2 * j + 1, k, -min[j]!);
-    else b = aboveOrBelow(bottomSorted[j]!, (v) => -v < max[j]!);
+    if (wantZeros[j]) b = aboveOrBelow(withZeros(zeroRows.finish(j, totalRows, zeros[j]!), bottom.sorted(j), k), (v) => -v < max[j]!);
+    else if (bottomTied[j]) b = tiedSample(ties, tieCell[2 * j + 1]!, k, -min[j]!);
+    else b = aboveOrBelow(bottom.sorted(j), (v) => -v < max[j]!);
     const { bandRows, bandActs } = sortedBandSamples(res, j, B, S);
-    examples.push({
-      topRows: t.rows,
-      topActs: t.vals,
-      bottomRows: b.rows,
-      bottomActs: b.vals.map((v) => -v),
-      bandLo: 0,
-      bandHi: max[j]!,
-      bandCounts: res.count.slice(j * B, (j + 1) * B),
-      bandRows,
-      bandActs,
-    });
-    histograms.push({ lo: hLo[j]!, hi: hLo[j]! + bins / hInvW[j]!, counts: counts.slice(j * bins, (j + 1) * bins) });
-  }
-  return { stats, examples, histograms, rows: totalRows };
+    return {
+      stat,
+      example: {
+        topRows: t.rows,
+        topActs: t.vals,
+        bottomRows: b.rows,
+        bottomActs: b.vals.map((v) => -v),
+        bandLo: 0,
+        bandHi: max[j]!,
+        bandCounts: res.count.slice(j * B, (j + 1) * B),
+        bandRows,
+        bandActs,
+      },
+      histogram: { lo: hLo[j]!, hi: hLo[j]! + bins / hInvW[j]!, counts: hist },
+    };
+  };
+  return { rows: totalRows, nFeatures: m, feature };
 }
 
 /** Bottom examples (−v convention, largest first): the zero rows, then the smallest positives up to k in all. */

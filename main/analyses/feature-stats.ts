@@ -5,14 +5,15 @@ import type { Basis } from '../bases/types';
 import { UserError } from '../errors';
 import type { JobContext } from '../jobs/types';
 import { loadBasis } from '../bases/load';
+import { SaeEncoder } from '../bases/sae-encoder';
 import { streamChunks } from '../store/activations';
 import { getBasis } from '../store/bases';
-import { saveFeatureStats, type FeatureExamplesRecord, type FeatureStatsRecord } from '../store/features';
+import { saveFeatureStatsEach, type FeatureExamplesRecord, type FeatureStatsRecord } from '../store/features';
 import type { Db } from '../store/project';
 import { getHarvest } from '../store/repo';
 import { deriveSeed, Rng } from '../util/random';
 import { computeSparseFeatureStats, SPARSE_CODE_METHODS } from './feature-stats-sparse';
-import { storeFeatureVectors } from './feature-vectors';
+import { storeFeatureVectors, storeSaeFeatureVectors } from './feature-vectors';
 
 export interface FeatureStatsParams {
   basisId: number;
@@ -160,6 +161,37 @@ export interface FeatureStatsResult {
   examples: FeatureExamplesRecord[];
   histograms: { lo: number; hi: number; counts: Int32Array }[];
   rows: number;
+}
+
+/** One feature's records. */
+export interface OneFeatureStats {
+  stat: FeatureStatsRecord;
+  example: FeatureExamplesRecord;
+  histogram: { lo: number; hi: number; counts: Int32Array };
+}
+
+/** Statistics whose per-feature records are built on demand, in feature order, once each (the sparse job's). */
+export interface FeatureStats {
+  rows: number;
+  nFeatures: number;
+  feature(j: number): OneFeatureStats;
+}
+
+/** The dense job's arrays as on-demand statistics. */
+export function featureStatsOf(r: FeatureStatsResult): FeatureStats {
+  return { rows: r.rows, nFeatures: r.stats.length, feature: (j) => ({ stat: r.stats[j]!, example: r.examples[j]!, histogram: r.histograms[j]! }) };
+}
+
+/** On-demand statistics gathered into arrays (tests compare them whole). */
+export function collectFeatureStats(s: FeatureStats): FeatureStatsResult {
+  const out: FeatureStatsResult = { stats: [], examples: [], histograms: [], rows: s.rows };
+  for (let j = 0; j < s.nFeatures; j++) {
+    const f = s.feature(j);
+    out.stats.push(f.stat);
+    out.examples.push(f.example);
+    out.histograms.push(f.histogram);
+  }
+  return out;
 }
 
 export async function computeFeatureStats(db: Db, basis: Basis, harvestId: number, p: Required<Omit<FeatureStatsParams, 'basisId'>>, ctx: JobContext | null): Promise<FeatureStatsResult> {
@@ -322,13 +354,27 @@ export async function runFeatureStatsJob(raw: unknown, ctx: JobContext): Promise
   const p = raw as FeatureStatsParams;
   const { db } = ctx;
   const rec = getBasis(db, p.basisId);
-  const basis = loadBasis(db, rec);
   const full = { topK: p.topK, bands: p.bands, bandSize: p.bandSize ?? DEFAULT_BAND_SIZE, bins: p.bins ?? DEFAULT_BINS, seed: p.seed ?? 0 };
-  // #18: sparse codes take the non-zeros-only path (feature-stats-sparse.ts); it returns null on a negative code.
-  const sparse = SPARSE_CODE_METHODS.has(rec.method) ? await computeSparseFeatureStats(db, basis, rec.harvestId, full, ctx) : null;
-  const r = sparse ?? (await computeFeatureStats(db, basis, rec.harvestId, full, ctx));
+  // #18: sparse codes take the non-zeros-only path (feature-stats-sparse.ts); it returns null on a negative code. A lab
+  // SAE is read as its encoder alone (sae-encoder.ts): no decoder, no copies of the 256 MB matrices at 131,072 features.
+  const sparseCode = SPARSE_CODE_METHODS.has(rec.method);
+  let encoder = sparseCode ? SaeEncoder.load(db, rec) : null;
+  let basis: Basis | null = encoder ? null : loadBasis(db, rec);
+  let r = sparseCode ? await computeSparseFeatureStats(db, (encoder ?? basis)!, rec.harvestId, full, ctx) : null;
+  if (!r) {
+    await encoder?.release(); // a signed code (a negative BatchTopK threshold): the dense job needs the whole basis
+    encoder = null;
+    basis ??= loadBasis(db, rec);
+    r = featureStatsOf(await computeFeatureStats(db, basis, rec.harvestId, full, ctx));
+  }
   ctx.progress({ fraction: 0.96, message: 'Saving feature statistics' });
-  saveFeatureStats(db, { basisId: p.basisId, jobId: ctx.jobId, topK: full.topK, bands: full.bands, bins: full.bins, seed: full.seed, rows: r.rows, params: full }, r.stats, r.examples, r.histograms);
-  storeFeatureVectors(db, p.basisId, basis); // #18: cards read one feature's vectors
-  return { basisId: p.basisId, features: basis.nFeatures, rows: r.rows };
+  saveFeatureStatsEach(db, { basisId: p.basisId, jobId: ctx.jobId, topK: full.topK, bands: full.bands, bins: full.bins, seed: full.seed, rows: r.rows, params: full }, r.nFeatures, r.feature);
+  const { rows, nFeatures } = r;
+  r = null; // the per-feature state can go before the vectors are written
+  // #18: cards read one feature's vectors
+  if (encoder) {
+    await encoder.release();
+    storeSaeFeatureVectors(db, p.basisId, encoder);
+  } else storeFeatureVectors(db, p.basisId, basis!);
+  return { basisId: p.basisId, features: nFeatures, rows };
 }

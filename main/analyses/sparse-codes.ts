@@ -2,7 +2,7 @@
 // memory stays bounded whatever the number of features), and only the non-zero activations leave the block — about
 // 25 of 131,072 per row for an SAE. The first pass keeps those non-zeros (in row order, features ascending inside a
 // row) while they fit a share of the cap, so a second pass replays them instead of encoding every row again.
-import type { Basis } from '../bases/types';
+import type { Encoder } from '../bases/sae-encoder';
 import type { JobContext } from '../jobs/types';
 import { streamChunks } from '../store/activations';
 import type { Db } from '../store/project';
@@ -66,7 +66,7 @@ export class SparseCodes {
   constructor(
     private readonly db: Db,
     private readonly harvestId: number,
-    private readonly basis: Basis,
+    private readonly basis: Encoder,
     private readonly ctx: JobContext | null,
     private readonly keepBytes = workingSetBytes(0.25),
   ) {}
@@ -86,7 +86,7 @@ export class SparseCodes {
     }
     const d = this.basis.dim;
     const m = this.basis.nFeatures;
-    const blockRows = encodeBlockRows(m, d);
+    const blockRows = Math.min(encodeBlockRows(m, d), this.basis.blockRows ?? Infinity);
     const keep = !this.encodedOnce;
     for (const chunk of streamChunks(this.db, this.harvestId)) {
       for (let r = 0; r < chunk.rowCount; r += blockRows) {

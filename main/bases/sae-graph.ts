@@ -379,26 +379,7 @@ export function buildSaeEvalGraph(s: SaeShape): Uint8Array {
   b.input('scale', 'float32', []);
   const shapes = saeParamShapes(d, m);
   for (const n of saeParamList(s.kind)) b.input(n, 'float32', shapes[n]);
-  const xs = b.mul('x', 'scale');
-  const h = b.matmul(b.sub(xs, 'b_dec'), 'W_enc');
-  const pre = b.add(h, 'b_enc');
-  let f: string;
-  if (s.kind === 'jumprelu') {
-    f = jumpReluEncode(b, pre, 'log_threshold', 'f'); // h12jg
-  } else if (s.kind === 'gated') {
-    f = gatedEncode(b, h, 'b_enc', 'r_mag', 'b_mag', 'f'); // h12jg: b_enc is the gate bias
-  } else if (s.kind === 'topk') {
-    const k = Math.min(s.k ?? 32, m);
-    const [vals, idx] = b.node('TopK', [pre, b.int64s([k])], 2, { axis: 1, largest: 1, sorted: 0 });
-    const zeros = b.op('Mul', [pre, b.scalar(0)]);
-    f = b.relu(b.op('ScatterElements', [zeros, idx!, vals!], { axis: 1 }), 'f');
-  } else if (s.kind === 'batchtopk' || s.kind === 'matryoshka') {
-    // Inference: JumpReLU with BatchTopK's one global threshold (the batch's top k·B is not a per-row function).
-    b.input('threshold', 'float32', []);
-    f = b.mul(pre, b.op('Cast', [b.op('Greater', [pre, 'threshold'])], { to: 1 }), 'f');
-  } else {
-    f = b.relu(pre, 'f');
-  }
+  const { xs, f } = saeEncodeNodes(b, s);
   const xhatN = b.add(b.matmul(f, 'W_dec'), 'b_dec');
   b.div(xhatN, 'scale', 'xhat');
   const e = b.sub(xhatN, xs);
@@ -419,4 +400,33 @@ export function buildSaeDecodeGraph(d: number, m: number): Uint8Array {
   b.div(b.add(b.matmul('f', 'W_dec'), 'b_dec'), 'scale', 'xhat');
   b.output('xhat', 'float32', ['N', d]);
   return b.toBytes();
+}
+
+/**
+ * The encoder's nodes (x, scale and the encoder's tensors already declared as inputs): xs = x·scale, f the codes,
+ * named 'f'. Shared by the evaluation graph and the encoder-only graph (sae-encoder.ts), so both encode alike.
+ */
+export function saeEncodeNodes(b: GraphBuilder, s: SaeShape): { xs: string; f: string } {
+  const m = s.m;
+  const xs = b.mul('x', 'scale');
+  const h = b.matmul(b.sub(xs, 'b_dec'), 'W_enc');
+  const pre = b.add(h, 'b_enc');
+  let f: string;
+  if (s.kind === 'jumprelu') {
+    f = jumpReluEncode(b, pre, 'log_threshold', 'f'); // h12jg
+  } else if (s.kind === 'gated') {
+    f = gatedEncode(b, h, 'b_enc', 'r_mag', 'b_mag', 'f'); // h12jg: b_enc is the gate bias
+  } else if (s.kind === 'topk') {
+    const k = Math.min(s.k ?? 32, m);
+    const [vals, idx] = b.node('TopK', [pre, b.int64s([k])], 2, { axis: 1, largest: 1, sorted: 0 });
+    const zeros = b.op('Mul', [pre, b.scalar(0)]);
+    f = b.relu(b.op('ScatterElements', [zeros, idx!, vals!], { axis: 1 }), 'f');
+  } else if (s.kind === 'batchtopk' || s.kind === 'matryoshka') {
+    // Inference: JumpReLU with BatchTopK's one global threshold (the batch's top k·B is not a per-row function).
+    b.input('threshold', 'float32', []);
+    f = b.mul(pre, b.op('Cast', [b.op('Greater', [pre, 'threshold'])], { to: 1 }), 'f');
+  } else {
+    f = b.relu(pre, 'f');
+  }
+  return { xs, f };
 }

@@ -57,3 +57,31 @@ export function deleteTensorBlocks(db: Db, basisId: number, prefix: string): voi
   if (prefix) db.prepare('DELETE FROM basis_tensor_blocks WHERE basis_id = ? AND substr(name, 1, ?) = ?').run(basisId, prefix.length, prefix);
   else db.prepare("DELETE FROM basis_tensor_blocks WHERE basis_id = ? AND name NOT LIKE 'ckpt/%'").run(basisId);
 }
+
+/**
+ * One stored tensor read without a second copy (#18: the statistics job's encoder): a blocked tensor's blocks copied
+ * once into one array, a whole BLOB viewed where better-sqlite3 put it. Null when the basis has no such tensor.
+ */
+export function readTensorOnce(db: Db, basisId: number, name: string): NamedTensor | null {
+  const r = db.prepare('SELECT shape_json, data FROM basis_tensors WHERE basis_id = ? AND name = ?').get(basisId, name) as { shape_json: string; data: Buffer } | undefined;
+  if (!r) return null;
+  const shape = JSON.parse(r.shape_json) as number[];
+  if (isBlocked(shape, r.data)) return readBlockedTensor(db, basisId, name, shape);
+  return { shape, data: r.data.byteOffset % 4 === 0 ? new Float32Array(r.data.buffer, r.data.byteOffset, r.data.byteLength / 4) : blobToFloat32(r.data) };
+}
+
+/**
+ * A stored tensor's values a run of leading-axis rows at a time: a blocked tensor's blocks, or the whole one. Each
+ * block is its own query (not one open iterator), so the caller may write to the project between blocks.
+ */
+export function* tensorRowRuns(db: Db, basisId: number, name: string): Generator<Float32Array> {
+  const r = db.prepare('SELECT shape_json, length(data) AS bytes FROM basis_tensors WHERE basis_id = ? AND name = ?').get(basisId, name) as { shape_json: string; bytes: number } | undefined;
+  if (!r) throw new Error(`Basis ${basisId} has no stored ${name}.`);
+  if (!(r.bytes === 0 && (JSON.parse(r.shape_json) as number[]).reduce((a, b) => a * b, 1) > 0)) {
+    yield readTensorOnce(db, basisId, name)!.data;
+    return;
+  }
+  const get = db.prepare('SELECT data FROM basis_tensor_blocks WHERE basis_id = ? AND name = ? AND block = ?').pluck();
+  const blocks = db.prepare('SELECT block FROM basis_tensor_blocks WHERE basis_id = ? AND name = ? ORDER BY block').pluck().all(basisId, name) as number[];
+  for (const b of blocks) yield blobToFloat32(get.get(basisId, name, b) as Buffer);
+}

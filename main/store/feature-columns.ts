@@ -11,22 +11,44 @@ import type { Db } from './project';
 
 const blob = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
-/** Replace a basis' per-feature vectors: unit rows of `directions` (m × dim) and the columns of `encoder` (dim × m). */
-export function saveFeatureVectors(db: Db, basisId: number, m: number, dim: number, directions: Float32Array, encoder: Float32Array | null): void {
+/**
+ * Replace a basis' per-feature vectors: unit rows of `directions` (m × dim; or its rows in runs, as a blocked W_dec is
+ * stored, so the job need not hold the whole matrix) and the columns of `encoder` (dim × m).
+ */
+export function saveFeatureVectors(db: Db, basisId: number, m: number, dim: number, directions: Float32Array | Iterable<Float32Array>, encoder: Float32Array | null): void {
   const ins = db.prepare('INSERT INTO feature_vectors(basis_id, feature, direction, encoder) VALUES (?, ?, ?, ?)');
   const dir = new Float32Array(dim);
-  const enc = new Float32Array(dim);
+  // Encoder columns are gathered a tile of TILE features at a time (row runs of TILE contiguous values), not one
+  // column at a time: a column of a dim × 131,072 matrix is dim reads half a megabyte apart.
+  const TILE = 256;
+  const tile = new Float32Array(TILE * dim);
+  let tileStart = -TILE;
+  const encoderColumn = (j: number): Float32Array => {
+    if (j >= tileStart + TILE) {
+      tileStart = j;
+      const w = Math.min(TILE, m - j);
+      for (let k = 0; k < dim; k++) {
+        const row = encoder!.subarray(k * m + j, k * m + j + w);
+        for (let t = 0; t < w; t++) tile[t * dim + k] = row[t]!;
+      }
+    }
+    return tile.subarray((j - tileStart) * dim, (j - tileStart + 1) * dim);
+  };
   db.transaction(() => {
     db.prepare('DELETE FROM feature_vectors WHERE basis_id = ?').run(basisId);
-    for (let j = 0; j < m; j++) {
-      // As analyses/compare.ts' unitRows: a zero row stays zero.
-      let n = 0;
-      for (let k = 0; k < dim; k++) n += directions[j * dim + k]! ** 2;
-      const inv = n > 0 ? 1 / Math.sqrt(n) : 0;
-      for (let k = 0; k < dim; k++) dir[k] = directions[j * dim + k]! * inv;
-      if (encoder) for (let k = 0; k < dim; k++) enc[k] = encoder[k * m + j]!;
-      ins.run(basisId, j, blob(dir), encoder ? blob(enc) : null);
+    let j = 0;
+    for (const run of directions instanceof Float32Array ? [directions] : directions) {
+      for (let at = 0; at < run.length; at += dim, j++) {
+        if (j >= m) throw new Error(`Basis ${basisId}'s directions hold more than its ${m} features.`);
+        // As analyses/compare.ts' unitRows: a zero row stays zero.
+        let n = 0;
+        for (let k = 0; k < dim; k++) n += run[at + k]! ** 2;
+        const inv = n > 0 ? 1 / Math.sqrt(n) : 0;
+        for (let k = 0; k < dim; k++) dir[k] = run[at + k]! * inv;
+        ins.run(basisId, j, blob(dir), encoder ? blob(encoderColumn(j)) : null);
+      }
     }
+    if (j !== m) throw new Error(`Basis ${basisId}'s directions hold ${j} of its ${m} features.`);
   })();
 }
 

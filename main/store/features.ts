@@ -56,6 +56,16 @@ export function saveFeatureStats(
   examples: FeatureExamplesRecord[],
   histograms: { lo: number; hi: number; counts: Int32Array }[],
 ): void {
+  saveFeatureStatsEach(db, run, stats.length, (f) => ({ stat: stats[f]!, example: examples[f]!, histogram: histograms[f]! }));
+}
+
+/** As saveFeatureStats, asking for feature f's records in order (#18: m features' records need not all be alive). */
+export function saveFeatureStatsEach(
+  db: Db,
+  run: Omit<FeatureRunRecord, 'createdAt'>,
+  m: number,
+  feature: (f: number) => { stat: FeatureStatsRecord; example: FeatureExamplesRecord; histogram: { lo: number; hi: number; counts: Int32Array } },
+): void {
   const insStat = db.prepare('INSERT INTO feature_stats(basis_id, feature, density, mean, min, max) VALUES (?, ?, ?, ?, ?, ?)');
   const insEx = db.prepare(
     `INSERT INTO feature_examples(basis_id, feature, top_rows, top_acts, bottom_rows, bottom_acts, band_lo, band_hi, band_counts, band_rows, band_acts)
@@ -75,12 +85,10 @@ export function saveFeatureStats(
       run.rows,
       JSON.stringify(run.params),
     );
-    for (let f = 0; f < stats.length; f++) {
-      const s = stats[f]!;
+    for (let f = 0; f < m; f++) {
+      const { stat: s, example: e, histogram: h } = feature(f);
       insStat.run(b, s.feature, s.density, s.mean, s.min, s.max);
-      const e = examples[f]!;
       insEx.run(b, f, blob(e.topRows), blob(e.topActs), blob(e.bottomRows), blob(e.bottomActs), e.bandLo, e.bandHi, blob(e.bandCounts), blob(e.bandRows), blob(e.bandActs));
-      const h = histograms[f]!;
       insHist.run(b, f, h.lo, h.hi, blob(h.counts));
     }
   })();

@@ -2,16 +2,22 @@
 // analyses/feature-stats.ts as the reference, on a 4,096-feature ReLU SAE over a real project file: same densities,
 // moments, ranges, top rows, histogram bins and band reservoirs; bottom examples the same where a feature has fewer
 // zero rows than k (or none), and a uniform draw of genuinely zero rows where it has more. Also with a memory cap so
-// small that the non-zeros are not kept and the second pass encodes again.
+// small that the non-zeros are not kept and the second pass encodes again. The job's SAE encoder read alone from the
+// store (W_enc and W_dec stored in blocks, as import-sae stores them) gives the same codes, statistics and card vectors.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { computeFeatureStats, type FeatureStatsResult } from '../../main/analyses/feature-stats';
+import { collectFeatureStats, computeFeatureStats, type FeatureStatsResult } from '../../main/analyses/feature-stats';
 import { computeSparseFeatureStats } from '../../main/analyses/feature-stats-sparse';
+import { storeSaeFeatureVectors } from '../../main/analyses/feature-vectors';
 import { NegativeCode, sparsify } from '../../main/analyses/sparse-codes';
 import { basisFactory } from '../../main/bases';
+import { SaeEncoder } from '../../main/bases/sae-encoder';
 import type { Basis } from '../../main/bases/types';
 import { commitChunks } from '../../main/store/activations';
+import { declareBlockedTensor, writeTensorBlock, writeWholeTensor } from '../../main/store/basis-blocks';
+import { getBasis, insertBasis } from '../../main/store/bases';
+import { getFeatureVector } from '../../main/store/feature-columns';
 import { openProjectDb, type Db } from '../../main/store/project';
 import * as repo from '../../main/store/repo';
 import { Rng } from '../../main/util/random';
@@ -25,11 +31,29 @@ let db: Db;
 let harvestId = 0;
 let sae: Basis;
 let codes: Float32Array;
+let x: Float32Array;
+let wEnc: Float32Array;
+let wDec: Float32Array;
+let bEnc: Float32Array;
+let storedId = 0;
+
+/** The SAE as import-sae stores it: W_enc and W_dec in blocks of leading-axis rows, the vectors whole. */
+function storeSae(): number {
+  const id = insertBasis(db, { harvestId, jobId: null, method: 'sae-l1', name: 'stored', params: {}, seed: 0, nFeatures: M, dim: D, status: 'imported' });
+  for (const [name, shape, data, blockRows] of [['W_enc', [D, M], wEnc, 10], ['W_dec', [M, D], wDec, 1000]] as const) {
+    declareBlockedTensor(db, id, name, [...shape]);
+    const width = shape[1];
+    for (let b = 0; b * blockRows < shape[0]; b++) writeTensorBlock(db, id, name, b, data.subarray(b * blockRows * width, Math.min(shape[0], (b + 1) * blockRows) * width));
+  }
+  writeWholeTensor(db, id, 'b_enc', [M], bEnc);
+  writeWholeTensor(db, id, 'b_dec', [D], new Float32Array(D));
+  return id;
+}
 
 before(async () => {
   db = openProjectDb(join(tempDir(), 'sparse-stats.cajal'), { create: true });
   const rng = new Rng(3);
-  const x = new Float32Array(N * D).map(() => rng.normal());
+  x = new Float32Array(N * D).map(() => rng.normal());
   harvestId = repo.insertHarvest(db, { modelId: null, stimulusSetId: null, jobId: null, source: 'import', tensor: 'x', tensorShape: [D], positions: 'centre', dim: D, rowsPerItem: 1, itemsExpected: N, chunkRows: 700, params: {} });
   for (let s = 0, c = 0; s < N; s += 700, c++) {
     const rows = Math.min(700, N - s);
@@ -41,8 +65,8 @@ before(async () => {
   // Encoder columns of unit norm: pre-activations ~ N(b, 1). Most features b = −2 (active on ~2% of rows); every
   // 64th dead (b = −40), every 64th + 1 always on (b = +40), every 64th + 2 silent on a handful of rows (b = +2.6),
   // every 64th + 3 binary-ish (pre-activation clipped to a tie at the top is impossible in an SAE, so ties stay at 0).
-  const wEnc = new Float32Array(D * M);
-  const bEnc = new Float32Array(M);
+  wEnc = new Float32Array(D * M);
+  bEnc = new Float32Array(M);
   for (let j = 0; j < M; j++) {
     let norm = 0;
     const col = Array.from({ length: D }, () => rng.normal());
@@ -50,10 +74,11 @@ before(async () => {
     for (let i = 0; i < D; i++) wEnc[i * M + j] = col[i]! / Math.sqrt(norm);
     bEnc[j] = [-40, 40, 2.6][j % 64] ?? -2;
   }
-  const wDec = new Float32Array(M * D);
+  wDec = new Float32Array(M * D);
   for (let j = 0; j < M; j++) for (let i = 0; i < D; i++) wDec[j * D + i] = wEnc[i * M + j]!;
   sae = basisFactory('sae-l1').load({}, 0, { W_enc: { shape: [D, M], data: wEnc }, b_enc: { shape: [M], data: bEnc }, W_dec: { shape: [M, D], data: wDec }, b_dec: { shape: [D], data: new Float32Array(D) } });
   codes = await sae.encode(x, N);
+  storedId = storeSae();
 });
 after(() => db.close());
 
@@ -99,8 +124,7 @@ function assertSame(dense: FeatureStatsResult, sparse: FeatureStatsResult): { ze
 
 test('the sparse job equals the dense job on a 4,096-feature ReLU SAE', async () => {
   const dense = await computeFeatureStats(db, sae, harvestId, P, null);
-  const sparse = await computeSparseFeatureStats(db, sae, harvestId, P, null);
-  assert.ok(sparse);
+  const sparse = collectFeatureStats((await computeSparseFeatureStats(db, sae, harvestId, P, null))!);
   const { zeroDrawn, exactBottoms } = assertSame(dense, sparse);
   // The shapes the SAE was built to have: mostly sparse, some dead, some always on, some with a few zero rows.
   assert.ok(zeroDrawn > 3900, `${zeroDrawn} features drew zero rows`);
@@ -111,16 +135,29 @@ test('the sparse job equals the dense job on a 4,096-feature ReLU SAE', async ()
   assert.equal(dead, M / 64);
   assert.ok(sparse.examples[64]!.topRows.length === 0 && sparse.examples[64]!.bottomRows.length === 0);
   assert.ok(sparse.stats.filter((s, j) => j % 64 === 1).every((s) => s.density === 1));
+  // The job's encoder, read alone from the blocked store: the whole SAE's codes bit for bit, so the same statistics.
+  const encoder = SaeEncoder.load(db, getBasis(db, storedId))!;
+  assert.deepEqual(await encoder.encode(x, N), codes);
+  assert.deepEqual(collectFeatureStats((await computeSparseFeatureStats(db, encoder, harvestId, P, null))!), sparse);
+  // Card vectors: W_dec's rows streamed block by block (unit), W_enc's columns from the encoder.
+  storeSaeFeatureVectors(db, storedId, encoder);
+  for (const j of [0, 999, 1000, M - 1]) {
+    const v = getFeatureVector(db, storedId, j)!;
+    assert.deepEqual(v.encoder, Float32Array.from({ length: D }, (_, i) => wEnc[i * M + j]!));
+    const row = wDec.subarray(j * D, (j + 1) * D);
+    const norm = Math.hypot(...row);
+    v.direction.forEach((u, i) => assert.ok(Math.abs(u - row[i]! / norm) < 1e-6, `feature ${j} direction`));
+  }
+  await encoder.release();
 });
 
 test('under a small memory cap the second pass encodes again and the results do not change', async () => {
   const saved = process.env.CAJAL_MEMORY_CAP_MB;
   process.env.CAJAL_MEMORY_CAP_MB = '2'; // 512 KB to keep non-zeros (they need ~2 MB), 8-row blocks
   try {
-    const capped = await computeSparseFeatureStats(db, sae, harvestId, P, null);
+    const capped = collectFeatureStats((await computeSparseFeatureStats(db, sae, harvestId, P, null))!);
     process.env.CAJAL_MEMORY_CAP_MB = saved ?? '';
-    const kept = await computeSparseFeatureStats(db, sae, harvestId, P, null);
-    assert.ok(capped && kept);
+    const kept = collectFeatureStats((await computeSparseFeatureStats(db, sae, harvestId, P, null))!);
     assert.deepEqual(capped.stats, kept.stats);
     assert.deepEqual(capped.examples, kept.examples);
     assert.deepEqual(capped.histograms, kept.histograms);
