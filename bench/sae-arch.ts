@@ -22,7 +22,10 @@ const JUMPRELU_EPS = 0.001 * Math.sqrt(SHAPE.d);
 function coefFor(kind: SaeKind): number {
   return kind === 'l1' ? 1e-3 : kind === 'jumprelu' ? 0.05 : kind === 'gated' ? 0.1 : 1 / 32;
 }
-const ROUNDS = 4;
+// h12bench: CAJAL_BENCH_SAE_ROUNDS lowers the repeat count on a busy machine; CAJAL_BENCH_SAE_ARCH=gated,matryoshka
+// measures only those architectures (e.g. to re-measure one at a quieter moment).
+const ROUNDS = Math.max(1, Number(process.env.CAJAL_BENCH_SAE_ROUNDS) || 4);
+const ONLY = (process.env.CAJAL_BENCH_SAE_ARCH ?? '').split(',').map((s) => s.trim().replace(/^sae-/, '')).filter(Boolean);
 const BURST_S = 1.0;
 const GAP_MS = 250;
 
@@ -122,6 +125,7 @@ export async function benchSaeArch(): Promise<Row[]> {
   // Every trained SAE of the registry; an architecture the step graph or the reference does not know is a row saying so.
   for (const { method } of sweptMethods()) {
     const kind = method.replace(/^sae-/, '') as SaeKind;
+    if (ONLY.length && !ONLY.includes(kind)) continue;
     let a: Contender;
     try {
       a = await ours(kind, threads);
