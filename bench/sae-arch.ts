@@ -1,7 +1,8 @@
 // h12sweep (#12): training steps per second of every trained SAE architecture of the registry at d = 512,
 // m = 4096, B = 1024 (k = 32), beside PyTorch on the CPU doing the same step (bench/sae_step_torch.py: forward,
-// loss with the TopK family's dead-latent auxiliary loss and Matryoshka's nested prefixes, autograd, decoder-gradient
-// projection, torch.optim.Adam, renormalisation, the step's metrics), same thread count. The machine's load swings,
+// loss with the TopK family's dead-latent auxiliary loss and Matryoshka's nested prefixes, JumpReLU's L0 with its
+// straight-through estimators, the Gated SAE's sparsity and auxiliary losses, autograd, decoder-gradient projection,
+// torch.optim.Adam, renormalisation, the step's metrics), same thread count and same penalty coefficients. The machine's load swings,
 // so the two contenders of an architecture run in short bursts, alternating, and each reports its best burst.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -14,7 +15,17 @@ import { Rng } from '../main/util/random';
 import type { Row } from './table';
 
 const SHAPE = { d: 512, m: 4096, batch: 1024, k: 32 };
-const ROUNDS = 4;
+/** h12bench: the defaults of the lab's fit in the graph's units (inputs at mean norm √d, as x ~ N(0, I) here). */
+const JUMPRELU_EPS = 0.001 * Math.sqrt(SHAPE.d);
+
+/** The penalty coefficient each side's step is given: λ of the L1 / L0 / gate L1, or the TopK family's aux weight. */
+function coefFor(kind: SaeKind): number {
+  return kind === 'l1' ? 1e-3 : kind === 'jumprelu' ? 0.05 : kind === 'gated' ? 0.1 : 1 / 32;
+}
+// h12bench: CAJAL_BENCH_SAE_ROUNDS lowers the repeat count on a busy machine; CAJAL_BENCH_SAE_ARCH=gated,matryoshka
+// measures only those architectures (e.g. to re-measure one at a quieter moment).
+const ROUNDS = Math.max(1, Number(process.env.CAJAL_BENCH_SAE_ROUNDS) || 4);
+const ONLY = (process.env.CAJAL_BENCH_SAE_ARCH ?? '').split(',').map((s) => s.trim().replace(/^sae-/, '')).filter(Boolean);
 const BURST_S = 1.0;
 const GAP_MS = 250;
 
@@ -27,7 +38,7 @@ interface Contender {
 
 async function ours(kind: SaeKind, threads: number): Promise<Contender> {
   const { d, m, batch, k } = SHAPE;
-  const { bytes, spec } = buildSaeStepGraph({ d, m, kind, batch, k, kAux: Math.floor(d / 2), nestLevels: 5 });
+  const { bytes, spec } = buildSaeStepGraph({ d, m, kind, batch, k, kAux: Math.floor(d / 2), nestLevels: 5, bandwidth: JUMPRELU_EPS });
   const runner = await StepRunner.create(bytes, spec, { intraOpThreads: threads });
   const rng = new Rng(1);
   const wDec = runner.state('W_dec');
@@ -36,7 +47,10 @@ async function ours(kind: SaeKind, threads: number): Promise<Contender> {
   for (let i = 0; i < m; i++) for (let j = 0; j < d; j++) wEnc[j * m + i] = wDec[i * d + j]!;
   rng.fillNormal(runner.inputs.x as Float32Array);
   (runner.inputs.lr as Float32Array)[0] = 1e-4;
-  (runner.inputs.coef as Float32Array)[0] = kind === 'l1' ? 1e-3 : 1 / 32;
+  (runner.inputs.coef as Float32Array)[0] = coefFor(kind);
+  // As the lab's fit starts them: JumpReLU's θ at 0.001 of the mean norm; Gated's r_mag and b_mag at 0.
+  if (kind === 'jumprelu') runner.state('log_threshold').fill(Math.log(JUMPRELU_EPS));
+  if (kind === 'gated') for (const n of ['r_mag', 'b_mag']) runner.state(n).fill(0);
   // As in the PyTorch script: a tenth of the latents dead, so the auxiliary loss has work.
   const dead = runner.inputs.dead as Float32Array | undefined;
   if (dead) for (let i = 0; i < m; i += 10) dead[i] = 1;
@@ -65,7 +79,7 @@ async function torch(kind: string, threads: number): Promise<Contender> {
   const none = (note: string): Contender => ({ rates: [], burst: async () => null, close: async () => {}, note });
   let proc: ChildProcessWithoutNullStreams;
   try {
-    proc = spawn('/usr/bin/python3', [script, kind, String(d), String(m), String(batch), String(threads), String(k)]);
+    proc = spawn('/usr/bin/python3', [script, kind, String(d), String(m), String(batch), String(threads), String(k), String(coefFor(kind as SaeKind))]);
   } catch (err) {
     return none(`PyTorch reference skipped: /usr/bin/python3 could not run (${(err as Error).message})`);
   }
@@ -111,6 +125,7 @@ export async function benchSaeArch(): Promise<Row[]> {
   // Every trained SAE of the registry; an architecture the step graph or the reference does not know is a row saying so.
   for (const { method } of sweptMethods()) {
     const kind = method.replace(/^sae-/, '') as SaeKind;
+    if (ONLY.length && !ONLY.includes(kind)) continue;
     let a: Contender;
     try {
       a = await ours(kind, threads);
@@ -134,7 +149,7 @@ export async function benchSaeArch(): Promise<Row[]> {
     const ob = best(a)!;
     const tb = best(b);
     rows.push({
-      name: `${method} step d=${SHAPE.d} m=${SHAPE.m} B=${SHAPE.batch}${kind === 'l1' ? '' : ` k=${SHAPE.k}`}`,
+      name: `${method} step d=${SHAPE.d} m=${SHAPE.m} B=${SHAPE.batch}${kind === 'l1' || kind === 'jumprelu' || kind === 'gated' ? '' : ` k=${SHAPE.k}`}`,
       value: ob,
       unit: 'steps/s',
       reference: 'PyTorch CPU, same step (bench/sae_step_torch.py)',

@@ -1,10 +1,14 @@
 # Reference for bench/sae-arch.ts (h12sweep, #12): one training step of each trained SAE architecture of the lab,
 # written in PyTorch as main/bases/sae-graph.ts defines it — forward, loss (with the dead-latent auxiliary loss of
-# the TopK family and Matryoshka's nested-prefix reconstructions), autograd, the decoder-gradient projection,
-# torch.optim.Adam, decoder renormalisation, and the step's metrics (L0, EV, latents fired). A reference for the
-# benchmark only, never a runtime dependency. Protocol: argv = kind d m B threads k; prints a ready line, then
-# answers each "<seconds>\n" on stdin with {"stepsPerSecond": …} for a burst of about that long.
+# the TopK family and Matryoshka's nested-prefix reconstructions; h12bench: JumpReLU's L0 penalty with the paper's
+# straight-through estimators to the threshold as main/bases/sae-jumprelu-graph.ts writes them, and the Gated SAE's
+# sparsity and frozen-decoder auxiliary losses as main/bases/sae-gated-graph.ts writes them), autograd, the
+# decoder-gradient projection, torch.optim.Adam, decoder renormalisation, and the step's metrics (L0, EV, latents
+# fired). A reference for the benchmark only, never a runtime dependency. Protocol: argv = kind d m B threads k
+# [coef]; prints a ready line, then answers each "<seconds>\n" on stdin with {"stepsPerSecond": …} for a burst of
+# about that long.
 import json
+import math
 import sys
 import time
 
@@ -16,7 +20,7 @@ except Exception as e:  # noqa: BLE001
 
 kind = sys.argv[1]
 d, m, B, threads, k = (int(a) for a in sys.argv[2:7])
-if kind not in ("l1", "topk", "batchtopk", "matryoshka"):
+if kind not in ("l1", "topk", "batchtopk", "matryoshka", "jumprelu", "gated"):
     print(json.dumps({"error": f"no PyTorch reference for sae-{kind}"}), flush=True)
     sys.exit(0)
 torch.set_num_threads(threads)
@@ -25,13 +29,54 @@ W_dec = torch.nn.Parameter(torch.nn.functional.normalize(torch.randn(m, d), dim=
 W_enc = torch.nn.Parameter(W_dec.detach().t().clone())
 b_enc = torch.nn.Parameter(torch.zeros(m))
 b_dec = torch.nn.Parameter(torch.zeros(d))
-opt = torch.optim.Adam([W_enc, b_enc, W_dec, b_dec], lr=1e-4)
-x = torch.randn(B, d)
-coef = 1e-3 if kind == "l1" else 1 / 32
+params = [W_enc, b_enc, W_dec, b_dec]
+x = torch.randn(B, d)  # mean norm ≈ √d, the lab's normalised units
+# JumpReLU: θ = exp(log θ) starts at the lab's default 0.001 in units of the mean norm, the STE bandwidth ε likewise.
+eps = 0.001 * math.sqrt(d)
+if kind == "jumprelu":
+    log_threshold = torch.nn.Parameter(torch.full((m,), math.log(0.001 * math.sqrt(d))))
+    params.append(log_threshold)
+if kind == "gated":  # b_enc is the gate bias, as in the lab; r_mag and b_mag start at 0 (paper)
+    r_mag = torch.nn.Parameter(torch.zeros(m))
+    b_mag = torch.nn.Parameter(torch.zeros(m))
+    params += [r_mag, b_mag]
+opt = torch.optim.Adam(params, lr=1e-4)
+coef = float(sys.argv[7]) if len(sys.argv) > 7 else 1e-3 if kind == "l1" else 1 / 32
 # A tenth of the latents dead, so the auxiliary loss has work (as after a while of training).
 dead = (torch.arange(m) % 10 == 0).float()
 k_aux = min(d // 2, m)
 prefixes = sorted({max(1, m // 2 ** l) for l in range(4, -1, -1)})  # nestLevels = 5: m/16 … m
+
+
+class JumpReLU(torch.autograd.Function):
+    """f = pre ⊙ H(pre − θ); ∂f/∂pre = H(pre − θ); ð f/ð θ = −(θ/ε)·K((pre − θ)/ε), K(u) = 1[|u| < ½]."""
+
+    @staticmethod
+    def forward(ctx, pre, theta):
+        ctx.save_for_backward(pre, theta)
+        return pre * (pre > theta).to(pre.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        pre, theta = ctx.saved_tensors
+        diff = pre - theta
+        kernel = (diff.abs() < eps / 2).to(g.dtype)
+        return g * (diff > 0).to(g.dtype), (g * kernel).sum(0) * (-theta / eps)
+
+
+class Step(torch.autograd.Function):
+    """H(pre − θ); ∂H/∂pre = 0 (the L0 term moves only θ); ð H/ð θ = −(1/ε)·K((pre − θ)/ε)."""
+
+    @staticmethod
+    def forward(ctx, pre, theta):
+        ctx.save_for_backward(pre, theta)
+        return (pre > theta).to(pre.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        pre, theta = ctx.saved_tensors
+        kernel = ((pre - theta).abs() < eps / 2).to(g.dtype)
+        return None, (g * kernel).sum(0) * (-1 / eps)
 
 
 def keep_top(v, n):
@@ -41,7 +86,23 @@ def keep_top(v, n):
 
 def step():
     opt.zero_grad(set_to_none=True)
+    if kind == "gated":
+        h = (x - b_dec) @ W_enc
+        pi_gate = h + b_enc
+        gate_codes = torch.relu(pi_gate)
+        f = (pi_gate > 0).to(h.dtype) * torch.relu(h * r_mag.exp() + b_mag)
+        err = (f @ W_dec + b_dec) - x
+        mse = err.pow(2).mean()
+        aux = ((gate_codes @ W_dec.detach() + b_dec.detach()) - x).pow(2).mean()
+        loss = mse + coef * gate_codes.sum() / B + aux
+        return finish(loss, f, err)
     pre = (x - b_dec) @ W_enc + b_enc
+    if kind == "jumprelu":
+        theta = log_threshold.exp()
+        f = JumpReLU.apply(pre, theta)
+        err = (f @ W_dec + b_dec) - x
+        loss = err.pow(2).mean() + coef * Step.apply(pre, theta).sum() / B
+        return finish(loss, f, err)
     if kind == "l1":
         f = torch.relu(pre)
     elif kind == "topk":
@@ -64,6 +125,10 @@ def step():
         e_hat = (torch.relu(pre) * mask) @ W_dec
         aux = (e_hat - (-err).detach()).pow(2).mean()
         loss = recon + coef * aux
+    return finish(loss, f, err)
+
+
+def finish(loss, f, err):
     loss.backward()
     with torch.no_grad():
         g = W_dec.grad

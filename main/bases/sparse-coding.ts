@@ -3,10 +3,12 @@
 // min ½‖x − c·D‖² + α‖c‖₁ by FISTA, or a fixed number of atoms by orthogonal matching pursuit — and the dictionary
 // D (m × d, unit rows) is updated by block coordinate descent from the running statistics A = Σ cᵀc and B = Σ cᵀx,
 // forgotten at scikit-learn's rate. Mini-batches are fixed runs of consecutive rows by global index, so the fit does
-// not depend on how the stream cuts its blocks. The big products (X·Dᵀ, C·G) run on onnxruntime.
+// not depend on how the stream cuts its blocks. The big products (X·Dᵀ, C·G) run on onnxruntime, the lasso's whole
+// FISTA iteration in one call (sparse-coding-fista.ts).
 import { normalizeRows } from '../linalg/dense';
 import { affineReconstruct, matmulABt, matmulAtB } from '../linalg/ort';
 import { Rng } from '../util/random';
+import { fistaCodes } from './sparse-coding-fista'; // h12bench
 import { BasisParamError, checkDim, checkInput, checkRows, enumParam, getTensor, intParam, mapRowChunks, notFitted, numParam, tensor } from './classical-common';
 import { defaultFor, numDefault, optDefault, type BasisSpec } from './param-spec';
 import type { ActivationStream, Basis, BasisFactory, BasisState, FitContext } from './types';
@@ -97,13 +99,15 @@ export class SparseCodingBasis implements Basis {
     const total = batchesPerPass * this.maxIter;
     let step = 0;
     const codeSum = new Float64Array(m);
+    // h12bench: each batch's power iteration starts from the last one's top eigenvector (the dictionary moves little).
+    const eigenStart = new Float64Array(m).fill(1 / Math.sqrt(m));
     for (let pass = 0; pass < this.maxIter; pass++) {
       let fill = 0;
       const runBatch = async (rows: number): Promise<void> => {
         ctx.throwIfCancelled();
         const x = buf.subarray(0, rows * d);
         const d32 = Float32Array.from(dict);
-        const codes = await this.infer(x, rows, d32);
+        const codes = await this.infer(x, rows, d32, eigenStart);
         // scikit-learn's forgetting factor for the sufficient statistics.
         const theta = step < bs - 1 ? (step + 1) * bs : bs * bs + step + 1 - bs;
         const beta = (theta + 1 - bs) / (theta + 1);
@@ -139,34 +143,15 @@ export class SparseCodingBasis implements Basis {
   }
 
   /** Codes for rows × d given the dictionary: FISTA lasso or OMP. */
-  private async infer(x: Float32Array, rows: number, dict: Float32Array): Promise<Float32Array> {
+  private async infer(x: Float32Array, rows: number, dict: Float32Array, eigenStart?: Float64Array): Promise<Float32Array> {
     const m = this.m;
     const d = this.dim;
     const gram = await matmulABt(dict, m, d, dict, m);
-    const p = await matmulABt(x, rows, d, dict, m);
-    if (this.algorithm === 'omp') return ompRows(p, gram, rows, m, this.nNonzero);
-    const lip = largestEigen(gram, m);
+    if (this.algorithm === 'omp') return ompRows(await matmulABt(x, rows, d, dict, m), gram, rows, m, this.nNonzero);
+    const lip = largestEigen(gram, m, eigenStart ?? new Float64Array(m).fill(1 / Math.sqrt(m)));
     const step = 1 / Math.max(lip, 1e-12);
-    const thr = this.alpha * step;
-    let c = new Float32Array(rows * m);
-    let y = new Float32Array(rows * m);
-    let t = 1;
-    for (let it = 0; it < this.lassoIter; it++) {
-      const yg = await matmulABt(y, rows, m, gram, m); // y·G (G symmetric)
-      const next = new Float32Array(rows * m);
-      for (let i = 0; i < rows * m; i++) {
-        const v = y[i]! - step * (yg[i]! - p[i]!);
-        next[i] = v > thr ? v - thr : v < -thr ? v + thr : 0;
-      }
-      const tn = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
-      const mom = (t - 1) / tn;
-      const ny = new Float32Array(rows * m);
-      for (let i = 0; i < rows * m; i++) ny[i] = next[i]! + mom * (next[i]! - c[i]!);
-      c = next;
-      y = ny;
-      t = tn;
-    }
-    return c;
+    // h12bench: the whole FISTA iteration in one onnxruntime call (sparse-coding-fista.ts).
+    return fistaCodes(x, rows, d, dict, gram, m, step, this.alpha * step, this.lassoIter);
   }
 
   async encode(x: Float32Array, rows: number): Promise<Float32Array> {
@@ -261,12 +246,14 @@ function reviveAtoms(dict: Float64Array, a: Float64Array, b: Float64Array, m: nu
   }
 }
 
-/** The largest eigenvalue of a symmetric m × m matrix by power iteration (the lasso's Lipschitz constant). */
-function largestEigen(g: Float32Array, m: number): number {
-  let v = new Float64Array(m).fill(1 / Math.sqrt(m));
+/**
+ * The largest eigenvalue of a symmetric m × m matrix by power iteration (the lasso's Lipschitz constant), from the unit
+ * vector `v`, which is left holding the last iterate (the next call's start).
+ */
+function largestEigen(g: Float32Array, m: number, v: Float64Array): number {
   let lam = 0;
+  const w = new Float64Array(m);
   for (let it = 0; it < 100; it++) {
-    const w = new Float64Array(m);
     for (let i = 0; i < m; i++) {
       let s = 0;
       for (let j = 0; j < m; j++) s += g[i * m + j]! * v[j]!;
@@ -276,10 +263,9 @@ function largestEigen(g: Float32Array, m: number): number {
     for (let i = 0; i < m; i++) n += w[i]! ** 2;
     n = Math.sqrt(n);
     if (n === 0) return 0;
-    for (let i = 0; i < m; i++) w[i]! /= n;
+    for (let i = 0; i < m; i++) v[i] = w[i]! / n;
     const conv = Math.abs(n - lam) < 1e-6 * n;
     lam = n;
-    v = w;
     if (conv) break;
   }
   return lam * 1.0001;
