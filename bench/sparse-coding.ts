@@ -16,6 +16,7 @@ import type { FitContext } from '../main/bases/types';
 import { writeNpy } from '../main/io/npy';
 import { plantedData } from '../test/integration/sae-planted';
 import type { Row } from './table';
+import { meanMaxCosine } from '../test/helpers/planted-cosine';
 
 const ctx: FitContext = { progress() {}, throwIfCancelled() {} };
 const script = fileURLToPath(new URL('../test/fixtures/sparse-coding-sklearn/sklearn_reference.py', import.meta.url));
@@ -25,31 +26,13 @@ interface Fit {
   meanMaxAbsCosine: number;
 }
 
-/** Mean over planted atoms of the best |cosine| with a learned atom, as sklearn_reference.py scores sklearn's. */
-function meanMaxAbsCosine(atoms: Float32Array, dirs: Float32Array, n: number, m: number, d: number): number {
-  let total = 0;
-  for (let a = 0; a < n; a++) {
-    let best = 0;
-    for (let k = 0; k < m; k++) {
-      let dot = 0;
-      let nk = 0;
-      for (let j = 0; j < d; j++) {
-        dot += atoms[a * d + j]! * dirs[k * d + j]!;
-        nk += dirs[k * d + j]! ** 2;
-      }
-      best = Math.max(best, Math.abs(dot) / Math.sqrt(nk || 1));
-    }
-    total += best;
-  }
-  return total / n;
-}
 
 async function ours(x: Float32Array, atoms: Float32Array): Promise<Fit> {
   const b = new SparseCodingBasis({ nComponents: 256, alpha: 0.1, batchSize: 256, maxIter: 3 }, 0, 64);
   const t0 = performance.now();
   await b.fit(memoryStream(x, 64, 4096), ctx);
   const seconds = (performance.now() - t0) / 1000;
-  return { seconds, meanMaxAbsCosine: meanMaxAbsCosine(atoms, b.directions(), 256, 256, 64) };
+  return { seconds, meanMaxAbsCosine: meanMaxCosine(atoms, 256, b.directions(), 256, 64, true) };
 }
 
 function sklearn(dir: string): Fit | string {

@@ -67,9 +67,9 @@ export function elementCount(db: Db, harvest: HarvestRecord, basisId: number | n
 
 const FEED_BATCH = 100;
 
-export async function openSubject(db: Db, r: SubjectRequest): Promise<LesionSubject> {
-  const { harvest, basisId } = resolveTarget(db, r);
-  const model = getModel(db, harvest.modelId);
+/** The bytes of a harvest's model as it was opened: a missing or changed file is refused in one sentence. */
+export function readOpenedModel(db: Db, modelId: number): { model: ReturnType<typeof getModel>; bytes: Uint8Array } {
+  const model = getModel(db, modelId);
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(model.path);
@@ -77,6 +77,12 @@ export async function openSubject(db: Db, r: SubjectRequest): Promise<LesionSubj
     throw new UserError('lesions.model-missing', `The model file ${model.path} cannot be read; put it back where it was opened from.`);
   }
   if (sha256Hex(bytes) !== model.sha256) throw new UserError('lesions.model-changed', `The model file ${model.path} changed since it was opened (its SHA-256 differs); open it again as a new model.`);
+  return { model, bytes };
+}
+
+export async function openSubject(db: Db, r: SubjectRequest): Promise<LesionSubject> {
+  const { harvest, basisId } = resolveTarget(db, r);
+  const { model, bytes } = readOpenedModel(db, harvest.modelId);
   if (model.inputs.length > 1) {
     // A harvest can feed other inputs constants (#8); the lesion runner feeds the stimuli only, so it says so.
     throw new UserError('lesions.side-inputs', `${model.name} also reads ${model.inputs.slice(1).map((i) => i.name).join(', ')} besides the stimuli; lesioning feeds only the stimulus input, so it cannot run this model.`);

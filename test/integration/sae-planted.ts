@@ -34,21 +34,4 @@ export function plantedData(seed: number, d = 64, nAtoms = 256, rows = 32768, ac
   return { atoms, data, rows, d, nAtoms };
 }
 
-/** For each planted atom, the best |cos| with any learned direction; mean over atoms. */
-export function meanMaxCosine(atoms: Float32Array, nAtoms: number, dirs: Float32Array, nDirs: number, d: number): number {
-  let total = 0;
-  for (let a = 0; a < nAtoms; a++) {
-    let best = -1;
-    for (let k = 0; k < nDirs; k++) {
-      let dot = 0;
-      let nk = 0;
-      for (let j = 0; j < d; j++) {
-        dot += atoms[a * d + j]! * dirs[k * d + j]!;
-        nk += dirs[k * d + j]! ** 2;
-      }
-      best = Math.max(best, dot / Math.sqrt(nk || 1));
-    }
-    total += best;
-  }
-  return total / nAtoms;
-}
+export { meanMaxCosine } from '../helpers/planted-cosine';
