@@ -17,7 +17,7 @@ import type { ExportRequest, ExportResult } from '../export/types';
 // room: i8 (dynamic shapes)
 import type { ShapeProbeRequest, ShapeProbeResult } from '../harvest/probe';
 // room: text (#13)
-import type { TextContexts } from '../api/schemas/text';
+import type { TextContexts } from '../text/types';
 
 /** Where the project file is: the worker reads it through its own connection. */
 export interface ProjectRef {

@@ -10,35 +10,9 @@ export const textMethods = {
     .strict(),
 } as const;
 
-export interface TextToken {
-  id: number;
-  text: string;
-  /** The feature's activation at this token (the model re-run on the context, the basis' encode). */
-  activation: number;
-}
-
-export interface TextContextView {
-  /** The top row this context is shown for. */
-  row: number;
-  context: number;
-  /** 'doc.txt @128'. */
-  contextName: string | null;
-  /** Index in `tokens` of the row's token (the one marked). */
-  position: number;
-  /** The row's stored activation. */
-  activation: number;
-  tokens: TextToken[];
-}
-
-export interface TextContexts {
-  basisId: number;
-  feature: number;
-  /** Largest |activation| over the shown tokens: the shading's full scale. */
-  scale: number;
-  contexts: TextContextView[];
-  /** Tokens at the feature's stored top rows, most frequent first. */
-  topTokens: { id: number; text: string; count: number }[];
-}
+// The payload's shape lives with the text room (main/text/types.ts), so lower rooms can name it without climbing to api/.
+import type { TextContexts } from '../../text/types';
+export type { TextContexts, TextContextView, TextToken } from '../../text/types';
 
 export interface TextResults {
   'text.contexts': TextContexts;
