@@ -23,3 +23,22 @@ export function meanMaxCosine(atoms: Float32Array, nAtoms: number, dirs: Float32
   }
   return total / nAtoms;
 }
+
+/**
+ * For each planted atom its best cosine with a learned direction (rows of `dirs`, unit norm as the SAEs store them),
+ * sorted ascending — so a test can read the median and the weakest atoms.
+ */
+export function bestCosines(planted: { atoms: Float32Array; nAtoms: number; d: number }, dirs: Float32Array, nDirs: number): number[] {
+  const { atoms, nAtoms, d } = planted;
+  const best: number[] = [];
+  for (let a = 0; a < nAtoms; a++) {
+    let b = -1;
+    for (let k = 0; k < nDirs; k++) {
+      let dot = 0;
+      for (let j = 0; j < d; j++) dot += atoms[a * d + j]! * dirs[k * d + j]!;
+      b = Math.max(b, dot);
+    }
+    best.push(b);
+  }
+  return best.sort((x, y) => x - y);
+}
