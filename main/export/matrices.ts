@@ -4,6 +4,7 @@
 import type { Basis } from '../bases/types';
 import { streamChunks } from '../store/activations';
 import type { Db } from '../store/project';
+import { streamReleaser } from '../util/memory';
 import { NpyStreamWriter } from './npy-writer';
 
 function stream(path: string, shape: number[], fill: (w: NpyStreamWriter) => Promise<void>): Promise<number[]> {
@@ -22,13 +23,22 @@ function stream(path: string, shape: number[], fill: (w: NpyStreamWriter) => Pro
 
 export function writeActivations(db: Db, harvestId: number, rows: number, dim: number, path: string): Promise<number[]> {
   return stream(path, [rows, dim], async (w) => {
-    for (const c of streamChunks(db, harvestId)) w.write(c.data);
+    const release = streamReleaser();
+    for (const c of streamChunks(db, harvestId)) {
+      w.write(c.data);
+      release(c.data.byteLength);
+    }
   });
 }
 
 export function writeFeatureActivations(db: Db, harvestId: number, rows: number, basis: Basis, path: string): Promise<number[]> {
   return stream(path, [rows, basis.nFeatures], async (w) => {
-    for (const c of streamChunks(db, harvestId)) w.write(await basis.encode(c.data, c.rowCount));
+    const release = streamReleaser();
+    for (const c of streamChunks(db, harvestId)) {
+      const codes = await basis.encode(c.data, c.rowCount);
+      w.write(codes);
+      release(c.data.byteLength + codes.byteLength);
+    }
   });
 }
 
