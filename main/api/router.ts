@@ -13,7 +13,7 @@ import * as lesions from '../services/lesions'; // lesions (#10)
 import { startHarvestWithShapes } from '../services/harvest-start'; // room: i8
 import * as recordings from '../services/recordings'; // recordings (#11 item 4)
 import { getTcaSweep, harvestCheckpointSeries, startTcaSweep } from '../services/tca'; // tca (#15)
-import { textContextsOffThread } from '../jobs/service'; // room: text (#13)
+import { textContextsOffThread, textEffectsOffThread } from '../jobs/service'; // room: text (#13)
 import { featureColumns, featureColumnsPage } from '../services/feature-columns'; // w18 (#18)
 import { harvestEffectiveRank } from '../services/bases'; // h12sweep (#12)
 
@@ -56,6 +56,7 @@ function handlers(lab: Lab, transport: 'ipc' | 'http' | 'direct'): Handlers {
     'features.columnsPage': (p) => featureColumnsPage(lab.database, p.basisId, p.offset, p.limit), // h18panel (#18): the panel's first rows
     'tca.get': (p) => getTcaSweep(lab.database, p), // tca (#15)
     'text.contexts': (p) => textContextsOffThread(lab.exportContext.where, p), // room: text (#13): tokenising the text is heavy
+    'text.effects': (p) => textEffectsOffThread(lab.exportContext.where, p), // room: text (#13 output effects)
     'tca.series': (p) => harvestCheckpointSeries(lab, p), // tca (#15)
     'reports.addTcaSweep': (p) => lab.addTcaSweepToReport(p), // tca (#15)
     'project.open': (p) => lab.openProject(p),

@@ -18,6 +18,7 @@ import type { ExportRequest, ExportResult } from '../export/types';
 import type { ShapeProbeRequest, ShapeProbeResult } from '../harvest/probe';
 // room: text (#13)
 import type { TextContexts } from '../text/types';
+import type { TextEffects } from '../lesions/token-effects-types'; // room: text (#13 output effects)
 
 /** Where the project file is: the worker reads it through its own connection. */
 export interface ProjectRef {
@@ -48,7 +49,8 @@ export type ServiceTask =
   | ({ task: 'import-npy'; params: ImportNpyRequest } & ProjectRef)
   | ({ task: 'export'; request: ExportRequest } & ProjectRef)
   | { task: 'probe-shapes'; request: ShapeProbeRequest } // room: i8 (dynamic shapes)
-  | ({ task: 'text-contexts'; params: TextContextsRequest } & ProjectRef); // room: text (#13)
+  | ({ task: 'text-contexts'; params: TextContextsRequest } & ProjectRef) // room: text (#13)
+  | ({ task: 'text-effects'; params: TextEffectsRequest } & ProjectRef); // room: text (#13 output effects)
 export type ServiceRequest = ServiceTask & { id: number };
 
 export type ServiceReply =
@@ -157,6 +159,20 @@ export interface TextContextsRequest {
  */
 export function textContextsOffThread(where: ProjectRef, params: TextContextsRequest): Promise<TextContexts> {
   return request<TextContexts>({ task: 'text-contexts', ...where, params });
+}
+
+// room: text (#13 output effects)
+export interface TextEffectsRequest {
+  basisId: number;
+  feature: number;
+  k: number;
+  alpha: number;
+  top: number;
+}
+
+/** A text feature's output effects (text.effects): tokenising, the basis and three runs per batch of contexts. */
+export function textEffectsOffThread(where: ProjectRef, params: TextEffectsRequest): Promise<TextEffects> {
+  return request<TextEffects>({ task: 'text-effects', ...where, params });
 }
 
 /**

@@ -10,7 +10,6 @@ import { parseModel, serializeModel } from '../onnx/model';
 import { createSession } from '../onnx/session';
 import { tapModel } from '../onnx/tap';
 import { tensorToFloat32 } from '../onnx/dtypes';
-import { openTextSource } from '../stimuli/text';
 import type { TextSpec } from '../stimuli/types';
 import { readRowMeta } from '../store/activations';
 import type { TokenContextsSnapshot } from '../report/snapshot';
@@ -20,6 +19,7 @@ import type { Db } from '../store/project';
 import * as repo from '../store/repo';
 import { tokenFeeds } from '../text/token-harvest';
 import { planTokenModel } from '../text/token-model';
+import { openCorpusCached } from '../text/corpus-cache';
 
 /** Whether a basis was fitted on a harvest recorded over text (its features have token contexts). */
 export function isTextBasis(db: Db, basisId: number): boolean {
@@ -32,19 +32,20 @@ export function textCard(t: TextContexts): TokenContextsSnapshot {
   return { scale: t.scale, contexts: t.contexts, topTokens: t.topTokens };
 }
 
-export async function textContexts(db: Db, p: Params<'text.contexts'>): Promise<TextContexts> {
-  const rec = basesRepo.getBasis(db, p.basisId);
-  if (rec.status !== 'done' && rec.status !== 'imported') throw new UserError('basis.unfinished', `Basis ${p.basisId} is ${rec.status}; only finished bases have features.`);
-  if (p.feature >= rec.nFeatures) throw new UserError('features.range', `Basis ${p.basisId} has ${rec.nFeatures} features; there is no feature ${p.feature}.`);
+/** A text basis's feature resolved for browsing: its harvest, corpus, stored examples and top contexts (distinct). */
+export function topTextContexts(db: Db, basisId: number, feature: number, k: number) {
+  const rec = basesRepo.getBasis(db, basisId);
+  if (rec.status !== 'done' && rec.status !== 'imported') throw new UserError('basis.unfinished', `Basis ${basisId} is ${rec.status}; only finished bases have features.`);
+  if (feature >= rec.nFeatures) throw new UserError('features.range', `Basis ${basisId} has ${rec.nFeatures} features; there is no feature ${feature}.`);
   const h = repo.getHarvest(db, rec.harvestId);
   const set = h.stimulusSetId ? repo.getStimulusSet(db, h.stimulusSetId) : null;
   if (!set || set.kind !== 'text' || h.modelId === null) {
-    throw new UserError('text.not-text', `Basis ${p.basisId} was fitted on harvest ${h.id}, which was not recorded over text, so it has no token contexts.`);
+    throw new UserError('text.not-text', `Basis ${basisId} was fitted on harvest ${h.id}, which was not recorded over text, so it has no token contexts.`);
   }
-  const ex = store.getFeatureExamples(db, p.basisId, p.feature);
-  if (!ex) throw new UserError('features.not-computed', `Feature statistics of basis ${p.basisId} have not been computed yet; run features.compute (cajal features) first.`);
-  const corpus = openTextSource(set.spec as TextSpec).corpus;
-  const names = repo.stimulusNames(db, set.id);
+  const ex = store.getFeatureExamples(db, basisId, feature);
+  if (!ex) throw new UserError('features.not-computed', `Feature statistics of basis ${basisId} have not been computed yet; run features.compute (cajal features) first.`);
+  // Kept between calls while the text files are unchanged (tokenising megabytes takes seconds).
+  const corpus = openCorpusCached(set.spec as TextSpec);
   const allTop = Array.from(ex.topRows);
   const meta = readRowMeta(db, h.id, allTop);
 
@@ -53,12 +54,18 @@ export async function textContexts(db: Db, p: Params<'text.contexts'>): Promise<
   const seen = new Set<number>();
   allTop.forEach((row, i) => {
     const m = meta.get(row);
-    if (!m || seen.has(m.stimulusIndex) || shown.length >= p.k) return;
+    if (!m || seen.has(m.stimulusIndex) || shown.length >= k) return;
     seen.add(m.stimulusIndex);
     shown.push({ row, activation: ex.topActs[i]!, context: m.stimulusIndex, position: m.posY ?? 0 });
   });
+  return { rec, harvest: h, modelId: h.modelId, set, corpus, examples: ex, meta, shown };
+}
 
-  const model = repo.getModel(db, h.modelId);
+export async function textContexts(db: Db, p: Params<'text.contexts'>): Promise<TextContexts> {
+  const { rec, harvest: h, modelId, set, corpus, meta, shown } = topTextContexts(db, p.basisId, p.feature, p.k);
+  const names = repo.stimulusNames(db, set.id);
+
+  const model = repo.getModel(db, modelId);
   const proto = parseModel(readFileSync(model.path), model.path);
   const plan = planTokenModel(proto);
   const session = await createSession(serializeModel(tapModel(proto, [h.tensor])));

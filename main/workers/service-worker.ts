@@ -12,6 +12,7 @@ import { importActivations } from '../harvest/import-npy';
 import { probeTensorShapes } from '../harvest/probe'; // room: i8 (dynamic shapes)
 import { exportData } from '../services/export';
 import { textContexts } from '../services/text'; // room: text (#13)
+import { textEffects } from '../services/text-effects'; // room: text (#13 output effects)
 import { openStimulusSource } from '../stimuli/open';
 import { openProjectDb, type Db } from '../store/project';
 import type { ServiceReply, ServiceRequest } from '../jobs/service';
@@ -45,6 +46,8 @@ async function handle(req: ServiceRequest): Promise<unknown> {
       return probeTensorShapes(req.request);
     case 'text-contexts': // room: text (#13)
       return textContexts(projectDb(req.projectPath, req.nativeBinding), req.params);
+    case 'text-effects': // room: text (#13 output effects)
+      return textEffects(projectDb(req.projectPath, req.nativeBinding), req.params);
     case 'import-npy':
       return importActivations(projectDb(req.projectPath, req.nativeBinding), req.params);
     case 'thumbnails': {

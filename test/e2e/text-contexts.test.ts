@@ -1,7 +1,8 @@
 // The token-context browser (#13 item 4) in Chromium: a text harvest of a model with planted features, the neurons
 // basis, and the feature card of unit 0 (fires only on the "x" of "hello there x") shows its top contexts with every
 // token shaded by the feature's activation — the "x" outlined and shaded, every other token clear — its top tokens
-// and its activation bands. Screenshots kept under test-artifacts/.
+// and its activation bands; its output effects (the model's logits read unit 0 into "!") list "!" as the next byte
+// that ablating it lowers most and that steering it raises most. Screenshots kept under test-artifacts/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -61,6 +62,20 @@ test('the feature card of a text feature shows shaded token contexts, the max to
   assert.equal(await p.locator(tid('feature-top-grid')).count(), 0, 'no image grid for text');
   mkdirSync(artifactsDir, { recursive: true });
   await p.locator(tid('feature-card')).screenshot({ path: join(artifactsDir, 'text-token-contexts.png') });
+
+  // room: text (#13 output effects) — measured on request; ablation lowers "!" (unit 0 is its only source), steering raises it.
+  await p.click(tid('token-effects-run'));
+  await p.locator(tid('token-effects-summary')).waitFor({ timeout: 60_000 });
+  const rows = (col: string) => p.locator(`${tid(`token-effects-${col}`)} ${tid('token-effect')}`);
+  assert.equal(await rows('lowered').first().getAttribute('data-token-id'), String('!'.charCodeAt(0)), 'ablating the x feature lowers "!" most');
+  assert.equal(await rows('raised').count(), 10, 'ten raised bytes listed');
+  assert.match(await rows('lowered').first().innerText(), /!\s+-0\.0\d+/);
+  await p.click(tid('token-effects-steer'));
+  assert.equal(await rows('raised').first().getAttribute('data-token-id'), String('!'.charCodeAt(0)), 'steering it raises "!" most');
+  assert.ok((await rows('lowered').count()) > 0, 'and lowers the rest');
+  const bar = await rows('raised').first().locator('.fill').evaluate((e) => getComputedStyle(e).width);
+  assert.ok(Number.parseFloat(bar) > 20, `the top row's bar is drawn (${bar})`);
+  await p.locator(tid('token-effects')).screenshot({ path: join(artifactsDir, 'text-token-effects.png') });
 
   // Unit 1 fires at the last position of every context, whatever the token: many top tokens, the last token marked.
   await p.locator(`${tid('feature-row')}[data-key="1"]`).click();

@@ -14,6 +14,8 @@ import type { LossRecoveredInfo } from '../../main/api/schemas/lesions';
 import { evalBitsPerByte } from '../../main/lm/evaluate';
 import { createSession } from '../../main/onnx/session';
 import { Lab } from '../../main/services/lab';
+import { NeuronBasis } from '../../main/bases/neurons'; // room: text (#13 output effects)
+import { tokenFeatureEffects } from '../../main/lesions/token-effects'; // room: text (#13 output effects)
 import { openTextCorpus, type TextSpec } from '../../main/text';
 import { repoRoot, tempDir } from '../helpers/fixtures';
 
@@ -99,4 +101,41 @@ test('an output the model lacks is refused in one sentence before any run is wri
   const before = (await call<Result<'lesions.list'>>('lesions.list', {})).length;
   await assert.rejects(call('lesions.lossRecovered', { basisId: basis.pca8!, output: 'probs' }), /^.*The model has no output "probs"; its outputs are logits\.$/);
   assert.equal((await call<Result<'lesions.list'>>('lesions.list', {})).length, before);
+});
+
+// room: text (#13 output effects) — the same harvest and neurons basis through the API: text.effects runs the
+// feature's top contexts (the ones text.contexts shows) through the lesion room's effects path, steering in units of
+// the feature's largest stored activation; the numbers equal the engine's own run on those contexts.
+test('text.effects: a neuron\'s raised and lowered next bytes over its top contexts, as the engine measures them', async (t) => {
+  const fc = await call<{ jobId: number }>('features.compute', { basisId: basis.neurons! });
+  assert.equal((await lab.jobs.wait(fc.jobId)).status, 'done');
+  const f = 57; // a neuron that fires at about a third of the held-out positions
+  const started = performance.now();
+  const e = await call<Result<'text.effects'>>('text.effects', { basisId: basis.neurons!, feature: f, k: 4 });
+  t.diagnostic(`neuron ${f} over ${e.contexts} top contexts (${e.positions} firing positions), ${(performance.now() - started).toFixed(0)} ms; α ${e.alpha} × max ${e.scale.toFixed(3)}`);
+  for (const [name, side] of [['ablate', e.ablate], ['steer', e.steer]] as const) {
+    t.diagnostic(`${name}: raised ${side.raised.slice(0, 5).map((x) => `${JSON.stringify(x.text)} +${x.deltaProb.toFixed(4)}`).join(', ')}; lowered ${side.lowered.slice(0, 5).map((x) => `${JSON.stringify(x.text)} ${x.deltaProb.toFixed(4)}`).join(', ')}`);
+  }
+  const shown = await call<Result<'text.contexts'>>('text.contexts', { basisId: basis.neurons!, feature: f, k: 4 });
+  assert.deepEqual(e.contextNames, shown.contexts.map((c) => c.contextName), 'the browser\'s top contexts');
+  assert.equal(e.scale, shown.contexts[0]!.activation, 'steering\'s unit is the largest stored activation');
+  assert.equal(e.alpha, 2, 'default α');
+  assert.equal(e.ablate.raised.length, 10);
+  const direct = await tokenFeatureEffects({
+    modelBytes: readFileSync(modelPath),
+    modelLabel: 'lab-lm',
+    corpus: openTextCorpus(spec),
+    tensor: 'mlp_hidden',
+    basis: new NeuronBasis(0, 512),
+    basisLabel: 'neurons',
+    feature: f,
+    contexts: shown.contexts.map((c) => c.context),
+    alpha: 2,
+    scale: e.scale,
+  });
+  assert.equal(e.positions, direct.positions);
+  assert.deepEqual(e.steer.raised.map((x) => x.id), direct.steer.raised.map((x) => x.id));
+  assert.ok(e.ablate.deltaProb.every((d, v) => Math.abs(d - direct.ablate.deltaProb[v]!) < 1e-9));
+  // A basis feature beyond the basis: one sentence.
+  await assert.rejects(call('text.effects', { basisId: basis.neurons!, feature: 512 }), /^.*Basis \d+ has 512 features; there is no feature 512\.$/);
 });

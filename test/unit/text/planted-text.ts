@@ -1,5 +1,7 @@
 // A model and corpus with planted text features (#13): unit 0 fires (1) only on the "x" of "hello there x", unit 1 on
 // every token at the last position of a context, unit 2 on "e" (0.5). Embedding-only, so the answer is known exactly.
+// The logits over the 256 next bytes read unit 0 into "!", unit 1 into "." and unit 2 into "?" (weight 3 each), so
+// each feature's output effect is known too.
 import { writeFileSync } from 'node:fs';
 import { GraphBuilder } from '../../../main/onnx/builder';
 import { Rng } from '../../../main/util/random';
@@ -25,6 +27,8 @@ export function plantedTextModel(): Uint8Array {
   const P = new Float32Array(L * 3);
   P[(L - 1) * 3 + 1] = 1;
   const h = b.relu(b.add(b.op('Gather', [b.initializer('E', E, [256, 3]), ids]), b.op('Gather', [b.initializer('P', P, [L, 3]), pos])), 'mlp_hidden');
-  b.output(b.matmul(h, b.initializer('W', new Float32Array(3 * 2).fill(1), [3, 2]), 'logits'), 'float32', ['batch', 'seq', 2]);
+  const W = new Float32Array(3 * 256);
+  ['!', '.', '?'].forEach((c, unit) => (W[unit * 256 + c.charCodeAt(0)] = 3));
+  b.output(b.matmul(h, b.initializer('W', W, [3, 256]), 'logits'), 'float32', ['batch', 'seq', 256]);
   return b.toBytes();
 }
