@@ -69,7 +69,7 @@ test('the feature card of a text feature shows shaded token contexts, the max to
   const rows = (col: string) => p.locator(`${tid(`token-effects-${col}`)} ${tid('token-effect')}`);
   assert.equal(await rows('lowered').first().getAttribute('data-token-id'), String('!'.charCodeAt(0)), 'ablating the x feature lowers "!" most');
   assert.equal(await rows('raised').count(), 10, 'ten raised bytes listed');
-  assert.match(await rows('lowered').first().innerText(), /!\s+-0\.0\d+/);
+  assert.match(await rows('lowered').first().innerText(), /^!\s+\u22120\.0\d+$/);
   await p.click(tid('token-effects-steer'));
   assert.equal(await rows('raised').first().getAttribute('data-token-id'), String('!'.charCodeAt(0)), 'steering it raises "!" most');
   assert.ok((await rows('lowered').count()) > 0, 'and lowers the rest');
