@@ -29,6 +29,7 @@ const all: [string, string, string][] = [
   ['lm-train', './lm-train.ts', 'benchLmTrain'], // room: lm (#13 item 3)
   ['sae-topk', './sae-topk.ts', 'benchSaeTopk'], // h18topk (#18 item 5)
   ['text-harvest', './text-harvest.ts', 'benchTextHarvest'], // room: text (#13)
+  ['text-effects', './text-effects.ts', 'benchTextEffects'], // room: text (#13 output effects)
   ['sae-planted-defaults', './sae-planted-defaults.ts', 'benchSaePlantedDefaults'], // h12def (#12): recovery at the defaults
 ];
 

@@ -108,6 +108,10 @@ export async function tokenFeatureEffects(r: TokenEffectsRequest): Promise<Token
         ablate: await runBatch(session, r, plan, b.ids, ablateTerm.subarray(from, to), output, L),
         steer: await runBatch(session, r, plan, b.ids, steerTerm.subarray(from, to), output, L),
       };
+      const a = edited.ablate.logprobs;
+      const st = edited.steer.logprobs;
+      const { dp: adp, dlp: adlp } = sums.ablate;
+      const { dp: sdp, dlp: sdlp } = sums.steer;
       for (let i = 0; i < b.ids.length; i++) {
         for (let p = 0; p < L; p++) {
           if (!fires[(b.start + i) * L + p]) continue;
@@ -116,11 +120,10 @@ export async function tokenFeatureEffects(r: TokenEffectsRequest): Promise<Token
             const lc = c.logprobs[o + v]!;
             const pc = Math.exp(lc);
             cleanProb[v]! += pc;
-            for (const k of ['ablate', 'steer'] as const) {
-              const le = edited[k].logprobs[o + v]!;
-              sums[k].dp[v]! += Math.exp(le) - pc;
-              sums[k].dlp[v]! += le - lc;
-            }
+            adp[v]! += Math.exp(a[o + v]!) - pc;
+            adlp[v]! += a[o + v]! - lc;
+            sdp[v]! += Math.exp(st[o + v]!) - pc;
+            sdlp[v]! += st[o + v]! - lc;
           }
         }
       }
@@ -172,12 +175,14 @@ async function runBatch(
   const feeds = contextFeeds(r.corpus, plan, contexts);
   feeds[SPLICE_INPUTS.keep] = new ort.Tensor('float32', new Float32Array([1]), [1]);
   feeds[SPLICE_INPUTS.add] = add ? new ort.Tensor('float32', add, [count, L, add.length / (count * L)]) : new ort.Tensor('float32', new Float32Array(1), [1]);
-  const out = await session.run(feeds, [SPLICE_LOGPROBS, cleanName(r.tensor)]);
+  // An edited run needs only the log-probabilities; the clean run also returns the layer's rows.
+  const out = await session.run(feeds, add ? [SPLICE_LOGPROBS] : [SPLICE_LOGPROBS, cleanName(r.tensor)]);
   const lp = out[SPLICE_LOGPROBS]!;
-  const x = out[cleanName(r.tensor)]!;
   if (lp.dims.length !== 3 || lp.dims[0] !== count || lp.dims[1] !== L) {
     throw new LesionInputError('lesions.token-output', `Output ${output} has shape [${lp.dims.join(', ')}], not [batch, ${L}, vocabulary], so it gives no next-token distribution per position.`);
   }
+  if (add) return { logprobs: tensorToFloat32(lp), x: new Float32Array(0), width: add.length / (count * L), vocab: Number(lp.dims[2]) };
+  const x = out[cleanName(r.tensor)]!;
   if (x.dims.length !== 3 || x.dims[0] !== count || x.dims[1] !== L) {
     throw new LesionInputError('lesions.token-layout', `Tensor ${r.tensor} has shape [${x.dims.join(', ')}], not [batch, ${L}, units]; output effects edit a layer with one vector per token position.`);
   }
