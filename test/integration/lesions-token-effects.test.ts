@@ -1,7 +1,7 @@
 // Output effects of a text feature (#13 item 4) on the shipped lab transformer (resources/models/lab-lm.onnx) and
 // real onnxruntime, with known answers: ablating neuron f through the effects path equals zero-ablating unit f by
 // hand through the token splice (keep[f] = 0), averaged exactly over the positions where f fires (not all of them);
-// steering with α = 0 changes nothing; and a planted direction — the hidden-layer direction whose write into the
+// steering with α = 0 changes nothing; a feature that fires nowhere is refused in one sentence; and a planted direction — the hidden-layer direction whose write into the
 // residual stream points along one byte's (centred) unembedding through the final layer norm's gain — raises that
 // byte's probability most when steered.
 import assert from 'node:assert/strict';
@@ -93,6 +93,13 @@ test('ablating a neuron equals zero-ablating its unit by hand, averaged over exa
   // α = 0: the steered run adds nothing, so nothing changes.
   assert.ok(e.steer.deltaProb.every((d) => d === 0) && e.steer.deltaLogProb.every((d) => d === 0), 'α = 0 leaves every next-byte probability as it was');
   assert.equal(e.steer.raised.length + e.steer.lowered.length, 0);
+  // A direction the (non-negative) hidden layer never projects positively on fires nowhere: one sentence.
+  const never = new Float32Array(H);
+  never[f] = -1;
+  await assert.rejects(
+    tokenFeatureEffects({ ...base, basis: new RandomBasis({ nComponents: 1 }, 0, H).setDirections(never), basisLabel: 'Basis 9 (never)', feature: 0, alpha: 2 }),
+    { message: 'Feature 0 of Basis 9 (never) does not fire (activation > 0) at any token of the chosen contexts, so it has no output effect there.' },
+  );
 });
 
 test('steering along a planted direction that writes one byte\'s unembedding raises that byte the most', async (t) => {
