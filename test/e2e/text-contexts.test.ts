@@ -65,12 +65,14 @@ test('the feature card of a text feature shows shaded token contexts, the max to
 
   // room: text (#13 output effects) — measured on request; ablation lowers "!" (unit 0 is its only source), steering raises it.
   await p.click(tid('token-effects-run'));
-  await p.locator(tid('token-effects-summary')).waitFor({ timeout: 60_000 });
+  await p.locator(`${tid('token-effects')}[data-mode="ablate"] ${tid('token-effects-summary')}`).waitFor({ timeout: 60_000 });
   const rows = (col: string) => p.locator(`${tid(`token-effects-${col}`)} ${tid('token-effect')}`);
   assert.equal(await rows('lowered').first().getAttribute('data-token-id'), String('!'.charCodeAt(0)), 'ablating the x feature lowers "!" most');
   assert.equal(await rows('raised').count(), 10, 'ten raised bytes listed');
   assert.match(await rows('lowered').first().innerText(), /^!\s+\u22120\.0\d+$/);
   await p.click(tid('token-effects-steer'));
+  // The mode and the rows are patched in one render: once the section says steer, its rows are the steered ones.
+  await p.locator(`${tid('token-effects')}[data-mode="steer"]`).waitFor({ timeout: 10_000 });
   assert.equal(await rows('raised').first().getAttribute('data-token-id'), String('!'.charCodeAt(0)), 'steering it raises "!" most');
   assert.ok((await rows('lowered').count()) > 0, 'and lowers the rest');
   const bar = await rows('raised').first().locator('.fill').evaluate((e) => getComputedStyle(e).width);
