@@ -9,6 +9,7 @@ import * as ort from 'onnxruntime-node';
 import type { Basis } from '../bases/types';
 import { tensorToFloat32 } from '../onnx/dtypes';
 import { parseModel, serializeModel } from '../onnx/model';
+import { valueInfoShape, type ModelProto } from '../onnx/proto';
 import { createSession } from '../onnx/session';
 import type { TextCorpus } from '../text/corpus';
 import { checkCorpusFitsModel, tokenFeeds } from '../text/token-harvest';
@@ -43,8 +44,6 @@ export interface TokenEffectsRequest {
   batch?: number;
 }
 
-type Batch = { start: number; ids: number[] };
-
 export async function tokenFeatureEffects(r: TokenEffectsRequest): Promise<TokenEffectsSummary> {
   if (!Number.isFinite(r.alpha)) throw new LesionInputError('lesions.alpha', `The steering strength α must be a finite number, not ${r.alpha}.`);
   if (!Number.isInteger(r.feature) || r.feature < 0 || r.feature >= r.basis.nFeatures) {
@@ -56,82 +55,71 @@ export async function tokenFeatureEffects(r: TokenEffectsRequest): Promise<Token
   checkCorpusFitsModel(r.corpus, plan);
   const output = r.output ?? (proto.graph?.output ?? [])[0]?.name ?? '';
   const L = r.corpus.spec.contextLength;
-  const batch = r.batch ?? 8;
+  const batch = contextsPerRun(proto, output, L, r.batch ?? 8);
   const session = await createSession(serializeModel(spliceTokenModel(proto, r.tensor, output, r.modelLabel)), { label: r.modelLabel });
   try {
-    const batches: Batch[] = [];
-    for (let s = 0; s < r.contexts.length; s += batch) batches.push({ start: s, ids: r.contexts.slice(s, s + batch) });
-    // Clean runs first: the layer's rows (one per token position) and the clean log-probabilities.
-    const clean = [];
-    for (const b of batches) clean.push(await runBatch(session, r, plan, b.ids, null, output, L));
-    const width = clean[0]!.width;
-    const vocab = clean[0]!.vocab;
-    const rows = r.contexts.length * L;
-    const x = new Float32Array(rows * width);
-    clean.forEach((c, i) => x.set(c.x, batches[i]!.start * L * width));
-    const layer: LayerInfo = { unitShape: [width] };
-    // The lesion room's own view of the basis over these rows: codes, decoder rows, and its affine-decoder check.
-    const view = await BasisView.open(r.basis, { data: x, dims: [rows, width] }, 'all', r.basisLabel);
-    const m = r.basis.nFeatures;
-    const fires = new Uint8Array(rows);
     let positions = 0;
-    r.contexts.forEach((ctx, i) => {
-      const len = r.corpus.contexts[ctx]!.length;
-      for (let p = 0; p < len; p++) {
-        if (view.codes[(i * L + p) * m + r.feature]! > 0) {
-          fires[i * L + p] = 1;
-          positions++;
-        }
-      }
-    });
-    if (positions === 0) {
-      throw new LesionInputError('lesions.effects-silent', `Feature ${r.feature} of ${r.basisLabel} does not fire (activation > 0) at any token of the chosen contexts, so it has no output effect there.`);
-    }
-    const ablateAll = (await new LatentEdit(view, [r.feature], { kind: 'zero' }).params(layer)).add;
-    const steerRow = new Steer(await view.decoderRow(r.feature), r.alpha * r.scale).params(layer).add;
-    const ablateTerm = new Float32Array(rows * width);
-    const steerTerm = new Float32Array(rows * width);
-    for (let row = 0; row < rows; row++) {
-      if (!fires[row]) continue;
-      ablateTerm.set(ablateAll.subarray(row * width, (row + 1) * width), row * width);
-      steerTerm.set(steerRow, row * width);
-    }
-
-    const sums = { ablate: { dp: new Float64Array(vocab), dlp: new Float64Array(vocab) }, steer: { dp: new Float64Array(vocab), dlp: new Float64Array(vocab) } };
-    const cleanProb = new Float64Array(vocab);
-    for (let bi = 0; bi < batches.length; bi++) {
-      const b = batches[bi]!;
-      const from = b.start * L * width;
-      const to = (b.start + b.ids.length) * L * width;
-      const c = clean[bi]!;
-      const edited = {
-        ablate: await runBatch(session, r, plan, b.ids, ablateTerm.subarray(from, to), output, L),
-        steer: await runBatch(session, r, plan, b.ids, steerTerm.subarray(from, to), output, L),
-      };
-      const a = edited.ablate.logprobs;
-      const st = edited.steer.logprobs;
-      const { dp: adp, dlp: adlp } = sums.ablate;
-      const { dp: sdp, dlp: sdlp } = sums.steer;
-      for (let i = 0; i < b.ids.length; i++) {
-        for (let p = 0; p < L; p++) {
-          if (!fires[(b.start + i) * L + p]) continue;
-          const o = (i * L + p) * vocab;
-          for (let v = 0; v < vocab; v++) {
-            const lc = c.logprobs[o + v]!;
-            const pc = Math.exp(lc);
-            cleanProb[v]! += pc;
-            adp[v]! += Math.exp(a[o + v]!) - pc;
-            adlp[v]! += a[o + v]! - lc;
-            sdp[v]! += Math.exp(st[o + v]!) - pc;
-            sdlp[v]! += st[o + v]! - lc;
+    let vocab = 0;
+    let sums: { adp: Float64Array; adlp: Float64Array; sdp: Float64Array; sdlp: Float64Array; clean: Float64Array } | null = null;
+    // One batch of contexts at a time (a large vocabulary makes each run's log-probabilities big): the clean run gives
+    // the layer's rows, the basis picks the positions where the feature fires, then the ablated and steered runs.
+    for (let start = 0; start < r.contexts.length; start += batch) {
+      const ids = r.contexts.slice(start, start + batch);
+      const c = await runBatch(session, r, plan, ids, null, output, L);
+      const width = c.width;
+      vocab = c.vocab;
+      const rows = ids.length * L;
+      const layer: LayerInfo = { unitShape: [width] };
+      // The lesion room's own view of the basis over these rows: codes, decoder rows, and its affine-decoder check.
+      const view = await BasisView.open(r.basis, { data: c.x, dims: [rows, width] }, 'all', r.basisLabel);
+      const m = r.basis.nFeatures;
+      const fires = new Uint8Array(rows);
+      ids.forEach((ctx, i) => {
+        const len = r.corpus.contexts[ctx]!.length;
+        for (let p = 0; p < len; p++) {
+          if (view.codes[(i * L + p) * m + r.feature]! > 0) {
+            fires[i * L + p] = 1;
+            positions++;
           }
         }
+      });
+      if (!fires.includes(1)) continue;
+      const ablateAll = (await new LatentEdit(view, [r.feature], { kind: 'zero' }).params(layer)).add;
+      const steerRow = new Steer(await view.decoderRow(r.feature), r.alpha * r.scale).params(layer).add;
+      // Both edits touch only the firing positions.
+      const ablateTerm = new Float32Array(rows * width);
+      const steerTerm = new Float32Array(rows * width);
+      for (let row = 0; row < rows; row++) {
+        if (!fires[row]) continue;
+        ablateTerm.set(ablateAll.subarray(row * width, (row + 1) * width), row * width);
+        steerTerm.set(steerRow, row * width);
+      }
+      const a = (await runBatch(session, r, plan, ids, ablateTerm, output, L)).logprobs;
+      const st = (await runBatch(session, r, plan, ids, steerTerm, output, L)).logprobs;
+      sums ??= { adp: new Float64Array(vocab), adlp: new Float64Array(vocab), sdp: new Float64Array(vocab), sdlp: new Float64Array(vocab), clean: new Float64Array(vocab) };
+      const { adp, adlp, sdp, sdlp, clean: cleanProb } = sums;
+      for (let row = 0; row < rows; row++) {
+        if (!fires[row]) continue;
+        const o = row * vocab;
+        for (let v = 0; v < vocab; v++) {
+          const lc = c.logprobs[o + v]!;
+          const pc = Math.exp(lc);
+          cleanProb[v]! += pc;
+          adp[v]! += Math.exp(a[o + v]!) - pc;
+          adlp[v]! += a[o + v]! - lc;
+          sdp[v]! += Math.exp(st[o + v]!) - pc;
+          sdlp[v]! += st[o + v]! - lc;
+        }
       }
     }
+    if (!sums) {
+      throw new LesionInputError('lesions.effects-silent', `Feature ${r.feature} of ${r.basisLabel} does not fire (activation > 0) at any token of the chosen contexts, so it has no output effect there.`);
+    }
+    const cleanProb = sums.clean;
     const top = r.top ?? 10;
-    const side = (s: { dp: Float64Array; dlp: Float64Array }): EditEffects => {
-      const deltaProb = Array.from(s.dp, (v) => v / positions);
-      const deltaLogProb = Array.from(s.dlp, (v) => v / positions);
+    const side = (dp: Float64Array, dlp: Float64Array): EditEffects => {
+      const deltaProb = Array.from(dp, (v) => v / positions);
+      const deltaLogProb = Array.from(dlp, (v) => v / positions);
       const effect = (id: number): TokenEffect => ({ id, text: r.corpus.tokenizer.tokenText(id), deltaProb: deltaProb[id]!, deltaLogProb: deltaLogProb[id]!, cleanProb: cleanProb[id]! / positions });
       const ids = deltaProb.map((_, i) => i);
       return {
@@ -141,10 +129,20 @@ export async function tokenFeatureEffects(r: TokenEffectsRequest): Promise<Token
         deltaLogProb,
       };
     };
-    return { feature: r.feature, contexts: r.contexts.length, positions, vocab, alpha: r.alpha, scale: r.scale, output, ablate: side(sums.ablate), steer: side(sums.steer) };
+    return { feature: r.feature, contexts: r.contexts.length, positions, vocab, alpha: r.alpha, scale: r.scale, output, ablate: side(sums.adp, sums.adlp), steer: side(sums.sdp, sums.sdlp) };
   } finally {
     await session.release();
   }
+}
+
+/** Up to this many floats in one run's log-probabilities (64 MiB), so a large vocabulary runs fewer contexts at once. */
+const LOGPROB_BUDGET = 16 << 20;
+
+/** Contexts per run: the wanted batch, fewer when the output declares a vocabulary that would pass the budget. */
+function contextsPerRun(proto: ModelProto, output: string, L: number, wanted: number): number {
+  const declared = valueInfoShape((proto.graph?.output ?? []).find((o) => o.name === output));
+  const V = declared?.[declared.length - 1];
+  return typeof V === 'number' && V > 0 ? Math.max(1, Math.min(wanted, Math.floor(LOGPROB_BUDGET / (L * V)))) : wanted;
 }
 
 /** Feeds for any list of contexts (the top ones are not consecutive): each context's own feeds, stacked on the batch axis. */
