@@ -63,6 +63,8 @@ interface Contender {
   burst: () => Promise<number | null>;
   rates: number[];
   close: () => Promise<void>;
+  /** h14sae: CPU time per call (ms, every thread of this process), one entry per burst: less swayed by load than wall time. */
+  cpuMs?: number[];
 }
 
 /**
@@ -90,7 +92,19 @@ async function saeStepContender(name: string, c: Config, threads: number, o: { i
     await runner.step();
   };
   for (let i = 0; i < 2; i++) await step();
-  return { name, rates: [], burst: () => burst(step, BURST_S), close: () => runner.release() };
+  const cpuMs: number[] = [];
+  const timed = async () => {
+    const c0 = process.cpuUsage();
+    let n = 0;
+    const rate = await burst(async () => {
+      await step();
+      n++;
+    }, BURST_S);
+    const used = process.cpuUsage(c0);
+    cpuMs.push((used.user + used.system) / 1000 / n);
+    return rate;
+  };
+  return { name, rates: [], cpuMs, burst: timed, close: () => runner.release() };
 }
 
 /** A bare ORT MatMul [B, d] × [d, m] with pre-allocated output; its rate is reported in GFLOP/s. */
@@ -309,6 +323,7 @@ const median = (c: Contender): number | undefined => {
   const s = [...c.rates].sort((a, b) => a - b);
   return s[s.length >> 1];
 };
+const medianOf = (xs: number[]): number | undefined => (xs.length ? [...xs].sort((a, b) => a - b)[xs.length >> 1] : undefined);
 const fmt = (v: number | undefined, digits = 2) => (v === undefined ? 'n/a' : v.toFixed(digits));
 
 export async function benchSae(): Promise<Row[]> {
@@ -371,7 +386,9 @@ export async function benchSae(): Promise<Row[]> {
       reference: 'bare ORT MatMul [B,d]×[d,m]',
       referenceValue: bareBest,
       ratio: oneGraphRate / bareBest,
-      note: `the one-graph step (StepRunner) that the split step replaced on the CPU: ${fmt(oneGraphBest)} steps/s (median ${fmt(median(oneGraph))}) against the split step's ${fmt(oursBest)} (median ${fmt(median(ours))}), same numbers bit for bit (test/integration/sae-split-step.test.ts).`,
+      note:
+        `the one-graph step (StepRunner) that the split step replaced on the CPU: ${fmt(oneGraphBest)} steps/s (median ${fmt(median(oneGraph))}) against the split step's ${fmt(oursBest)} (median ${fmt(median(ours))}), same numbers bit for bit (test/integration/sae-split-step.test.ts). ` +
+        `CPU time per step, all threads, median of the bursts: one-graph ${fmt(medianOf(oneGraph.cpuMs ?? []), 0)} ms, split ${fmt(medianOf(ours.cpuMs ?? []), 0)} ms.`,
     });
     const gemmsBest = best(gemms)!;
     const adamBest = best(adam)!;
