@@ -30,6 +30,7 @@ const all: [string, string, string][] = [
   ['sae-topk', './sae-topk.ts', 'benchSaeTopk'], // h18topk (#18 item 5)
   ['text-harvest', './text-harvest.ts', 'benchTextHarvest'], // room: text (#13)
   ['sae-planted-defaults', './sae-planted-defaults.ts', 'benchSaePlantedDefaults'], // h12def (#12): recovery at the defaults
+  ['sae-step-profile', './sae-step-profile.ts', 'benchSaeStepProfile'], // h14sae (#14 item 5): ORT's profiler over the SAE step
 ];
 
 const wanted = process.argv.slice(2);
