@@ -31,6 +31,7 @@ const all: [string, string, string][] = [
   ['text-harvest', './text-harvest.ts', 'benchTextHarvest'], // room: text (#13)
   ['text-effects', './text-effects.ts', 'benchTextEffects'], // room: text (#13 output effects)
   ['sae-planted-defaults', './sae-planted-defaults.ts', 'benchSaePlantedDefaults'], // h12def (#12): recovery at the defaults
+  ['sae-step-profile', './sae-step-profile.ts', 'benchSaeStepProfile'], // h14sae (#14 item 5): ORT's profiler over the SAE step
 ];
 
 const wanted = process.argv.slice(2);

@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { sweptMethods } from '../main/bases/index';
 import { buildSaeStepGraph, type SaeKind } from '../main/bases/sae-graph';
-import { StepRunner } from '../main/train/session';
+import { SplitAdamStepRunner } from '../main/train/split-step';
 import { Rng } from '../main/util/random';
 import type { Row } from './table';
 
@@ -38,8 +38,10 @@ interface Contender {
 
 async function ours(kind: SaeKind, threads: number): Promise<Contender> {
   const { d, m, batch, k } = SHAPE;
-  const { bytes, spec } = buildSaeStepGraph({ d, m, kind, batch, k, kAux: Math.floor(d / 2), nestLevels: 5, bandwidth: JUMPRELU_EPS });
-  const runner = await StepRunner.create(bytes, spec, { intraOpThreads: threads });
+  // h14sae (#14 item 5): the split step, as sae.ts trains on the CPU (gradients in ORT, Adam as one fused pass per parameter)
+  const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+  const { bytes, spec, params } = buildSaeStepGraph({ d, m, kind, batch, k, kAux: Math.floor(d / 2), nestLevels: 5, bandwidth: JUMPRELU_EPS, adam, optimizer: 'js' });
+  const runner = await SplitAdamStepRunner.create(bytes, spec, params, adam, { intraOpThreads: threads });
   const rng = new Rng(1);
   const wDec = runner.state('W_dec');
   const wEnc = runner.state('W_enc');
@@ -60,7 +62,7 @@ async function ours(kind: SaeKind, threads: number): Promise<Contender> {
     await runner.step();
   };
   for (let i = 0; i < 2; i++) await step();
-  return { rates: [], burst: () => burst(step), close: () => runner.release(), note: 'one ORT call per step (onnxruntime-node)' };
+  return { rates: [], burst: () => burst(step), close: () => runner.release(), note: 'one ORT call for the gradients, then Adam as one fused pass per parameter (onnxruntime-node + main/train/split-step.ts)' };
 }
 
 async function burst(fn: () => Promise<void>): Promise<number> {

@@ -15,6 +15,7 @@ import { SPARSE_TOPK_MIN_RATIO } from '../main/bases/sae-topk-sparse';
 import { GraphBuilder } from '../main/onnx/builder';
 import { createSession } from '../main/onnx/session';
 import { StepRunner } from '../main/train/session';
+import { SplitAdamStepRunner } from '../main/train/split-step';
 import { Rng } from '../main/util/random';
 import type { Row } from './table';
 
@@ -43,15 +44,20 @@ async function timeBurst(run: () => Promise<void>, seconds: number): Promise<num
   return (performance.now() - t0) / 1000 / n;
 }
 
-/** The step as training runs it: 'sparse' = SparseTopkStepRunner (sae.ts's sparse path), 'tape' = the dense graph. */
-async function stepContender(name: string, m: number, impl: 'sparse' | 'tape', deadFraction: number, threads: number): Promise<Contender> {
+/**
+ * The step as training runs it: 'sparse' = SparseTopkStepRunner (sae.ts's sparse path), 'tape' = the dense graph
+ * with Adam after it (the split step, sae.ts's dense path on the CPU); h14sae: 'tape-graph' = the dense graph with
+ * Adam as ORT nodes (the one-graph step the split step replaced; same numbers).
+ */
+async function stepContender(name: string, m: number, impl: 'sparse' | 'tape' | 'tape-graph', deadFraction: number, threads: number): Promise<Contender> {
   const shape = { d: D, m, kind: 'topk' as const, k: K, kAux: Math.max(2 * K, D / 2), batch: BATCH };
+  const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
   const runner: SaeStepRunner =
     impl === 'sparse'
-      ? await SparseTopkStepRunner.create({ ...shape, adam: { beta1: 0.9, beta2: 0.999, eps: 1e-8 } }, { intraOpThreads: threads })
+      ? await SparseTopkStepRunner.create({ ...shape, adam }, { intraOpThreads: threads })
       : await (() => {
-          const { bytes, spec } = buildSaeStepGraph({ ...shape, impl });
-          return StepRunner.create(bytes, spec, { intraOpThreads: threads });
+          const { bytes, spec, params } = buildSaeStepGraph({ ...shape, impl: 'tape', adam, optimizer: impl === 'tape' ? 'js' : 'graph' });
+          return impl === 'tape' ? SplitAdamStepRunner.create(bytes, spec, params, adam, { intraOpThreads: threads }) : StepRunner.create(bytes, spec, { intraOpThreads: threads });
         })();
   const rng = new Rng(1);
   const wDec = runner.state('W_dec');
@@ -124,6 +130,7 @@ export async function benchSaeTopk(): Promise<Row[]> {
       freeAtStart = freemem();
       denseFits = 30 * BATCH * m * 4 < freeAtStart;
       if (denseFits) cs.push(await stepContender('dense', m, 'tape', 0, threads));
+      if (denseFits && m <= 8192) cs.push(await stepContender('dense-graph', m, 'tape-graph', 0, threads)); // h14sae
       cs.push(await bareContender(m, threads));
       await interleave(cs, m >= 32768 ? 0 : 0.6);
     } finally {
@@ -165,6 +172,19 @@ export async function benchSaeTopk(): Promise<Row[]> {
       referenceValue: 1 / best(dense),
       ratio: best(dense) / best(sparse),
       note: `dense step ${ms(best(dense))}; 'auto' trains sparsely from m/k ≥ ${SPARSE_TOPK_MIN_RATIO} (sae-topk-sparse.ts).`,
+    });
+    // h14sae (#14 item 5): the dense step (as trained below the sparse threshold) against the bound, and the
+    // one-graph step (Adam as ORT nodes) it replaced, same run.
+    const denseGraph = cs.find((c) => c.name === 'dense-graph');
+    rows.push({
+      name: `sae-topk dense step vs dense bare-MatMul bound ${tag}`,
+      value: 1 / best(dense),
+      unit: 'steps/s',
+      reference: 'dense bound (as above)',
+      referenceValue: 1 / bound,
+      ratio: bound / best(dense),
+      note: `split step (gradients in ORT, Adam as one fused pass per parameter) ${ms(best(dense))}` +
+        (denseGraph ? `; with Adam as graph nodes ${ms(best(denseGraph))} (median ${ms(med(denseGraph))}), ${(bound / best(denseGraph)).toFixed(2)}× the bound.` : '.'),
     });
   }
   return rows;

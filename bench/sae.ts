@@ -1,5 +1,6 @@
-// SAE training throughput (sae-l1 steps/s: forward, loss, gradients, decoder-gradient projection, Adam,
-// renormalisation, all in one ORT call) beside (1) PyTorch on the CPU doing the same step with autograd + Adam,
+// SAE training throughput (sae-l1 steps/s: forward, loss, gradients, decoder-gradient projection in one ORT call,
+// then Adam as one fused pass per parameter and the renormalisation — the split step sae.ts trains with on the CPU,
+// main/train/split-step.ts; the one-graph step with Adam as ORT nodes is measured beside it) beside (1) PyTorch on the CPU doing the same step with autograd + Adam,
 // same thread count, and (2) a bare ORT MatMul of the step's size, to express our matrix-product rate as a
 // fraction of what ORT's GEMM reaches alone on this machine.
 //
@@ -22,6 +23,8 @@ import { GraphBuilder } from '../main/onnx/builder';
 import { createSession } from '../main/onnx/session';
 import { adamScalars, adamUpdate } from '../main/train/adam';
 import { StepRunner, type StateSpec } from '../main/train/session';
+import { adamConstants, adamExact } from '../main/train/adam-exact';
+import { SplitAdamStepRunner } from '../main/train/split-step';
 import { Rng } from '../main/util/random';
 import type { Row } from './table';
 
@@ -60,11 +63,21 @@ interface Contender {
   burst: () => Promise<number | null>;
   rates: number[];
   close: () => Promise<void>;
+  /** h14sae: CPU time per call (ms, every thread of this process), one entry per burst: less swayed by load than wall time. */
+  cpuMs?: number[];
 }
 
-async function saeStepContender(name: string, c: Config, threads: number, o: { impl?: SaeGradImpl; freshOutputs?: boolean; spinning?: boolean } = {}): Promise<Contender> {
-  const { bytes, spec } = buildSaeStepGraph({ d: c.d, m: c.m, kind: 'l1', batch: c.batch, impl: o.impl });
-  const runner = await StepRunner.create(bytes, spec, { intraOpThreads: threads, freshOutputs: o.freshOutputs, spinning: o.spinning });
+/**
+ * The sae-l1 step. h14sae (#14 item 5): optimizer 'js' (the default, as sae.ts trains on the CPU) is the split step —
+ * the graph stops at the gradients and Adam runs as one fused pass per parameter (main/train/split-step.ts); 'graph'
+ * is the one-graph step with Adam as nodes (StepRunner; also what freshOutputs measures).
+ */
+async function saeStepContender(name: string, c: Config, threads: number, o: { impl?: SaeGradImpl; freshOutputs?: boolean; spinning?: boolean; optimizer?: 'graph' | 'js' } = {}): Promise<Contender> {
+  const optimizer = o.freshOutputs ? 'graph' : (o.optimizer ?? 'js');
+  const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+  const { bytes, spec, params } = buildSaeStepGraph({ d: c.d, m: c.m, kind: 'l1', batch: c.batch, impl: o.impl, adam, optimizer });
+  const runOpts = { intraOpThreads: threads, freshOutputs: o.freshOutputs, spinning: o.spinning };
+  const runner = optimizer === 'js' ? await SplitAdamStepRunner.create(bytes, spec, params, adam, runOpts) : await StepRunner.create(bytes, spec, runOpts);
   const rng = new Rng(1);
   const wDec = runner.state('W_dec');
   const wEnc = runner.state('W_enc');
@@ -79,7 +92,19 @@ async function saeStepContender(name: string, c: Config, threads: number, o: { i
     await runner.step();
   };
   for (let i = 0; i < 2; i++) await step();
-  return { name, rates: [], burst: () => burst(step, BURST_S), close: () => runner.release() };
+  const cpuMs: number[] = [];
+  const timed = async () => {
+    const c0 = process.cpuUsage();
+    let n = 0;
+    const rate = await burst(async () => {
+      await step();
+      n++;
+    }, BURST_S);
+    const used = process.cpuUsage(c0);
+    cpuMs.push((used.user + used.system) / 1000 / n);
+    return rate;
+  };
+  return { name, rates: [], cpuMs, burst: timed, close: () => runner.release() };
 }
 
 /** A bare ORT MatMul [B, d] × [d, m] with pre-allocated output; its rate is reported in GFLOP/s. */
@@ -172,32 +197,20 @@ async function adamContender(c: Config, threads: number): Promise<Contender> {
 }
 
 /**
- * The same Adam arithmetic as one fused JavaScript pass per parameter (one thread): what fusing the update outside
- * ORT would reach, against ORT's twelve elementwise passes above. Rate in updates/s.
+ * The same Adam arithmetic as one fused JavaScript pass per parameter (one thread), float32-exact: adamExact
+ * (main/train/adam-exact.ts), what the split step runs after its graph. Rate in updates/s.
  */
 function adamJsContender(c: Config): Contender {
   const sizes = [c.d * c.m, c.m, c.m * c.d, c.d];
   const rng = new Rng(6);
   const params = sizes.map((n) => ({ p: new Float32Array(n), g: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n) }));
   for (const x of params) rng.fillNormal(x.g);
-  const beta1 = 0.9;
-  const beta2 = 0.999;
   let t = 0;
   const run = async () => {
     t++;
-    const sqrtBc2 = Math.sqrt(1 - beta2 ** t);
-    const mScale = (1e-4 / (1 - beta1 ** t)) * sqrtBc2;
-    const epsHat = 1e-8 * sqrtBc2;
-    for (const { p, g, m, v } of params) {
-      for (let i = 0; i < p.length; i++) {
-        const gi = g[i]!;
-        const mi = beta1 * m[i]! + (1 - beta1) * gi;
-        const vi = beta2 * v[i]! + (1 - beta2) * gi * gi;
-        m[i] = mi;
-        v[i] = vi;
-        p[i] = p[i]! - (mi * mScale) / (Math.sqrt(vi) + epsHat);
-      }
-    }
+    const sqrtBc2 = Math.fround(Math.sqrt(1 - 0.999 ** t));
+    const k = adamConstants({}, Math.fround((1e-4 / (1 - 0.9 ** t)) * sqrtBc2), Math.fround(1e-8 * sqrtBc2));
+    for (const { p, g, m, v } of params) adamExact(p, m, v, g, k);
   };
   return { name: 'adam-js', rates: [], burst: () => burst(run, BURST_S / 2, 3), close: async () => undefined };
 }
@@ -310,6 +323,7 @@ const median = (c: Contender): number | undefined => {
   const s = [...c.rates].sort((a, b) => a - b);
   return s[s.length >> 1];
 };
+const medianOf = (xs: number[]): number | undefined => (xs.length ? [...xs].sort((a, b) => a - b)[xs.length >> 1] : undefined);
 const fmt = (v: number | undefined, digits = 2) => (v === undefined ? 'n/a' : v.toFixed(digits));
 
 export async function benchSae(): Promise<Row[]> {
@@ -318,6 +332,7 @@ export async function benchSae(): Promise<Row[]> {
   for (const c of CONFIGS) {
     const tag = `d=${c.d} m=${c.m} B=${c.batch}`;
     const ours = await saeStepContender('ours', c, threads);
+    const oneGraph = await saeStepContender('one-graph', c, threads, { optimizer: 'graph' }); // h14sae: Adam as graph nodes (before #14 item 5)
     const tape = await saeStepContender('tape', c, threads, { impl: 'tape' });
     const other = await saeStepContender('spin', c, threads, { spinning: process.env.CAJAL_ORT_SPIN !== '1' });
     const bare = await bareMatmulContender(c, threads);
@@ -326,7 +341,7 @@ export async function benchSae(): Promise<Row[]> {
     const adamJs = adamJsContender(c);
     const torch = await torchContender('torch', c, threads);
     const torchPassive = await torchContender('torch-passive', c, threads, { OMP_WAIT_POLICY: 'PASSIVE' });
-    const all = [ours, bare, gemms, adam, adamJs, torch, tape, other, torchPassive];
+    const all = [ours, bare, gemms, adam, adamJs, torch, tape, other, torchPassive, oneGraph];
     try {
       await interleave(all);
     } finally {
@@ -361,6 +376,20 @@ export async function benchSae(): Promise<Row[]> {
       goal: '≥ 0.8× bare MatMul',
       note: 'executed matmul FLOPs per step = 10·B·d·m (see bench/sae.ts); with the conventional 12·B·d·m count the rate is 1.2× higher.',
     });
+    // h14sae (#14 item 5): the one-graph step (Adam as ORT nodes) in the same run, against the same bound.
+    const oneGraphBest = best(oneGraph)!;
+    const oneGraphRate = (oneGraphBest * 10 * c.batch * c.d * c.m) / 1e9;
+    rows.push({
+      name: `sae-l1 matmul rate, Adam as graph nodes ${tag}`,
+      value: oneGraphRate,
+      unit: 'GFLOP/s',
+      reference: 'bare ORT MatMul [B,d]×[d,m]',
+      referenceValue: bareBest,
+      ratio: oneGraphRate / bareBest,
+      note:
+        `the one-graph step (StepRunner) that the split step replaced on the CPU: ${fmt(oneGraphBest)} steps/s (median ${fmt(median(oneGraph))}) against the split step's ${fmt(oursBest)} (median ${fmt(median(ours))}), same numbers bit for bit (test/integration/sae-split-step.test.ts). ` +
+        `CPU time per step, all threads, median of the bursts: one-graph ${fmt(medianOf(oneGraph.cpuMs ?? []), 0)} ms, split ${fmt(medianOf(ours.cpuMs ?? []), 0)} ms.`,
+    });
     const gemmsBest = best(gemms)!;
     const adamBest = best(adam)!;
     rows.push({
@@ -370,7 +399,7 @@ export async function benchSae(): Promise<Row[]> {
       reference: 'the whole step',
       referenceValue: oursBest,
       ratio: adamBest / oursBest,
-      note: `fused JavaScript pass over the same parameters (one thread): ${fmt(best(adamJs))} updates/s. Adam over the step's ${(2 * c.d * c.m + c.d + c.m).toLocaleString('en-US')} parameters, same nodes (main/train/adam.ts) and threads, in a graph of its own: it takes ${((100 * oursBest) / adamBest).toFixed(0)}% of a step's time; the step's five GEMMs alone would run at ${((gemmsBest * 1e9) / (10 * c.batch * c.d * c.m)).toFixed(2)} steps/s.`,
+      note: `fused float32-exact JavaScript pass over the same parameters (one thread, what the split step runs): ${fmt(best(adamJs))} updates/s. Adam over the step's ${(2 * c.d * c.m + c.d + c.m).toLocaleString('en-US')} parameters, same nodes (main/train/adam.ts) and threads, in a graph of its own: it takes ${((100 * oursBest) / adamBest).toFixed(0)}% of a step's time; the step's five GEMMs alone would run at ${((gemmsBest * 1e9) / (10 * c.batch * c.d * c.m)).toFixed(2)} steps/s.`,
     });
     rows.push({
       name: `sae-l1 matmul rate vs the step's own GEMMs ${tag}`,
@@ -404,7 +433,7 @@ export async function benchSae(): Promise<Row[]> {
   }
   // Ping-pong pre-allocated state (StepRunner default) vs fresh ORT-allocated outputs every step.
   const c = CONFIGS[1]!;
-  const pre = await saeStepContender('pre', c, threads);
+  const pre = await saeStepContender('pre', c, threads, { optimizer: 'graph' });
   const fresh = await saeStepContender('fresh', c, threads, { freshOutputs: true });
   try {
     await interleave([pre, fresh]);

@@ -7,6 +7,7 @@ import { GraphBuilder } from '../onnx/builder';
 import { Tape, type FloatDType, type T } from '../train/autodiff';
 import { adamScalars, adamUpdate, type AdamConfig } from '../train/adam';
 import type { StateSpec, StepRunnerSpec } from '../train/session';
+import { unitRowsNodes, type SplitParam } from '../train/split-step'; // h14sae (#14 item 5)
 import { jumpReluEncode, jumpReluOnTape } from './sae-jumprelu-graph'; // h12jg
 import { gatedEncode, gatedOnTape } from './sae-gated-graph'; // h12jg
 import { saeTopkSparseLossAndGrads } from './sae-topk-sparse'; // h18topk (#18 item 5)
@@ -155,6 +156,12 @@ export function saeLoss(
 export interface SaeStepOptions extends SaeShape {
   batch: number;
   adam?: AdamConfig;
+  /**
+   * h14sae (#14 item 5): where Adam runs. 'graph' (default): the update, projection and renormalisation are nodes
+   * of the step. 'js': the graph stops at the (projected) gradients, grad_<p>, plus Adam's two per-step scalars,
+   * and SplitAdamStepRunner (train/split-step.ts) updates in one fused pass per parameter, bit for bit the same.
+   */
+  optimizer?: 'graph' | 'js';
 }
 
 /** State tensors of the step: parameters then Adam moments, each read as <name> and written as <name>_next. */
@@ -269,14 +276,15 @@ export type SaeGradImpl = 'fused' | 'tape' | 'sparse'; // h18topk: 'sparse' = sa
  * Outputs: the updated state, and metrics loss, mse, l1, aux, l0 (mean active latents per row), ev (explained
  * variance of the batch), fired [m] (rows of the batch on which each latent was active).
  */
-export function buildSaeStepGraph(o: SaeStepOptions & { impl?: SaeGradImpl }): { bytes: Uint8Array; spec: StepRunnerSpec } {
+export function buildSaeStepGraph(o: SaeStepOptions & { impl?: SaeGradImpl }): { bytes: Uint8Array; spec: StepRunnerSpec; params: SplitParam[] } {
   const { d, m, batch } = o;
   const b = new GraphBuilder({ name: `sae-${o.kind}-step`, opset: 17 });
   const tape = new Tape(b, 'float32');
   const shapes = saeParamShapes(d, m);
   const names = saeParamList(o.kind);
+  const adamInGraph = (o.optimizer ?? 'graph') === 'graph'; // h14sae
   for (const n of names) b.input(n, 'float32', shapes[n]);
-  for (const n of names) {
+  for (const n of adamInGraph ? names : []) {
     b.input(`m_${n}`, 'float32', shapes[n]);
     b.input(`v_${n}`, 'float32', shapes[n]);
   }
@@ -301,18 +309,21 @@ export function buildSaeStepGraph(o: SaeStepOptions & { impl?: SaeGradImpl }): {
   const par = b.reduce('ReduceSum', b.mul(g.W_dec, 'W_dec'), [1], true);
   g.W_dec = b.sub(g.W_dec, b.mul(par, 'W_dec'));
   const s = adamScalars(b, 'lr', 't', o.adam);
-  for (const n of names) {
+  for (const n of adamInGraph ? names : []) {
     const last = n === 'W_dec' ? undefined : `${n}_next`;
     const out = adamUpdate(b, s, { param: n, grad: g[n]!, m: `m_${n}`, v: `v_${n}` }, o.adam, 'float32', {
       param: last,
       m: `m_${n}_next`,
       v: `v_${n}_next`,
     });
-    if (n === 'W_dec') {
-      // Unit-norm dictionary vectors after the step.
-      const norm = b.reduce('ReduceL2', out.param, [1], true);
-      b.div(out.param, b.op('Max', [norm, tape.scalar(1e-12)]), 'W_dec_next');
-    }
+    // Unit-norm dictionary vectors after the step.
+    if (n === 'W_dec') unitRowsNodes(b, out.param, 'W_dec_next');
+  }
+  if (!adamInGraph) {
+    // h14sae: the split step's outputs (train/split-step.ts's contract).
+    for (const n of names) b.output(b.op('Identity', [g[n]!], {}, { output: `grad_${n}` }), 'float32', shapes[n]);
+    b.output(b.op('Identity', [s.mScale], {}, { output: 'adam_mScale' }), 'float32', []);
+    b.output(b.op('Identity', [s.epsHat], {}, { output: 'adam_epsHat' }), 'float32', []);
   }
   // Metrics (no gradients).
   b.op('Identity', [lg.loss], {}, { output: 'loss' });
@@ -325,7 +336,7 @@ export function buildSaeStepGraph(o: SaeStepOptions & { impl?: SaeGradImpl }): {
   const total = b.reduce('ReduceSumSquare', centred, [0, 1], false);
   b.sub(tape.scalar(1), b.div(lg.sqErrSum, b.op('Max', [total, tape.scalar(1e-30)])), 'ev');
   const state = saeStateSpecs(d, m, o.kind);
-  for (const st of state) b.output(st.output, 'float32', st.shape);
+  for (const st of adamInGraph ? state : []) b.output(st.output, 'float32', st.shape);
   const metrics = ['loss', 'mse', 'l1', 'aux', 'l0', 'ev', ...(o.kind === 'batchtopk' || o.kind === 'matryoshka' ? ['minpos'] : [])];
   for (const n of metrics) b.output(n, 'float32', []);
   b.output('fired', 'float32', [m]);
@@ -337,7 +348,8 @@ export function buildSaeStepGraph(o: SaeStepOptions & { impl?: SaeGradImpl }): {
     ...(usesDeadAux(o.kind) ? [{ name: 'dead', shape: [m] }] : []),
   ];
   const outputs = [...metrics.map((n) => ({ name: n, shape: [] })), { name: 'fired', shape: [m] }];
-  return { bytes: b.toBytes(), spec: { state, inputs, outputs } };
+  const params = names.map((n) => ({ name: n, shape: shapes[n], unitRows: n === 'W_dec' })); // h14sae
+  return { bytes: b.toBytes(), spec: { state, inputs, outputs }, params };
 }
 
 /**

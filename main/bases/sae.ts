@@ -21,6 +21,7 @@ import { buildSaeDecodeGraph, buildSaeEvalGraph, buildSaeStepGraph, saeParamList
 import { JUMPRELU_SPEC, GATED_SPEC } from './sae-jumprelu-gated-spec'; // h12jg
 import { StepRunner } from '../train/session';
 import { trainingProviderName, type TrainingProvider } from '../train/provider'; // room: scale (#14 item 4)
+import { SplitAdamStepRunner } from '../train/split-step'; // h14sae (#14 item 5)
 import { ShuffledBatches, defaultBufferRows, gatherRows } from '../train/batches';
 import { createSession } from '../onnx/session';
 import { Rng } from '../util/random';
@@ -270,8 +271,11 @@ export class SparseAutoencoder implements Basis {
     const runner: SaeStepRunner = sparseTopk
       ? await SparseTopkStepRunner.create({ d, m, kind: 'topk', k: cfg.k, kAux: cfg.kAux, batch, adam }, { intraOpThreads: cfg.threads ?? undefined, label })
       : await (() => {
-          const { bytes, spec } = buildSaeStepGraph({ d, m, kind: this.kind, k: cfg.k, kAux: cfg.kAux, nestLevels: cfg.nestLevels, bandwidth: cfg.bandwidth * cfg.targetNorm, batch, adam }); // h12jg: the graph sees inputs at mean norm targetNorm
-          return StepRunner.create(bytes, spec, { intraOpThreads: cfg.threads ?? undefined, provider: cfg.provider, label });
+          // h14sae (#14 item 5): on the CPU, Adam runs as one fused pass per parameter after the graph (train/split-step.ts), same numbers
+          const optimizer = cfg.provider === 'cpu' ? 'js' : 'graph';
+          const { bytes, spec, params } = buildSaeStepGraph({ d, m, kind: this.kind, k: cfg.k, kAux: cfg.kAux, nestLevels: cfg.nestLevels, bandwidth: cfg.bandwidth * cfg.targetNorm, batch, adam, optimizer }); // h12jg: the graph sees inputs at mean norm targetNorm
+          const opts = { intraOpThreads: cfg.threads ?? undefined, provider: cfg.provider, label };
+          return optimizer === 'js' ? SplitAdamStepRunner.create(bytes, spec, params, adam, opts) : StepRunner.create(bytes, spec, opts);
         })();
     const spec = runner.spec;
     const lastFired = new Float32Array(m);

@@ -101,24 +101,7 @@ export class StepRunner {
   }
 
   static async create(bytes: Uint8Array, spec: StepRunnerSpec, opts: StepRunnerOptions = {}): Promise<StepRunner> {
-    const spinning = opts.spinning ?? process.env.CAJAL_ORT_SPIN === '1';
-    const provider = opts.provider === undefined ? 'cpu' : checkTrainingProvider(opts.provider); // room: scale
-    const sessionOptions: ort.InferenceSession.SessionOptions = {
-      executionProviders: executionProviders(provider),
-      graphOptimizationLevel: 'all',
-      extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
-    };
-    if (opts.intraOpThreads !== undefined) sessionOptions.intraOpNumThreads = opts.intraOpThreads;
-    let session: ort.InferenceSession;
-    try {
-      session = await ort.InferenceSession.create(bytes, sessionOptions);
-    } catch (err) {
-      const reason = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
-      // room: scale — CUDA's files can be present while the GPU or its driver is not
-      if (provider === 'cuda') throw new UserError('train.provider', `onnxruntime-node could not start CUDA for ${opts.label ?? 'the training step'} (${reason.replace(/[.\s]+$/, '')}); use --provider cpu.`);
-      throw new ModelFormatError('model.load-failed', `ONNX Runtime could not load ${opts.label ?? 'the training step'}: ${reason}`);
-    }
-    return new StepRunner(session, spec, opts);
+    return new StepRunner(await createStepSession(bytes, opts), spec, opts);
   }
 
   /** The current value of a state tensor (by its input name); write into it to set or modify state. */
@@ -157,4 +140,26 @@ export class StepRunner {
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+/** The ORT session of a training graph: threads, spinning and execution provider as StepRunnerOptions say. */
+export async function createStepSession(bytes: Uint8Array, opts: StepRunnerOptions = {}): Promise<ort.InferenceSession> {
+  const spinning = opts.spinning ?? process.env.CAJAL_ORT_SPIN === '1';
+  const provider = opts.provider === undefined ? 'cpu' : checkTrainingProvider(opts.provider); // room: scale
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    executionProviders: executionProviders(provider),
+    graphOptimizationLevel: 'all',
+    extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
+  };
+  if (opts.intraOpThreads !== undefined) sessionOptions.intraOpNumThreads = opts.intraOpThreads;
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, sessionOptions);
+  } catch (err) {
+    const reason = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
+    // room: scale — CUDA's files can be present while the GPU or its driver is not
+    if (provider === 'cuda') throw new UserError('train.provider', `onnxruntime-node could not start CUDA for ${opts.label ?? 'the training step'} (${reason.replace(/[.\s]+$/, '')}); use --provider cpu.`);
+    throw new ModelFormatError('model.load-failed', `ONNX Runtime could not load ${opts.label ?? 'the training step'}: ${reason}`);
+  }
+  return session;
 }

@@ -1,0 +1,139 @@
+// A training step in two halves: an ORT graph computes the loss, the metrics and the gradients (written into
+// pre-allocated buffers), and adam-exact.ts updates parameters and moments in place in one fused pass each —
+// the same numbers as Adam inside the graph (adam.ts), without ORT's twelve elementwise kernels per parameter.
+// Parameters whose rows are kept at unit norm (an SAE's dictionary) go through a second, tiny ORT graph with the
+// very nodes the one-graph step uses (unitRowsNodes), so their renormalisation is bit for bit the same too.
+// The state keeps the one-graph step's names (<p>, m_<p>, v_<p>): checkpoints are interchangeable.
+//
+// Graph contract: inputs are the parameters by name plus spec.inputs; outputs are grad_<p> for every parameter,
+// adam_mScale and adam_epsHat (adamScalars' two scalars), plus spec.outputs (metrics).
+import * as ort from 'onnxruntime-node';
+import { GraphBuilder } from '../onnx/builder';
+import type { AdamConfig } from './adam';
+import { adamConstants, adamExact } from './adam-exact';
+import { sizeOf } from './autodiff';
+import { createStepSession, type StepRunnerOptions, type StepRunnerSpec, type TensorSpec } from './session';
+
+export interface SplitParam {
+  name: string;
+  shape: readonly number[];
+  /** Renormalise each row to unit L2 norm after the update (rank-2 parameters). */
+  unitRows?: boolean;
+}
+
+/** x / max(‖row‖₂, 1e-12) row by row: the nodes shared by the one-graph step and the split step's renorm graph. */
+export function unitRowsNodes(b: GraphBuilder, x: string, output?: string): string {
+  const norm = b.reduce('ReduceL2', x, [1], true);
+  return b.div(x, b.op('Max', [norm, b.scalar(1e-12)]), output);
+}
+
+function renormGraph(shape: readonly number[]): Uint8Array {
+  const b = new GraphBuilder({ name: 'unit-rows', opset: 17 });
+  b.input('raw', 'float32', [...shape]);
+  unitRowsNodes(b, 'raw', 'unit');
+  b.output('unit', 'float32', [...shape]);
+  return b.toBytes();
+}
+
+type Buf = Float32Array | BigInt64Array;
+
+interface ParamSlot {
+  p: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+  g: Float32Array;
+  /** unitRows: the updated, not yet renormalised parameter, and the session that renormalises it into p. */
+  renorm?: { raw: Float32Array; session: ort.InferenceSession; feeds: Record<string, ort.Tensor>; fetches: Record<string, ort.Tensor> };
+}
+
+export class SplitAdamStepRunner {
+  readonly spec: StepRunnerSpec;
+  readonly inputs: Record<string, Buf> = {};
+  readonly outputs: Record<string, Float32Array> = {};
+  private readonly session: ort.InferenceSession;
+  private readonly adam: AdamConfig;
+  private readonly params: ParamSlot[];
+  private readonly byName = new Map<string, Float32Array>();
+  private readonly feeds: Record<string, ort.Tensor> = {};
+  private readonly fetches: Record<string, ort.Tensor> = {};
+  private readonly scalars = { mScale: new Float32Array(1), epsHat: new Float32Array(1) };
+
+  private constructor(session: ort.InferenceSession, spec: StepRunnerSpec, params: ParamSlot[], defs: readonly SplitParam[], adam: AdamConfig) {
+    this.session = session;
+    this.spec = spec;
+    this.adam = adam;
+    this.params = params;
+    defs.forEach((def, i) => {
+      const s = params[i]!;
+      this.byName.set(def.name, s.p).set(`m_${def.name}`, s.m).set(`v_${def.name}`, s.v);
+      this.feeds[def.name] = new ort.Tensor('float32', s.p, [...def.shape]);
+      this.fetches[`grad_${def.name}`] = new ort.Tensor('float32', s.g, [...def.shape]);
+    });
+    for (const st of spec.state) if (!this.byName.has(st.input)) throw new Error(`Split step: state "${st.input}" is not a parameter or one of its Adam moments.`);
+    for (const i of spec.inputs) {
+      const n = sizeOf(i.shape);
+      const data = i.dtype === 'int64' ? new BigInt64Array(n) : new Float32Array(n);
+      this.inputs[i.name] = data;
+      this.feeds[i.name] = new ort.Tensor(i.dtype === 'int64' ? 'int64' : 'float32', data, [...i.shape]);
+    }
+    for (const o of spec.outputs as TensorSpec[]) {
+      const data = new Float32Array(sizeOf(o.shape));
+      this.outputs[o.name] = data;
+      this.fetches[o.name] = new ort.Tensor('float32', data, [...o.shape]);
+    }
+    this.fetches.adam_mScale = new ort.Tensor('float32', this.scalars.mScale, []);
+    this.fetches.adam_epsHat = new ort.Tensor('float32', this.scalars.epsHat, []);
+  }
+
+  static async create(bytes: Uint8Array, spec: StepRunnerSpec, params: readonly SplitParam[], adam: AdamConfig, opts: StepRunnerOptions = {}): Promise<SplitAdamStepRunner> {
+    const session = await createStepSession(bytes, opts);
+    const slots: ParamSlot[] = [];
+    try {
+      for (const def of params) {
+        const n = sizeOf(def.shape);
+        const slot: ParamSlot = { p: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n), g: new Float32Array(n) };
+        if (def.unitRows) {
+          const raw = new Float32Array(n);
+          const renorm = await createStepSession(renormGraph(def.shape), { ...opts, label: `the renormalisation of ${def.name}` });
+          slot.renorm = { raw, session: renorm, feeds: { raw: new ort.Tensor('float32', raw, [...def.shape]) }, fetches: { unit: new ort.Tensor('float32', slot.p, [...def.shape]) } };
+        }
+        slots.push(slot);
+      }
+    } catch (err) {
+      await session.release();
+      for (const s of slots) await s.renorm?.session.release();
+      throw err;
+    }
+    return new SplitAdamStepRunner(session, spec, slots, params, adam);
+  }
+
+  /** The current value of a state tensor (parameter or moment); write into it to set or modify state. */
+  state(input: string): Float32Array {
+    const v = this.byName.get(input);
+    if (!v) throw new Error(`No state tensor "${input}".`);
+    return v;
+  }
+
+  stateNames(): string[] {
+    return this.spec.state.map((s) => s.input);
+  }
+
+  /** Gradients and metrics in ORT, then Adam (and renormalisation) per parameter. */
+  async step(): Promise<void> {
+    await this.session.run(this.feeds, this.fetches);
+    const c = adamConstants(this.adam, this.scalars.mScale[0]!, this.scalars.epsHat[0]!);
+    for (const s of this.params) {
+      if (!s.renorm) {
+        adamExact(s.p, s.m, s.v, s.g, c);
+        continue;
+      }
+      adamExact(s.p, s.m, s.v, s.g, c, s.renorm.raw);
+      await s.renorm.session.run(s.renorm.feeds, s.renorm.fetches);
+    }
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+    for (const s of this.params) await s.renorm?.session.release();
+  }
+}
