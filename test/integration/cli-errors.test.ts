@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { fileDigest, runCli } from '../helpers/cli';
+import { fileDigest, runCli, runCliInProcess } from '../helpers/cli';
 import { fixture, fixtureModels, tempDir } from '../helpers/fixtures';
 
 const dir = tempDir();
@@ -12,8 +12,10 @@ const project = join(dir, 'kept.cajal');
 let projectDigest = '';
 
 before(async () => {
-  // A real project with one harvest in it, which every failing command below must leave untouched.
-  const ok = await runCli(['harvest', '--project', project, '--model', fixtureModels.mnist8(), '--tensor', 'ReLU32_Output_0', '--stimuli', 'mnist:20', '--scale', '1', '--json']);
+  // A real project with one harvest in it, which every failing command below must leave untouched. Made in this process
+  // (the same command as `cajal harvest`, its connections closed as at a process's exit); the refusals stay child
+  // processes, so that anything a native library prints beside their one sentence is seen.
+  const ok = await runCliInProcess(['harvest', '--project', project, '--model', fixtureModels.mnist8(), '--tensor', 'ReLU32_Output_0', '--stimuli', 'mnist:20', '--scale', '1', '--json']);
   assert.equal(ok.code, 0, ok.stderr);
   projectDigest = fileDigest(project);
 });

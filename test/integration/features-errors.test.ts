@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { ApiError, createRouter } from '../../main/api/router';
 import { GraphBuilder } from '../../main/onnx/builder';
 import { Lab } from '../../main/services/lab';
-import { runCli } from '../helpers/cli';
+import { runCli, runCliInProcess } from '../helpers/cli';
 import { fixtureModels, tempDir } from '../helpers/fixtures';
 
 const dir = tempDir();
@@ -69,12 +69,14 @@ test('CLI: label metric on unlabelled stimuli and a non-image perceptual network
   assert.match(r3.stderr, /needs a perceptual network/);
 });
 
+// In this process (the same argument parsing and commands as `cajal`): the refusal is the argument parser's, before
+// any model is loaded, and the two runs are read from their JSON, so a child process would add only its start-up.
 test('CLI --afc-pool: sum or mean reaches the 2AFC job; anything else is refused in one sentence', async () => {
-  const bad = await runCli(['metrics', '--project', project, '--basis', String(basisId), '--metric', '2afc-pixel', '--afc-pool', 'max']);
+  const bad = await runCliInProcess(['metrics', '--project', project, '--basis', String(basisId), '--metric', '2afc-pixel', '--afc-pool', 'max']);
   assert.equal(bad.code, 1);
   assert.equal(bad.stderr, 'cajal metrics: --afc-pool takes sum or mean, not max.\n');
   const run = async (pool: string) => {
-    const r = await runCli(['metrics', '--project', project, '--basis', String(basisId), '--metric', '2afc-pixel', '--afc-pool', pool, '--json']);
+    const r = await runCliInProcess(['metrics', '--project', project, '--basis', String(basisId), '--metric', '2afc-pixel', '--afc-pool', pool, '--json']);
     assert.equal(r.code, 0, r.stderr);
     return JSON.parse(r.stdout.trim().split('\n').pop()!) as { afcPool: string; features: { metrics: Record<string, number> }[] };
   };

@@ -1,5 +1,8 @@
 // Bases fitted through the lab on a real harvest in a real project file: every method, stored weights reloaded,
 // an SAE killed with SIGKILL resumed to the same weights, SAELens round trip, and bad input refused with nothing written.
+// The CLI commands run in this process (the same argument parsing and commands as `cajal`, connections closed after
+// each as at a process's exit): their refusals are matched by pattern, not held to one line, so a child process would
+// add only its start-up. The SIGKILL test kills a real child process (helpers/kill-resume).
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { writeSafetensors } from '../../main/io/safetensors';
 import { writeNpy } from '../../main/io/npy';
 import { Lab } from '../../main/services/lab';
-import { fileDigest, runCli } from '../helpers/cli';
+import { fileDigest, runCliInProcess as runCli } from '../helpers/cli';
 import { repoRoot, tempDir } from '../helpers/fixtures';
 import { assertSameWeights, killedAndStraightFit } from '../helpers/kill-resume';
 

@@ -14,7 +14,7 @@ import { Lab } from '../../main/services/lab';
 import { openNoiseSource } from '../../main/stimuli/noise';
 import type { NoiseSpec } from '../../main/stimuli/types';
 import { streamChunks } from '../../main/store/activations';
-import { runCli } from '../helpers/cli';
+import { runCliInProcess } from '../helpers/cli';
 import { tempDir } from '../helpers/fixtures';
 
 const C = 4;
@@ -129,7 +129,8 @@ test('a width the Conv cannot take is refused in one sentence, and no harvest is
 
 test('cajal harvest records it too, with noise of the width given by --item-shape', async () => {
   const project = join(dir, 'cli.cajal');
-  const r = await runCli(['harvest', '--project', project, '--model', modelPath, '--tensor', 'seq', '--stimuli', 'noise:white:6', '--item-shape', '1,8,12', '--positions', 'all', '--json']);
+  // In this process (the same command as `cajal harvest`): a success read from its JSON.
+  const r = await runCliInProcess(['harvest', '--project', project, '--model', modelPath, '--tensor', 'seq', '--stimuli', 'noise:white:6', '--item-shape', '1,8,12', '--positions', 'all', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const h = (JSON.parse(r.stdout) as { harvests: { rows: number; dim: number; tensorShape: number[] }[] }).harvests[0]!;
   assert.deepEqual([h.rows, h.dim, h.tensorShape], [6 * 10, C, [10, C]]);

@@ -18,7 +18,7 @@ import { openNoiseSource } from '../../main/stimuli/noise';
 import type { NoiseSpec } from '../../main/stimuli/types';
 import { streamChunks } from '../../main/store/activations';
 import { getStimulusSet } from '../../main/store/repo';
-import { runCli } from '../helpers/cli';
+import { runCli, runCliInProcess } from '../helpers/cli';
 import { tempDir } from '../helpers/fixtures';
 
 const T = 8;
@@ -76,8 +76,11 @@ writeFileSync(modelPath, speechIfModel());
 const lab = new Lab(() => undefined);
 after(() => lab.shutdown());
 
+// Harvests with --json succeed and are read from their JSON: they run in this process (the same argument parsing and
+// command as `cajal`). The refusals, whose stderr must be exactly one line, keep a child process so that anything
+// onnxruntime prints straight to the file descriptor is seen.
 const harvest = (project: string, tensors: string[], sr: number, json = true) =>
-  runCli([
+  (json ? runCliInProcess : runCli)([
     'harvest', '--project', project, '--model', modelPath, ...tensors.flatMap((t) => ['--tensor', t]), '--stimuli', 'noise:white:20',
     '--item-shape', String(T), '--batch', '8', '--input', `sr=${sr}`, '--input', 'h=zeros', '--input', 'c=0.5', ...(json ? ['--json'] : []),
   ]);

@@ -18,7 +18,7 @@ import { openNoiseSource } from '../../main/stimuli/noise';
 import type { NoiseSpec } from '../../main/stimuli/types';
 import { streamChunks } from '../../main/store/activations';
 import { getStimulusSet } from '../../main/store/repo';
-import { runCli } from '../helpers/cli';
+import { runCli, runCliInProcess } from '../helpers/cli';
 import { tempDir } from '../helpers/fixtures';
 
 const T = 64;
@@ -60,8 +60,11 @@ async function reference(spec: NoiseSpec, sr: bigint, hValue: number): Promise<F
   return out.hidden!.data as Float32Array;
 }
 
+// Harvests with --json succeed and are read from their JSON: they run in this process (the same argument parsing and
+// command as `cajal`). The refusals, whose stderr must be exactly one line, keep a child process so that anything
+// onnxruntime prints straight to the file descriptor is seen.
 async function harvestCli(project: string, extra: string[], json = true) {
-  return runCli(['harvest', '--project', project, '--model', modelPath, '--tensor', 'hidden', '--stimuli', 'noise:white:20', '--item-shape', String(T), '--batch', '8', ...extra, ...(json ? ['--json'] : [])]);
+  return (json ? runCliInProcess : runCli)(['harvest', '--project', project, '--model', modelPath, '--tensor', 'hidden', '--stimuli', 'noise:white:20', '--item-shape', String(T), '--batch', '8', ...extra, ...(json ? ['--json'] : [])]);
 }
 
 function recorded(harvestId: number): Float32Array {
@@ -115,7 +118,7 @@ test('cajal harvest with --item-shape 64 --input sr=16000 --input h=zeros record
   const { commands } = reproduceCommands(captureReproduce(lab.database, [h2], [], []), join(dir, 'rebuilt.cajal'));
   assert.match(commands[0]!, / --item-shape 64 --input sr=8000 --input h=0\.25$/);
   const args = execFileSync('bash', ['-c', `set -- ${commands[0]!}; printf '%s\\0' "$@"`], { encoding: 'utf8' }).split('\0').slice(1, -1);
-  const again = await runCli([...args, '--batch', '8']);
+  const again = await runCliInProcess([...args, '--batch', '8']);
   assert.equal(again.code, 0, again.stderr);
   lab.openProject({ path: join(dir, 'rebuilt.cajal'), create: false });
   assert.deepEqual(recorded(lab.listHarvests()[0]!.id), got2);

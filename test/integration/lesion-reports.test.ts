@@ -10,7 +10,7 @@ import { createRouter } from '../../main/api/router';
 import { num } from '../../main/report/format';
 import { Lab } from '../../main/services/lab';
 import { insertLesionRun } from '../../main/store/lesions';
-import { runCli } from '../helpers/cli';
+import { runCliInProcess } from '../helpers/cli';
 import { repoRoot, tempDir } from '../helpers/fixtures';
 
 const dir = tempDir('cajal-lesion-reports-');
@@ -71,7 +71,8 @@ test('a sweep and a Shapley analysis become report sections that render their nu
   const command = /<pre class="commands">(cajal ablate [^<]*)<\/pre>/.exec(html)?.[1];
   assert.ok(command, 'the sweep section prints its cajal ablate command');
   assert.equal(command, `cajal ablate --project reproduced.cajal --harvest ${harvestId} --units 0-3 --mode zero --positions all --stimuli 300 --seed 0`);
-  const again = await runCli([...command.split(' ').slice(1).map((a) => (a === 'reproduced.cajal' ? project : a)), '--json']);
+  // In this process (the same argument parsing and command as `cajal`): a success read from its JSON.
+  const again = await runCliInProcess([...command.split(' ').slice(1).map((a) => (a === 'reproduced.cajal' ? project : a)), '--json']);
   assert.equal(again.code, 0, again.stderr);
   assert.deepEqual((JSON.parse(again.stdout) as { results: typeof sweep.results }).results, sweep.results);
   assert.match(html, new RegExp(`cajal shapley --project reproduced.cajal --harvest ${harvestId} --units 0-3 --game accuracy --mode zero --positions all --stimuli 300 --seed 0 --method exact --samples 200 --interactions 3`));

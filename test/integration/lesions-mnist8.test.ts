@@ -2,7 +2,9 @@
 // mnist-8's first conv layer lesioned channel by channel gives a lesion map and the channels that hurt each digit;
 // an MSA over 10 channels of its second conv layer, sampled, falls within 3 standard errors of the exact values and
 // both are efficient; the neurons basis spliced in recovers all of the loss; a killed sweep resumes to the same
-// numbers; bad requests are refused in one sentence, nothing written.
+// numbers; bad requests are refused in one sentence, nothing written. The CLI commands run in this process (the same
+// argument parsing and commands as `cajal`), sparing six start-ups of tsx and the engine: their output is read as JSON
+// or matched by pattern, which a child process would check no further.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -14,7 +16,7 @@ import { runLesionSweepJob } from '../../main/lesions/jobs';
 import { Lab } from '../../main/services/lab';
 import { insertLesionRun, lesionResults } from '../../main/store/lesions';
 import { defaultRecipeForInput } from '../../main/stimuli/recipe';
-import { runCli } from '../helpers/cli';
+import { runCliInProcess as runCli } from '../helpers/cli';
 import { fixture, tempDir } from '../helpers/fixtures';
 
 const DIGITS = 200;

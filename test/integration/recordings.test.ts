@@ -1,14 +1,16 @@
 // Recorded neurons end to end (#11 item 4): a synthetic recording with planted spatio-temporal filters is imported
 // through `cajal import-recording` once as .npy files and once as an NWB file, and `cajal revcorr --recording
 // --lags 5` must give each cell's filter back at its planted lag (r ≥ 0.9), its temporal kernel's peak, and a
-// rank-1 separable decomposition matching the planted Gabor × kernel.
+// rank-1 separable decomposition matching the planted Gabor × kernel. The commands run in this process (the same
+// argument parsing and commands as `cajal`): each succeeds and is read from its JSON, which a child process would
+// check no further.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { readNpy } from '../../main/io/npy';
 import { Lab } from '../../main/services/lab';
-import { runCli } from '../helpers/cli';
+import { runCliInProcess as runCli } from '../helpers/cli';
 import { tempDir } from '../helpers/fixtures';
 import { corr, H, KERNELS, LAGS, PEAKS, SPATIAL, synthesize, W, writeNpyRecording, writeNwbRecording, type Synthetic } from './recordings-helpers';
 

@@ -11,7 +11,7 @@ import { ApiError, createRouter } from '../../main/api/router';
 import { num } from '../../main/report/format';
 import { Lab } from '../../main/services/lab';
 import { sectionsWithSnapshots } from '../../main/store/reports';
-import { fileDigest, runCli } from '../helpers/cli';
+import { fileDigest, runCli, runCliInProcess } from '../helpers/cli';
 import { tempDir } from '../helpers/fixtures';
 import { plantedHarvest } from '../helpers/planted';
 
@@ -137,7 +137,9 @@ test('bad requests are refused in one sentence, and a deleted report takes its s
 test('CLI: cajal report writes an existing report and a fresh comparison; a bad id changes nothing', async () => {
   await lab.closeProject();
   const existing = join(dir, 'existing.html');
-  const r1 = await runCli(['report', '--project', project, '--report', String(reportId), '--out', existing, '--json']);
+  // The two that succeed run in this process (the same command as `cajal report`); the refusal, held to its exact
+  // stderr, keeps a child process.
+  const r1 = await runCliInProcess(['report', '--project', project, '--report', String(reportId), '--out', existing, '--json']);
   assert.equal(r1.code, 0, r1.stderr);
   const j1 = JSON.parse(r1.stdout.trim()) as { ok: boolean; reportId: number; path: string; bytes: number };
   assert.deepEqual([j1.ok, j1.reportId, j1.path], [true, reportId, existing]);
@@ -146,7 +148,7 @@ test('CLI: cajal report writes an existing report and a fresh comparison; a bad 
   for (const b of shown!.bases) assert.equal(medianCell(html1, b.basisId, 'label-purity'), num(b.metrics['label-purity']!.median));
 
   const fresh = join(dir, 'fresh.html');
-  const r2 = await runCli(['report', '--project', project, '--compare', String(harvestId), '--bootstrap', '200', '--out', fresh]);
+  const r2 = await runCliInProcess(['report', '--project', project, '--compare', String(harvestId), '--bootstrap', '200', '--out', fresh]);
   assert.equal(r2.code, 0, r2.stderr);
   assert.match(r2.stdout, new RegExp(`^Report \\d+ written to ${fresh.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(\\d+ KB\\)\\.\\n$`));
   const html2 = readFileSync(fresh, 'utf8');

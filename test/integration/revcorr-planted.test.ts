@@ -1,17 +1,25 @@
 // Acceptance for receptive-field mapping (#11) on planted ground truth, end to end: a network built as ONNX in the
 // test, harvested by the real harvest job over white noise and MNIST into a real project file, mapped by the revcorr
 // job through the router. ON/OFF LN units: STA ≈ ±filter; on MNIST ridge beats the plain STA; an energy unit: STA
-// ≈ 0 while STC's two significant excitatory axes span the planted quadrature pair.
+// ≈ 0 while STC's two significant excitatory axes span the planted quadrature pair; and the STC job's progress, cancel
+// and resume, which must end with exactly the spectrum and axes of the uninterrupted run the energy test reads (one
+// harvest of 40,000 images and one uninterrupted STC serve both).
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import type { EventName, Events, JobInfo } from '../../main/api/contract';
+import type { RevcorrResults } from '../../main/api/schemas/revcorr';
 import { createRouter } from '../../main/api/router';
+import type { RevcorrJobResult } from '../../main/revcorr/job';
 import { Lab } from '../../main/services/lab';
 import { tempDir } from '../helpers/fixtures';
 import { corr, D, harvest, planted, principalCosines, revcorr, writePlantedModel } from './revcorr-helpers';
 
 const dir = tempDir('cajal-revcorr-');
-const lab = new Lab(() => undefined);
+const waiters: ((j: JobInfo) => void)[] = [];
+const lab = new Lab(<E extends EventName>(event: E, payload: Events[E]) => {
+  if (event === 'job') for (const w of waiters) w(payload as JobInfo);
+});
 const router = createRouter(lab, 'direct');
 let model = '';
 let lnNoise = 0;
@@ -26,6 +34,11 @@ before(async () => {
   [energyNoise] = await harvest(lab, router, model, ['energy'], { ...noise, count: 40000, seed: 8 });
 });
 after(() => lab.shutdown());
+
+// The energy unit's STC, uninterrupted: run once, on first use, by whichever of the two tests reading it comes first.
+const STC = { units: [0], estimator: 'stc', nulls: 8, maxAxes: 4 };
+let stcRun: Promise<RevcorrResults['revcorr.get']> | undefined;
+const uninterruptedStc = () => (stcRun ??= revcorr(lab, router, { harvestId: energyNoise, ...STC }));
 
 test('planted LN units over 20,000 white-noise images: STA ≈ filter (r ≥ 0.95), the OFF unit with the negative sign; z map peaks on the filter', async () => {
   const got = await revcorr(lab, router, { harvestId: lnNoise, units: [0, 1], estimator: 'sta', transform: { kind: 'rectified' }, nulls: 20 });
@@ -66,7 +79,7 @@ test('planted energy unit: |STA r| < 0.2 with either filter; STC finds two signi
   const r2 = corr(sta.results[0]!.filter, planted.q2);
   console.log(`energy unit: STA r(q1) = ${r1.toFixed(4)}, r(q2) = ${r2.toFixed(4)}`);
   assert.ok(Math.abs(r1) < 0.2 && Math.abs(r2) < 0.2);
-  const stc = await revcorr(lab, router, { harvestId: energyNoise, units: [0], estimator: 'stc', nulls: 8, maxAxes: 4 });
+  const stc = await uninterruptedStc();
   const detail = stc.results[0]!.detail.stc as { values: number[]; nullHigh: number[]; nullLow: number[]; axes: { sign: string; value: number; vector: number[]; band: number[] }[] };
   const exc = detail.axes.filter((a) => a.sign === 'excitatory');
   console.log(`STC axes: ${detail.axes.map((a) => `${a.sign} ${a.value.toFixed(3)} (null ${a.band.map((v) => v.toFixed(3)).join('..')})`).join('; ')}`);
@@ -76,6 +89,34 @@ test('planted energy unit: |STA r| < 0.2 with either filter; STC finds two signi
   assert.ok(cos.every((c) => c >= 0.9), `cosines ${cos}`);
   assert.equal(detail.values.length, D);
   assert.ok(detail.values[2]! <= detail.nullHigh[2]! * 1.5, 'the third eigenvalue sits near the null band');
+});
+
+test('STC job: progress with a rate, cancel after a checkpoint, resume to the uninterrupted result', { timeout: 600_000 }, async () => {
+  const request = { harvestId: energyNoise, ...STC };
+  const started = (await router.call('revcorr.start', request)) as RevcorrResults['revcorr.start'];
+  // 40,000 rows in chunks of 2,048: the estimator checkpoints after chunk 16 (32,768 rows, 82% of its pass, 70% of
+  // the bar); cancel once the bar is past that.
+  const measured = await new Promise<JobInfo>((resolve) => {
+    waiters.push((j) => {
+      if (j.id === started.jobId && ((j.status === 'running' && j.progress > 0.72) || !['running', 'queued'].includes(j.status))) resolve(j);
+    });
+  });
+  assert.equal(measured.status, 'running');
+  assert.ok(measured.rate! > 0 && measured.rateUnit === 'rows', `rate ${measured.rate} ${measured.rateUnit}`);
+  assert.equal(lab.jobs.cancel(started.jobId), true);
+  const cancelled = await lab.jobs.wait(started.jobId);
+  waiters.length = 0;
+  assert.equal(cancelled.status, 'cancelled', cancelled.error ?? '');
+  await lab.resumeJob(started.jobId);
+  const resumedJob = await lab.jobs.wait(started.jobId);
+  assert.equal(resumedJob.status, 'done', resumedJob.error ?? '');
+  assert.equal((resumedJob.result as RevcorrJobResult).resumedFromRow, 16 * 2048, 'resumed from the checkpoint, not from row 0');
+  const resumed = (await router.call('revcorr.get', { runId: started.runId })) as RevcorrResults['revcorr.get'];
+
+  const whole = await uninterruptedStc();
+  assert.deepEqual(resumed.results[0]!.filter, whole.results[0]!.filter);
+  assert.deepEqual(resumed.results[0]!.detail.stc, whole.results[0]!.detail.stc);
+  assert.equal((resumed.results[0]!.detail.stc as { axes: unknown[] }).axes.length, 2);
 });
 
 test('bad input is one sentence and writes nothing: a unit out of range, an unknown estimator target', async () => {
