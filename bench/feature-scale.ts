@@ -159,8 +159,8 @@ export async function benchFeatureScale(): Promise<Row[]> {
         out.push({ name: `features.get cold (first card), m=${m}`, value: coldMs, unit: 'ms', goal: '< 300 ms', note: 'engine side, no stimuli (imported rows), no other basis' });
         out.push({ name: `features.get next card, m=${m}`, value: nextMs, unit: 'ms', goal: '< 300 ms' });
         const stats = peakInChild(['stats', projectPath, String(basisId)]);
-        out.push({ name: `import-sae peak RSS, m=${m}`, value: imported.peakMb, unit: 'MB', reference: 'whole-file import (before #18 item 4)', referenceValue: whole!.peakMb, ratio: whole!.peakMb / imported.peakMb, goal: '< 1024 MB', note: 'each in a process of its own (maxRSS at exit: Node, the job worker, SQLite)' });
-        out.push({ name: `feature-stats job peak RSS, m=${m}`, value: stats.peakMb, unit: 'MB', goal: '< 1024 MB', note: 'in a process of its own (maxRSS at exit); the in-bench figure, raised by the bench\'s own copies, was ' + jobPeak.toFixed(0) + ' MB' });
+        out.push({ name: `import-sae peak RSS, m=${m}`, value: imported.peakMb, unit: 'MB', reference: 'whole-file import (before #18 item 4)', referenceValue: whole!.peakMb, ratio: whole!.peakMb / imported.peakMb, goal: '< 1024 MB', note: 'each in a process of its own (its VmHWM at exit: Node, the job worker, SQLite)' });
+        out.push({ name: `feature-stats job peak RSS, m=${m}`, value: stats.peakMb, unit: 'MB', goal: '< 1024 MB', note: 'in a process of its own (VmHWM at exit); the in-bench figure, raised by the bench\'s own copies, was ' + jobPeak.toFixed(0) + ' MB' });
       }
     }
   } finally {
