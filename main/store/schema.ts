@@ -372,6 +372,15 @@ export const migrations: string[] = [
     PRIMARY KEY (basis_id, name, block)
   ) WITHOUT ROWID;
   `,
+  // migration: scale (#18) — the Features panel's columns stored whole, one float64 BLOB each (store/scale.ts)
+  `
+  CREATE TABLE feature_column_blocks (
+    basis_id INTEGER NOT NULL REFERENCES bases(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (basis_id, name)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;
