@@ -380,6 +380,17 @@ export const migrations: string[] = [
     data BLOB NOT NULL,
     PRIMARY KEY (basis_id, name)
   ) WITHOUT ROWID;
+  -- A copy of each chunk's row metadata apart from its activations: activation_chunks stores row_meta after the data
+  -- BLOB, so reading it walked every overflow page of the chunk's activations (store/scale.ts says more).
+  CREATE TABLE activation_row_meta (
+    harvest_id INTEGER NOT NULL REFERENCES harvests(id) ON DELETE CASCADE,
+    chunk_index INTEGER NOT NULL,
+    first_row INTEGER NOT NULL,
+    row_count INTEGER NOT NULL,
+    row_meta BLOB NOT NULL,
+    PRIMARY KEY (harvest_id, chunk_index)
+  ) WITHOUT ROWID;
+  CREATE INDEX activation_row_meta_first_row ON activation_row_meta(harvest_id, first_row);
   `,
 ];
 

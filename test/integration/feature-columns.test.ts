@@ -15,6 +15,8 @@ import { Lab } from '../../main/services/lab';
 import { getFeatureVector, readBasisTensor } from '../../main/store/feature-columns';
 import { insertMetricRun, metricValues, saveMetricValues, setMetricRunNull } from '../../main/store/features';
 import { featureStatColumns } from '../../main/store/feature-columns';
+import { readRowMeta } from '../../main/store/activations';
+import { getBasis } from '../../main/store/bases';
 import { readMetricColumn, readStatColumns } from '../../main/store/scale';
 import { Rng } from '../../main/util/random';
 import { tempDir } from '../helpers/fixtures';
@@ -85,6 +87,18 @@ test('the job stores each feature’s unit direction and encoder column; planted
     assert.equal(card.top.length, 16);
     assert.ok(card.top.every((e) => e.label === c), `feature ${c}: labels ${card.top.map((e) => e.label)}`);
   }
+  // scale (#18): the harvest's chunks wrote their row metadata apart from the activations too; the cards read it from
+  // there, and it equals what the chunks hold (read as before, once the copy is gone).
+  const harvestId = getBasis(db, saeId).harvestId;
+  const copies = db.prepare('SELECT * FROM activation_row_meta WHERE harvest_id = ?').all(harvestId);
+  assert.equal(copies.length, db.prepare('SELECT COUNT(*) FROM activation_chunks WHERE harvest_id = ?').pluck().get(harvestId));
+  const all = Array.from({ length: N }, (_, r) => r);
+  const fromCopy = readRowMeta(db, harvestId, all);
+  assert.equal(fromCopy.size, N);
+  db.prepare('DELETE FROM activation_row_meta WHERE harvest_id = ?').run(harvestId);
+  assert.deepEqual(readRowMeta(db, harvestId, all), fromCopy);
+  const ins = db.prepare('INSERT INTO activation_row_meta VALUES (@harvest_id, @chunk_index, @first_row, @row_count, @row_meta)');
+  db.transaction(() => copies.forEach((r) => ins.run(r)))();
 });
 
 test('a card from stored vectors equals the card from the whole dictionary, and needs no dictionary', async () => {
