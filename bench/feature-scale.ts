@@ -11,8 +11,10 @@ import { join } from 'node:path';
 import { SaeEncoder } from '../main/bases/sae-encoder';
 import { writeSafetensors } from '../main/io/safetensors';
 import { Lab } from '../main/services/lab';
-import { commitChunks, streamChunks } from '../main/store/activations';
+import { commitChunks, readRowMeta, streamChunks } from '../main/store/activations';
 import { getBasis } from '../main/store/bases';
+import { getFeatureExamples } from '../main/store/features';
+import type { Db } from '../main/store/project';
 import * as repo from '../main/store/repo';
 import { Rng } from '../main/util/random';
 import { tempDir } from '../test/helpers/fixtures';
@@ -70,6 +72,28 @@ export function writeSaeDir(dir: string, m: number, rng: Rng): void {
   const b = biasFor(ACTIVE / m);
   writeFileSync(join(dir, 'sae_weights.safetensors'), writeSafetensors({ W_enc: { shape: [D, m], data: wEnc }, b_enc: { shape: [m], data: new Float32Array(m).fill(b) }, W_dec: { shape: [m, D], data: wDec }, b_dec: { shape: [D], data: new Float32Array(D) } }));
   writeFileSync(join(dir, 'cfg.json'), JSON.stringify({ d_in: D, d_sae: m, activation_fn_str: 'relu', normalize_activations: 'none' }));
+}
+
+/** readRowMeta of a card's example rows with the scale room's copy of the row metadata, and without it (restored). */
+function metaReadTimes(db: Db, harvestId: number, feature: number, basisId: number): { copyMs: number; chunksMs: number; rows: number } {
+  const ex = getFeatureExamples(db, basisId, feature)!;
+  const rows = [...ex.topRows, ...ex.bottomRows, ...Array.from(ex.bandRows).filter((r) => r >= 0)];
+  const copies = db.prepare('SELECT * FROM activation_row_meta WHERE harvest_id = ?').all(harvestId);
+  const restore = db.prepare('INSERT INTO activation_row_meta VALUES (@harvest_id, @chunk_index, @first_row, @row_count, @row_meta)');
+  const copy: number[] = [];
+  const chunks: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    let t = performance.now();
+    readRowMeta(db, harvestId, rows);
+    copy.push(performance.now() - t);
+    db.prepare('DELETE FROM activation_row_meta WHERE harvest_id = ?').run(harvestId);
+    t = performance.now();
+    readRowMeta(db, harvestId, rows);
+    chunks.push(performance.now() - t);
+    db.transaction(() => copies.forEach((r) => restore.run(r)))();
+  }
+  const median = (a: number[]) => a.sort((x, y) => x - y)[a.length >> 1]!;
+  return { copyMs: median(copy), chunksMs: median(chunks), rows: new Set(rows).size };
 }
 
 export async function benchFeatureScale(): Promise<Row[]> {
@@ -157,10 +181,14 @@ export async function benchFeatureScale(): Promise<Row[]> {
         await lab.featureDetail({ basisId, feature: byDensity[1]!.feature });
         const nextMs = performance.now() - tn;
         out.push({ name: `features.get cold (first card), m=${m}`, value: coldMs, unit: 'ms', goal: '< 300 ms', note: 'engine side, no stimuli (imported rows), no other basis' });
+        // scale (#18 item 3): a card's example rows' metadata, read from its copy apart from the activations against
+        // the chunks themselves (row_meta behind each chunk's data BLOB), alternating, median of 5.
+        const meta = metaReadTimes(db, harvestId, byDensity[0]!.feature, basisId);
+        out.push({ name: `card example-row metadata (one card's rows of ${rows})`, value: meta.copyMs, unit: 'ms', reference: 'read from activation_chunks (before)', referenceValue: meta.chunksMs, ratio: meta.chunksMs / meta.copyMs, note: `${meta.rows} rows, median of 5, alternating` });
         out.push({ name: `features.get next card, m=${m}`, value: nextMs, unit: 'ms', goal: '< 300 ms' });
         const stats = peakInChild(['stats', projectPath, String(basisId)]);
-        out.push({ name: `import-sae peak RSS, m=${m}`, value: imported.peakMb, unit: 'MB', reference: 'whole-file import (before #18 item 4)', referenceValue: whole!.peakMb, ratio: whole!.peakMb / imported.peakMb, goal: '< 1024 MB', note: 'each in a process of its own (maxRSS at exit: Node, the job worker, SQLite)' });
-        out.push({ name: `feature-stats job peak RSS, m=${m}`, value: stats.peakMb, unit: 'MB', goal: '< 1024 MB', note: 'in a process of its own (maxRSS at exit); the in-bench figure, raised by the bench\'s own copies, was ' + jobPeak.toFixed(0) + ' MB' });
+        out.push({ name: `import-sae peak RSS, m=${m}`, value: imported.peakMb, unit: 'MB', reference: 'whole-file import (before #18 item 4)', referenceValue: whole!.peakMb, ratio: whole!.peakMb / imported.peakMb, goal: '< 1024 MB', note: 'each in a process of its own (its VmHWM at exit: Node, the job worker, SQLite)' });
+        out.push({ name: `feature-stats job peak RSS, m=${m}`, value: stats.peakMb, unit: 'MB', goal: '< 1024 MB', note: 'in a process of its own (VmHWM at exit); the in-bench figure, raised by the bench\'s own copies, was ' + jobPeak.toFixed(0) + ' MB' });
       }
     }
   } finally {

@@ -5,6 +5,7 @@ import type { Basis } from '../bases/types';
 import { UserError } from '../errors';
 import type { JobContext } from '../jobs/types';
 import { loadBasis } from '../bases/load';
+import { SaeArchEncoder } from '../bases/sae-arch-encoder'; // scale (#18)
 import { SaeEncoder } from '../bases/sae-encoder';
 import { streamChunks } from '../store/activations';
 import { getBasis } from '../store/bases';
@@ -358,7 +359,8 @@ export async function runFeatureStatsJob(raw: unknown, ctx: JobContext): Promise
   // #18: sparse codes take the non-zeros-only path (feature-stats-sparse.ts); it returns null on a negative code. A lab
   // SAE is read as its encoder alone (sae-encoder.ts): no decoder, no copies of the 256 MB matrices at 131,072 features.
   const sparseCode = SPARSE_CODE_METHODS.has(rec.method);
-  let encoder = sparseCode ? SaeEncoder.load(db, rec) : null;
+  // scale (#18): an imported JumpReLU or Gated SAE (stored under sae-l1) is read as its encoder alone too.
+  let encoder: SaeEncoder | SaeArchEncoder | null = sparseCode ? (SaeEncoder.load(db, rec) ?? SaeArchEncoder.load(db, rec)) : null;
   let basis: Basis | null = encoder ? null : loadBasis(db, rec);
   let r = sparseCode ? await computeSparseFeatureStats(db, (encoder ?? basis)!, rec.harvestId, full, ctx) : null;
   if (!r) {

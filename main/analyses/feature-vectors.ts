@@ -3,14 +3,17 @@
 // For an SAE both come straight from the loaded weights (W_dec's rows, W_enc's columns) without another m × d copy;
 // for an SAE the job read as its encoder alone, W_dec's rows stream from the store a stored block at a time.
 import { SparseAutoencoder } from '../bases/sae';
+import { SaeArchEncoder } from '../bases/sae-arch-encoder';
 import type { SaeEncoder } from '../bases/sae-encoder';
 import type { Basis } from '../bases/types';
 import { tensorRowRuns } from '../store/basis-blocks';
 import { saveFeatureVectors } from '../store/feature-columns';
 import type { Db } from '../store/project';
 
-export function storeSaeFeatureVectors(db: Db, basisId: number, encoder: SaeEncoder): void {
-  saveFeatureVectors(db, basisId, encoder.nFeatures, encoder.dim, tensorRowRuns(db, basisId, 'W_dec'), encoder.wEnc);
+export function storeSaeFeatureVectors(db: Db, basisId: number, encoder: SaeEncoder | SaeArchEncoder): void {
+  // scale (#18): an imported JumpReLU or Gated SAE's encoder holds W_enc transposed, its columns as rows.
+  if (encoder instanceof SaeArchEncoder) saveFeatureVectors(db, basisId, encoder.nFeatures, encoder.dim, tensorRowRuns(db, basisId, 'W_dec'), encoder.encoderRows, 'rows');
+  else saveFeatureVectors(db, basisId, encoder.nFeatures, encoder.dim, tensorRowRuns(db, basisId, 'W_dec'), encoder.wEnc);
 }
 
 export function storeFeatureVectors(db: Db, basisId: number, basis: Basis): void {

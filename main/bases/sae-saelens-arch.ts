@@ -20,6 +20,59 @@ function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
   return out;
 }
 
+/** exp(r_mag) per latent: SAELens' gated magnitude path scales the shared encoder by it. */
+export function gatedMagScale(rMag: Float32Array): Float32Array {
+  return rMag.map((r) => Math.exp(r));
+}
+
+/**
+ * The architecture's codes of x [rows, d], given W_enc transposed ([m, d]) and its vectors (b_dec; b_enc and
+ * threshold, or b_gate and b_mag with magScale). One function for the basis and for the statistics job's encoder
+ * (sae-arch-encoder.ts), so both give the same codes bit for bit.
+ */
+export async function encodeSaeLensArch(
+  architecture: SaeLensArchitecture,
+  d: number,
+  wEncT: Float32Array,
+  tensors: BasisState,
+  magScale: Float32Array | null,
+  x: Float32Array,
+  rows: number,
+): Promise<Float32Array> {
+  const m = wEncT.length / d;
+  if (x.length !== rows * d) throw new Error(`encode got ${x.length} values for ${rows} rows of ${d}.`);
+  const bDec = tensors.b_dec!.data;
+  const centred = new Float32Array(x.length);
+  for (let r = 0; r < rows; r++) for (let i = 0; i < d; i++) centred[r * d + i] = x[r * d + i]! - bDec[i]!;
+  // (x − b_dec)·W_enc on onnxruntime: the one large product; the rest is per-latent elementwise work.
+  const pre = await matmulABt(centred, rows, d, wEncT, m);
+  const f = new Float32Array(rows * m);
+  if (architecture === 'jumprelu') {
+    const bEnc = tensors.b_enc!.data;
+    const th = tensors.threshold!.data;
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < m; j++) {
+        const p = pre[r * m + j]! + bEnc[j]!;
+        // SAELens: JumpReLU(pre) = pre · H(pre − θ), after its ReLU (which θ ≥ 0 makes redundant, θ < 0 does not).
+        f[r * m + j] = p > th[j]! && p > 0 ? p : 0;
+      }
+    }
+  } else {
+    const bGate = tensors.b_gate!.data;
+    const bMag = tensors.b_mag!.data;
+    const s = magScale!;
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < m; j++) {
+        const h = pre[r * m + j]!;
+        if (!(h + bGate[j]! > 0)) continue;
+        const mag = h * s[j]! + bMag[j]!;
+        f[r * m + j] = mag > 0 ? mag : 0;
+      }
+    }
+  }
+  return f;
+}
+
 export class SaeLensArchBasis implements Basis {
   readonly method = 'sae-l1' as const;
   readonly nFeatures: number;
@@ -38,8 +91,7 @@ export class SaeLensArchBasis implements Basis {
     this.nFeatures = m;
     this.wEncT = transpose(tensors.W_enc!.data, dim, m);
     this.wDecT = transpose(tensors.W_dec!.data, m, dim);
-    // SAELens' gated magnitude path scales the shared encoder by exp(r_mag) per latent.
-    this.magScale = architecture === 'gated' ? tensors.r_mag!.data.map((r) => Math.exp(r)) : null;
+    this.magScale = architecture === 'gated' ? gatedMagScale(tensors.r_mag!.data) : null;
   }
 
   static fromState(architecture: SaeLensArchitecture, params: Record<string, unknown>, seed: number, state: BasisState): SaeLensArchBasis {
@@ -60,39 +112,8 @@ export class SaeLensArchBasis implements Basis {
     return Promise.reject(new Error(`Cajal imports ${this.architecture} SAEs but does not train them.`));
   }
 
-  async encode(x: Float32Array, rows: number): Promise<Float32Array> {
-    const { dim: d, nFeatures: m } = this;
-    if (x.length !== rows * d) throw new Error(`encode got ${x.length} values for ${rows} rows of ${d}.`);
-    const bDec = this.tensors.b_dec!.data;
-    const centred = new Float32Array(x.length);
-    for (let r = 0; r < rows; r++) for (let i = 0; i < d; i++) centred[r * d + i] = x[r * d + i]! - bDec[i]!;
-    // (x − b_dec)·W_enc on onnxruntime: the one large product; the rest is per-latent elementwise work.
-    const pre = await matmulABt(centred, rows, d, this.wEncT, m);
-    const f = new Float32Array(rows * m);
-    if (this.architecture === 'jumprelu') {
-      const bEnc = this.tensors.b_enc!.data;
-      const th = this.tensors.threshold!.data;
-      for (let r = 0; r < rows; r++) {
-        for (let j = 0; j < m; j++) {
-          const p = pre[r * m + j]! + bEnc[j]!;
-          // SAELens: JumpReLU(pre) = pre · H(pre − θ), after its ReLU (which θ ≥ 0 makes redundant, θ < 0 does not).
-          f[r * m + j] = p > th[j]! && p > 0 ? p : 0;
-        }
-      }
-    } else {
-      const bGate = this.tensors.b_gate!.data;
-      const bMag = this.tensors.b_mag!.data;
-      const s = this.magScale!;
-      for (let r = 0; r < rows; r++) {
-        for (let j = 0; j < m; j++) {
-          const h = pre[r * m + j]!;
-          if (!(h + bGate[j]! > 0)) continue;
-          const mag = h * s[j]! + bMag[j]!;
-          f[r * m + j] = mag > 0 ? mag : 0;
-        }
-      }
-    }
-    return f;
+  encode(x: Float32Array, rows: number): Promise<Float32Array> {
+    return encodeSaeLensArch(this.architecture, this.dim, this.wEncT, this.tensors, this.magScale, x, rows);
   }
 
   async decode(f: Float32Array, rows: number): Promise<Float32Array> {

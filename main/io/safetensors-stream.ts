@@ -75,17 +75,36 @@ export function rowLength(shape: number[]): number {
   return shape.slice(1).reduce((a, b) => a * b, 1);
 }
 
+/** Reusable buffers for a stream of readTensorRows calls: the raw bytes, and float32 values for other dtypes. */
+export interface RowBuffers {
+  raw: Uint8Array;
+  values?: Float32Array;
+}
+
+/** Buffers for blocks of up to `rows` rows of each of `entries` (one pair, sized for the largest block). */
+export function rowBuffersFor(entries: { entry: TensorEntry; rows: number }[]): RowBuffers {
+  let raw = 0;
+  let values = 0;
+  for (const { entry, rows } of entries) {
+    const count = Math.min(rows, entry.shape[0] ?? 1) * rowLength(entry.shape);
+    raw = Math.max(raw, count * DTYPE_BYTES[entry.dtype]);
+    if (entry.dtype !== 'F32') values = Math.max(values, count);
+  }
+  return { raw: new Uint8Array(raw), values: values > 0 ? new Float32Array(values) : undefined };
+}
+
 /**
  * Rows [firstRow, firstRow + rows) of `entry` (leading axis) as float32, converted as readSafetensors converts them
- * (so a block equals the same slice of the whole-file read, bit for bit). F32 values are returned as a view of
- * `scratch` when one is given: use them before the next read.
+ * (so a block equals the same slice of the whole-file read, bit for bit). With `buffers` (rowBuffersFor) the values
+ * are a view of them: use them before the next read.
  */
-export function readTensorRows(fd: number, header: SafetensorsHeader, entry: TensorEntry, firstRow: number, rows: number, scratch?: Uint8Array): Float32Array {
+export function readTensorRows(fd: number, header: SafetensorsHeader, entry: TensorEntry, firstRow: number, rows: number, buffers?: RowBuffers): Float32Array {
   const per = rowLength(entry.shape);
   const bytes = DTYPE_BYTES[entry.dtype];
   const count = rows * per;
-  // A caller reading block after block passes one scratch buffer: the garbage collector frees array buffers late, and
-  // a fresh 32 MB buffer per block piled up to a gigabyte before it ran.
+  // A caller reading block after block passes one pair of buffers: the garbage collector frees array buffers late,
+  // and a fresh 32 MB buffer per block (raw bytes, or float32 values converted from F16) piled up before it ran.
+  const scratch = buffers?.raw;
   const raw = scratch && scratch.byteLength >= count * bytes && scratch.byteOffset % 8 === 0 ? new Uint8Array(scratch.buffer, scratch.byteOffset, count * bytes) : new Uint8Array(count * bytes);
   const at = header.dataStart + entry.begin + firstRow * per * bytes;
   let got = 0;
@@ -95,7 +114,12 @@ export function readTensorRows(fd: number, header: SafetensorsHeader, entry: Ten
     got += n;
   }
   if (entry.dtype === 'F32') return new Float32Array(raw.buffer, raw.byteOffset, count);
-  if (entry.dtype === 'F16') return float16BitsToFloat32Array(new Uint16Array(raw.buffer, raw.byteOffset, count));
-  if (entry.dtype === 'BF16') return bfloat16BitsToFloat32Array(new Uint16Array(raw.buffer, raw.byteOffset, count));
-  return Float32Array.from(new Float64Array(raw.buffer, raw.byteOffset, count));
+  const into = buffers?.values && buffers.values.length >= count ? buffers.values : undefined;
+  if (entry.dtype === 'F16') return float16BitsToFloat32Array(new Uint16Array(raw.buffer, raw.byteOffset, count), into);
+  if (entry.dtype === 'BF16') return bfloat16BitsToFloat32Array(new Uint16Array(raw.buffer, raw.byteOffset, count), into);
+  const f64 = new Float64Array(raw.buffer, raw.byteOffset, count);
+  if (!into) return Float32Array.from(f64);
+  const out = into.subarray(0, count);
+  out.set(f64);
+  return out;
 }

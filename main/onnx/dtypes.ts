@@ -186,9 +186,10 @@ function float16Table(): Float32Array {
   return halfTable;
 }
 
-export function float16BitsToFloat32Array(bits: ArrayLike<number>): Float32Array {
+/** `out` (at least bits.length long), when given, takes the values: a stream converting block after block reuses one. */
+export function float16BitsToFloat32Array(bits: ArrayLike<number>, into?: Float32Array): Float32Array {
   const n = bits.length;
-  const out = new Float32Array(n);
+  const out = into ? into.subarray(0, n) : new Float32Array(n);
   if (!(bits instanceof Uint16Array)) {
     for (let i = 0; i < n; i++) out[i] = float16BitsToFloat32(bits[i]!);
     return out;
@@ -198,9 +199,9 @@ export function float16BitsToFloat32Array(bits: ArrayLike<number>): Float32Array
   return out;
 }
 
-export function bfloat16BitsToFloat32Array(bits: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(bits.length);
-  const u32 = new Uint32Array(out.buffer);
+export function bfloat16BitsToFloat32Array(bits: ArrayLike<number>, into?: Float32Array): Float32Array {
+  const out = into ? into.subarray(0, bits.length) : new Float32Array(bits.length);
+  const u32 = new Uint32Array(out.buffer, out.byteOffset, out.length);
   for (let i = 0; i < bits.length; i++) u32[i] = (bits[i]! & 0xffff) << 16;
   return out;
 }

@@ -5,18 +5,23 @@
 import { closeSync, openSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { UserError } from '../errors';
-import { DTYPE_BYTES, readTensorRows, rowLength, type SafetensorsHeader } from '../io/safetensors-stream';
+import { readTensorRows, rowBuffersFor, rowLength, type RowBuffers, type SafetensorsHeader } from '../io/safetensors-stream';
 import type { JobContext } from '../jobs/types';
-import { declareBlockedTensor, storedBlocks, streamTensorBlocks, writeTensorBlock, writeWholeTensor } from '../store/basis-blocks';
+import { declareBlockedTensor, storedBlocks, writeTensorBlock, writeWholeTensor } from '../store/basis-blocks';
 import { getBasis, setBasisStatus } from '../store/bases';
 import type { Db } from '../store/project';
 import { memoryCapBytes } from '../util/memory';
 import { StreamingFold } from './fold';
 import type { SaeImportJobParams, SaeImportJobResult } from './types';
 
-/** Rows of a matrix per stored block: 1/64 of the memory cap, at most 32 MB (a 131,072 × 512 matrix in 8 blocks). */
+/**
+ * Rows of a matrix per stored block: 1/64 of the memory cap, at most 8 MB (a 131,072 × 512 matrix in 32 blocks).
+ * Writing a block costs about three times its size at once (the read buffer, and SQLite's copy of the bound BLOB and
+ * of the record it builds): with 32 MB blocks the import of a 131,072-feature SAE peaked at 359–395 MB, with 8 MB at
+ * 266–273 MB (process high-water mark, bench/feature-scale.ts).
+ */
 export function blockRowsFor(shape: number[]): number {
-  const bytes = Math.max(4096, Math.min(32 * 2 ** 20, Math.floor(memoryCapBytes() / 64)));
+  const bytes = Math.max(4096, Math.min(8 * 2 ** 20, Math.floor(memoryCapBytes() / 64)));
   return Math.max(1, Math.floor(bytes / (4 * Math.max(1, rowLength(shape)))));
 }
 
@@ -43,13 +48,16 @@ export async function runSaeImportJob(raw: unknown, ctx: JobContext): Promise<Sa
   const mb = (b: number) => b / 2 ** 20;
   let done = 0;
   const fd = openSync(p.file, 'r');
+  // One pair of buffers for every block of every matrix, the fold's reads included: nothing per block is left for
+  // the garbage collector (see readTensorRows).
+  const matrices = p.tensors.filter((x) => isMatrix(x.entry.shape));
+  const buffers = rowBuffersFor(matrices.map((t) => ({ entry: t.entry, rows: t.blockRows })));
   try {
-    for (const t of p.tensors.filter((x) => isMatrix(x.entry.shape))) {
+    for (const t of matrices) {
       const rows = t.entry.shape[0]!;
       const bytesPerRow = rowLength(t.entry.shape) * 4;
       const blocks = Math.ceil(rows / t.blockRows);
       const have = storedBlocks(db, p.basisId, t.name);
-      const scratch = new Uint8Array(Math.min(rows, t.blockRows) * rowLength(t.entry.shape) * DTYPE_BYTES[t.entry.dtype]);
       if (have.size === 0) declareBlockedTensor(db, p.basisId, t.name, t.entry.shape);
       for (let b = 0; b < blocks; b++) {
         const first = b * t.blockRows;
@@ -58,7 +66,7 @@ export async function runSaeImportJob(raw: unknown, ctx: JobContext): Promise<Sa
         // Blocks a resumed import already has count as done but are not reported: the rate is this run's copying.
         if (have.has(b)) continue;
         ctx.throwIfCancelled();
-        writeTensorBlock(db, p.basisId, t.name, b, readTensorRows(fd, header, t.entry, first, n, scratch));
+        writeTensorBlock(db, p.basisId, t.name, b, readTensorRows(fd, header, t.entry, first, n, buffers));
         ctx.progress(() => ({ fraction: (0.98 * done) / totalBytes, done: mb(done), total: mb(totalBytes), unit: 'MB/s', message: `${t.name}: block ${b + 1} of ${blocks}` }));
       }
     }
@@ -66,7 +74,7 @@ export async function runSaeImportJob(raw: unknown, ctx: JobContext): Promise<Sa
     const vectors = new Map<string, Float32Array>();
     for (const t of p.tensors.filter((x) => !isMatrix(x.entry.shape))) vectors.set(t.name, readTensorRows(fd, header, t.entry, 0, t.entry.shape[0] ?? 1));
     ctx.progress({ fraction: 0.98, message: p.fold === 'none' ? 'Finishing' : 'Folding b_dec into the encoder biases' });
-    foldBiases(db, p, vectors);
+    foldBiases(fd, header, buffers, p, vectors);
     finish(db, p, vectors);
   } finally {
     closeSync(fd);
@@ -75,13 +83,18 @@ export async function runSaeImportJob(raw: unknown, ctx: JobContext): Promise<Sa
   return { basisId: p.basisId, bytes: totalBytes };
 }
 
-/** apply_b_dec_to_input = false: the encoder biases take b_dec·W_enc, W_enc read back from the store block by block. */
-function foldBiases(db: Db, p: SaeImportJobParams, vectors: Map<string, Float32Array>): void {
+/**
+ * apply_b_dec_to_input = false: the encoder biases take b_dec·W_enc, W_enc read again from the file block by block
+ * into the copy's buffers (the file is the one checked at the start, and reads convert as the copy did, so these
+ * are the stored values). Reading it back from the store instead left two 32 MB arrays per block to the collector.
+ */
+function foldBiases(fd: number, header: SafetensorsHeader, buffers: RowBuffers, p: SaeImportJobParams, vectors: Map<string, Float32Array>): void {
   if (p.fold === 'none') return;
   const bDec = vectors.get('b_dec')!;
-  const m = p.tensors.find((t) => t.name === 'W_enc')!.entry.shape[1]!;
+  const wEnc = p.tensors.find((t) => t.name === 'W_enc')!;
+  const [d, m] = wEnc.entry.shape as [number, number];
   const fold = new StreamingFold(bDec, p.fold === 'b_enc' ? vectors.get('b_enc')! : new Float32Array(m));
-  for (const block of streamTensorBlocks(db, p.basisId, 'W_enc')) fold.add(block);
+  for (let first = 0; first < d; first += wEnc.blockRows) fold.add(readTensorRows(fd, header, wEnc.entry, first, Math.min(wEnc.blockRows, d - first), buffers));
   const c = fold.result();
   if (p.fold === 'b_enc') {
     vectors.set('b_enc', c);

@@ -6,6 +6,7 @@ import { getBasis } from '../store/bases';
 import { featureStatColumns, featureStatRange, metricRange } from '../store/feature-columns';
 import * as store from '../store/features';
 import type { Db } from '../store/project';
+import { readMetricColumn, readStatColumns } from '../store/scale'; // scale (#18)
 import { UserError } from '../errors';
 
 const b64 = (a: Float64Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
@@ -16,13 +17,14 @@ export function featureColumns(db: Db, basisId: number): FeatureColumnsPayload {
   const run = store.getFeatureRun(db, basisId);
   const empty = b64(new Float64Array(0));
   if (!run) return { basisId, nFeatures: m, computed: false, metricNames: [], density: empty, mean: empty, min: empty, max: empty, metrics: {}, zScores: {} };
-  const cols = featureStatColumns(db, basisId, m);
+  // scale (#18): the columns stored whole when the statistics (and each metric) were saved; rows where they predate them.
+  const cols = readStatColumns(db, basisId, m) ?? featureStatColumns(db, basisId, m);
   const metricNames = store.metricNamesOf(db, basisId);
   const nulls = store.latestNulls(db, basisId);
   const metrics: Partial<Record<MetricName, string>> = {};
   const zScores: Partial<Record<MetricName, string>> = {};
   for (const name of metricNames) {
-    const v = Float64Array.from(store.metricValues(db, basisId, name));
+    const v = readMetricColumn(db, basisId, name) ?? Float64Array.from(store.metricValues(db, basisId, name));
     metrics[name] = b64(v);
     const n = nulls[name];
     // As features.table's zScoresOf: only where the null has spread and the value is finite.

@@ -3,6 +3,7 @@
 // so no fit or statistic ever needs the whole matrix in memory, and always get float32.
 import { float16BitsToFloat32Array, float32ArrayToFloat16Bits } from '../onnx/dtypes';
 import type { Db } from './project';
+import { chunkRowMetaFinder, saveChunkRowMeta } from './scale'; // scale (#18)
 
 export interface RowMeta {
   stimulusIndex: number;
@@ -113,6 +114,7 @@ export function commitChunks(db: Db, chunks: PendingChunk[]): void {
       const meta = c.meta instanceof Int32Array ? c.meta : packRowMeta(c.meta);
       if (meta.length !== c.rowCount * META_FIELDS) throw new Error(`chunk of ${c.rowCount} rows has metadata for ${meta.length / META_FIELDS}`);
       insertChunk.run(c.harvestId, c.chunkIndex, c.firstRow, c.rowCount, c.encoded ?? encodeActivations(c.data, c.storage ?? 'float32'), Buffer.from(meta.buffer, meta.byteOffset, meta.byteLength));
+      saveChunkRowMeta(db, c.harvestId, c.chunkIndex, c.firstRow, c.rowCount, Buffer.from(meta.buffer, meta.byteOffset, meta.byteLength)); // scale (#18)
       const moved = advance.run(c.firstRow + c.rowCount, c.harvestId, c.firstRow);
       // Guards against two writers appending to the same harvest (e.g. the same job resumed twice at once).
       if (moved.changes !== 1) throw new Error(`harvest ${c.harvestId} was advanced by another writer`);
@@ -172,11 +174,12 @@ export function readRowMeta(db: Db, harvestId: number, rows: number[]): Map<numb
   const find = db.prepare(
     'SELECT first_row, row_count, row_meta FROM activation_chunks WHERE harvest_id = ? AND first_row <= ? ORDER BY first_row DESC LIMIT 1',
   );
+  const fromCopy = chunkRowMetaFinder(db); // scale (#18): the copy apart from the activations, where the chunk has one
   const out = new Map<number, RowMeta>();
   let cached: { first: number; count: number; meta: Buffer } | null = null;
   for (const r of [...new Set(rows)].sort((a, b) => a - b)) {
     if (!cached || r < cached.first || r >= cached.first + cached.count) {
-      const row = find.get(harvestId, r) as { first_row: number; row_count: number; row_meta: Buffer } | undefined;
+      const row = fromCopy(harvestId, r) ?? (find.get(harvestId, r) as { first_row: number; row_count: number; row_meta: Buffer } | undefined);
       if (!row || r >= row.first_row + row.row_count) continue;
       cached = { first: row.first_row, count: row.row_count, meta: row.row_meta };
     }

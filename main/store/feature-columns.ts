@@ -13,9 +13,10 @@ const blob = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLeng
 
 /**
  * Replace a basis' per-feature vectors: unit rows of `directions` (m × dim; or its rows in runs, as a blocked W_dec is
- * stored, so the job need not hold the whole matrix) and the columns of `encoder` (dim × m).
+ * stored, so the job need not hold the whole matrix) and the columns of `encoder` (dim × m; or, with encoderLayout
+ * 'rows', its transpose m × dim, whose rows are the columns: scale #18, an imported JumpReLU or Gated SAE's encoder).
  */
-export function saveFeatureVectors(db: Db, basisId: number, m: number, dim: number, directions: Float32Array | Iterable<Float32Array>, encoder: Float32Array | null): void {
+export function saveFeatureVectors(db: Db, basisId: number, m: number, dim: number, directions: Float32Array | Iterable<Float32Array>, encoder: Float32Array | null, encoderLayout: 'columns' | 'rows' = 'columns'): void {
   const ins = db.prepare('INSERT INTO feature_vectors(basis_id, feature, direction, encoder) VALUES (?, ?, ?, ?)');
   const dir = new Float32Array(dim);
   // Encoder columns are gathered a tile of TILE features at a time (row runs of TILE contiguous values), not one
@@ -24,6 +25,7 @@ export function saveFeatureVectors(db: Db, basisId: number, m: number, dim: numb
   const tile = new Float32Array(TILE * dim);
   let tileStart = -TILE;
   const encoderColumn = (j: number): Float32Array => {
+    if (encoderLayout === 'rows') return encoder!.subarray(j * dim, (j + 1) * dim);
     if (j >= tileStart + TILE) {
       tileStart = j;
       const w = Math.min(TILE, m - j);

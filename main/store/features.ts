@@ -1,6 +1,7 @@
 // Feature statistics, metrics and collections in the project file (migration 3). Examples and histograms are BLOBs
 // per feature, so a basis of 16,384 features is 16,384 rows per table, written in one transaction.
 import type { MetricName } from '../analyses/types';
+import { saveMetricColumn, StatColumnsWriter } from './scale'; // scale (#18)
 import type { Db } from './project';
 
 export interface FeatureRunRecord {
@@ -73,6 +74,7 @@ export function saveFeatureStatsEach(
   );
   const insHist = db.prepare('INSERT INTO feature_histograms(basis_id, feature, lo, hi, counts) VALUES (?, ?, ?, ?, ?)');
   const b = run.basisId;
+  const columns = new StatColumnsWriter(m); // scale (#18): the panel's columns as blocks, beside the rows
   db.transaction(() => {
     for (const t of ['feature_stats', 'feature_examples', 'feature_histograms', 'feature_runs']) db.prepare(`DELETE FROM ${t} WHERE basis_id = ?`).run(b);
     db.prepare('INSERT INTO feature_runs(basis_id, job_id, top_k, bands, bins, seed, rows, params_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
@@ -88,9 +90,11 @@ export function saveFeatureStatsEach(
     for (let f = 0; f < m; f++) {
       const { stat: s, example: e, histogram: h } = feature(f);
       insStat.run(b, s.feature, s.density, s.mean, s.min, s.max);
+      columns.add(s); // scale (#18)
       insEx.run(b, f, blob(e.topRows), blob(e.topActs), blob(e.bottomRows), blob(e.bottomActs), e.bandLo, e.bandHi, blob(e.bandCounts), blob(e.bandRows), blob(e.bandActs));
       insHist.run(b, f, h.lo, h.hi, blob(h.counts));
     }
+    columns.save(db, b); // scale (#18)
   })();
 }
 
@@ -178,6 +182,7 @@ export function saveMetricValues(db: Db, basisId: number, runId: number, metric:
       const v = values[f]!;
       ins.run(basisId, f, metric, Number.isFinite(v) ? v : null, runId);
     }
+    saveMetricColumn(db, basisId, metric, values); // scale (#18)
   })();
 }
 

@@ -13,6 +13,7 @@ import type { Db } from './project';
 import { getHarvest, getModel, getStimulusSet, insertHarvest, insertStimulusSet, insertModel, saveUnitStats, setHarvestStatus, stimulusLabels, stimulusNames, type HarvestRecord } from './repo';
 import { APP_ID, SCHEMA_VERSION } from './schema';
 import type { StimulusSetInfo } from './types';
+import { saveChunkRowMeta } from './scale'; // scale (#18)
 
 /** One shard as a file recorded it: a harvest job of one or more tensors over a slice of the stimuli. */
 export interface ShardPart {
@@ -148,6 +149,7 @@ export function writeMergedHarvests(
         const h = part.harvests[k]!;
         const read = src.prepare('SELECT first_row, row_count, data, row_meta FROM activation_chunks WHERE harvest_id = ? ORDER BY chunk_index');
         for (const c of read.iterate(h.id) as Iterable<{ first_row: number; row_count: number; data: Buffer; row_meta: Buffer }>) {
+          saveChunkRowMeta(into, id, chunkIndex, rows, c.row_count, c.row_meta); // scale (#18): the cards' copy of the metadata
           insertChunk.run(id, chunkIndex++, rows, c.row_count, c.data, c.row_meta);
           stats.add(decodeActivations(c.data, c.row_count, h0.dim), c.row_count);
           rows += c.row_count;

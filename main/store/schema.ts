@@ -372,6 +372,26 @@ export const migrations: string[] = [
     PRIMARY KEY (basis_id, name, block)
   ) WITHOUT ROWID;
   `,
+  // migration: scale (#18) — the Features panel's columns stored whole, one float64 BLOB each (store/scale.ts)
+  `
+  CREATE TABLE feature_column_blocks (
+    basis_id INTEGER NOT NULL REFERENCES bases(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (basis_id, name)
+  ) WITHOUT ROWID;
+  -- A copy of each chunk's row metadata apart from its activations: activation_chunks stores row_meta after the data
+  -- BLOB, so reading it walked every overflow page of the chunk's activations (store/scale.ts says more).
+  CREATE TABLE activation_row_meta (
+    harvest_id INTEGER NOT NULL REFERENCES harvests(id) ON DELETE CASCADE,
+    chunk_index INTEGER NOT NULL,
+    first_row INTEGER NOT NULL,
+    row_count INTEGER NOT NULL,
+    row_meta BLOB NOT NULL,
+    PRIMARY KEY (harvest_id, chunk_index)
+  ) WITHOUT ROWID;
+  CREATE INDEX activation_row_meta_first_row ON activation_row_meta(harvest_id, first_row);
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -13,7 +13,11 @@ import { createRouter } from '../../main/api/router';
 import { writeSafetensors } from '../../main/io/safetensors';
 import { Lab } from '../../main/services/lab';
 import { getFeatureVector, readBasisTensor } from '../../main/store/feature-columns';
-import { insertMetricRun, saveMetricValues, setMetricRunNull } from '../../main/store/features';
+import { insertMetricRun, metricValues, saveMetricValues, setMetricRunNull } from '../../main/store/features';
+import { featureStatColumns } from '../../main/store/feature-columns';
+import { readRowMeta } from '../../main/store/activations';
+import { getBasis } from '../../main/store/bases';
+import { readMetricColumn, readStatColumns } from '../../main/store/scale';
 import { Rng } from '../../main/util/random';
 import { tempDir } from '../helpers/fixtures';
 import { plantedHarvest } from '../helpers/planted';
@@ -83,6 +87,18 @@ test('the job stores each feature’s unit direction and encoder column; planted
     assert.equal(card.top.length, 16);
     assert.ok(card.top.every((e) => e.label === c), `feature ${c}: labels ${card.top.map((e) => e.label)}`);
   }
+  // scale (#18): the harvest's chunks wrote their row metadata apart from the activations too; the cards read it from
+  // there, and it equals what the chunks hold (read as before, once the copy is gone).
+  const harvestId = getBasis(db, saeId).harvestId;
+  const copies = db.prepare('SELECT * FROM activation_row_meta WHERE harvest_id = ?').all(harvestId);
+  assert.equal(copies.length, db.prepare('SELECT COUNT(*) FROM activation_chunks WHERE harvest_id = ?').pluck().get(harvestId));
+  const all = Array.from({ length: N }, (_, r) => r);
+  const fromCopy = readRowMeta(db, harvestId, all);
+  assert.equal(fromCopy.size, N);
+  db.prepare('DELETE FROM activation_row_meta WHERE harvest_id = ?').run(harvestId);
+  assert.deepEqual(readRowMeta(db, harvestId, all), fromCopy);
+  const ins = db.prepare('INSERT INTO activation_row_meta VALUES (@harvest_id, @chunk_index, @first_row, @row_count, @row_meta)');
+  db.transaction(() => copies.forEach((r) => ins.run(r)))();
 });
 
 test('a card from stored vectors equals the card from the whole dictionary, and needs no dictionary', async () => {
@@ -125,4 +141,20 @@ test('features.columns: the table as typed columns, equal to features.table row 
   assert.deepEqual(paged.features.slice(M - 40).map(plain), table.features.slice(M - 40).map(plain));
   assert.ok(paged.features.slice(0, M - 40).every((f) => Number.isNaN(f.density) && Number.isNaN(f.max) && Object.keys(f.metrics).length === 0));
   await assert.rejects(call('features.columnsPage', { basisId: saeId, offset: M + 1, limit: 10 }), /past the last of the 512 features/);
+  // scale (#18): the statistics job and each metric's save stored the columns whole; they equal, bit for bit, the
+  // columns computed from the rows, and the payload read from them equals the one computed from the rows.
+  const db = lab['db']!;
+  const stored = readStatColumns(db, saeId, M)!;
+  assert.ok(stored, 'the statistics job stored the columns as blocks');
+  const computed = featureStatColumns(db, saeId, M);
+  for (const c of ['density', 'mean', 'min', 'max'] as const) assert.ok(Buffer.from(stored[c].buffer).equals(Buffer.from(computed[c].buffer)), `${c}: stored block = rows`);
+  for (const name of ['label-purity', 'label-entropy'] as const) {
+    const fromRows = Float64Array.from(metricValues(db, saeId, name));
+    assert.ok(Buffer.from(readMetricColumn(db, saeId, name)!.buffer).equals(Buffer.from(fromRows.buffer)), `${name}: stored block = rows`);
+  }
+  const blocks = db.prepare('SELECT * FROM feature_column_blocks WHERE basis_id = ?').all(saeId);
+  db.prepare('DELETE FROM feature_column_blocks WHERE basis_id = ?').run(saeId);
+  assert.deepEqual(await call<FeatureColumnsPayload>('features.columns', { basisId: saeId }), payload, 'computed from the rows: the same payload');
+  const ins = db.prepare('INSERT INTO feature_column_blocks(basis_id, name, data) VALUES (@basis_id, @name, @data)');
+  db.transaction(() => blocks.forEach((r) => ins.run(r)))();
 });

@@ -8,10 +8,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadBasis } from '../../main/bases/load';
+import { SaeArchEncoder } from '../../main/bases/sae-arch-encoder';
 import { readNpy, type NpyArray } from '../../main/io/npy';
 import { readSafetensors, writeSafetensors } from '../../main/io/safetensors';
 import { Lab } from '../../main/services/lab';
 import { getBasis, loadBasisTensors } from '../../main/store/bases';
+import { getFeatureVector } from '../../main/store/feature-columns';
 import type { Db } from '../../main/store/project';
 import { tempDir } from '../helpers/fixtures';
 
@@ -47,6 +49,21 @@ for (const name of ['jumprelu', 'jumprelu-nobdec', 'gated', 'gated-nobdec']) {
     const active = want.filter((v) => v > 0).length;
     assert.ok(active > 0.05 * want.length && active < 0.95 * want.length, `a test that can fail: ${active} of ${want.length} codes active`);
     assert.ok(maxDiff(f, want) <= 1e-5, `${name} differs from NumPy by ${maxDiff(f, want)}`);
+    // scale (#18): the statistics job's encoder-only read (no decoder, W_enc transposed from its blocks) gives the
+    // basis' codes bit for bit, and its rows are W_enc's columns.
+    const enc = SaeArchEncoder.load(db(), getBasis(db(), info.id))!;
+    assert.equal(enc.architecture, name.split('-')[0]);
+    assert.ok(Buffer.from((await enc.encode(x.data, rows)).buffer).equals(Buffer.from(f.buffer)), 'encoder-only codes = the basis\' codes, bit for bit');
+    const wEnc = loadBasisTensors(db(), info.id).W_enc!;
+    const [d, m] = wEnc.shape as [number, number];
+    assert.deepEqual(enc.encoderRows, Float32Array.from({ length: m * d }, (_, k) => wEnc.data[(k % d) * m + Math.floor(k / d)]!));
+    if (name === 'gated') {
+      // The statistics job takes that path: it stores the encoder columns for the cards (the whole-basis path had none).
+      const { jobId } = lab.startFeatureStats({ basisId: info.id, topK: 4, bands: 2 });
+      const job = await lab.jobs.wait(jobId);
+      assert.equal(job.status, 'done', job.error ?? '');
+      for (const j of [0, m - 1]) assert.deepEqual(getFeatureVector(db(), info.id, j)!.encoder, enc.encoderRows.slice(j * d, (j + 1) * d));
+    }
     if (name.startsWith('gated')) {
       const xhat = await sae.decode!(f, rows);
       assert.ok(maxDiff(xhat, npy(`xhat-${name}.npy`).data) <= 1e-4, 'decode = f·W_dec + b_dec');

@@ -60,6 +60,8 @@ function snapshot(path: string, harvestId: number) {
       harvest: db.prepare('SELECT tensor, tensor_shape_json, positions, dim, rows_per_item, items_expected, rows_expected, rows_done, chunk_rows, status FROM harvests WHERE id = ?').get(harvestId),
       chunks: db.prepare('SELECT chunk_index, first_row, row_count, data, row_meta FROM activation_chunks WHERE harvest_id = ? ORDER BY chunk_index').all(harvestId) as Chunk[],
       stats: db.prepare('SELECT unit, mean, std, min, max, frac_active FROM unit_stats WHERE harvest_id = ? ORDER BY unit').all(harvestId),
+      // scale (#18): the copy of the row metadata the cards read
+      metaCopy: db.prepare('SELECT chunk_index, first_row, row_count, row_meta FROM activation_row_meta WHERE harvest_id = ? ORDER BY chunk_index').all(harvestId),
       items: db.prepare('SELECT i.idx, i.label, i.name FROM stimulus_items i JOIN harvests h ON h.stimulus_set_id = i.set_id WHERE h.id = ? ORDER BY i.idx').all(harvestId),
     };
   } finally {
@@ -97,6 +99,8 @@ test('two shards recorded by two processes and merged equal a single harvest, ro
       assert.ok(c.data.equals(o.data), `${h.tensor} chunk ${i}: activation bytes`);
       assert.ok(c.row_meta.equals(o.row_meta), `${h.tensor} chunk ${i}: row metadata (stimulus, label, position)`);
     });
+    assert.equal(got.metaCopy.length, got.chunks.length, 'the merge wrote the row metadata copy of every chunk');
+    assert.deepEqual(got.metaCopy, one.metaCopy, 'and it equals the single harvest\'s');
     assert.equal(got.stats.length, h.tensor === 'hidden1' ? 256 : 128);
     assert.deepEqual(got.stats, one.stats, `${h.tensor}: unit statistics, exactly`);
     assert.deepEqual(got.items, one.items, 'stimulus items (names, labels)');
