@@ -30,6 +30,7 @@ const all: [string, string, string][] = [
   ['sae-topk', './sae-topk.ts', 'benchSaeTopk'], // h18topk (#18 item 5)
   ['text-harvest', './text-harvest.ts', 'benchTextHarvest'], // room: text (#13)
   ['sae-planted-defaults', './sae-planted-defaults.ts', 'benchSaePlantedDefaults'], // h12def (#12): recovery at the defaults
+  ['sae-batchtopk-gap', './sae-batchtopk-gap.ts', 'benchSaeBatchtopkGap'], // h12btk (#12): BatchTopK vs TopK at equal L0 on the demo layer
 ];
 
 const wanted = process.argv.slice(2);
