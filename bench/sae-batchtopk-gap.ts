@@ -17,6 +17,9 @@
 // 73 % vs 57 % at k = 4, 150 steps) — batch-wide competition lets a few latents take the slots of whole rows early
 // on — and the gap shrinks with training. SAE_GAP_TORCH=1 adds an independent PyTorch implementation of both methods
 // (bench/sae_batchtopk_gap_torch.py) on the same rows, to tell the method's behaviour from the lab's code.
+// Measured (the same fits, run by hand on the shared 2 cores; gaps at BatchTopK's runs, seeds 0–2 unless noted):
+//   150 steps: k 4 −0.019 / −0.015 / −0.018; k 8 −0.010 / −0.008 / −0.006 / −0.010 / −0.007 (seeds 0–4); k 16 −0.002 / −0.004 / −0.004
+//   600 steps: k 4 −0.008 / −0.008 / −0.010; k 8 −0.000 / +0.002 / −0.002; k 16 +0.001 / +0.000 / +0.000
 // `npm run bench -- sae-batchtopk-gap`; SAE_GAP_STEPS=150,600 SAE_GAP_SEEDS=0,1,2 choose the runs.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -98,9 +98,10 @@ test('a TopK sweep is one job: runs in turn, each a stored basis, progress with 
 // h12btk (#12): Bussmann et al.'s claim, BatchTopK's EV ≥ TopK's at equal L0, where its mechanism applies — rows of
 // differing sparsity (alternately 1 and 5 of the atoms, mean 3), which a batch-wide top k·B can serve unevenly and a
 // per-row top k cannot. Both frontiers come from sweeps as the lab runs them and are compared as the frontier card
-// compares them (interpolated in log L0, frontier-compare.ts). Measured: BatchTopK ahead by 0.029–0.052 (seed 3) and
-// 0.025–0.045 (seed 5) at every common L0; on the constant-sparsity rows above (3 atoms each) it trails by up to 0.022
-// at L0 2, and on the demo layer by 0.015–0.019 at k = 4 after 150 steps (bench/sae-batchtopk-gap.ts), so the test plants the varying case.
+// compares them (interpolated in log L0, frontier-compare.ts). Measured in direct fits: BatchTopK ahead at every
+// common L0 by 0.029–0.052 (seed 3, this test's), 0.025–0.045 (5), 0.020–0.028 (7), 0.030–0.040 (11). On the
+// constant-sparsity rows above (3 atoms each) it trails by up to 0.022 at L0 2, and on the demo layer by 0.015–0.019
+// at k = 4 after 150 steps (bench/sae-batchtopk-gap.ts), so the test plants the varying case.
 test('on rows of varying sparsity BatchTopK reconstructs at least as much as TopK at equal L0', { timeout: 120_000 }, async () => {
   const rng = new Rng(12);
   const atoms = rng.fillNormal(new Float32Array(ATOMS * D)) as Float32Array;
