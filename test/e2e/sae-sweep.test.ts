@@ -2,13 +2,14 @@
 // bundled MNIST MLP over MNIST digits, centre position), the fit form says what the swept parameter means for each
 // method and shows the harvest's effective rank as a first guess at k; then every trained SAE method of the
 // registry is swept over a few k (or λ) from the form, each sweep one job, and all frontiers are drawn in one chart
-// (screenshot kept). BatchTopK's explained variance is compared with TopK's at equal L0 (TopK interpolated in log L0)
-// and recorded under test-artifacts/.
+// (screenshot kept). The card compares BatchTopK's explained variance with TopK's at equal L0 (each frontier
+// interpolated in log L0); the gaps it shows are checked against the engine's comparison and recorded under test-artifacts/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { compareAtEqualL0 } from '../../main/bases/frontier-compare';
 import { startE2eLab, type E2eLab } from '../helpers/e2e';
 import { artifactsDir, repoRoot } from '../helpers/fixtures';
 
@@ -35,20 +36,6 @@ interface Basis {
   jobId: number;
   params: Record<string, number>;
   quality: { l0: number; explainedVariance: number } | null;
-}
-
-/** TopK's EV at `l0`, linear in log L0 between its two neighbouring runs; null outside its range. */
-function interpolate(points: { l0: number; ev: number }[], l0: number): number | null {
-  const s = [...points].sort((a, b) => a.l0 - b.l0);
-  for (let i = 0; i + 1 < s.length; i++) {
-    const a = s[i]!;
-    const b = s[i + 1]!;
-    if (l0 >= a.l0 && l0 <= b.l0) {
-      const t = b.l0 === a.l0 ? 0 : (Math.log(l0) - Math.log(a.l0)) / (Math.log(b.l0) - Math.log(a.l0));
-      return a.ev + t * (b.ev - a.ev);
-    }
-  }
-  return null;
 }
 
 test('sae sweep: every trained SAE method (six) swept on the demo layer, all frontiers in one chart', { timeout: 420_000 }, async () => {
@@ -130,15 +117,24 @@ test('sae sweep: every trained SAE method (six) swept on the demo layer, all fro
     const ev = lines[m]!.map((x) => x.ev);
     assert.ok(ev[0]! < ev[1]! && ev[1]! < ev[2]!, `${m}: EV rises with k (${ev.map((e) => e.toFixed(3)).join(', ')})`);
   }
-  // Issue #12 expects BatchTopK's EV ≥ TopK's at equal L0. h12def: encode's threshold is now estimated on the finished
-  // encoder (it was a running mean from 0 that trailed training: L0 6.2 for k = 4), so BatchTopK's L0 stays near k,
-  // which this asserts. Its EV at equal L0 still trails TopK's in these 150-step runs (measured with the same calls
-  // in a script: −0.019 at k = 4, −0.010 at k = 8; at 600 steps −0.008 and −0.000, so the rest is training length),
-  // so the EV pairs are recorded beside the screenshot and reported, not asserted.
   for (const b of lines['sae-batchtopk']!) assert.ok(b.l0 >= 0.75 * b.value && b.l0 <= 1.25 * b.value, `BatchTopK's held-out L0 ${b.l0} for k = ${b.value}`);
-  const pairs = lines['sae-batchtopk']!.map((b) => ({ ...b, topkEvAtL0: interpolate(lines['sae-topk']!, b.l0) }));
-  writeFileSync(join(artifactsDir, 'e2e-sae-sweep-batchtopk-vs-topk.json'), JSON.stringify(pairs, null, 1));
-  console.log(`BatchTopK vs TopK at equal L0: ${JSON.stringify(pairs)}`);
-  assert.ok(pairs.some((x) => x.topkEvAtL0 !== null), "at least one BatchTopK run lies within TopK's L0 range");
+  // h12btk: Issue #12 expects BatchTopK's EV ≥ TopK's at equal L0. The card compares them at equal L0 by default (not
+  // run against run of equal k: BatchTopK's L0 is what its threshold keeps, 4.3 for k = 4), and shows what the engine's
+  // comparison gives. On this layer and at these 150-step runs the claim does NOT hold, so it is recorded, not asserted:
+  // measured with these runs' settings (bench/sae-batchtopk-gap.ts) BatchTopK trails by 0.015–0.019 at k = 4 and
+  // 0.006–0.010 at k = 8 (seeds 0–4), and after 600 steps by 0.008–0.010 at k = 4 and −0.002…+0.002 at k = 8. No
+  // departure from the paper was found in the training, and an independent PyTorch implementation trails the same way
+  // (−0.017 / −0.012 at k 4 / 8, see that bench's header); the planted test of varying per-row sparsity
+  // (test/integration/sae-sweep.test.ts) shows the paper's effect, +0.02–0.05.
+  const equal = p.locator(tid('frontier-equal-l0'));
+  assert.equal(await equal.getAttribute('data-a'), 'sae-batchtopk');
+  assert.equal(await equal.getAttribute('data-b'), 'sae-topk');
+  const shown = JSON.parse((await equal.getAttribute('data-gaps'))!) as { l0: number; gap: number }[];
+  const engine = compareAtEqualL0(lines['sae-batchtopk']!, lines['sae-topk']!);
+  assert.ok(engine.gaps.length >= 2, "BatchTopK's and TopK's frontiers overlap in L0");
+  assert.deepEqual(shown.map((g) => [g.l0, g.gap]), engine.gaps.map((g) => [g.l0, g.gap]), 'the card shows the engine comparison');
+  assert.match(await p.locator(tid('frontier-equal-l0-summary')).innerText(), /ΔEV mean [+−]\d\.\d{3}, lowest [+−]\d\.\d{3}/);
+  writeFileSync(join(artifactsDir, 'e2e-sae-sweep-batchtopk-vs-topk.json'), JSON.stringify(engine, null, 1));
+  console.log(`BatchTopK − TopK at equal L0: ${JSON.stringify(engine)}`);
   assert.deepEqual(pageErrors, []);
 });

@@ -1,0 +1,123 @@
+# h12btk (#12): an independent PyTorch implementation of TopK (Gao et al. 2024) and BatchTopK (Bussmann et al. 2024)
+# SAEs with the lab's settings, to tell whether BatchTopK trailing TopK at equal L0 on the demo layer is the method's
+# behaviour on these rows or a defect of the lab's code. Written from the papers, not from the lab's graphs:
+#   inputs scaled by one factor to mean norm sqrt(d); W_dec rows random unit vectors, W_enc = W_dec^T, b_enc = 0,
+#   b_dec the geometric median (Weiszfeld); pre = (x - b_dec) W_enc + b_enc; TopK keeps each row's k largest,
+#   BatchTopK the batch's k*B largest, then ReLU; loss MSE + 1/32 * aux, where aux has each row's top-kAux dead latents
+#   (no activity for max(10, steps/20) steps; kAux = max(2k, d/2)) reconstruct the stopped residual; Adam (lr 1e-3,
+#   linear warm-up over steps/20), the decoder gradient's component along each row removed, rows renormalised.
+#   BatchTopK encodes with one threshold: the mean over 8 batches of the smallest code each batch's top k*B keeps.
+# Data order: a seeded permutation per epoch. Prints {"topk": [{l0, ev}], "batchtopk": [{l0, ev}]} on held-out rows.
+# Usage: python3 sae_batchtopk_gap_torch.py DIR STEPS SEED TOPK_KS BATCHTOPK_KS (DIR holds train.npy, heldout.npy)
+import json
+import sys
+
+import numpy as np
+import torch
+
+torch.set_num_threads(2)
+
+
+def geometric_median(x, iters=200, tol=1e-7):
+    y = x.mean(0)
+    for _ in range(iters):
+        w = 1.0 / torch.clamp((x - y).norm(dim=1), min=1e-12)
+        nxt = (w[:, None] * x).sum(0) / w.sum()
+        if (nxt - y).norm() <= tol * max(1.0, float(nxt.norm())):
+            return nxt
+        y = nxt
+    return y
+
+
+def codes(pre, k, batch_wide):
+    if batch_wide:
+        flat = pre.reshape(-1)
+        v, i = torch.topk(flat, k * pre.shape[0])
+        return torch.zeros_like(flat).scatter(0, i, torch.relu(v)).reshape(pre.shape)
+    v, i = torch.topk(pre, k, dim=1)
+    return torch.zeros_like(pre).scatter(1, i, torch.relu(v))
+
+
+def train(xtr, k, steps, seed, batch_wide, m=256, batch=256, lr=1e-3):
+    g = torch.Generator().manual_seed(seed)
+    n, d = xtr.shape
+    w_dec = torch.randn(m, d, generator=g, dtype=torch.float64).float()
+    w_dec /= w_dec.norm(dim=1, keepdim=True)
+    params = {
+        'W_enc': w_dec.t().clone().requires_grad_(),
+        'b_enc': torch.zeros(m, requires_grad=True),
+        'W_dec': w_dec.clone().requires_grad_(),
+        'b_dec': geometric_median(xtr[torch.randperm(n, generator=g)[:4096]].double()).float().requires_grad_(),
+    }
+    opt = torch.optim.Adam(params.values(), lr=lr, betas=(0.9, 0.999), eps=1e-8)
+    warm = max(1, round(steps / 20))
+    dead_window = max(10, round(steps / 20))
+    k_aux = min(max(2 * k, d // 2), m)
+    last_fired = torch.zeros(m)
+    order, at = torch.randperm(n, generator=g), 0
+    for step in range(steps):
+        if at + batch > n:
+            order, at = torch.randperm(n, generator=g), 0
+        x = xtr[order[at:at + batch]]
+        at += batch
+        for grp in opt.param_groups:
+            grp['lr'] = lr * min(1.0, (step + 1) / warm)
+        pre = (x - params['b_dec']) @ params['W_enc'] + params['b_enc']
+        f = codes(pre, k, batch_wide)
+        err = f @ params['W_dec'] + params['b_dec'] - x
+        loss = err.pow(2).mean()
+        dead = (step - last_fired) >= dead_window
+        if dead.any():
+            pre_dead = torch.where(dead[None, :], pre, torch.full_like(pre, -1e30))
+            v, i = torch.topk(pre_dead, k_aux, dim=1)
+            f_aux = torch.zeros_like(pre).scatter(1, i, torch.relu(v) * dead[i].float())
+            loss = loss + (f_aux @ params['W_dec'] - (-err).detach()).pow(2).mean() / 32
+        opt.zero_grad()
+        loss.backward()
+        with torch.no_grad():
+            wd, gd = params['W_dec'], params['W_dec'].grad
+            gd -= (gd * wd).sum(1, keepdim=True) * wd
+        opt.step()
+        with torch.no_grad():
+            params['W_dec'] /= params['W_dec'].norm(dim=1, keepdim=True).clamp(min=1e-12)
+            last_fired[(f > 0).any(0)] = step + 1
+    p = {kk: v.detach() for kk, v in params.items()}
+    threshold = None
+    if batch_wide:
+        cuts = []
+        idx = torch.randperm(n, generator=g)[: 8 * batch]
+        for r in range(0, len(idx), batch):
+            pre = (xtr[idx[r:r + batch]] - p['b_dec']) @ p['W_enc'] + p['b_enc']
+            pos = torch.sort(pre[pre > 0]).values
+            if len(pos):
+                cuts.append(float(pos[len(pos) - min(len(pos), k * pre.shape[0])]))
+        threshold = sum(cuts) / len(cuts)
+    return p, threshold
+
+
+def evaluate(p, threshold, k, xho):
+    pre = (xho - p['b_dec']) @ p['W_enc'] + p['b_enc']
+    f = pre * (pre > threshold) if threshold is not None else codes(pre, k, False)
+    xhat = f @ p['W_dec'] + p['b_dec']
+    sse = float((xhat - xho).pow(2).sum())
+    sst = float((xho - xho.mean(0)).pow(2).sum())
+    return {'l0': float((f.abs() > 1e-8).float().sum(1).mean()), 'ev': 1 - sse / sst}
+
+
+def main():
+    folder, steps, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    xtr = torch.from_numpy(np.load(f'{folder}/train.npy')).float()
+    xho = torch.from_numpy(np.load(f'{folder}/heldout.npy')).float()
+    scale = (xtr.shape[1] ** 0.5) / float(xtr.norm(dim=1).mean())
+    xtr, xho = xtr * scale, xho * scale  # EV is scale-free, so held-out rows are compared in the scaled units
+    out = {}
+    for name, ks, batch_wide in (('topk', sys.argv[4], False), ('batchtopk', sys.argv[5], True)):
+        out[name] = []
+        for k in map(int, ks.split(',')):
+            torch.manual_seed(seed)
+            p, th = train(xtr, k, steps, seed, batch_wide)
+            out[name].append(evaluate(p, th, k, xho))
+    print(json.dumps(out))
+
+
+main()
