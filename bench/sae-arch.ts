@@ -10,17 +10,22 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { sweptMethods } from '../main/bases/index';
 import { buildSaeStepGraph, type SaeKind } from '../main/bases/sae-graph';
+import { saeSpec } from '../main/bases/sae';
+import { numDefault } from '../main/bases/param-spec';
 import { StepRunner } from '../main/train/session';
 import { Rng } from '../main/util/random';
 import type { Row } from './table';
 
 const SHAPE = { d: 512, m: 4096, batch: 1024, k: 32 };
 /** h12bench: the defaults of the lab's fit in the graph's units (inputs at mean norm √d, as x ~ N(0, I) here). */
-const JUMPRELU_EPS = 0.001 * Math.sqrt(SHAPE.d);
+const JUMPRELU_EPS = numDefault(saeSpec('jumprelu'), 'bandwidth') * Math.sqrt(SHAPE.d);
+/** h12gm: JumpReLU's initial θ as the lab's fit starts it (the spec's default, 0.1 of the mean norm), on both sides. */
+const JUMPRELU_THETA0 = numDefault(saeSpec('jumprelu'), 'initThreshold') * Math.sqrt(SHAPE.d);
 
 /** The penalty coefficient each side's step is given: λ of the L1 / L0 / gate L1, or the TopK family's aux weight. */
 function coefFor(kind: SaeKind): number {
-  return kind === 'l1' ? 1e-3 : kind === 'jumprelu' ? 0.05 : kind === 'gated' ? 0.1 : 1 / 32;
+  // h12gm: JumpReLU's λ and Gated's λ are the lab's defaults, read from their specs so the bench follows them.
+  return kind === 'l1' ? 1e-3 : kind === 'jumprelu' ? numDefault(saeSpec('jumprelu'), 'l0Coefficient') : kind === 'gated' ? numDefault(saeSpec('gated'), 'l1Coefficient') : 1 / 32;
 }
 // h12bench: CAJAL_BENCH_SAE_ROUNDS lowers the repeat count on a busy machine; CAJAL_BENCH_SAE_ARCH=gated,matryoshka
 // measures only those architectures (e.g. to re-measure one at a quieter moment).
@@ -48,8 +53,8 @@ async function ours(kind: SaeKind, threads: number): Promise<Contender> {
   rng.fillNormal(runner.inputs.x as Float32Array);
   (runner.inputs.lr as Float32Array)[0] = 1e-4;
   (runner.inputs.coef as Float32Array)[0] = coefFor(kind);
-  // As the lab's fit starts them: JumpReLU's θ at 0.001 of the mean norm; Gated's r_mag and b_mag at 0.
-  if (kind === 'jumprelu') runner.state('log_threshold').fill(Math.log(JUMPRELU_EPS));
+  // As the lab's fit starts them: JumpReLU's θ at its initial value (h12gm: the default 0.1 of the mean norm, was 0.001); Gated's r_mag and b_mag at 0.
+  if (kind === 'jumprelu') runner.state('log_threshold').fill(Math.log(JUMPRELU_THETA0));
   if (kind === 'gated') for (const n of ['r_mag', 'b_mag']) runner.state(n).fill(0);
   // As in the PyTorch script: a tenth of the latents dead, so the auxiliary loss has work.
   const dead = runner.inputs.dead as Float32Array | undefined;
@@ -79,7 +84,7 @@ async function torch(kind: string, threads: number): Promise<Contender> {
   const none = (note: string): Contender => ({ rates: [], burst: async () => null, close: async () => {}, note });
   let proc: ChildProcessWithoutNullStreams;
   try {
-    proc = spawn('/usr/bin/python3', [script, kind, String(d), String(m), String(batch), String(threads), String(k), String(coefFor(kind as SaeKind))]);
+    proc = spawn('/usr/bin/python3', [script, kind, String(d), String(m), String(batch), String(threads), String(k), String(coefFor(kind as SaeKind)), String(JUMPRELU_THETA0 / Math.sqrt(d))]);
   } catch (err) {
     return none(`PyTorch reference skipped: /usr/bin/python3 could not run (${(err as Error).message})`);
   }

@@ -136,7 +136,7 @@ export function resolveSaeParams(kind: SaeKind, raw: Record<string, unknown>, di
     nestLevels: int('nestLevels', 5),
     l0Coefficient: num('l0Coefficient', numDefault(saeSpec('jumprelu'), 'l0Coefficient')),
     bandwidth: num('bandwidth', numDefault(saeSpec('jumprelu'), 'bandwidth')),
-    initThreshold: num('initThreshold', numDefault(saeSpec('jumprelu'), 'initThreshold')),
+    initThreshold: num('initThreshold', numDefault(saeSpec(kind === 'gated' ? 'gated' : 'jumprelu'), 'initThreshold')), // h12gm: Gated's gate threshold −b_gate
     deadWindow: int('deadWindow', Math.max(10, Math.round(steps / 20))),
     normalize: raw.normalize === undefined ? true : Boolean(raw.normalize),
     targetNorm: num('targetNorm', Math.sqrt(dim)),
@@ -474,6 +474,7 @@ export class SparseAutoencoder implements Basis {
     // h12jg: JumpReLU's θ starts at initThreshold (paper: 0.001 at unit norm); Gated's r_mag and b_mag at 0 (paper).
     if (this.kind === 'jumprelu') runner.state('log_threshold').fill(Math.log(this.cfg.initThreshold * this.cfg.targetNorm));
     if (this.kind === 'gated') for (const n of ['r_mag', 'b_mag']) runner.state(n).fill(0);
+    if (this.kind === 'gated') runner.state('b_enc').fill(-this.cfg.initThreshold * this.cfg.targetNorm); // h12gm: b_gate = −θ₀
     for (const name of runner.stateNames()) if (name.startsWith('m_') || name.startsWith('v_')) runner.state(name).fill(0);
   }
 
@@ -527,7 +528,7 @@ export class SparseAutoencoder implements Basis {
         mEnc[i * m + j] = 0;
         vEnc[i * m + j] = 0;
       }
-      bEnc[j] = 0;
+      bEnc[j] = this.kind === 'gated' ? -this.cfg.initThreshold * this.cfg.targetNorm : 0; // h12gm: Gated's gate bias restarts at −θ₀
       mB[j] = 0;
       vB[j] = 0;
       if (this.kind === 'jumprelu') {
