@@ -19,8 +19,10 @@ import type { Row } from './table';
 const SHAPE = { d: 512, m: 4096, batch: 1024, k: 32 };
 /** h12bench: the defaults of the lab's fit in the graph's units (inputs at mean norm √d, as x ~ N(0, I) here). */
 const JUMPRELU_EPS = numDefault(saeSpec('jumprelu'), 'bandwidth') * Math.sqrt(SHAPE.d);
-/** h12gm: JumpReLU's initial θ as the lab's fit starts it (the spec's default, 0.1 of the mean norm), on both sides. */
-const JUMPRELU_THETA0 = numDefault(saeSpec('jumprelu'), 'initThreshold') * Math.sqrt(SHAPE.d);
+/** h12gm: JumpReLU's initial θ and Gated's initial gate threshold −b_gate, in units of the mean norm, as the lab's fit starts them (the specs' defaults), on both sides. */
+function initThresholdFor(kind: SaeKind): number {
+  return kind === 'jumprelu' || kind === 'gated' ? numDefault(saeSpec(kind), 'initThreshold') : 0;
+}
 
 /** The penalty coefficient each side's step is given: λ of the L1 / L0 / gate L1, or the TopK family's aux weight. */
 function coefFor(kind: SaeKind): number {
@@ -53,9 +55,11 @@ async function ours(kind: SaeKind, threads: number): Promise<Contender> {
   rng.fillNormal(runner.inputs.x as Float32Array);
   (runner.inputs.lr as Float32Array)[0] = 1e-4;
   (runner.inputs.coef as Float32Array)[0] = coefFor(kind);
-  // As the lab's fit starts them: JumpReLU's θ at its initial value (h12gm: the default 0.1 of the mean norm, was 0.001); Gated's r_mag and b_mag at 0.
-  if (kind === 'jumprelu') runner.state('log_threshold').fill(Math.log(JUMPRELU_THETA0));
+  // As the lab's fit starts them: JumpReLU's θ at its initial value (h12gm: the default 0.1 of the mean norm, was 0.001);
+  // Gated's b_gate at −θ₀ (h12gm), r_mag and b_mag at 0.
+  if (kind === 'jumprelu') runner.state('log_threshold').fill(Math.log(initThresholdFor(kind) * Math.sqrt(d)));
   if (kind === 'gated') for (const n of ['r_mag', 'b_mag']) runner.state(n).fill(0);
+  if (kind === 'gated') runner.state('b_enc').fill(-initThresholdFor(kind) * Math.sqrt(d));
   // As in the PyTorch script: a tenth of the latents dead, so the auxiliary loss has work.
   const dead = runner.inputs.dead as Float32Array | undefined;
   if (dead) for (let i = 0; i < m; i += 10) dead[i] = 1;
@@ -84,7 +88,7 @@ async function torch(kind: string, threads: number): Promise<Contender> {
   const none = (note: string): Contender => ({ rates: [], burst: async () => null, close: async () => {}, note });
   let proc: ChildProcessWithoutNullStreams;
   try {
-    proc = spawn('/usr/bin/python3', [script, kind, String(d), String(m), String(batch), String(threads), String(k), String(coefFor(kind as SaeKind)), String(JUMPRELU_THETA0 / Math.sqrt(d))]);
+    proc = spawn('/usr/bin/python3', [script, kind, String(d), String(m), String(batch), String(threads), String(k), String(coefFor(kind as SaeKind)), String(initThresholdFor(kind as SaeKind))]);
   } catch (err) {
     return none(`PyTorch reference skipped: /usr/bin/python3 could not run (${(err as Error).message})`);
   }
