@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { sweptMethods } from '../main/bases/index';
-import { buildSaeStepGraph, type SaeKind } from '../main/bases/sae-graph';
+import { buildSaeStepGraph, matryoshkaDefaultLevels, type SaeKind } from '../main/bases/sae-graph';
 import { saeSpec } from '../main/bases/sae';
 import { numDefault } from '../main/bases/param-spec';
 import { StepRunner } from '../main/train/session';
@@ -45,7 +45,7 @@ interface Contender {
 
 async function ours(kind: SaeKind, threads: number): Promise<Contender> {
   const { d, m, batch, k } = SHAPE;
-  const { bytes, spec } = buildSaeStepGraph({ d, m, kind, batch, k, kAux: Math.floor(d / 2), nestLevels: 5, bandwidth: JUMPRELU_EPS });
+  const { bytes, spec } = buildSaeStepGraph({ d, m, kind, batch, k, kAux: Math.floor(d / 2), nestLevels: matryoshkaDefaultLevels(m, d), bandwidth: JUMPRELU_EPS }); // h12gm: the default prefixes d … m (4 here; was 5)
   const runner = await StepRunner.create(bytes, spec, { intraOpThreads: threads });
   const rng = new Rng(1);
   const wDec = runner.state('W_dec');

@@ -51,7 +51,9 @@ coef = float(sys.argv[7]) if len(sys.argv) > 7 else 1e-3 if kind == "l1" else 1 
 # A tenth of the latents dead, so the auxiliary loss has work (as after a while of training).
 dead = (torch.arange(m) % 10 == 0).float()
 k_aux = min(d // 2, m)
-prefixes = sorted({max(1, m // 2 ** l) for l in range(4, -1, -1)})  # nestLevels = 5: m/16 … m
+# h12gm: the lab's default nestLevels, log2(m/d) + 1 (at least 2): prefixes d, 2d, …, m (d … 8d at d 512, m 4,096)
+levels = max(2, int(math.floor(math.log2(m / d))) + 1)
+prefixes = sorted({max(1, m // 2 ** l) for l in range(levels - 1, -1, -1)})
 
 
 class JumpReLU(torch.autograd.Function):
