@@ -9,18 +9,25 @@ import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { sweptMethods } from '../main/bases/index';
-import { buildSaeStepGraph, type SaeKind } from '../main/bases/sae-graph';
+import { buildSaeStepGraph, matryoshkaDefaultLevels, type SaeKind } from '../main/bases/sae-graph';
+import { saeSpec } from '../main/bases/sae';
+import { numDefault } from '../main/bases/param-spec';
 import { SplitAdamStepRunner } from '../main/train/split-step';
 import { Rng } from '../main/util/random';
 import type { Row } from './table';
 
 const SHAPE = { d: 512, m: 4096, batch: 1024, k: 32 };
 /** h12bench: the defaults of the lab's fit in the graph's units (inputs at mean norm √d, as x ~ N(0, I) here). */
-const JUMPRELU_EPS = 0.001 * Math.sqrt(SHAPE.d);
+const JUMPRELU_EPS = numDefault(saeSpec('jumprelu'), 'bandwidth') * Math.sqrt(SHAPE.d);
+/** h12gm: JumpReLU's initial θ and Gated's initial gate threshold −b_gate, in units of the mean norm, as the lab's fit starts them (the specs' defaults), on both sides. */
+function initThresholdFor(kind: SaeKind): number {
+  return kind === 'jumprelu' || kind === 'gated' ? numDefault(saeSpec(kind), 'initThreshold') : 0;
+}
 
 /** The penalty coefficient each side's step is given: λ of the L1 / L0 / gate L1, or the TopK family's aux weight. */
 function coefFor(kind: SaeKind): number {
-  return kind === 'l1' ? 1e-3 : kind === 'jumprelu' ? 0.05 : kind === 'gated' ? 0.1 : 1 / 32;
+  // h12gm: JumpReLU's λ and Gated's λ are the lab's defaults, read from their specs so the bench follows them.
+  return kind === 'l1' ? 1e-3 : kind === 'jumprelu' ? numDefault(saeSpec('jumprelu'), 'l0Coefficient') : kind === 'gated' ? numDefault(saeSpec('gated'), 'l1Coefficient') : 1 / 32;
 }
 // h12bench: CAJAL_BENCH_SAE_ROUNDS lowers the repeat count on a busy machine; CAJAL_BENCH_SAE_ARCH=gated,matryoshka
 // measures only those architectures (e.g. to re-measure one at a quieter moment).
@@ -40,7 +47,8 @@ async function ours(kind: SaeKind, threads: number): Promise<Contender> {
   const { d, m, batch, k } = SHAPE;
   // h14sae (#14 item 5): the split step, as sae.ts trains on the CPU (gradients in ORT, Adam as one fused pass per parameter)
   const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
-  const { bytes, spec, params } = buildSaeStepGraph({ d, m, kind, batch, k, kAux: Math.floor(d / 2), nestLevels: 5, bandwidth: JUMPRELU_EPS, adam, optimizer: 'js' });
+  // h12gm: Matryoshka's default prefixes d … m (4 here; was 5)
+  const { bytes, spec, params } = buildSaeStepGraph({ d, m, kind, batch, k, kAux: Math.floor(d / 2), nestLevels: matryoshkaDefaultLevels(m, d), bandwidth: JUMPRELU_EPS, adam, optimizer: 'js' });
   const runner = await SplitAdamStepRunner.create(bytes, spec, params, adam, { intraOpThreads: threads });
   const rng = new Rng(1);
   const wDec = runner.state('W_dec');
@@ -50,9 +58,11 @@ async function ours(kind: SaeKind, threads: number): Promise<Contender> {
   rng.fillNormal(runner.inputs.x as Float32Array);
   (runner.inputs.lr as Float32Array)[0] = 1e-4;
   (runner.inputs.coef as Float32Array)[0] = coefFor(kind);
-  // As the lab's fit starts them: JumpReLU's θ at 0.001 of the mean norm; Gated's r_mag and b_mag at 0.
-  if (kind === 'jumprelu') runner.state('log_threshold').fill(Math.log(JUMPRELU_EPS));
+  // As the lab's fit starts them: JumpReLU's θ at its initial value (h12gm: the default 0.1 of the mean norm, was 0.001);
+  // Gated's b_gate at −θ₀ (h12gm), r_mag and b_mag at 0.
+  if (kind === 'jumprelu') runner.state('log_threshold').fill(Math.log(initThresholdFor(kind) * Math.sqrt(d)));
   if (kind === 'gated') for (const n of ['r_mag', 'b_mag']) runner.state(n).fill(0);
+  if (kind === 'gated') runner.state('b_enc').fill(-initThresholdFor(kind) * Math.sqrt(d));
   // As in the PyTorch script: a tenth of the latents dead, so the auxiliary loss has work.
   const dead = runner.inputs.dead as Float32Array | undefined;
   if (dead) for (let i = 0; i < m; i += 10) dead[i] = 1;
@@ -81,7 +91,7 @@ async function torch(kind: string, threads: number): Promise<Contender> {
   const none = (note: string): Contender => ({ rates: [], burst: async () => null, close: async () => {}, note });
   let proc: ChildProcessWithoutNullStreams;
   try {
-    proc = spawn('/usr/bin/python3', [script, kind, String(d), String(m), String(batch), String(threads), String(k), String(coefFor(kind as SaeKind))]);
+    proc = spawn('/usr/bin/python3', [script, kind, String(d), String(m), String(batch), String(threads), String(k), String(coefFor(kind as SaeKind)), String(initThresholdFor(kind as SaeKind))]);
   } catch (err) {
     return none(`PyTorch reference skipped: /usr/bin/python3 could not run (${(err as Error).message})`);
   }

@@ -5,7 +5,8 @@
 # sparsity and frozen-decoder auxiliary losses as main/bases/sae-gated-graph.ts writes them), autograd, the
 # decoder-gradient projection, torch.optim.Adam, decoder renormalisation, and the step's metrics (L0, EV, latents
 # fired). A reference for the benchmark only, never a runtime dependency. Protocol: argv = kind d m B threads k
-# [coef]; prints a ready line, then answers each "<seconds>\n" on stdin with {"stepsPerSecond": …} for a burst of
+# [coef [theta0]] (theta0: JumpReLU's initial θ, or Gated's initial gate threshold −b_gate, in units of the mean
+# norm; h12gm); prints a ready line, then answers each "<seconds>\n" on stdin with {"stepsPerSecond": …} for a burst of
 # about that long.
 import json
 import math
@@ -31,12 +32,17 @@ b_enc = torch.nn.Parameter(torch.zeros(m))
 b_dec = torch.nn.Parameter(torch.zeros(d))
 params = [W_enc, b_enc, W_dec, b_dec]
 x = torch.randn(B, d)  # mean norm ≈ √d, the lab's normalised units
-# JumpReLU: θ = exp(log θ) starts at the lab's default 0.001 in units of the mean norm, the STE bandwidth ε likewise.
+# JumpReLU: θ = exp(log θ) starts at the lab's default (h12gm: 0.1 in units of the mean norm, sent as argv[8] by
+# bench/sae-arch.ts; was the paper's 0.001), Gated's b_gate at −θ₀ likewise; the STE bandwidth ε at the lab's
+# default 0.001 of the mean norm.
 eps = 0.001 * math.sqrt(d)
+theta0 = float(sys.argv[8]) if len(sys.argv) > 8 else 0.1
 if kind == "jumprelu":
-    log_threshold = torch.nn.Parameter(torch.full((m,), math.log(0.001 * math.sqrt(d))))
+    log_threshold = torch.nn.Parameter(torch.full((m,), math.log(theta0 * math.sqrt(d))))
     params.append(log_threshold)
-if kind == "gated":  # b_enc is the gate bias, as in the lab; r_mag and b_mag start at 0 (paper)
+if kind == "gated":  # b_enc is the gate bias, as in the lab, starting at −θ₀ (h12gm); r_mag and b_mag at 0 (paper)
+    with torch.no_grad():
+        b_enc.fill_(-theta0 * math.sqrt(d))
     r_mag = torch.nn.Parameter(torch.zeros(m))
     b_mag = torch.nn.Parameter(torch.zeros(m))
     params += [r_mag, b_mag]
@@ -45,7 +51,9 @@ coef = float(sys.argv[7]) if len(sys.argv) > 7 else 1e-3 if kind == "l1" else 1 
 # A tenth of the latents dead, so the auxiliary loss has work (as after a while of training).
 dead = (torch.arange(m) % 10 == 0).float()
 k_aux = min(d // 2, m)
-prefixes = sorted({max(1, m // 2 ** l) for l in range(4, -1, -1)})  # nestLevels = 5: m/16 … m
+# h12gm: the lab's default nestLevels, log2(m/d) + 1 (at least 2): prefixes d, 2d, …, m (d … 8d at d 512, m 4,096)
+levels = max(2, int(math.floor(math.log2(m / d))) + 1)
+prefixes = sorted({max(1, m // 2 ** l) for l in range(levels - 1, -1, -1)})
 
 
 class JumpReLU(torch.autograd.Function):

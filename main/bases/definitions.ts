@@ -92,7 +92,7 @@ const DEFS: Record<BasisMethodName, Omit<BasisMethodDefinition, 'method' | 'para
     title: 'Sparse autoencoder · Matryoshka (BatchTopK)',
     source: `${MATRYOSHKA}: BatchTopK codes (the k·B largest of the batch); the dictionary's nested prefixes of sizes m_1 < … < m_L = m each reconstruct x from their own latents' codes, x̂_i = f[:m_i]·W_dec[:m_i] + b_dec, and the loss is Σ_i MSE(x, x̂_i) plus the TopK auxiliary loss; early latents are pushed to coarse, general features. Inference as BatchTopK: one global threshold.`,
     departure:
-      'Prefix sizes m/16, m/8, m/4, m/2, m (nestLevels = 5; the paper samples or fixes group sizes per run). The prefix losses are summed with equal weights and each is a mean over elements like the full one. Threshold, aux loss and SAELens export (JumpReLU with one threshold) as BatchTopK. ' +
+      'Prefix sizes m/2^(L−1), …, m/2, m with L = nestLevels, by default log2(m/d) + 1 (at least 2), so the smallest prefix holds about d latents (d, 2d, …, 8d at the default m = 8·d), as Bussmann et al.\'s groups start at the input width (their m/16 at m = 16·d); h12gm: it was m/16 … m at every m, and on a planted dictionary (d 64, m 256, 4 atoms per row, k 4) recovery at the defaults rose from 0.941 to 0.975 with the prefixes d, 2d, 4d. The prefix losses are summed with equal weights and each is a mean over elements like the full one. Threshold, aux loss and SAELens export (JumpReLU with one threshold) as BatchTopK. ' +
       SAE_SHARED,
   },
   // h12jg
@@ -105,9 +105,9 @@ const DEFS: Record<BasisMethodName, Omit<BasisMethodDefinition, 'method' | 'para
   },
   'sae-gated': {
     title: 'Sparse autoencoder · Gated',
-    source: `${GATED}: x̃ = x − b_dec; π_gate = W_enc x̃ + b_gate; π_mag = (exp(r_mag) ⊙ W_enc) x̃ + b_mag (the magnitude path shares W_enc, rescaled per latent); f = 1[π_gate > 0] ⊙ ReLU(π_mag); x̂ = W_dec f + b_dec; loss = ‖x − x̂‖² + λ·‖ReLU(π_gate)‖₁ + ‖x − (W_dec^frozen ReLU(π_gate) + b_dec^frozen)‖², the last (auxiliary) term through a stop-gradient copy of the decoder, so it trains only the gate path; the indicator passes no gradient. r_mag, b_gate, b_mag start at 0; decoder rows at unit norm.`,
+    source: `${GATED}: x̃ = x − b_dec; π_gate = W_enc x̃ + b_gate; π_mag = (exp(r_mag) ⊙ W_enc) x̃ + b_mag (the magnitude path shares W_enc, rescaled per latent); f = 1[π_gate > 0] ⊙ ReLU(π_mag); x̂ = W_dec f + b_dec; loss = ‖x − x̂‖² + λ·‖ReLU(π_gate)‖₁ + ‖x − (W_dec^frozen ReLU(π_gate) + b_dec^frozen)‖², the last (auxiliary) term through a stop-gradient copy of the decoder, so it trains only the gate path; the indicator passes no gradient. r_mag, b_gate, b_mag start at 0; decoder rows at unit norm; Anthropic's resampling of dead latents.`,
     departure:
-      'Inputs scaled to mean norm √d; both reconstruction terms are means over elements. λ defaults to 0.1 (a lab choice, set on a planted dictionary), warmed up over steps/20 steps. b_gate is stored under b_enc and exported as SAELens\' b_gate. Dead latents are resampled as for sae-l1 here (the paper trains with Anthropic\'s resampling; r_mag and b_mag of a resampled latent restart at 0). ' +
+      'Inputs scaled to mean norm √d; both reconstruction terms are means over elements. λ defaults to 0.1 (a lab choice, set on a planted dictionary), warmed up over steps/20 steps. b_gate starts at −θ₀ with θ₀ = 0.1 of the mean norm (initThreshold, as JumpReLU\'s initial θ; the paper starts it at 0): from 0 every gate is open and the L1 penalty walks b_gate down at about lr per Adam step, so a 10,000-step run spent a third of its length too dense and left 27 of 256 latents on mixtures of planted atoms (recovery 0.945 at the defaults; 0.990 from −θ₀). b_gate is stored under b_enc and exported as SAELens\' b_gate. Dead latents are resampled as for sae-l1 here (the paper trains with Anthropic\'s resampling; a resampled latent\'s b_gate restarts at −θ₀, its r_mag and b_mag at 0). ' +
       SAE_SHARED,
   },
 };

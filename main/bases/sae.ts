@@ -17,7 +17,7 @@
 //   the data order and every random draw are pure functions of (seed, step), so resuming is exact.
 import * as ort from 'onnxruntime-node';
 import type { ActivationStream, Basis, BasisFactory, BasisMethod, BasisState, FitContext, NamedTensor } from './types';
-import { buildSaeDecodeGraph, buildSaeEvalGraph, buildSaeStepGraph, saeParamList, saeParamShapes, usesDeadAux, type SaeKind, type SaeWeights } from './sae-graph';
+import { buildSaeDecodeGraph, buildSaeEvalGraph, buildSaeStepGraph, matryoshkaDefaultLevels, saeParamList, saeParamShapes, usesDeadAux, type SaeKind, type SaeWeights } from './sae-graph';
 import { JUMPRELU_SPEC, GATED_SPEC } from './sae-jumprelu-gated-spec'; // h12jg
 import { StepRunner } from '../train/session';
 import { trainingProviderName, type TrainingProvider } from '../train/provider'; // room: scale (#14 item 4)
@@ -134,10 +134,10 @@ export function resolveSaeParams(kind: SaeKind, raw: Record<string, unknown>, di
     kAux: Math.min(int('kAux', Math.max(2 * k, Math.floor(dim / 2))), nFeatures),
     auxCoefficient: num('auxCoefficient', 1 / 32),
     thresholdLr: num('thresholdLr', 0.01),
-    nestLevels: int('nestLevels', 5),
+    nestLevels: int('nestLevels', matryoshkaDefaultLevels(nFeatures, dim)), // h12gm: the smallest prefix about d latents (was 5: m/16 … m)
     l0Coefficient: num('l0Coefficient', numDefault(saeSpec('jumprelu'), 'l0Coefficient')),
     bandwidth: num('bandwidth', numDefault(saeSpec('jumprelu'), 'bandwidth')),
-    initThreshold: num('initThreshold', numDefault(saeSpec('jumprelu'), 'initThreshold')),
+    initThreshold: num('initThreshold', numDefault(saeSpec(kind === 'gated' ? 'gated' : 'jumprelu'), 'initThreshold')), // h12gm: Gated's gate threshold −b_gate
     deadWindow: int('deadWindow', Math.max(10, Math.round(steps / 20))),
     normalize: raw.normalize === undefined ? true : Boolean(raw.normalize),
     targetNorm: num('targetNorm', Math.sqrt(dim)),
@@ -478,6 +478,7 @@ export class SparseAutoencoder implements Basis {
     // h12jg: JumpReLU's θ starts at initThreshold (paper: 0.001 at unit norm); Gated's r_mag and b_mag at 0 (paper).
     if (this.kind === 'jumprelu') runner.state('log_threshold').fill(Math.log(this.cfg.initThreshold * this.cfg.targetNorm));
     if (this.kind === 'gated') for (const n of ['r_mag', 'b_mag']) runner.state(n).fill(0);
+    if (this.kind === 'gated') runner.state('b_enc').fill(-this.cfg.initThreshold * this.cfg.targetNorm); // h12gm: b_gate = −θ₀
     for (const name of runner.stateNames()) if (name.startsWith('m_') || name.startsWith('v_')) runner.state(name).fill(0);
   }
 
@@ -531,7 +532,7 @@ export class SparseAutoencoder implements Basis {
         mEnc[i * m + j] = 0;
         vEnc[i * m + j] = 0;
       }
-      bEnc[j] = 0;
+      bEnc[j] = this.kind === 'gated' ? -this.cfg.initThreshold * this.cfg.targetNorm : 0; // h12gm: Gated's gate bias restarts at −θ₀
       mB[j] = 0;
       vB[j] = 0;
       if (this.kind === 'jumprelu') {
@@ -690,7 +691,8 @@ const SAE_SPECS: Record<SaeKind, BasisSpec> = {
     params: [
       SAE_COMMON[0]!,
       { key: 'k', kind: 'int', default: 32, min: 1, meaning: 'Mean active latents per row (BatchTopK: the k·B largest codes of each batch of B rows)' },
-      { key: 'nestLevels', kind: 'int', default: 5, min: 1, meaning: 'Nested prefixes m/2^(levels−1), …, m/2, m, each trained to reconstruct the input (5: m/16 … m)' },
+      // h12gm: the default follows m/d (sae-graph.ts matryoshkaDefaultLevels says why), so the data decides it
+      { key: 'nestLevels', kind: 'int', default: null, min: 1, meaning: 'Nested prefixes m/2^(levels−1), …, m/2, m, each trained to reconstruct the input (default: the smallest holds about d latents, log2(m/d) + 1 levels, at least 2; e.g. d, 2d, …, 8d at m = 8·d)' },
       ...SAE_COMMON.slice(1),
       { key: 'thresholdLr', kind: 'number', default: 0.01, min: 0, max: 1, meaning: 'Rate of the running mean of the smallest kept code while training (what a checkpoint holds); encode applies the threshold re-estimated on the finished encoder' },
     ],

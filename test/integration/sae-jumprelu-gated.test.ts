@@ -137,7 +137,7 @@ test('sae-jumprelu: W_enc, b_enc, W_dec, b_dec gradients match finite difference
   await fx.session.release();
 });
 
-test('sae-gated resamples dead latents as its paper trains (Bricken et al.): the gate bias, r_mag and b_mag of each restart at 0', async () => {
+test('sae-gated resamples dead latents as its paper trains (Bricken et al.): the gate bias of each restarts at −θ₀ (h12gm), r_mag and b_mag at 0', async () => {
   const { SparseAutoencoder } = await import('../../main/bases/sae');
   const { memoryStream } = await import('../../main/bases/stream');
   const { plantedData } = await import('./sae-planted');
@@ -150,7 +150,9 @@ test('sae-gated resamples dead latents as its paper trains (Bricken et al.): the
   assert.ok(n > 0, `some latents were resampled (${messages.join('; ')})`);
   const w = sae.weights!;
   let restarted = 0;
-  for (let j = 0; j < 64; j++) if (w.b_enc[j] === 0 && w.r_mag![j] === 0 && w.b_mag![j] === 0) restarted++;
-  assert.equal(restarted, n, 'exactly the resampled latents have gate bias, r_mag and b_mag back at 0');
+  // h12gm: b_gate restarts at −θ₀ in the graph's units (inputs at mean norm √d = 4 here), θ₀ the default 0.1.
+  const gate0 = Math.fround(-0.1 * 4);
+  for (let j = 0; j < 64; j++) if (w.b_enc[j] === gate0 && w.r_mag![j] === 0 && w.b_mag![j] === 0) restarted++;
+  assert.equal(restarted, n, 'exactly the resampled latents have gate bias back at −θ₀ and r_mag, b_mag back at 0');
   assert.ok(w.r_mag!.some((v) => v !== 0), 'the other latents trained r_mag away from 0');
 });

@@ -3,10 +3,11 @@
 // found almost exactly (median best cosine), the mean is well above chance, and the one inference threshold the fit
 // estimates on the finished encoder gives encode an L0 near the training k. The issue's acceptance bar (mean max
 // cosine ≥ 0.95 at the DEFAULT settings) is measured by `npm run bench -- sae-planted-defaults` (10,000 steps of
-// 1,024 rows, about 3 minutes per architecture, too long for CI). h12def measured there: BatchTopK (k = 4) 0.985.
-// In this short run (measured: BatchTopK mean 0.923, median 0.992; Matryoshka mean 0.861, median 0.962) the few
-// latents that die or straddle two atoms cost the mean, and Matryoshka's nested losses pull its first latents toward
-// coarse mixtures.
+// 1,024 rows, about 3 minutes per architecture, too long for CI). h12def measured there: BatchTopK (k = 4) 0.985;
+// h12gm: Matryoshka (k = 4) 0.975 with its default prefixes now d, 2d, 4d = 64, 128, 256 (0.941 with m/16 … m).
+// In this short run (measured: BatchTopK mean 0.923, median 0.992; h12gm: Matryoshka mean 0.869, median 0.976, was
+// 0.861 / 0.962 with m/16 … m) the few latents that die or straddle two atoms cost the mean, and Matryoshka's nested
+// losses slow its convergence (explained variance 0.73 at the end of this run).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { saeBases } from '../../main/bases/sae-registry';
@@ -24,7 +25,7 @@ function ctx(lives: Record<string, number>[]): FitContext {
 
 
 // The bars sit a little under the measured values, so a regression in training (or a broken threshold) fails them.
-const bars = { 'sae-batchtopk': { median: 0.97, mean: 0.88 }, 'sae-matryoshka': { median: 0.94, mean: 0.82 } } as const;
+const bars = { 'sae-batchtopk': { median: 0.97, mean: 0.88 }, 'sae-matryoshka': { median: 0.96, mean: 0.84 } } as const; // h12gm: Matryoshka's raised with its d-based prefixes
 
 for (const method of ['sae-batchtopk', 'sae-matryoshka'] as const) {
   test(`${method} finds most atoms of a planted dictionary, and its threshold gives encode an L0 near k`, async () => {
