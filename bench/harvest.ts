@@ -22,7 +22,7 @@ import { tapModel } from '../main/onnx/tap';
 import type { HarvestJobResult } from '../main/harvest/run';
 import { Lab } from '../main/services/lab';
 import { openStimulusSource } from '../main/stimuli/open';
-import type { StimulusSpec } from '../main/stimuli/types';
+import type { NoiseSpec, StimulusSpec } from '../main/stimuli/types';
 import { fixture, fixtureModels, repoRoot, tempDir } from '../test/helpers/fixtures';
 import type { Row } from './table';
 
@@ -157,7 +157,7 @@ async function benchCase(c: Case): Promise<Row[]> {
         : { kind: 'mnist', offset: 0, count: c.large, recipe: { ...model.suggestedRecipe!, scale: 1 } };
     const set = await lab.createStimulusSet({ spec });
     // #14: a new noise set draws by generator 2; the same noise by generator 1 is measured beside it.
-    const set1 = c.noise ? await lab.createStimulusSet({ spec: { ...spec, generator: 1 } as typeof spec }) : null;
+    const set1 = c.noise ? await lab.createStimulusSet({ spec: { ...(spec as NoiseSpec), generator: 1 as const } }) : null;
     await harvestRate(lab, c, model.id, set.id, Math.min(200, c.large)); // warm-up: page cache, JIT
     const loop = await bareLoop(c, set.spec as StimulusSpec, model.inputs);
     await loop.run(); // warm-up
