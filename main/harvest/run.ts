@@ -16,7 +16,7 @@ import { getHarvest, getModel, getStimulusSet, saveUnitStats, setHarvestStatus, 
 import type { JobContext } from '../jobs/types';
 import { checkBranches, applyBranches, condTap, type InlinedBranch } from './branches';
 import { batchFeeds, planFeeds } from './feeds';
-import { extractRows, rowLayout, rowPosition, type RowLayout } from './layout';
+import { extractCentreFromHalves, extractRows, rowLayout, rowPosition, type RowLayout } from './layout';
 import { shardOf } from './shard';
 import { blockItemsFor, blockSchedule, inlineBlocks, stimulusThreads, threadedBlocks, type Block, type BlockFeed } from './stimulus-blocks';
 import type { UnitStats } from './types';
@@ -245,7 +245,11 @@ async function record(
             `Tensor ${t.harvest.tensor} has item shape [${itemDims.join(', ')}] at stimulus ${offset + item}, not the [${t.layout.itemDims.join(', ')}] the harvest records, so it cannot be recorded as one matrix.`,
           );
         }
-        extractRows(t.layout, tensorToFloat32(out), n, t.buffer, (item - chunkStart) * t.layout.rowsPerItem);
+        // #14: a float16 map's centre rows are read from its halves, without widening the whole map first.
+        const halves = out.type === 'float16' && out.data instanceof Uint16Array ? out.data : null;
+        if (!halves || !extractCentreFromHalves(t.layout, halves, n, t.buffer, (item - chunkStart) * t.layout.rowsPerItem)) {
+          extractRows(t.layout, tensorToFloat32(out), n, t.buffer, (item - chunkStart) * t.layout.rowsPerItem);
+        }
       }
       item += n;
       if (item - chunkStart >= chunkItems || item === items) await flush();
