@@ -157,9 +157,10 @@ export function float16BitsToFloat32(bits: number): number {
  * anything else (subnormal halves, overflow, infinities, NaN) goes through float32ToFloat16Bits, so the bits are
  * exactly that function's. Other array-likes may hold doubles, which round through float32 there.
  */
-export function float32ArrayToFloat16Bits(values: ArrayLike<number>): Uint16Array {
+export function float32ArrayToFloat16Bits(values: ArrayLike<number>, into?: Uint16Array): Uint16Array {
   const n = values.length;
-  const out = new Uint16Array(n);
+  // #14: a harvest of an fp16 model passes a buffer it reuses, since fresh memory costs a page fault per 4 KiB.
+  const out = into && into.length >= n ? into.subarray(0, n) : new Uint16Array(n);
   if (!(values instanceof Float32Array)) {
     for (let i = 0; i < n; i++) out[i] = float32ToFloat16Bits(values[i]!);
     return out;
@@ -279,7 +280,7 @@ export function tensorToFloat32(tensor: ort.Tensor): Float32Array {
  * An onnxruntime input tensor of the model's declared dtype from float32 values. Integer dtypes
  * round to nearest; bool is "non-zero".
  */
-export function float32ToOrtTensor(data: ArrayLike<number>, dims: readonly number[], dtype: DType): ort.Tensor {
+export function float32ToOrtTensor(data: ArrayLike<number>, dims: readonly number[], dtype: DType, halves?: Uint16Array): ort.Tensor {
   const count = dims.reduce((a, b) => a * b, 1);
   if (count !== data.length) {
     throw new Error(`${data.length} values cannot fill a tensor of shape [${dims.join(', ')}] (${count} elements).`);
@@ -289,7 +290,7 @@ export function float32ToOrtTensor(data: ArrayLike<number>, dims: readonly numbe
     case 'float32':
       return new ort.Tensor('float32', data instanceof Float32Array ? data : Float32Array.from(data), shape);
     case 'float16':
-      return new ort.Tensor('float16', float32ArrayToFloat16Bits(data), shape);
+      return new ort.Tensor('float16', float32ArrayToFloat16Bits(data, halves), shape);
     case 'float64':
       return new ort.Tensor('float64', Float64Array.from(data), shape);
     case 'int64': {

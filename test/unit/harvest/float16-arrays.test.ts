@@ -45,6 +45,11 @@ test('encoding gives the scalar encoder’s bits around every half, at every rou
   // A view into a larger buffer (a chunk's used rows) reads only its own values.
   const view = values.subarray(1001, 5001);
   assert.deepEqual(float32ArrayToFloat16Bits(view), scalarEncode(view));
+  // Into a larger buffer an fp16 model's harvest reuses (#14): its first values, whatever it held.
+  const into = new Uint16Array(view.length + 5).fill(0xabcd);
+  const encoded = float32ArrayToFloat16Bits(view, into);
+  assert.equal(encoded.buffer, into.buffer);
+  assert.deepEqual(encoded, scalarEncode(view));
   // The one-pass rounding a float16 writer uses (#14): the same halves, and their float32 values bit for bit as the
   // table decodes them (NaNs included), also into larger reused buffers that held other values.
   const expectedBits = scalarEncode(values);
