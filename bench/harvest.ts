@@ -22,7 +22,7 @@ import { tapModel } from '../main/onnx/tap';
 import type { HarvestJobResult } from '../main/harvest/run';
 import { Lab } from '../main/services/lab';
 import { openStimulusSource } from '../main/stimuli/open';
-import type { StimulusSpec } from '../main/stimuli/types';
+import type { NoiseSpec, StimulusSpec } from '../main/stimuli/types';
 import { fixture, fixtureModels, repoRoot, tempDir } from '../test/helpers/fixtures';
 import type { Row } from './table';
 
@@ -48,6 +48,8 @@ interface Case {
 
 // CAJAL_BENCH_REPEATS shortens a run (profiling, a quick check); the default is what the report quotes.
 const REPEATS = Number(process.env.CAJAL_BENCH_REPEATS) || 5;
+// CAJAL_BENCH_SCALE=0.2 runs every case on a fifth of its stimuli (a quick check on a loaded box; not what the report quotes).
+const SCALE = Math.min(1, Number(process.env.CAJAL_BENCH_SCALE) || 1);
 
 /**
  * A bare loop over the same tapped model and inputs built before timing, by the harvest's own feed plan (same
@@ -91,6 +93,8 @@ interface Variant {
   pipeline: boolean;
   /** Stimuli prepared on the job thread (CAJAL_HARVEST_STIMULUS_THREADS=0) instead of by the stimulus threads. */
   inlineStimuli?: boolean;
+  /** Noise cases only (#14): the same white noise drawn by generator 1 (Box–Muller), as sets made before generator 2. */
+  generator1?: boolean;
 }
 
 const VARIANTS: Variant[] = [
@@ -99,9 +103,11 @@ const VARIANTS: Variant[] = [
   { storage: 'float16', pipeline: true },
   { storage: 'float16', pipeline: false },
   { storage: 'float32', pipeline: true, inlineStimuli: true },
+  { storage: 'float32', pipeline: true, generator1: true },
 ];
 
-const variantName = (v: Variant) => `${v.storage} rows, ${v.pipeline ? 'pipelined' : 'inline writes'}${v.inlineStimuli ? ', stimuli on the job thread' : ''}`;
+const variantName = (v: Variant) =>
+  `${v.storage} rows, ${v.pipeline ? 'pipelined' : 'inline writes'}${v.inlineStimuli ? ', stimuli on the job thread' : ''}${v.generator1 ? ', noise generator 1 (Box–Muller)' : ''}`;
 
 /** One harvest job of `items` stimuli; its recording rate (items / loopSeconds). */
 async function harvestRate(lab: Lab, c: Case, modelId: number, setId: number, items: number, v: Variant = VARIANTS[0]!): Promise<number> {
@@ -150,26 +156,31 @@ async function benchCase(c: Case): Promise<Row[]> {
         ? { kind: 'folder', path: photoFolder(c.large), labelsFromSubfolders: false, recipe: { ...model.suggestedRecipe!, channelOrder: 'BGR', scale: 1, mean: [0, 0, 0], std: [1, 1, 1] } }
         : { kind: 'mnist', offset: 0, count: c.large, recipe: { ...model.suggestedRecipe!, scale: 1 } };
     const set = await lab.createStimulusSet({ spec });
+    // #14: a new noise set draws by generator 2; the same noise by generator 1 is measured beside it.
+    const set1 = c.noise ? await lab.createStimulusSet({ spec: { ...(spec as NoiseSpec), generator: 1 as const } }) : null;
     await harvestRate(lab, c, model.id, set.id, Math.min(200, c.large)); // warm-up: page cache, JIT
     const loop = await bareLoop(c, set.spec as StimulusSpec, model.inputs);
     await loop.run(); // warm-up
-    const best = VARIANTS.map(() => 0);
+    const variants = VARIANTS.filter((v) => !v.generator1 || c.noise);
+    const best = variants.map(() => 0);
     let bare = 0;
     try {
       for (let r = 0; r < REPEATS; r++) {
         // Rotate the order each round, so no variant always follows another's idle or busy threads.
         const runs: (() => Promise<void>)[] = [
           async () => void (bare = Math.max(bare, await loop.run())),
-          ...VARIANTS.map((v, k) => async () => void (best[k] = Math.max(best[k]!, await harvestRate(lab, c, model.id, set.id, c.large, v)))),
+          ...variants.map((v, k) => async () => void (best[k] = Math.max(best[k]!, await harvestRate(lab, c, model.id, v.generator1 ? set1!.id : set.id, c.large, v)))),
         ];
         for (let i = 0; i < runs.length; i++) await runs[(i + r) % runs.length]!();
       }
     } finally {
       await loop.close();
     }
-    const rows: Row[] = VARIANTS.map((v, k) => {
-      const inline = v.pipeline && !v.inlineStimuli ? best[VARIANTS.findIndex((w) => w.storage === v.storage && !w.pipeline)]! : null;
-      const threadsGain = v.pipeline && !v.inlineStimuli && v.storage === 'float32' ? best[k]! / best[VARIANTS.findIndex((w) => w.inlineStimuli)]! : null;
+    const rows: Row[] = variants.map((v, k) => {
+      const plain = !v.inlineStimuli && !v.generator1;
+      const inline = v.pipeline && plain ? best[variants.findIndex((w) => w.storage === v.storage && !w.pipeline)]! : null;
+      const threadsGain = v.pipeline && plain && v.storage === 'float32' ? best[k]! / best[variants.findIndex((w) => w.inlineStimuli)]! : null;
+      const generatorGain = v.pipeline && plain && v.storage === 'float32' && c.noise ? best[k]! / best[variants.findIndex((w) => w.generator1)]! : null;
       return {
         name: `harvest (steady, ${variantName(v)}): ${c.name}`,
         value: best[k]!,
@@ -182,6 +193,7 @@ async function benchCase(c: Case): Promise<Row[]> {
           (c.photos ? 'the folder repeats three photos, each decoded and resized once per harvest (the folder source\'s cache by content); a folder of distinct photos decodes every one; ' : '') +
           (inline !== null ? `pipelined / inline = ${(best[k]! / inline).toFixed(2)}; ` : '') +
           (threadsGain !== null ? `stimulus threads / stimuli on the job thread = ${threadsGain.toFixed(2)}; ` : '') +
+          (generatorGain !== null ? `noise generator 2 / generator 1 = ${generatorGain.toFixed(2)}; ` : '') +
           `${c.large.toLocaleString('en-US')} stimuli per job, rate over the job's recording loop (stimuli prepared, run, rows extracted, chunks written, statistics); best of ${REPEATS} rounds rotating with the bare loop, which runs the same tapped model on inputs built before timing`,
       };
     });
@@ -225,6 +237,8 @@ export async function benchHarvest(): Promise<Row[]> {
   // CAJAL_BENCH_HARVEST=mlp runs only the cases whose name contains it (the whole set takes long on a small box).
   const only = process.env.CAJAL_BENCH_HARVEST?.toLowerCase();
   const rows: Row[] = [];
-  for (const c of cases.filter((k) => !only || k.name.toLowerCase().includes(only))) rows.push(...(await benchCase(c)));
+  for (const c of cases.filter((k) => !only || k.name.toLowerCase().includes(only))) {
+    rows.push(...(await benchCase(SCALE === 1 ? c : { ...c, large: Math.max(3, Math.round(c.large * SCALE)), cliStimuli: '' })));
+  }
   return rows;
 }

@@ -119,8 +119,11 @@ export function planFeeds(
   return { stimulusInput: stimulus.name, stimulusDType: stimulus.dtype, feedShape, itemSize: itemShape.reduce((a, b) => a * b, 1), fixedBatch, extras };
 }
 
-/** Feeds for `count` items whose stimuli are `data`; a fixed-batch model gets a padded batch (its extra outputs are dropped). */
-export function batchFeeds(plan: FeedPlan, data: Float32Array, count: number): Record<string, ort.Tensor> {
+/**
+ * Feeds for `count` items whose stimuli are `data`; a fixed-batch model gets a padded batch (its extra outputs are
+ * dropped). `halves`: a buffer a float16 input is encoded into (#14), which the caller must not reuse while it runs.
+ */
+export function batchFeeds(plan: FeedPlan, data: Float32Array, count: number, halves?: Uint16Array): Record<string, ort.Tensor> {
   let n = count;
   let stimuli = data;
   if (plan.fixedBatch !== null && count < plan.fixedBatch) {
@@ -128,7 +131,7 @@ export function batchFeeds(plan: FeedPlan, data: Float32Array, count: number): R
     stimuli = new Float32Array(n * plan.itemSize);
     stimuli.set(data);
   }
-  const feeds: Record<string, ort.Tensor> = { [plan.stimulusInput]: float32ToOrtTensor(stimuli, [n, ...plan.feedShape], plan.stimulusDType) };
+  const feeds: Record<string, ort.Tensor> = { [plan.stimulusInput]: float32ToOrtTensor(stimuli, [n, ...plan.feedShape], plan.stimulusDType, halves) };
   for (const extra of plan.extras) {
     const dims = extra.dims.map((d, axis) => (axis === extra.batchAxis ? n : d));
     const size = dims.reduce((a, b) => a * b, 1);

@@ -4,6 +4,7 @@
 // read the same way along T. Anything else is flattened to one row per stimulus.
 import type { Positions } from './types';
 import { UserError } from '../errors';
+import { float16BitsToFloat32 } from '../onnx/dtypes';
 
 export interface RowLayout {
   /** Non-batch dims of the tensor, e.g. [8, 28, 28]. */
@@ -81,6 +82,29 @@ export function extractRows(
       }
     }
   }
+}
+
+/**
+ * The centre rows of `count` items straight from a float16 map or sequence (#14): an fp16 model's output would
+ * otherwise be widened whole to keep one position — 186,624 values of SqueezeNet's fire5 per stimulus, to keep 256.
+ * Each kept half is widened by float16BitsToFloat32, so the rows are exactly extractRows' over the widened tensor.
+ * False (nothing written) for a layout that is not a centre position of a rank-3 or rank-2 item.
+ */
+export function extractCentreFromHalves(layout: RowLayout, src: Uint16Array, count: number, dst: Float32Array, dstRow: number): boolean {
+  const { itemDims, dim: c } = layout;
+  if (layout.positions !== 'centre' || (itemDims.length !== 3 && itemDims.length !== 2)) return false;
+  const seq = itemDims.length === 2;
+  const h = seq ? itemDims[0]! : itemDims[1]!;
+  const w = seq ? 1 : itemDims[2]!;
+  const chStride = seq ? 1 : h * w;
+  const p = Math.floor(h / 2) * w + Math.floor(w / 2);
+  const at = seq ? p * c : p;
+  for (let n = 0; n < count; n++) {
+    const base = n * c * h * w + at;
+    const out = (dstRow + n) * c;
+    for (let k = 0; k < c; k++) dst[out + k] = float16BitsToFloat32(src[base + k * chStride]!);
+  }
+  return true;
 }
 
 /** Spatial position of row r within its item under the 'all' layout. */

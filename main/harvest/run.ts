@@ -16,7 +16,7 @@ import { getHarvest, getModel, getStimulusSet, saveUnitStats, setHarvestStatus, 
 import type { JobContext } from '../jobs/types';
 import { checkBranches, applyBranches, condTap, type InlinedBranch } from './branches';
 import { batchFeeds, planFeeds } from './feeds';
-import { extractRows, rowLayout, rowPosition, type RowLayout } from './layout';
+import { extractCentreFromHalves, extractRows, rowLayout, rowPosition, type RowLayout } from './layout';
 import { shardOf } from './shard';
 import { blockItemsFor, blockSchedule, inlineBlocks, stimulusThreads, threadedBlocks, type Block, type BlockFeed } from './stimulus-blocks';
 import type { UnitStats } from './types';
@@ -208,13 +208,17 @@ async function record(
     // threads prepared meanwhile (onnxruntime-node runs a session on this thread, so preparing here would not overlap).
     // A model with a fixed batch size gets a padded batch; the padding's outputs are dropped.
     let current: { block: Block; data: Float32Array } | null = null;
+    // #14: a float16 input is encoded into two buffers in turn — batch k + 1 is prepared while batch k runs, and k has
+    // finished before k + 2 is prepared — instead of fresh memory per batch.
+    const halves = plan.stimulusDType === 'float16' ? [0, 1].map(() => new Uint16Array((plan.fixedBatch ?? batch) * plan.itemSize)) : null;
+    let turn = 0;
     const prepare = async (at: number, n: number): Promise<Record<string, ort.Tensor>> => {
       if (!current || at >= current.block.start + current.block.count) current = await blocks.next();
       if (!current || at < current.block.start || at + n > current.block.start + current.block.count) {
         throw new Error(`harvest batch ${at}+${n} is not within its stimulus block`);
       }
       const from = (at - current.block.start) * plan.itemSize;
-      return batchFeeds(plan, current.data.subarray(from, from + n * plan.itemSize), n);
+      return batchFeeds(plan, current.data.subarray(from, from + n * plan.itemSize), n, halves?.[turn++ % 2]);
     };
     let n = Math.min(batch, items - item, chunkStart + chunkItems - item);
     let next: Promise<Record<string, ort.Tensor>> | null = prepare(item, n);
@@ -245,7 +249,11 @@ async function record(
             `Tensor ${t.harvest.tensor} has item shape [${itemDims.join(', ')}] at stimulus ${offset + item}, not the [${t.layout.itemDims.join(', ')}] the harvest records, so it cannot be recorded as one matrix.`,
           );
         }
-        extractRows(t.layout, tensorToFloat32(out), n, t.buffer, (item - chunkStart) * t.layout.rowsPerItem);
+        // #14: a float16 map's centre rows are read from its halves, without widening the whole map first.
+        const halves = out.type === 'float16' && out.data instanceof Uint16Array ? out.data : null;
+        if (!halves || !extractCentreFromHalves(t.layout, halves, n, t.buffer, (item - chunkStart) * t.layout.rowsPerItem)) {
+          extractRows(t.layout, tensorToFloat32(out), n, t.buffer, (item - chunkStart) * t.layout.rowsPerItem);
+        }
       }
       item += n;
       if (item - chunkStart >= chunkItems || item === items) await flush();

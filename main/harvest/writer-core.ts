@@ -2,7 +2,7 @@
 // the chunk stays the unit of resume) and folds it into the unit statistics, in commit order. The same code runs on
 // the job thread (pipelining off) or on the harvest's writer thread (writer.ts), so both give the same bytes.
 import type { UnitStats } from './types';
-import { commitChunks, encodeForStorage, streamChunks, type ActivationStorage } from '../store/activations';
+import { commitChunks, encodeForStorage, streamChunks, type ActivationStorage, type Float16Scratch } from '../store/activations';
 import type { Db } from '../store/project';
 import { UnitStatsAccumulator } from './unit-stats';
 
@@ -27,6 +27,8 @@ export interface ChunkStep {
 
 export class WriterCore {
   private readonly stats: UnitStatsAccumulator[];
+  /** #14: float16 halves and rounded values, one pair of buffers per target, reused chunk after chunk. */
+  private readonly scratch: Float16Scratch[];
 
   /** `resume`: the harvest already has committed chunks, whose statistics are read back first (same chunks, same order). */
   constructor(
@@ -34,6 +36,7 @@ export class WriterCore {
     private readonly targets: WriterTarget[],
     resume: boolean,
   ) {
+    this.scratch = targets.map(() => ({}));
     this.stats = targets.map((t) => {
       const acc = new UnitStatsAccumulator(t.dim);
       if (resume) for (const c of streamChunks(db, t.harvestId)) acc.add(c.data, c.rowCount);
@@ -45,7 +48,7 @@ export class WriterCore {
     const pending = this.targets.map((t, k) => {
       const part = step.parts[k]!;
       // float16 storage rounds here, once, so the unit statistics and a resumed run see exactly what is stored.
-      const { values, encoded } = encodeForStorage(part.data.subarray(0, part.rowCount * t.dim), t.storage);
+      const { values, encoded } = encodeForStorage(part.data.subarray(0, part.rowCount * t.dim), t.storage, this.scratch[k]);
       return {
         harvestId: t.harvestId,
         chunkIndex: step.chunkIndex,

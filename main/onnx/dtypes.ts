@@ -157,9 +157,10 @@ export function float16BitsToFloat32(bits: number): number {
  * anything else (subnormal halves, overflow, infinities, NaN) goes through float32ToFloat16Bits, so the bits are
  * exactly that function's. Other array-likes may hold doubles, which round through float32 there.
  */
-export function float32ArrayToFloat16Bits(values: ArrayLike<number>): Uint16Array {
+export function float32ArrayToFloat16Bits(values: ArrayLike<number>, into?: Uint16Array): Uint16Array {
   const n = values.length;
-  const out = new Uint16Array(n);
+  // #14: a harvest of an fp16 model passes a buffer it reuses, since fresh memory costs a page fault per 4 KiB.
+  const out = into && into.length >= n ? into.subarray(0, n) : new Uint16Array(n);
   if (!(values instanceof Float32Array)) {
     for (let i = 0; i < n; i++) out[i] = float32ToFloat16Bits(values[i]!);
     return out;
@@ -184,6 +185,38 @@ function float16Table(): Float32Array {
     for (let h = 0; h < 65536; h++) halfTable[h] = float16BitsToFloat32(h);
   }
   return halfTable;
+}
+
+/**
+ * A float32 array rounded to half precision in one pass (#14: a float16 harvest stores the halves and folds the
+ * rounded values into its unit statistics): `bits` is exactly float32ArrayToFloat16Bits(values) and `rounded` exactly
+ * float16BitsToFloat32Array(bits), bit for bit. A normal half widens by integer arithmetic (exponent rebiased by 112,
+ * mantissa shifted by 13), which skips the 256 KiB table's cache misses; the rest goes through the scalar encoder and
+ * the table. Written into `intoBits` and `intoRounded` when they are large enough: a writer reuses them chunk after
+ * chunk, because fresh memory costs a page fault per 4 KiB.
+ */
+export function roundToFloat16(values: Float32Array, intoBits?: Uint16Array, intoRounded?: Float32Array): { bits: Uint16Array; rounded: Float32Array } {
+  const n = values.length;
+  const bits = intoBits && intoBits.length >= n ? intoBits.subarray(0, n) : new Uint16Array(n);
+  const rounded = intoRounded && intoRounded.length >= n ? intoRounded.subarray(0, n) : new Float32Array(n);
+  const input = new Uint32Array(values.buffer, values.byteOffset, n);
+  const output = new Uint32Array(rounded.buffer, rounded.byteOffset, n);
+  const table = float16Table();
+  for (let i = 0; i < n; i++) {
+    const x = input[i]!;
+    const a = x & 0x7fffffff;
+    if (a >= 0x38800000 && a < 0x477ff000) {
+      const sign = (x >>> 16) & 0x8000;
+      const h = (a - 0x37fff001 + ((a >>> 13) & 1)) >>> 13;
+      bits[i] = sign | h;
+      output[i] = (sign << 16) | ((h << 13) + 0x38000000);
+    } else {
+      const h = a === 0 ? (x >>> 16) & 0x8000 : float32ToFloat16Bits(values[i]!);
+      bits[i] = h;
+      rounded[i] = table[h]!;
+    }
+  }
+  return { bits, rounded };
 }
 
 /** `out` (at least bits.length long), when given, takes the values: a stream converting block after block reuses one. */
@@ -248,7 +281,7 @@ export function tensorToFloat32(tensor: ort.Tensor): Float32Array {
  * An onnxruntime input tensor of the model's declared dtype from float32 values. Integer dtypes
  * round to nearest; bool is "non-zero".
  */
-export function float32ToOrtTensor(data: ArrayLike<number>, dims: readonly number[], dtype: DType): ort.Tensor {
+export function float32ToOrtTensor(data: ArrayLike<number>, dims: readonly number[], dtype: DType, halves?: Uint16Array): ort.Tensor {
   const count = dims.reduce((a, b) => a * b, 1);
   if (count !== data.length) {
     throw new Error(`${data.length} values cannot fill a tensor of shape [${dims.join(', ')}] (${count} elements).`);
@@ -258,7 +291,7 @@ export function float32ToOrtTensor(data: ArrayLike<number>, dims: readonly numbe
     case 'float32':
       return new ort.Tensor('float32', data instanceof Float32Array ? data : Float32Array.from(data), shape);
     case 'float16':
-      return new ort.Tensor('float16', float32ArrayToFloat16Bits(data), shape);
+      return new ort.Tensor('float16', float32ArrayToFloat16Bits(data, halves), shape);
     case 'float64':
       return new ort.Tensor('float64', Float64Array.from(data), shape);
     case 'int64': {

@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import type { Params, StimulusSetInfo } from '../api/contract';
 import { UserError } from '../errors';
 import { thumbnailsOffThread } from '../jobs/service';
+import { resolveNoiseGenerator } from '../stimuli/noise-generator';
 import { openStimulusSource } from '../stimuli/open';
 import type { StimulusSpec } from '../stimuli/types';
 import type { Db } from '../store/project';
@@ -12,7 +13,8 @@ import * as repo from '../store/repo';
 
 /** Creates a stimulus set, or finds the one with the same spec; `added` says whether a new row was written. */
 export async function createStimulusSet(db: Db, p: Params<'stimuli.create'>): Promise<{ set: StimulusSetInfo; added: boolean }> {
-  const spec = p.spec as StimulusSpec;
+  // room: stimuli (#14) — gaussian noise gets generator 2 unless the project holds the same set made with generator 1
+  const spec = resolveNoiseGenerator(p.spec, (v1) => repo.findStimulusSet(db, v1 as never) !== null);
   const source = await openStimulusSource(spec);
   const existing = repo.findStimulusSet(db, source.spec as never);
   if (existing) return { set: repo.getStimulusSet(db, existing), added: false };

@@ -16,7 +16,8 @@ export function fillNoiseItem(spec: NoiseSpec, index: number, out: Float32Array,
   const end = offset + itemSize;
   switch (spec.distribution) {
     case 'gaussian':
-      for (let k = offset; k < end; k++) out[k] = rng.normal(mean, std);
+      if (spec.generator === 2) rng.fillNormalZiggurat(out, offset, end, mean, std);
+      else for (let k = offset; k < end; k++) out[k] = rng.normal(mean, std);
       break;
     case 'uniform': {
       const half = std * SQRT3; // U(m − h, m + h) has standard deviation h/√3
@@ -101,7 +102,7 @@ export function openNoiseSource(spec: NoiseSpec): StimulusSource {
     count: spec.count,
     itemShape,
     labelNames: null,
-    fingerprint: `noise-v1/${spec.distribution}/${spec.seed}/${spec.mean}/${spec.std}/${itemShape.join('x')}/${spec.count}${spec.density !== undefined ? `/${spec.density}` : ''}`,
+    fingerprint: `noise-v${spec.generator ?? 1}/${spec.distribution}/${spec.seed}/${spec.mean}/${spec.std}/${itemShape.join('x')}/${spec.count}${spec.density !== undefined ? `/${spec.density}` : ''}`,
     meta(index: number): StimulusItemMeta {
       checkIndex(index, spec.count);
       return { index, label: null, name: `noise #${index}` };

@@ -65,6 +65,7 @@ const noiseSchema = z
     mean: finite,
     std: finite.refine((v) => v >= 0, 'must not be negative'),
     density: z.number().gt(0).max(1).optional(),
+    generator: z.literal(2).optional(), // #14: noise generator 2 (ziggurat); absent is generator 1
   })
   .strict();
 
@@ -81,6 +82,9 @@ function describe(error: z.ZodError): string {
 export function validateStimulusSpec(value: unknown): StimulusSpec {
   const result = stimulusSpecSchema.safeParse(value);
   if (!result.success) throw new InvalidStimulusSpecError(`The stimulus spec is invalid${describe(result.error)}.`);
+  if (result.data.kind === 'noise' && result.data.generator !== undefined && result.data.distribution !== 'gaussian') {
+    throw new InvalidStimulusSpecError(`The stimulus spec is invalid at \`generator\`: a normal generator applies to gaussian noise only, not ${result.data.distribution}.`);
+  }
   return result.data;
 }
 

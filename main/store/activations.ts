@@ -1,7 +1,7 @@
 // Activation rows live in chunks: float32 (or, chosen per harvest, float16) row-major BLOBs. Writers append a chunk
 // together with its row metadata and the harvest's new row count in one transaction; readers stream chunk by chunk,
 // so no fit or statistic ever needs the whole matrix in memory, and always get float32.
-import { float16BitsToFloat32Array, float32ArrayToFloat16Bits } from '../onnx/dtypes';
+import { float16BitsToFloat32Array, float32ArrayToFloat16Bits, roundToFloat16 } from '../onnx/dtypes';
 import type { Db } from './project';
 import { chunkRowMetaFinder, saveChunkRowMeta } from './scale'; // scale (#18)
 
@@ -53,11 +53,25 @@ export function roundForStorage(data: Float32Array, storage: ActivationStorage):
   return storage === 'float16' ? float16BitsToFloat32Array(float32ArrayToFloat16Bits(data)) : data;
 }
 
-/** Values as the store will give them back and the BLOB that stores them, each computed once (#14 pipelined harvest). */
-export function encodeForStorage(data: Float32Array, storage: ActivationStorage): { values: Float32Array; encoded: Buffer } {
+/** Buffers a float16 writer reuses chunk after chunk (#14): what encodeForStorage returns lives in them until its next call. */
+export interface Float16Scratch {
+  bits?: Uint16Array;
+  rounded?: Float32Array;
+}
+
+/**
+ * Values as the store will give them back and the BLOB that stores them, each computed once, in one pass (#14
+ * pipelined harvest). With `scratch`, float16 results are written into its buffers (grown as needed), so use them
+ * before the next call with the same scratch.
+ */
+export function encodeForStorage(data: Float32Array, storage: ActivationStorage, scratch?: Float16Scratch): { values: Float32Array; encoded: Buffer } {
   if (storage === 'float32') return { values: data, encoded: float32ToBlob(data) };
-  const bits = float32ArrayToFloat16Bits(data);
-  return { values: float16BitsToFloat32Array(bits), encoded: Buffer.from(bits.buffer, bits.byteOffset, bits.byteLength) };
+  if (scratch && (scratch.bits?.length ?? 0) < data.length) {
+    scratch.bits = new Uint16Array(data.length);
+    scratch.rounded = new Float32Array(data.length);
+  }
+  const { bits, rounded } = roundToFloat16(data, scratch?.bits, scratch?.rounded);
+  return { values: rounded, encoded: Buffer.from(bits.buffer, bits.byteOffset, bits.byteLength) };
 }
 
 function encodeActivations(data: Float32Array, storage: ActivationStorage): Buffer {

@@ -3,7 +3,7 @@
 // scalar, branch-by-branch reference functions, which are checked against onnxruntime's own Cast elsewhere.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { float16BitsToFloat32, float16BitsToFloat32Array, float32ArrayToFloat16Bits, float32ToFloat16Bits } from '../../../main/onnx/dtypes';
+import { float16BitsToFloat32, float16BitsToFloat32Array, float32ArrayToFloat16Bits, float32ToFloat16Bits, roundToFloat16 } from '../../../main/onnx/dtypes';
 
 function scalarEncode(values: Float32Array): Uint16Array {
   return Uint16Array.from(values, (v) => float32ToFloat16Bits(v));
@@ -45,6 +45,22 @@ test('encoding gives the scalar encoder’s bits around every half, at every rou
   // A view into a larger buffer (a chunk's used rows) reads only its own values.
   const view = values.subarray(1001, 5001);
   assert.deepEqual(float32ArrayToFloat16Bits(view), scalarEncode(view));
+  // Into a larger buffer an fp16 model's harvest reuses (#14): its first values, whatever it held.
+  const into = new Uint16Array(view.length + 5).fill(0xabcd);
+  const encoded = float32ArrayToFloat16Bits(view, into);
+  assert.equal(encoded.buffer, into.buffer);
+  assert.deepEqual(encoded, scalarEncode(view));
+  // The one-pass rounding a float16 writer uses (#14): the same halves, and their float32 values bit for bit as the
+  // table decodes them (NaNs included), also into larger reused buffers that held other values.
+  const expectedBits = scalarEncode(values);
+  const expectedRounded = new Uint32Array(float16BitsToFloat32Array(expectedBits).buffer);
+  const fresh = roundToFloat16(values);
+  assert.deepEqual(fresh.bits, expectedBits);
+  assert.deepEqual(new Uint32Array(fresh.rounded.buffer), expectedRounded);
+  const reused = roundToFloat16(values, new Uint16Array(values.length + 7).fill(0xffff), new Float32Array(values.length + 7).fill(Number.NaN));
+  assert.equal(reused.bits.length, values.length);
+  assert.deepEqual(reused.bits, expectedBits);
+  assert.deepEqual(new Uint32Array(reused.rounded.buffer, reused.rounded.byteOffset, values.length), expectedRounded);
 });
 
 test('plain arrays (doubles) still round through float32 on the scalar path', () => {
