@@ -73,7 +73,8 @@ test('harvests.start measures [W−2, 4] on the stimuli and records every positi
   const model = await lab.openModel({ path: modelPath });
   const s = spec(21, 10);
   const set = await lab.createStimulusSet({ spec: s });
-  const ref = await reference(s);
+  // The stored spec (it names the noise generator the set was made with) is what the harvest regenerates.
+  const ref = await reference(set.spec as NoiseSpec);
   assert.deepEqual(ref.dims, [10, 19, C]);
   for (const positions of ['all', 'centre', 'mean'] as const) {
     const started = (await router.call('harvests.start', { modelId: model.id, stimulusSetId: set.id, tensors: ['seq'], positions, batchSize: 4 })) as { jobId: number; harvestIds: number[] };
@@ -109,7 +110,7 @@ test('another width gives another stored shape', async () => {
   assert.equal((await lab.jobs.wait(started.jobId)).status, 'done');
   const h = lab.listHarvests().find((x) => x.id === started.harvestIds[0])!;
   assert.deepEqual(h.tensorShape, [5, C]);
-  assert.deepEqual(recorded(h.id), (await reference(s)).data);
+  assert.deepEqual(recorded(h.id), (await reference(set.spec as NoiseSpec)).data);
 });
 
 test('a width the Conv cannot take is refused in one sentence, and no harvest is written', async () => {

@@ -67,7 +67,8 @@ test('models.get lists branch tensors with their path; harvests.start records on
   assert.deepEqual(h.branches, [{ node: 'conv_gate', branch: 'then_branch', cond: 'use_conv', value: true }]);
 
   // Rows are (stimulus, y, x) with the channels as units; the reference is [n, channel, y, x].
-  const want = await reference(await openNoiseSource(spec).batch(0, 9), 9);
+  // From the stored spec, which names the noise generator the set was made with.
+  const want = await reference(await openNoiseSource(set.spec as NoiseSpec).batch(0, 9), 9);
   const got = Float32Array.from([...streamChunks(lab.database, h.id)].flatMap((c) => [...c.data]));
   assert.equal(got.length, want.length);
   for (let s = 0; s < 9; s++) {
