@@ -135,15 +135,23 @@ function rowOffset(positions: readonly number[][], from: number, to: number): nu
   return n;
 }
 
-/** [context, token id, position, document] per row of the chunk. */
+/**
+ * [context, token id, position, document] per row of the chunk, in corpus.rows' order (context, then its sampled
+ * positions), read straight from the contexts: no row object or token text per row (#14).
+ */
 function rowMeta(corpus: ReturnType<typeof openTextSource>['corpus'], chunk: { firstContext: number; contexts: number; rows: number }): Int32Array {
   const meta = new Int32Array(chunk.rows * 4);
   let at = 0;
-  for (const row of corpus.rows(chunk.firstContext, chunk.contexts)) {
-    meta[at++] = row.context;
-    meta[at++] = row.tokenId;
-    meta[at++] = row.position;
-    meta[at++] = row.document;
+  for (let i = chunk.firstContext; i < chunk.firstContext + chunk.contexts; i++) {
+    const c = corpus.contexts[i]!;
+    const doc = corpus.tokens[c.document]!;
+    for (const position of corpus.positions[i]!) {
+      meta[at++] = i;
+      meta[at++] = doc[c.start + position]!;
+      meta[at++] = position;
+      meta[at++] = c.document;
+    }
   }
+  if (at !== meta.length) throw new Error(`text chunk at context ${chunk.firstContext} has ${at / 4} sampled rows, not ${chunk.rows}`);
   return meta;
 }
