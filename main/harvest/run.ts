@@ -18,7 +18,7 @@ import { checkBranches, applyBranches, condTap, type InlinedBranch } from './bra
 import { batchFeeds, planFeeds } from './feeds';
 import { extractCentreFromHalves, extractRows, rowLayout, rowPosition, type RowLayout } from './layout';
 import { shardOf } from './shard';
-import { blockItemsFor, blockSchedule, inlineBlocks, stimulusThreads, threadedBlocks, type Block, type BlockFeed } from './stimulus-blocks';
+import { INLINE_BLOCK_VALUES, THREAD_BLOCK_VALUES, blockItemsFor, blockSchedule, inlineBlocks, stimulusThreads, threadedBlocks, type Block, type BlockFeed } from './stimulus-blocks';
 import type { UnitStats } from './types';
 import { isTextHarvest, runTextHarvestJob } from '../text/harvest-job'; // room: text (#13)
 import { inlineWriter, pipeliningEnabled, threadedWriter, type ChunkWriter } from './writer';
@@ -146,7 +146,7 @@ async function record(
   const chunkItems = Math.max(1, Math.floor(first.chunkRows / first.rowsPerItem));
   // Stimulus threads start before the model loads, so their start overlaps it (stimulus-blocks.ts).
   const threads = stimulusThreads();
-  const schedule = blockSchedule(itemsDone, items, chunkItems, batch, blockItemsFor(plan.itemSize, batch));
+  const schedule = blockSchedule(itemsDone, items, chunkItems, batch, blockItemsFor(plan.itemSize, batch, threads > 0 ? THREAD_BLOCK_VALUES : INLINE_BLOCK_VALUES));
   const blocks: BlockFeed = threads > 0 ? threadedBlocks(set.spec as StimulusSpec, offset, schedule, threads) : inlineBlocks(source, offset, schedule);
   let session: Awaited<ReturnType<typeof createSession>>;
   try {
@@ -198,6 +198,7 @@ async function record(
   };
 
   let loopStart = 0;
+  let loopEnd = 0;
   let stats: UnitStats[][];
   try {
     // Waiting for the writer is a fixed cost of the job (like the worker's own start), not part of the recording loop.
@@ -262,6 +263,8 @@ async function record(
       n = nextN;
     }
     stats = await writer.finish();
+    // The last chunk is committed: what follows (the threads' exit, the session's release) is paid once per job.
+    loopEnd = performance.now();
   } catch (err) {
     // Whatever was committed stays (the steps in flight commit or fail first); the harvest can resume from it.
     await writer.close();
@@ -272,7 +275,7 @@ async function record(
     await session.release();
   }
   await writer.close();
-  const loopSeconds = (performance.now() - loopStart) / 1000;
+  const loopSeconds = (loopEnd - loopStart) / 1000;
 
   targets.forEach((t, k) => {
     saveUnitStats(db, t.harvest.id, stats[k]!);

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { InvalidStimulusSpecError } from './errors';
+import { greyPixelTables, writeGreyThroughTables } from './pixel-tables';
 import { fitImage, recipeItemShape, toRgbImage, writeTensor } from './preprocess';
 import { checkBatch, checkIndex } from './range';
 import { thumbnailPng } from './thumbnail';
@@ -128,6 +129,9 @@ export async function openMnistSource(given: MnistSpec): Promise<StimulusSource>
     const p = positions[spec.offset + i];
     return { width: MNIST_SIDE, height: MNIST_SIDE, channels: 1 as const, data: pixels.subarray(p * PIXELS, (p + 1) * PIXELS) };
   };
+  // A recipe at the digits' own size needs no resampling: each pixel is a table read (pixel-tables.ts), same bits.
+  const tables = recipe.width === MNIST_SIDE && recipe.height === MNIST_SIDE ? greyPixelTables(recipe) : null;
+  const nchw = recipe.layout === 'NCHW';
   const source: StimulusSource = {
     spec,
     count: spec.count,
@@ -141,7 +145,11 @@ export async function openMnistSource(given: MnistSpec): Promise<StimulusSource>
     async batch(start: number, count: number, into?: Float32Array): Promise<Float32Array> {
       checkBatch(start, count, spec.count);
       const out = into && into.length >= count * itemSize ? into.subarray(0, count * itemSize) : new Float32Array(count * itemSize);
-      for (let i = 0; i < count; i++) writeTensor(fitImage(raster(start + i), recipe), recipe, out, i * itemSize);
+      if (tables) {
+        for (let i = 0; i < count; i++) writeGreyThroughTables(pixels, positions[spec.offset + start + i]! * PIXELS, PIXELS, tables, nchw, out, i * itemSize);
+      } else {
+        for (let i = 0; i < count; i++) writeTensor(fitImage(raster(start + i), recipe), recipe, out, i * itemSize);
+      }
       return out;
     },
     async image(index: number): Promise<RgbImage> {

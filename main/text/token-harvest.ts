@@ -2,6 +2,7 @@
 // [batch, seq, …] the values at each sampled token position out, one row per position (the rest of the dims
 // flattened: d for a residual stream or an MLP's hidden layer). Feeds: input_ids, the attention mask (1 for tokens,
 // 0 for a short context's padding) and position ids 0..L−1 when the model takes them.
+import { endianness } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { tensorToFloat32, type DType } from '../onnx/dtypes';
 import { parseModel, serializeModel } from '../onnx/model';
@@ -25,8 +26,27 @@ export interface TokenHarvestResult {
   tensors: TokenHarvest[];
 }
 
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/**
+ * int32 values widened to int64 as BigInt(v) would give them, without a BigInt per value (#14: the text harvest
+ * builds three such tensors per batch, 12,288 BigInts at batch 32 × 128 tokens): on a little-endian machine each
+ * int64 is its int32 as the low word and the sign (v >> 31) as the high word.
+ */
+export function widenToInt64(values: Int32Array): BigInt64Array {
+  if (!LITTLE_ENDIAN) return BigInt64Array.from(values, (v) => BigInt(v));
+  const out = new BigInt64Array(values.length);
+  const words = new Int32Array(out.buffer);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    words[2 * i] = v;
+    words[2 * i + 1] = v >> 31;
+  }
+  return out;
+}
+
 function intTensor(values: Int32Array, dims: number[], dtype: DType): ort.Tensor {
-  return dtype === 'int64' ? new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims) : new ort.Tensor('int32', values, dims);
+  return dtype === 'int64' ? new ort.Tensor('int64', widenToInt64(values), dims) : new ort.Tensor('int32', values, dims);
 }
 
 /** Refuses a corpus the model cannot read: ids beyond its vocabulary, or a length other than the one it fixes. */

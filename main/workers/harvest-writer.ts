@@ -17,6 +17,11 @@ function fail(err: unknown): void {
 }
 
 const db = openProjectDb(init.projectPath, { nativeBinding: init.nativeBinding });
+// This connection only appends chunks (and, resuming, reads the committed ones back once), so a 2 MiB page cache
+// loses nothing, and it recycles its page buffers: the default 16 MB cache takes a fresh buffer for every overflow
+// page a chunk's BLOB fills, and this thread's memory is fresh on every job. Three 4 MiB chunks from a fresh thread:
+// about 2,200 page faults and 40–90 ms of CPU instead of 4,900 and about 100 ms (#14; the bytes stored are the same).
+db.pragma('cache_size = -2048');
 let core: WriterCore | null = null;
 try {
   core = new WriterCore(db, init.targets, init.resume);

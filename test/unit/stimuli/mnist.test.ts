@@ -5,7 +5,9 @@ import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { PNG } from 'pngjs';
 import { defaultRecipeForInput, openStimulusSource, parseStimulusSpec, type MnistSpec } from '../../../main/stimuli/index';
-import { parseDigitPixels } from '../../../main/stimuli/mnist';
+import { loadMnistDigits, mnistOrderIndex, parseDigitPixels } from '../../../main/stimuli/mnist';
+import { fitImage, writeTensor } from '../../../main/stimuli/preprocess';
+import type { PreprocessRecipe } from '../../../main/stimuli/types';
 
 const raw255 = () => parseStimulusSpec('mnist', defaultRecipeForInput([1, 1, 28, 28]), { preset: 'raw255' }) as MnistSpec;
 const PACKAGE_CLASS_COUNTS = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978];
@@ -84,6 +86,32 @@ describe('MNIST stimuli', () => {
     const shifted = await openStimulusSource({ ...spec, offset: 507, count: 5 });
     assert.deepEqual(await shifted.batch(0, 5), b);
     assert.equal(shifted.meta(0).name, 'mnist #507');
+  });
+
+  test('digits at their own size are written through per-byte tables with the very bits fitImage + writeTensor give (#14)', async () => {
+    const { pixels, labels } = await loadMnistDigits();
+    const order = mnistOrderIndex(labels, 'interleaved');
+    const base = raw255().recipe;
+    // Fractional scale, mean and std (no value exact in float32), one and three channels, both layouts and orders.
+    const recipes: PreprocessRecipe[] = [
+      { ...base, scale: 1 / 255, mean: [0.1307], std: [0.3081] },
+      { ...base, channels: 3, channelOrder: 'BGR', layout: 'NHWC', scale: 1 / 255, mean: [0.406, 0.456, 0.485], std: [0.225, 0.224, 0.229] },
+      { ...base, channels: 3, channelOrder: 'RGB', layout: 'NCHW', scale: 0.7, mean: [103.9, 116.7, 123.6], std: [57.3, 57.1, 58.3] },
+    ];
+    const offset = 3210;
+    const count = 300;
+    for (const recipe of recipes) {
+      const source = await openStimulusSource({ kind: 'mnist', offset, count, recipe });
+      const itemSize = source.itemShape.reduce((a, b) => a * b, 1);
+      const ours = await source.batch(0, count);
+      const generic = new Float32Array(count * itemSize);
+      for (let i = 0; i < count; i++) {
+        const p = order[offset + i]!;
+        const raster = { width: 28, height: 28, channels: 1 as const, data: pixels.subarray(p * 784, (p + 1) * 784) };
+        writeTensor(fitImage(raster, recipe), recipe, generic, i * itemSize);
+      }
+      assert.deepEqual(new Uint32Array(ours.buffer, ours.byteOffset, ours.length), new Uint32Array(generic.buffer), `${recipe.channels} channels ${recipe.layout}`);
+    }
   });
 
   test('a 3-channel 32×32 recipe replicates and resizes the digit', async () => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { byteTokenizer, cutContexts, loadHfTokenizer, openTextCorpus, readDocuments, samplePositions, TextInputError, type TextSpec } from '../../../main/text';
 import { openStimulusSource, parseStimulusSpec } from '../../../main/stimuli';
+import { widenToInt64 } from '../../../main/text/token-harvest';
 import { MERGED, writeBpeTokenizer } from './bpe-fixture';
 
 const dir = mkdtempSync(join(tmpdir(), 'cajal-text-'));
@@ -161,5 +162,12 @@ describe('documents, corpora and stimulus sets', () => {
     mkdirSync(latin1);
     writeFileSync(join(latin1, 'old.txt'), Buffer.from([0x63, 0x61, 0x66, 0xe9]));
     assert.throws(() => readDocuments(latin1), (e) => oneSentence(e, /^old\.txt is not UTF-8 text/));
+  });
+});
+
+describe('token feeds', () => {
+  it('int32 ids widen to int64 exactly as BigInt does, negatives and the extremes included (#14)', () => {
+    const values = Int32Array.from([0, 1, -1, 255, 50_256, -50_257, 2 ** 31 - 1, -(2 ** 31), 123_456_789, -987_654_321]);
+    assert.deepEqual(widenToInt64(values), BigInt64Array.from(values, (v) => BigInt(v)));
   });
 });
