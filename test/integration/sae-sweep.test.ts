@@ -192,6 +192,15 @@ test('a sweep killed with SIGKILL resumes at the run in progress, to the weights
   };
   const killed = copy('killed.cajal');
   const fresh = copy('fresh.cajal');
+  // Bases other tests of this file left in the shared project are not this sweep's: compare only those made after the copy.
+  const before = (() => {
+    const d = new Database(killed, { readonly: true });
+    try {
+      return (d.prepare('SELECT coalesce(max(id), 0) AS id FROM bases').get() as { id: number }).id;
+    } finally {
+      d.close();
+    }
+  })();
   const sweepJob = (p: string) => {
     const db = new Database(p, { readonly: true });
     try {
@@ -218,7 +227,7 @@ test('a sweep killed with SIGKILL resumes at the run in progress, to the weights
 
   const weights = (p: string) => {
     const d = new Database(p, { readonly: true });
-    const ids = (d.prepare("SELECT id, status FROM bases WHERE method = 'sae-batchtopk' ORDER BY id").all() as { id: number; status: string }[]);
+    const ids = (d.prepare("SELECT id, status FROM bases WHERE method = 'sae-batchtopk' AND id > ? ORDER BY id").all(before) as { id: number; status: string }[]);
     const out = ids.map((b) => ({ status: b.status, tensors: d.prepare("SELECT name, data FROM basis_tensors WHERE basis_id = ? AND name NOT LIKE 'ckpt/%' ORDER BY name").all(b.id) as { name: string; data: Buffer }[] }));
     d.close();
     return out;
