@@ -11,6 +11,7 @@
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../onnx/builder';
 import { ModelFormatError } from '../onnx/errors';
+import type { AdamConstants } from '../train/adam-exact';
 import { Tape } from '../train/autodiff';
 import type { StateSpec, StepRunner, StepRunnerSpec } from '../train/session';
 import type { SaeShape } from './sae-graph';
@@ -138,7 +139,7 @@ export class SparseTopkStepRunner {
     const lr = this.inputs.lr![0]!;
     // adam.ts: p ← p − m·(lr·√(1−β2^t)/(1−β1^t)) / (√v + ε·√(1−β2^t)), the scalars rounded to float32 as there.
     const sqrtBc2 = Math.fround(Math.sqrt(Math.fround(1 - Math.fround(beta2 ** t))));
-    const c: AdamConsts = {
+    const c: AdamConstants = {
       b1: Math.fround(beta1),
       a1: Math.fround(1 - beta1),
       b2: Math.fround(beta2),
@@ -158,16 +159,7 @@ export class SparseTopkStepRunner {
   }
 }
 
-interface AdamConsts {
-  b1: number;
-  a1: number;
-  b2: number;
-  a2: number;
-  mScale: number;
-  epsHat: number;
-}
-
-function adamDense(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, c: AdamConsts): void {
+function adamDense(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, c: AdamConstants): void {
   for (let i = 0; i < p.length; i++) {
     const gi = g[i]!;
     const mi = (m[i] = m[i]! * c.b1 + gi * c.a1);
@@ -177,7 +169,7 @@ function adamDense(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32
 }
 
 /** W_enc [d, m] with its gradient as ∂W_encᵀ [m, d]: tiles of 16 latents keep both layouts' reads in cache lines. */
-function adamEncoder(p: Float32Array, m: Float32Array, v: Float32Array, gT: Float32Array, d: number, nLat: number, c: AdamConsts): void {
+function adamEncoder(p: Float32Array, m: Float32Array, v: Float32Array, gT: Float32Array, d: number, nLat: number, c: AdamConstants): void {
   const TILE = 16;
   for (let j0 = 0; j0 < nLat; j0 += TILE) {
     const j1 = Math.min(nLat, j0 + TILE);
@@ -198,7 +190,7 @@ function adamEncoder(p: Float32Array, m: Float32Array, v: Float32Array, gT: Floa
  * W_dec [m, d], per row: remove the gradient's component along the row (unit-norm dictionary vectors), Adam, then
  * renormalise the row — the dense step's projection, update and renormalisation in one pass over each row.
  */
-function adamDecoder(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, nLat: number, d: number, c: AdamConsts): void {
+function adamDecoder(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, nLat: number, d: number, c: AdamConstants): void {
   for (let r = 0; r < nLat; r++) {
     const o = r * d;
     let par = 0;
