@@ -16,17 +16,20 @@ export interface LesionSettings {
   alpha?: number;
 }
 
+export interface ClassEffects {
+  accuracy: number;
+  perClassAccuracy: (number | null)[];
+  meanDeltaLogit: number[];
+  meanProbability: number[];
+  crossEntropy: number;
+  klCleanToLesioned: number;
+}
+
+/** Effects of one lesion on one output: class effects where the output has a class axis and labels, MSE/cosine always. */
 export interface Effects {
   mse: number;
   cosine: number;
-  classes: {
-    accuracy: number;
-    perClassAccuracy: (number | null)[];
-    meanDeltaLogit: number[];
-    meanProbability: number[];
-    crossEntropy: number;
-    klCleanToLesioned: number;
-  } | null;
+  classes: ClassEffects | null;
 }
 
 /** Shared reads of one subject for many interventions: the layer's mean per element and the basis's view. */

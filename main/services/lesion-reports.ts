@@ -7,6 +7,7 @@ import { UserError } from '../errors';
 import type { SweepRow } from '../lesions/sweep-view';
 import type { LesionRunSnapshot } from '../report/snapshot';
 import * as basesRepo from '../store/bases';
+import type { LesionRunRecord } from '../store/lesions';
 import type { Db } from '../store/project';
 import * as store from '../store/reports';
 import { added, basisProvenance, harvestProvenance, snapshotBase, type ReportContext } from './reports';
@@ -14,18 +15,7 @@ import { captureReproduce } from './reproduce';
 
 /** What the lesion service gives for a run (the shape of lesions.get). */
 export interface LesionRunForReport {
-  run: {
-    id: number;
-    kind: 'sweep' | 'shapley' | 'loss-recovered';
-    harvestId: number;
-    basisId: number | null;
-    params: Record<string, unknown>;
-    elements: number[];
-    status: string;
-    summary: Record<string, unknown> | null;
-    createdAt: string;
-    finishedAt: string | null;
-  };
+  run: Omit<LesionRunRecord, 'jobId'>;
   results: SweepRow[];
 }
 

@@ -2,6 +2,9 @@
 // loss recovered by splicing a basis in, and multi-perturbation Shapley analysis over a set of elements.
 import { z } from 'zod';
 import { LESION_MODES } from '../../lesions/types';
+import type { ClassEffects, Effects } from '../../lesions/plan';
+import type { MsaResult } from '../../lesions/shapley/msa';
+import type { LesionRunRecord } from '../../store/lesions';
 
 export const lesionModes = LESION_MODES;
 export type { LesionMode } from '../../lesions/types';
@@ -54,35 +57,12 @@ export const lesionsMethods = {
   'lesions.get': z.object({ runId: z.number().int().positive() }).strict(),
 };
 
-export interface ClassEffectsInfo {
-  accuracy: number;
-  perClassAccuracy: (number | null)[];
-  meanDeltaLogit: number[];
-  meanProbability: number[];
-  crossEntropy: number;
-  klCleanToLesioned: number;
-}
+/** Effects of one lesion on one output, as the engine computes them (lesions/plan.ts). */
+export type ClassEffectsInfo = ClassEffects;
+export type LesionEffects = Effects;
 
-/** Effects of one lesion on one output: class effects where the output has a class axis and labels, MSE/cosine always. */
-export interface LesionEffects {
-  mse: number;
-  cosine: number;
-  classes: ClassEffectsInfo | null;
-}
-
-export interface LesionRunInfo {
-  id: number;
-  kind: 'sweep' | 'shapley' | 'loss-recovered';
-  jobId: number | null;
-  harvestId: number;
-  basisId: number | null;
-  params: Record<string, unknown>;
-  elements: number[];
-  status: string;
-  summary: Record<string, unknown> | null;
-  createdAt: string;
-  finishedAt: string | null;
-}
+/** A run as the store keeps it (store/lesions.ts). */
+export type LesionRunInfo = LesionRunRecord;
 
 /** One lesion of a sweep: an element at one α (steer) or alone (others). */
 export interface LesionResultRow {
@@ -105,27 +85,12 @@ export interface SweepSummary {
   alphas: number[] | null;
 }
 
-/** An MSA run's summary (msapy's conventions: v(S) with every element outside S lesioned). */
-export interface ShapleySummary {
+/** An MSA run's summary (msapy's conventions: v(S) with every element outside S lesioned): the engine's result
+ * (lesions/shapley/msa.ts) with the game, the stimuli, and how many coalitions the model evaluated in this run (the
+ * rest came from the project's cache). */
+export interface ShapleySummary extends MsaResult {
   game: string;
   stimuli: number;
-  method: 'exact' | 'sampled' | 'adaptive';
-  names: string[];
-  values: number[];
-  /** 0 for exact values. */
-  stderr: number[];
-  vAll: number;
-  vNone: number;
-  permutations: number;
-  stoppedBy: 'exact' | 'tolerance' | 'budget' | 'settled';
-  /** Running estimates as permutations accrue (the convergence plot). */
-  series: Array<{ permutations: number; values: number[] }>;
-  /** Bootstrap interval and Holm-corrected p per element; null for exact values. */
-  significance: Array<{ low: number; high: number; p: number; pHolm: number; matters: boolean }> | null;
-  /** Elements (indices into names) of the interaction matrix, and the K × K matrix, row-major. */
-  interactionElements: number[];
-  interactions: number[];
-  /** Coalitions evaluated by the model in this run (the rest came from the project's cache). */
   evaluated: number;
   cached: number;
 }

@@ -1,6 +1,7 @@
 // API of the recordings room (#11 item 4): import a recorded experiment (stimulus frames + spikes, or one NWB file)
 // and list the project's recordings. Mapping their cells goes through revcorr.start with the recording's harvest.
 import { z } from 'zod';
+import type { RecordingRecord } from '../../store/recordings';
 
 export const recordingsMethods = {
   'recordings.import': z
@@ -18,20 +19,8 @@ export const recordingsMethods = {
   'recordings.list': z.object({}).strict(),
 };
 
-export interface RecordingInfo {
-  id: number;
-  name: string;
-  /** The harvest whose units are the cells (spike counts per frame). */
-  harvestId: number;
-  /** [C, H, W]. */
-  frameShape: number[];
-  frameRate: number;
-  startTime: number;
-  frames: number;
-  cells: number;
-  source: Record<string, unknown>;
-  createdAt: string;
-}
+/** A recording as the store keeps it (store/recordings.ts); the API gives the record unchanged. */
+export type RecordingInfo = RecordingRecord;
 
 export interface RecordingsResults {
   'recordings.import': RecordingInfo;

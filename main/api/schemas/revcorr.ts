@@ -1,6 +1,7 @@
 // API of the receptive-fields room (#11): start a reverse-correlation run over a harvest's units or a basis's
 // features, list runs, read one run's filters and per-unit detail.
 import { z } from 'zod';
+import type { RevcorrRunRecord } from '../../store/revcorr';
 import type { ReportDetail, ReportSectionInfo } from '../../report/types';
 
 const transformSchema = z.discriminatedUnion('kind', [
@@ -34,20 +35,8 @@ export const revcorrMethods = {
   'reports.addRevcorrRun': z.object({ reportId: z.number().int().positive().nullable().default(null), runId: z.number().int().positive() }).strict(),
 };
 
-export interface RevcorrRunInfo {
-  id: number;
-  jobId: number | null;
-  harvestId: number;
-  basisId: number | null;
-  estimator: string;
-  units: number[];
-  params: Record<string, unknown>;
-  itemShape: number[];
-  status: string;
-  summary: Record<string, unknown> | null;
-  createdAt: string;
-  finishedAt: string | null;
-}
+/** A run as the store keeps it (store/revcorr.ts); the API gives the record unchanged. */
+export type RevcorrRunInfo = RevcorrRunRecord;
 
 export interface RevcorrUnitResult {
   position: number;

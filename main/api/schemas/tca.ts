@@ -2,6 +2,7 @@
 // harvest recorded at all positions; read a sweep's diagnostics and one rank's factors; send them to a report. Fits at
 // one rank go through bases.fit with method 'tca'.
 import { z } from 'zod';
+import type { SweepRank } from '../../tca/sweep';
 import type { ReportDetail, ReportSectionInfo } from '../../report/types';
 
 export const tcaMethods = {
@@ -28,15 +29,8 @@ export const tcaMethods = {
     .strict(),
 };
 
-export interface TcaSweepRank {
-  rank: number;
-  errors: number[];
-  bestError: number;
-  bestIndex: number;
-  similarities: number[];
-  meanSimilarity: number | null;
-  iterations: number[];
-}
+/** One rank of a sweep, as the engine computes it (tca/sweep.ts). */
+export type TcaSweepRank = SweepRank;
 
 /** The tca-sweep job's stored result. */
 export interface TcaSweepResult {

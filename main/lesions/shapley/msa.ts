@@ -32,8 +32,11 @@ export interface MsaResult {
   vNone: number;
   permutations: number;
   stoppedBy: 'exact' | 'tolerance' | 'budget' | 'settled';
+  /** Running estimates as permutations accrue (the convergence plot). */
   series: Array<{ permutations: number; values: number[] }>;
+  /** Bootstrap interval and Holm-corrected p per element; null for exact values. */
   significance: ElementSignificance[] | null;
+  /** Elements (indices into names) of the interaction matrix. */
   interactionElements: number[];
   /** K × K row-major, symmetric, zero diagonal. */
   interactions: number[];
