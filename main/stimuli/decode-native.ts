@@ -53,7 +53,7 @@ function jpegComponents(bytes: Uint8Array): number {
   return 0;
 }
 
-/** Interleaved pixels without alpha: 1 or 2 bands → grey, 3 or 4 → RGB. */
+/** Interleaved pixels without alpha: 1 or 2 bands → grey, 3 or 4 → RGB (libvips has already removed alpha; kept as a guard). */
 function dropAlpha(data: Uint8Array, width: number, height: number, bands: number): Raster {
   if (bands === 1 || bands === 3) return { width, height, channels: bands, data };
   const channels = bands === 2 ? 1 : 3;
@@ -80,7 +80,8 @@ export async function decodeImageNative(bytes: Uint8Array): Promise<Raster> {
   try {
     // failOn 'warning': a truncated or damaged file is refused, not decoded into grey fill.
     const image = sharp(bytes, { failOn: 'warning' });
-    result = await image.raw().toBuffer({ resolveWithObject: true });
+    // Alpha is dropped inside libvips (band extraction, no compositing), as decoder 1 and PIL's convert('RGB') drop it.
+    result = await image.removeAlpha().raw().toBuffer({ resolveWithObject: true });
   } catch (err) {
     // libvips's messages ("VipsJpeg: Premature end of input file") mean little to a user without the context.
     const detail = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.replace(/[.\s]+$/, '');
