@@ -6,7 +6,8 @@
 // pil-decode-reference.json). jpeg-js rounds differently (up to 22 levels on the eagle photo), which is why stored
 // sets keep decoder 1 (decode.ts) and only new sets get this one (image-decoder.ts).
 // Kept as decoder 1 did: 16-bit PNGs (pngjs's rounding to 8 bits, where libvips would shift), CMYK/YCCK JPEGs
-// (jpeg-js's plain inversion, where libvips would apply a colour profile); alpha dropped, EXIF orientation ignored.
+// (jpeg-js's plain inversion, where libvips would apply a colour profile); alpha dropped; EXIF orientation and
+// embedded colour profiles ignored, as Pillow's Image.open(...).convert('RGB') ignores them.
 import type SharpModule from 'sharp';
 import { DecodeError, decodeImage, isJpeg, isPng, type Raster } from './decode';
 
@@ -14,8 +15,9 @@ type Sharp = typeof SharpModule;
 let loading: Promise<Sharp> | null = null;
 
 /**
- * Loads sharp once per thread. A folder source awaits this when it opens, so loading the native library (~100 ms in
- * a fresh worker on the 2-core box) is part of opening the source, not of the first photo.
+ * Loads sharp once per thread. A folder source awaits this when it opens, so loading the library (0.2–0.7 s in a
+ * fresh worker on the loaded 2-core box, mostly sharp's JavaScript modules) is part of opening the source, not of the
+ * first photo.
  */
 export function loadNativeDecoder(): Promise<Sharp> {
   loading ??= import('sharp').then((m) => {
@@ -78,8 +80,9 @@ export async function decodeImageNative(bytes: Uint8Array): Promise<Raster> {
   const sharp = await loadNativeDecoder();
   let result: { data: Buffer; info: { width: number; height: number; channels: number; depth?: string; space?: string } };
   try {
-    // failOn 'warning': a truncated or damaged file is refused, not decoded into grey fill.
-    const image = sharp(bytes, { failOn: 'warning' });
+    // failOn 'warning': a truncated or damaged file is refused, not decoded into grey fill. ignoreIcc: sharp would
+    // otherwise convert a photo with an embedded colour profile to sRGB, which neither Pillow nor decoder 1 does.
+    const image = sharp(bytes, { failOn: 'warning', ignoreIcc: true });
     // Alpha is dropped inside libvips (band extraction, no compositing), as decoder 1 and PIL's convert('RGB') drop it.
     result = await image.removeAlpha().raw().toBuffer({ resolveWithObject: true });
   } catch (err) {

@@ -36,6 +36,19 @@ function rgb(r: Raster): Uint8Array {
   for (let i = 0; i < r.width * r.height; i++) out[i * 3] = out[i * 3 + 1] = out[i * 3 + 2] = r.data[i]!;
   return out;
 }
+/** The JPEG without its APP2 ICC_PROFILE segments (the entropy-coded data untouched). */
+function stripIccSegments(jpeg: Buffer): Buffer {
+  const parts: Buffer[] = [jpeg.subarray(0, 2)];
+  let p = 2;
+  while (jpeg[p] === 0xff && jpeg[p + 1] !== 0xda) {
+    const end = p + 2 + jpeg.readUInt16BE(p + 2);
+    const icc = jpeg[p + 1] === 0xe2 && jpeg.subarray(p + 4, p + 16).toString('latin1') === 'ICC_PROFILE\0';
+    if (!icc) parts.push(jpeg.subarray(p, end));
+    p = end;
+  }
+  parts.push(jpeg.subarray(p));
+  return Buffer.concat(parts);
+}
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const f32sha = (a: Float32Array) => sha(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
 
@@ -70,6 +83,11 @@ describe('image decoder 2 against Pillow', () => {
     const fromCmyk = await decodeImageNative(cmyk);
     assert.equal(fromCmyk.channels, 3);
     assert.equal(sha(fromCmyk.data), sha(decodeImage(cmyk).data), 'CMYK JPEG: decoder 1 pixels');
+    // A photo with an embedded colour profile (Display P3) decodes as the same JPEG without it: no colour conversion.
+    const withIcc = await sharp(eagle).resize(64, 48).withIccProfile('p3').jpeg().toBuffer();
+    const withoutIcc = stripIccSegments(withIcc);
+    assert.ok(withoutIcc.length < withIcc.length - 100, 'the test JPEG carries an ICC profile');
+    assert.equal(sha((await decodeImageNative(withIcc)).data), sha((await decodeImageNative(withoutIcc)).data), 'the ICC profile is ignored');
     const png16 = writePng({ width: 2, height: 1, bitDepth: 16, colorType: 2, rows: [Uint8Array.from([10, 200, 20, 100, 30, 0, 200, 255, 150, 1, 100, 128])] });
     assert.deepEqual(Array.from((await decodeImageNative(png16)).data), Array.from(decodeImage(png16).data), '16-bit PNG: decoder 1 pixels');
     for (const [bytes, what] of [
