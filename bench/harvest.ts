@@ -22,7 +22,7 @@ import { tapModel } from '../main/onnx/tap';
 import type { HarvestJobResult } from '../main/harvest/run';
 import { Lab } from '../main/services/lab';
 import { openStimulusSource } from '../main/stimuli/open';
-import type { NoiseSpec, StimulusSpec } from '../main/stimuli/types';
+import type { FolderSpec, NoiseSpec, StimulusSpec } from '../main/stimuli/types';
 import { fixture, fixtureModels, repoRoot, tempDir } from '../test/helpers/fixtures';
 import type { Row } from './table';
 
@@ -95,6 +95,8 @@ interface Variant {
   inlineStimuli?: boolean;
   /** Noise cases only (#14): the same white noise drawn by generator 1 (Box–Muller), as sets made before generator 2. */
   generator1?: boolean;
+  /** Photo cases only (#14): the same folder read by image decoder 1 (jpeg-js, pngjs), as sets made before decoder 2. */
+  decoder1?: boolean;
 }
 
 const VARIANTS: Variant[] = [
@@ -104,10 +106,11 @@ const VARIANTS: Variant[] = [
   { storage: 'float16', pipeline: false },
   { storage: 'float32', pipeline: true, inlineStimuli: true },
   { storage: 'float32', pipeline: true, generator1: true },
+  { storage: 'float32', pipeline: true, decoder1: true },
 ];
 
 const variantName = (v: Variant) =>
-  `${v.storage} rows, ${v.pipeline ? 'pipelined' : 'inline writes'}${v.inlineStimuli ? ', stimuli on the job thread' : ''}${v.generator1 ? ', noise generator 1 (Box–Muller)' : ''}`;
+  `${v.storage} rows, ${v.pipeline ? 'pipelined' : 'inline writes'}${v.inlineStimuli ? ', stimuli on the job thread' : ''}${v.generator1 ? ', noise generator 1 (Box–Muller)' : ''}${v.decoder1 ? ', image decoder 1 (jpeg-js, pngjs)' : ''}`;
 
 /** One harvest job of `items` stimuli; its recording rate (items / loopSeconds). */
 async function harvestRate(lab: Lab, c: Case, modelId: number, setId: number, items: number, v: Variant = VARIANTS[0]!): Promise<number> {
@@ -158,10 +161,12 @@ async function benchCase(c: Case): Promise<Row[]> {
     const set = await lab.createStimulusSet({ spec });
     // #14: a new noise set draws by generator 2; the same noise by generator 1 is measured beside it.
     const set1 = c.noise ? await lab.createStimulusSet({ spec: { ...(spec as NoiseSpec), generator: 1 as const } }) : null;
+    // #14: a new folder set decodes by image decoder 2 (libjpeg-turbo, libpng); the same photos by decoder 1 beside it.
+    const setDecoder1 = c.photos ? await lab.createStimulusSet({ spec: { ...(spec as FolderSpec), decoder: 1 as const } }) : null;
     await harvestRate(lab, c, model.id, set.id, Math.min(200, c.large)); // warm-up: page cache, JIT
     const loop = await bareLoop(c, set.spec as StimulusSpec, model.inputs);
     await loop.run(); // warm-up
-    const variants = VARIANTS.filter((v) => !v.generator1 || c.noise);
+    const variants = VARIANTS.filter((v) => (!v.generator1 || c.noise) && (!v.decoder1 || c.photos));
     const best = variants.map(() => 0);
     let bare = 0;
     try {
@@ -169,7 +174,7 @@ async function benchCase(c: Case): Promise<Row[]> {
         // Rotate the order each round, so no variant always follows another's idle or busy threads.
         const runs: (() => Promise<void>)[] = [
           async () => void (bare = Math.max(bare, await loop.run())),
-          ...variants.map((v, k) => async () => void (best[k] = Math.max(best[k]!, await harvestRate(lab, c, model.id, v.generator1 ? set1!.id : set.id, c.large, v)))),
+          ...variants.map((v, k) => async () => void (best[k] = Math.max(best[k]!, await harvestRate(lab, c, model.id, v.generator1 ? set1!.id : v.decoder1 ? setDecoder1!.id : set.id, c.large, v)))),
         ];
         for (let i = 0; i < runs.length; i++) await runs[(i + r) % runs.length]!();
       }
@@ -177,10 +182,11 @@ async function benchCase(c: Case): Promise<Row[]> {
       await loop.close();
     }
     const rows: Row[] = variants.map((v, k) => {
-      const plain = !v.inlineStimuli && !v.generator1;
+      const plain = !v.inlineStimuli && !v.generator1 && !v.decoder1;
       const inline = v.pipeline && plain ? best[variants.findIndex((w) => w.storage === v.storage && !w.pipeline)]! : null;
       const threadsGain = v.pipeline && plain && v.storage === 'float32' ? best[k]! / best[variants.findIndex((w) => w.inlineStimuli)]! : null;
       const generatorGain = v.pipeline && plain && v.storage === 'float32' && c.noise ? best[k]! / best[variants.findIndex((w) => w.generator1)]! : null;
+      const decoderGain = v.pipeline && plain && v.storage === 'float32' && c.photos ? best[k]! / best[variants.findIndex((w) => w.decoder1)]! : null;
       return {
         name: `harvest (steady, ${variantName(v)}): ${c.name}`,
         value: best[k]!,
@@ -194,6 +200,7 @@ async function benchCase(c: Case): Promise<Row[]> {
           (inline !== null ? `pipelined / inline = ${(best[k]! / inline).toFixed(2)}; ` : '') +
           (threadsGain !== null ? `stimulus threads / stimuli on the job thread = ${threadsGain.toFixed(2)}; ` : '') +
           (generatorGain !== null ? `noise generator 2 / generator 1 = ${generatorGain.toFixed(2)}; ` : '') +
+          (decoderGain !== null ? `image decoder 2 / decoder 1 = ${decoderGain.toFixed(2)}; ` : '') +
           `${c.large.toLocaleString('en-US')} stimuli per job, rate over the job's recording loop (stimuli prepared, run, rows extracted, chunks written, statistics); best of ${REPEATS} rounds rotating with the bare loop, which runs the same tapped model on inputs built before timing`,
       };
     });

@@ -13,6 +13,7 @@ async function load(name: string, file: string, exportName: string): Promise<Ben
 
 const all: [string, string, string][] = [
   ['harvest', './harvest.ts', 'benchHarvest'],
+  ['image-decode', './image-decode.ts', 'benchImageDecode'], // h14jpeg (#14): image decoder 2 vs 1 per fixture photo
   ['sae', './sae.ts', 'benchSae'],
   ['classical', './classical.ts', 'benchClassical'],
   ['eigh', './eigh.ts', 'benchEigh'],

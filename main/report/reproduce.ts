@@ -53,6 +53,8 @@ function harvestCommand(h: ReproduceHarvest, project: string): { line: string | 
   } else if (s.kind === 'folder') {
     stimuli = `folder:${String(s.path)}`;
     if (s.labelsFromSubfolders) extra.push('--labels-from-subfolders');
+    // room: stimuli (#14) — a new project decodes photos by image decoder 2; a decoder-1 set needs the API's spec field
+    if (s.decoder === undefined) notes.push(`Harvest ${h.harvestId}'s photos were decoded by image decoder 1 (jpeg-js, pngjs); in a new project the command line decodes by decoder 2 (libjpeg-turbo, libpng), whose JPEG pixels differ, so create the set with decoder 1 through the API (stimuli.create) first.`);
   } else {
     const dist = String(s.distribution);
     stimuli = `noise:${dist === 'gaussian' ? 'white' : dist}:${String(s.count)}`;

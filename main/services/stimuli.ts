@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import type { Params, StimulusSetInfo } from '../api/contract';
 import { UserError } from '../errors';
 import { thumbnailsOffThread } from '../jobs/service';
+import { resolveImageDecoder } from '../stimuli/image-decoder';
 import { resolveNoiseGenerator } from '../stimuli/noise-generator';
 import { openStimulusSource } from '../stimuli/open';
 import type { StimulusSpec } from '../stimuli/types';
@@ -14,7 +15,9 @@ import * as repo from '../store/repo';
 /** Creates a stimulus set, or finds the one with the same spec; `added` says whether a new row was written. */
 export async function createStimulusSet(db: Db, p: Params<'stimuli.create'>): Promise<{ set: StimulusSetInfo; added: boolean }> {
   // room: stimuli (#14) — gaussian noise gets generator 2 unless the project holds the same set made with generator 1
-  const spec = resolveNoiseGenerator(p.spec, (v1) => repo.findStimulusSet(db, v1 as never) !== null);
+  // room: stimuli (#14) — a folder set gets image decoder 2 unless the project holds the same set made with decoder 1
+  const stored = (v1: StimulusSpec) => repo.findStimulusSet(db, v1 as never) !== null;
+  const spec = p.spec.kind === 'folder' ? resolveImageDecoder(p.spec, stored) : resolveNoiseGenerator(p.spec, stored);
   const source = await openStimulusSource(spec);
   const existing = repo.findStimulusSet(db, source.spec as never);
   if (existing) return { set: repo.getStimulusSet(db, existing), added: false };

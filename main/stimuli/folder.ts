@@ -11,6 +11,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { decodeImage, type Raster } from './decode';
+import { decodeImageNative, loadNativeDecoder } from './decode-native';
 import { FolderNotFoundError, ImageUnreadableError, NoImagesError } from './errors';
 import { fitImage, recipeItemShape, toRgbImage, writeTensor } from './preprocess';
 import { checkBatch, checkIndex } from './range';
@@ -99,9 +100,12 @@ export async function openFolderSource(given: FolderSpec): Promise<StimulusSourc
     }
   }
 
-  function decode(file: string, bytes: Uint8Array): Raster {
+  // #14: the spec names its decoder (image-decoder.ts); sets stored before decoder 2 keep decoder 1's pixels.
+  const nativeDecoder = spec.decoder === 2;
+  if (nativeDecoder) await loadNativeDecoder();
+  async function decode(file: string, bytes: Uint8Array): Promise<Raster> {
     try {
-      return decodeImage(bytes);
+      return nativeDecoder ? await decodeImageNative(bytes) : decodeImage(bytes);
     } catch (err) {
       throw new ImageUnreadableError(file, err instanceof Error ? err.message : String(err));
     }
@@ -109,7 +113,7 @@ export async function openFolderSource(given: FolderSpec): Promise<StimulusSourc
 
   async function load(index: number): Promise<Raster> {
     const { file, bytes } = await read(index);
-    return decode(file, bytes);
+    return await decode(file, bytes);
   }
 
   // Prepared items of this source by the SHA-256 of their file's bytes: a set that repeats a photo (copies, or
@@ -126,7 +130,7 @@ export async function openFolderSource(given: FolderSpec): Promise<StimulusSourc
       out.set(hit, offset);
       return;
     }
-    writeTensor(fitImage(decode(file, bytes), recipe), recipe, out, offset);
+    writeTensor(fitImage(await decode(file, bytes), recipe), recipe, out, offset);
     if (prepared.size >= preparedMax) prepared.delete(prepared.keys().next().value!);
     prepared.set(key, out.slice(offset, offset + itemSize));
   }

@@ -25,7 +25,14 @@ export const stimulusSpecSchema = z.discriminatedUnion('kind', [
     count: z.number().int().min(1).max(10000),
     recipe: recipeSchema,
   }),
-  z.object({ kind: z.literal('folder'), path: nonEmpty, labelsFromSubfolders: z.boolean(), recipe: recipeSchema }),
+  z.object({
+    kind: z.literal('folder'),
+    path: nonEmpty,
+    labelsFromSubfolders: z.boolean(),
+    recipe: recipeSchema,
+    // #14: image decoder (1 jpeg-js/pngjs, 2 libjpeg-turbo/libpng); absent: an identical stored v1 set if any, else 2
+    decoder: z.union([z.literal(1), z.literal(2)]).optional(),
+  }),
   z.object({
     kind: z.literal('noise'),
     distribution: z.enum(['gaussian', 'uniform', 'binary', 'sparse', 'pink']), // sparse, pink: receptive-field mapping (#11)

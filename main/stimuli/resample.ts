@@ -60,6 +60,54 @@ function computeTaps(inSize: number, lo: number, hi: number, outSize: number): T
   return { start, size, weights, maxSize };
 }
 
+/** The horizontal pass: each needed source row filtered to outWidth pixels, into `mid` (rows × outWidth × channels). */
+function horizontal(src: ArrayLike<number>, width: number, channels: number, rowLo: number, rows: number, h: Taps, outWidth: number, mid: Float32Array): void {
+  for (let y = 0; y < rows; y++) {
+    const srcRow = (y + rowLo) * width * channels;
+    const midRow = y * outWidth * channels;
+    for (let x = 0; x < outWidth; x++) {
+      const s = h.start[x];
+      const n = h.size[x];
+      const wBase = x * h.maxSize;
+      for (let c = 0; c < channels; c++) {
+        let acc = 0;
+        for (let k = 0; k < n; k++) acc += h.weights[wBase + k] * src[srcRow + (s + k) * channels + c];
+        mid[midRow + x * channels + c] = acc;
+      }
+    }
+  }
+}
+
+/**
+ * `horizontal` for three channels, the three sums in one pass over the taps (#14: the first photo of a harvest ran
+ * this loop mostly unoptimised, in a fresh worker). Each channel adds the same products in the same order as
+ * `horizontal`, so the values are bit-identical.
+ */
+function horizontalRgb(src: ArrayLike<number>, width: number, rowLo: number, rows: number, h: Taps, outWidth: number, mid: Float32Array): void {
+  const { start, size, weights, maxSize } = h;
+  for (let y = 0; y < rows; y++) {
+    const srcRow = (y + rowLo) * width * 3;
+    let m = y * outWidth * 3;
+    for (let x = 0; x < outWidth; x++) {
+      const n = size[x]!;
+      let p = srcRow + start[x]! * 3;
+      let w = x * maxSize;
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let k = 0; k < n; k++, p += 3) {
+        const wk = weights[w++]!;
+        r += wk * src[p]!;
+        g += wk * src[p + 1]!;
+        b += wk * src[p + 2]!;
+      }
+      mid[m++] = r;
+      mid[m++] = g;
+      mid[m++] = b;
+    }
+  }
+}
+
 /**
  * Resamples the `box` region of a width×height image with `channels` interleaved channels to
  * outWidth×outHeight. Returns float pixels in the same value range as the input.
@@ -84,20 +132,8 @@ export function resample(
   }
   const rows = rowHi - rowLo;
   const mid = new Float32Array(rows * outWidth * channels);
-  for (let y = 0; y < rows; y++) {
-    const srcRow = (y + rowLo) * width * channels;
-    const midRow = y * outWidth * channels;
-    for (let x = 0; x < outWidth; x++) {
-      const s = h.start[x];
-      const n = h.size[x];
-      const wBase = x * h.maxSize;
-      for (let c = 0; c < channels; c++) {
-        let acc = 0;
-        for (let k = 0; k < n; k++) acc += h.weights[wBase + k] * src[srcRow + (s + k) * channels + c];
-        mid[midRow + x * channels + c] = acc;
-      }
-    }
-  }
+  if (channels === 3) horizontalRgb(src, width, rowLo, rows, h, outWidth, mid);
+  else horizontal(src, width, channels, rowLo, rows, h, outWidth, mid);
   const out = new Float32Array(outWidth * outHeight * channels);
   const rowLen = outWidth * channels;
   for (let y = 0; y < outHeight; y++) {

@@ -49,6 +49,7 @@ const folderSchema = z
     path: z.string().min(1),
     labelsFromSubfolders: z.boolean(),
     recipe: recipeSchema,
+    decoder: z.literal(2).optional(), // #14: image decoder 2 (libjpeg-turbo, libpng); absent is decoder 1
   })
   .strict();
 

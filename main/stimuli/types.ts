@@ -47,6 +47,13 @@ export interface FolderSpec {
   path: string;
   labelsFromSubfolders: boolean;
   recipe: PreprocessRecipe;
+  /**
+   * #14: which decoder reads the photos. Absent is decoder 1, pure-JS jpeg-js and pngjs (decode.ts), which every folder
+   * set stored before decoder 2 existed has and keeps, so its harvests resume with identical stimuli; 2 is
+   * libjpeg-turbo and libpng through sharp (decode-native.ts), whose JPEG pixels equal Pillow's, which new folder sets
+   * get (image-decoder.ts). Never written as 1: a v1 spec is stored as it always was.
+   */
+  decoder?: 2;
 }
 
 /** 'sparse' and 'pink' are the mapping stimuli of reverse correlation (revcorr room, #11). */

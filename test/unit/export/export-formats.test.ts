@@ -66,7 +66,7 @@ test('the appendix’s commands split in bash into the words meant, whatever a p
         model: { name: 'm.onnx', path: `${odd}/m.onnx`, sha256: 'ab'.repeat(32) },
         tensor: 'layer 1',
         positions: 'centre',
-        stimuli: { kind: 'folder', path: odd, labelsFromSubfolders: true, recipe: { width: 32, height: 32, channels: 3, channelOrder: 'RGB', resize: 'stretch', scale: 1, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25], layout: 'NCHW' } },
+        stimuli: { kind: 'folder', path: odd, labelsFromSubfolders: true, recipe: { width: 32, height: 32, channels: 3, channelOrder: 'RGB', resize: 'stretch', scale: 1, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25], layout: 'NCHW' }, decoder: 2 },
         rows: 10,
       },
     ],
@@ -81,6 +81,10 @@ test('the appendix’s commands split in bash into the words meant, whatever a p
   assert.deepEqual([...harvestNo], [[4, 1]]);
   assert.deepEqual([...basisNo], [[9, 1]]);
   assert.deepEqual(notes, ['Harvest 4 resized its images by stretch; the command line centre-crops.']);
+  // #14: a folder set made before image decoder 2 (no decoder in its spec) cannot be remade by the command line alone.
+  const { decoder: _decoder, ...v1Stimuli } = record.harvests[0]!.stimuli!;
+  const v1Notes = reproduceCommands({ ...record, harvests: [{ ...record.harvests[0]!, stimuli: v1Stimuli }] }, 'new project.cajal').notes;
+  assert.match(v1Notes.join('\n'), /^Harvest 4's photos were decoded by image decoder 1 \(jpeg-js, pngjs\); .+ create the set with decoder 1 through the API \(stimuli\.create\) first\.$/m);
   const split = (line: string) => execFileSync('bash', ['-c', `set -- ${line}; printf '%s\\0' "$@"`], { encoding: 'utf8' }).split('\0').slice(0, -1);
   assert.deepEqual(split(commands[0]!), ['cajal', 'harvest', '--project', 'new project.cajal', '--model', `${odd}/m.onnx`, '--tensor', 'layer 1', '--stimuli', `folder:${odd}`, '--positions', 'centre', '--labels-from-subfolders', '--size', '32x32', '--channels', '3', '--order', 'RGB', '--scale', '1', '--mean', '0.5,0.5,0.5', '--std', '0.25,0.25,0.25', '--layout', 'NCHW']);
   assert.deepEqual(split(commands[1]!), ['cajal', 'fit', '--project', 'new project.cajal', '--harvest', '1', '--method', 'pca', '--seed', '3', '--param', 'nComponents=8', '--param', 'solver=full']);

@@ -12,6 +12,7 @@ import {
   parseStimulusSpec,
   type FolderSpec,
   type PreprocessRecipe,
+  type StimulusSource,
 } from '../../../main/stimuli/index';
 import { fixture, fixturesDir, tempDir } from '../../helpers/fixtures';
 import { writePng } from './png-writer';
@@ -145,13 +146,17 @@ describe('folder stimuli: PNG variants', () => {
     writeFileSync(join(dir, 'h_grey1bit.png'), writePng({ width: 2, height: 1, bitDepth: 1, colorType: 0, rows: [Uint8Array.from([0b01000000])] }));
 
     const recipe: PreprocessRecipe = { ...defaultRecipeForInput([1, 3, 1, 2]), layout: 'NHWC', scale: 1 }; // 1×2 RGB, raw 0..255
-    const source = await openStimulusSource(folderSpec(dir, recipe));
-    assert.equal(source.count, 8);
-    const items = await source.batch(0, 8);
-    const item = (i: number) => Array.from(items.subarray(i * 6, i * 6 + 6));
-    for (let i = 0; i < 4; i++) assert.deepEqual(item(i), rgb, source.meta(i).name);
-    for (let i = 4; i < 7; i++) assert.deepEqual(item(i), [10, 10, 10, 200, 200, 200], source.meta(i).name);
-    assert.deepEqual(item(7), [0, 0, 0, 255, 255, 255], source.meta(7).name);
+    // Image decoder 1 (pngjs) and 2 (libpng through sharp, #14) alike.
+    for (const decoder of [undefined, 2] as const) {
+      const source = await openStimulusSource({ ...folderSpec(dir, recipe), decoder });
+      assert.equal(source.count, 8);
+      const items = await source.batch(0, 8);
+      const item = (i: number) => Array.from(items.subarray(i * 6, i * 6 + 6));
+      const what = (i: number) => `${source.meta(i).name}, decoder ${decoder ?? 1}`;
+      for (let i = 0; i < 4; i++) assert.deepEqual(item(i), rgb, what(i));
+      for (let i = 4; i < 7; i++) assert.deepEqual(item(i), [10, 10, 10, 200, 200, 200], what(i));
+      assert.deepEqual(item(7), [0, 0, 0, 255, 255, 255], what(7));
+    }
   });
 });
 
@@ -246,7 +251,11 @@ describe('folder stimuli: errors', () => {
     writeFileSync(join(dir, 'b_garbage.png'), Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('not really a png')]));
     writeFileSync(join(dir, 'c_text.jpg'), 'plain text with a .jpg name');
     writeFileSync(join(dir, 'd_truncated.jpeg'), eagle.subarray(0, 600));
-    const source = await openStimulusSource(folderSpec(dir, recipe));
+    for (const decoder of [undefined, 2] as const) await refusesCorrupt(await openStimulusSource({ ...folderSpec(dir, recipe), decoder }));
+  });
+
+  async function refusesCorrupt(source: StimulusSource): Promise<void> {
+    const dir = (source.spec as FolderSpec).path;
     assert.equal(source.count, 4);
     await source.batch(0, 1);
     for (const [index, name] of [[1, 'b_garbage.png'], [2, 'c_text.jpg'], [3, 'd_truncated.jpeg']] as const) {
@@ -255,10 +264,11 @@ describe('folder stimuli: errors', () => {
         assert.equal(err.code, 'IMAGE_UNREADABLE');
         assert.ok(err.message.startsWith(`The image ${join(dir, name)} could not be read: `), err.message);
         assert.ok(err.message.endsWith('.') && !err.message.endsWith('..'));
+        assert.ok(!err.message.includes('\n'), err.message);
         return true;
       });
     }
-  });
+  }
 
   test('out-of-range batches are refused', async () => {
     const source = await openStimulusSource(folderSpec(imagesDir, recipe));
