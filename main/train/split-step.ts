@@ -13,6 +13,7 @@ import type { AdamConfig } from './adam';
 import { adamConstants, adamExact } from './adam-exact';
 import { sizeOf } from './autodiff';
 import { createStepSession, type StepRunnerOptions, type StepRunnerSpec, type TensorSpec } from './session';
+import { StateView } from './state-view';
 
 export interface SplitParam {
   name: string;
@@ -46,7 +47,7 @@ interface ParamSlot {
   renorm?: { raw: Float32Array; session: ort.InferenceSession; feeds: Record<string, ort.Tensor>; fetches: Record<string, ort.Tensor> };
 }
 
-export class SplitAdamStepRunner {
+export class SplitAdamStepRunner extends StateView {
   readonly spec: StepRunnerSpec;
   readonly inputs: Record<string, Buf> = {};
   readonly outputs: Record<string, Float32Array> = {};
@@ -59,6 +60,7 @@ export class SplitAdamStepRunner {
   private readonly scalars = { mScale: new Float32Array(1), epsHat: new Float32Array(1) };
 
   private constructor(session: ort.InferenceSession, spec: StepRunnerSpec, params: ParamSlot[], defs: readonly SplitParam[], adam: AdamConfig) {
+    super();
     this.session = session;
     this.spec = spec;
     this.adam = adam;
@@ -107,15 +109,8 @@ export class SplitAdamStepRunner {
     return new SplitAdamStepRunner(session, spec, slots, params, adam);
   }
 
-  /** The current value of a state tensor (parameter or moment); write into it to set or modify state. */
-  state(input: string): Float32Array {
-    const v = this.byName.get(input);
-    if (!v) throw new Error(`No state tensor "${input}".`);
-    return v;
-  }
-
-  stateNames(): string[] {
-    return this.spec.state.map((s) => s.input);
+  protected stateBuffer(input: string): Float32Array | undefined {
+    return this.byName.get(input);
   }
 
   /** Gradients and metrics in ORT, then Adam (and renormalisation) per parameter. */
