@@ -24,6 +24,7 @@ import { createSession } from '../main/onnx/session';
 import { adamScalars, adamUpdate } from '../main/train/adam';
 import { StepRunner, type StateSpec } from '../main/train/session';
 import { adamConstants, adamExact } from '../main/train/adam-exact';
+import { adamSimd } from '../main/train/adam-simd'; // h14step
 import { SplitAdamStepRunner } from '../main/train/split-step';
 import { Rng } from '../main/util/random';
 import type { Row } from './table';
@@ -72,11 +73,11 @@ interface Contender {
  * the graph stops at the gradients and Adam runs as one fused pass per parameter (main/train/split-step.ts); 'graph'
  * is the one-graph step with Adam as nodes (StepRunner; also what freshOutputs measures).
  */
-async function saeStepContender(name: string, c: Config, threads: number, o: { impl?: SaeGradImpl; freshOutputs?: boolean; spinning?: boolean; optimizer?: 'graph' | 'js' } = {}): Promise<Contender> {
+async function saeStepContender(name: string, c: Config, threads: number, o: { impl?: SaeGradImpl; freshOutputs?: boolean; spinning?: boolean; optimizer?: 'graph' | 'js'; scalarAdam?: boolean } = {}): Promise<Contender> {
   const optimizer = o.freshOutputs ? 'graph' : (o.optimizer ?? 'js');
   const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
   const { bytes, spec, params } = buildSaeStepGraph({ d: c.d, m: c.m, kind: 'l1', batch: c.batch, impl: o.impl, adam, optimizer });
-  const runOpts = { intraOpThreads: threads, freshOutputs: o.freshOutputs, spinning: o.spinning };
+  const runOpts = { intraOpThreads: threads, freshOutputs: o.freshOutputs, spinning: o.spinning, scalarAdam: o.scalarAdam };
   const runner = optimizer === 'js' ? await SplitAdamStepRunner.create(bytes, spec, params, adam, runOpts) : await StepRunner.create(bytes, spec, runOpts);
   const rng = new Rng(1);
   const wDec = runner.state('W_dec');
@@ -200,7 +201,7 @@ async function adamContender(c: Config, threads: number): Promise<Contender> {
  * The same Adam arithmetic as one fused JavaScript pass per parameter (one thread), float32-exact: adamExact
  * (main/train/adam-exact.ts), what the split step runs after its graph. Rate in updates/s.
  */
-function adamJsContender(c: Config): Contender {
+function adamJsContender(c: Config, pass: typeof adamExact = adamExact, name = 'adam-js'): Contender {
   const sizes = [c.d * c.m, c.m, c.m * c.d, c.d];
   const rng = new Rng(6);
   const params = sizes.map((n) => ({ p: new Float32Array(n), g: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n) }));
@@ -210,9 +211,9 @@ function adamJsContender(c: Config): Contender {
     t++;
     const sqrtBc2 = Math.fround(Math.sqrt(1 - 0.999 ** t));
     const k = adamConstants({}, Math.fround((1e-4 / (1 - 0.9 ** t)) * sqrtBc2), Math.fround(1e-8 * sqrtBc2));
-    for (const { p, g, m, v } of params) adamExact(p, m, v, g, k);
+    for (const { p, g, m, v } of params) pass(p, m, v, g, k);
   };
-  return { name: 'adam-js', rates: [], burst: () => burst(run, BURST_S / 2, 3), close: async () => undefined };
+  return { name, rates: [], burst: () => burst(run, BURST_S / 2, 3), close: async () => undefined };
 }
 
 // The same step in PyTorch: one process per configuration, one burst per request line ("<seconds>\n" → a JSON
@@ -333,15 +334,17 @@ export async function benchSae(): Promise<Row[]> {
     const tag = `d=${c.d} m=${c.m} B=${c.batch}`;
     const ours = await saeStepContender('ours', c, threads);
     const oneGraph = await saeStepContender('one-graph', c, threads, { optimizer: 'graph' }); // h14sae: Adam as graph nodes (before #14 item 5)
+    const scalar = await saeStepContender('scalar-adam', c, threads, { scalarAdam: true }); // h14step: the split step before the SIMD kernel
     const tape = await saeStepContender('tape', c, threads, { impl: 'tape' });
     const other = await saeStepContender('spin', c, threads, { spinning: process.env.CAJAL_ORT_SPIN !== '1' });
     const bare = await bareMatmulContender(c, threads);
     const gemms = await stepGemmsContender(c, threads);
     const adam = await adamContender(c, threads);
     const adamJs = adamJsContender(c);
+    const adamWasm = adamJsContender(c, adamSimd, 'adam-simd'); // h14step: what the split step runs now
     const torch = await torchContender('torch', c, threads);
     const torchPassive = await torchContender('torch-passive', c, threads, { OMP_WAIT_POLICY: 'PASSIVE' });
-    const all = [ours, bare, gemms, adam, adamJs, torch, tape, other, torchPassive, oneGraph];
+    const all = [ours, bare, gemms, adam, adamJs, adamWasm, torch, tape, other, torchPassive, oneGraph, scalar];
     try {
       await interleave(all);
     } finally {
@@ -390,6 +393,20 @@ export async function benchSae(): Promise<Row[]> {
         `the one-graph step (StepRunner) that the split step replaced on the CPU: ${fmt(oneGraphBest)} steps/s (median ${fmt(median(oneGraph))}) against the split step's ${fmt(oursBest)} (median ${fmt(median(ours))}), same numbers bit for bit (test/integration/sae-split-step.test.ts). ` +
         `CPU time per step, all threads, median of the bursts: one-graph ${fmt(medianOf(oneGraph.cpuMs ?? []), 0)} ms, split ${fmt(medianOf(ours.cpuMs ?? []), 0)} ms.`,
     });
+    // h14step: the split step with adamExact's scalar pass (the step as it was before adam-simd.ts), same bound.
+    const scalarBest = best(scalar)!;
+    const scalarRate = (scalarBest * 10 * c.batch * c.d * c.m) / 1e9;
+    rows.push({
+      name: `sae-l1 matmul rate, Adam as a scalar JS pass ${tag}`,
+      value: scalarRate,
+      unit: 'GFLOP/s',
+      reference: 'bare ORT MatMul [B,d]×[d,m]',
+      referenceValue: bareBest,
+      ratio: scalarRate / bareBest,
+      note:
+        `the split step with adamExact (scalar JavaScript) instead of the WebAssembly SIMD kernel, same bits: ${fmt(scalarBest)} steps/s (median ${fmt(median(scalar))}) against ${fmt(oursBest)} (median ${fmt(median(ours))}). ` +
+        `CPU time per step, all threads, median of the bursts: scalar ${fmt(medianOf(scalar.cpuMs ?? []), 0)} ms, SIMD ${fmt(medianOf(ours.cpuMs ?? []), 0)} ms.`,
+    });
     const gemmsBest = best(gemms)!;
     const adamBest = best(adam)!;
     rows.push({
@@ -399,7 +416,7 @@ export async function benchSae(): Promise<Row[]> {
       reference: 'the whole step',
       referenceValue: oursBest,
       ratio: adamBest / oursBest,
-      note: `fused float32-exact JavaScript pass over the same parameters (one thread, what the split step runs): ${fmt(best(adamJs))} updates/s. Adam over the step's ${(2 * c.d * c.m + c.d + c.m).toLocaleString('en-US')} parameters, same nodes (main/train/adam.ts) and threads, in a graph of its own: it takes ${((100 * oursBest) / adamBest).toFixed(0)}% of a step's time; the step's five GEMMs alone would run at ${((gemmsBest * 1e9) / (10 * c.batch * c.d * c.m)).toFixed(2)} steps/s.`,
+      note: `the same bits as one fused pass over the same parameters (one thread): scalar JavaScript ${fmt(best(adamJs))} updates/s, WebAssembly SIMD (what the split step runs, main/train/adam-simd.ts) ${fmt(best(adamWasm))} updates/s. Adam over the step's ${(2 * c.d * c.m + c.d + c.m).toLocaleString('en-US')} parameters, same nodes (main/train/adam.ts) and threads, in a graph of its own: it takes ${((100 * oursBest) / adamBest).toFixed(0)}% of a step's time; the step's five GEMMs alone would run at ${((gemmsBest * 1e9) / (10 * c.batch * c.d * c.m)).toFixed(2)} steps/s.`,
     });
     rows.push({
       name: `sae-l1 matmul rate vs the step's own GEMMs ${tag}`,

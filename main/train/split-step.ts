@@ -11,6 +11,7 @@ import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../onnx/builder';
 import type { AdamConfig } from './adam';
 import { adamConstants, adamExact } from './adam-exact';
+import { adamSimd } from './adam-simd'; // h14step: adamExact's bits, four lanes at a time
 import { sizeOf } from './autodiff';
 import { createStepSession, type StepRunnerOptions, type StepRunnerSpec, type TensorSpec } from './session';
 import { StateView } from './state-view';
@@ -58,9 +59,12 @@ export class SplitAdamStepRunner extends StateView {
   private readonly feeds: Record<string, ort.Tensor> = {};
   private readonly fetches: Record<string, ort.Tensor> = {};
   private readonly scalars = { mScale: new Float32Array(1), epsHat: new Float32Array(1) };
+  /** h14step: adamSimd, or adamExact's scalar pass (same bits) where the caller measures the difference. */
+  private readonly pass: typeof adamExact;
 
-  private constructor(session: ort.InferenceSession, spec: StepRunnerSpec, params: ParamSlot[], defs: readonly SplitParam[], adam: AdamConfig) {
+  private constructor(session: ort.InferenceSession, spec: StepRunnerSpec, params: ParamSlot[], defs: readonly SplitParam[], adam: AdamConfig, scalarAdam: boolean) {
     super();
+    this.pass = scalarAdam ? adamExact : adamSimd;
     this.session = session;
     this.spec = spec;
     this.adam = adam;
@@ -87,7 +91,14 @@ export class SplitAdamStepRunner extends StateView {
     this.fetches.adam_epsHat = new ort.Tensor('float32', this.scalars.epsHat, []);
   }
 
-  static async create(bytes: Uint8Array, spec: StepRunnerSpec, params: readonly SplitParam[], adam: AdamConfig, opts: StepRunnerOptions = {}): Promise<SplitAdamStepRunner> {
+  static async create(
+    bytes: Uint8Array,
+    spec: StepRunnerSpec,
+    params: readonly SplitParam[],
+    adam: AdamConfig,
+    /** scalarAdam: run adamExact's scalar JS pass instead of the SIMD kernel (bench/sae.ts measures the two). */
+    opts: StepRunnerOptions & { scalarAdam?: boolean } = {},
+  ): Promise<SplitAdamStepRunner> {
     const session = await createStepSession(bytes, opts);
     const slots: ParamSlot[] = [];
     try {
@@ -106,7 +117,7 @@ export class SplitAdamStepRunner extends StateView {
       for (const s of slots) await s.renorm?.session.release();
       throw err;
     }
-    return new SplitAdamStepRunner(session, spec, slots, params, adam);
+    return new SplitAdamStepRunner(session, spec, slots, params, adam, opts.scalarAdam ?? false);
   }
 
   protected stateBuffer(input: string): Float32Array | undefined {
@@ -119,10 +130,10 @@ export class SplitAdamStepRunner extends StateView {
     const c = adamConstants(this.adam, this.scalars.mScale[0]!, this.scalars.epsHat[0]!);
     for (const s of this.params) {
       if (!s.renorm) {
-        adamExact(s.p, s.m, s.v, s.g, c);
+        this.pass(s.p, s.m, s.v, s.g, c);
         continue;
       }
-      adamExact(s.p, s.m, s.v, s.g, c, s.renorm.raw);
+      this.pass(s.p, s.m, s.v, s.g, c, s.renorm.raw);
       await s.renorm.session.run(s.renorm.feeds, s.renorm.fetches);
     }
   }
