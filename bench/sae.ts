@@ -22,8 +22,9 @@ import { buildSaeStepGraph, type SaeGradImpl } from '../main/bases/sae-graph';
 import { GraphBuilder } from '../main/onnx/builder';
 import { createSession } from '../main/onnx/session';
 import { adamScalars, adamUpdate } from '../main/train/adam';
-import { StepRunner, type StateSpec } from '../main/train/session';
+import { StepRunner, createStepSession, type StateSpec } from '../main/train/session';
 import { adamConstants, adamExact } from '../main/train/adam-exact';
+import { adamSimd } from '../main/train/adam-simd'; // h14step
 import { SplitAdamStepRunner } from '../main/train/split-step';
 import { Rng } from '../main/util/random';
 import type { Row } from './table';
@@ -72,11 +73,11 @@ interface Contender {
  * the graph stops at the gradients and Adam runs as one fused pass per parameter (main/train/split-step.ts); 'graph'
  * is the one-graph step with Adam as nodes (StepRunner; also what freshOutputs measures).
  */
-async function saeStepContender(name: string, c: Config, threads: number, o: { impl?: SaeGradImpl; freshOutputs?: boolean; spinning?: boolean; optimizer?: 'graph' | 'js' } = {}): Promise<Contender> {
+async function saeStepContender(name: string, c: Config, threads: number, o: { impl?: SaeGradImpl; freshOutputs?: boolean; spinning?: boolean; optimizer?: 'graph' | 'js'; scalarAdam?: boolean } = {}): Promise<Contender> {
   const optimizer = o.freshOutputs ? 'graph' : (o.optimizer ?? 'js');
   const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
   const { bytes, spec, params } = buildSaeStepGraph({ d: c.d, m: c.m, kind: 'l1', batch: c.batch, impl: o.impl, adam, optimizer });
-  const runOpts = { intraOpThreads: threads, freshOutputs: o.freshOutputs, spinning: o.spinning };
+  const runOpts = { intraOpThreads: threads, freshOutputs: o.freshOutputs, spinning: o.spinning, scalarAdam: o.scalarAdam };
   const runner = optimizer === 'js' ? await SplitAdamStepRunner.create(bytes, spec, params, adam, runOpts) : await StepRunner.create(bytes, spec, runOpts);
   const rng = new Rng(1);
   const wDec = runner.state('W_dec');
@@ -107,13 +108,18 @@ async function saeStepContender(name: string, c: Config, threads: number, o: { i
   return { name, rates: [], cpuMs, burst: timed, close: () => runner.release() };
 }
 
-/** A bare ORT MatMul [B, d] × [d, m] with pre-allocated output; its rate is reported in GFLOP/s. */
-async function bareMatmulContender(c: Config, threads: number): Promise<Contender> {
+/**
+ * A bare ORT MatMul [B, d] × [d, m] with pre-allocated output; its rate is reported in GFLOP/s. h14step: ORT's
+ * default session spins its idle threads (spinning = undefined); the step does not (StepRunnerOptions.spinning).
+ * Spinning wins on an idle machine and loses under load, so the bench runs the bare MatMul both ways and takes the
+ * faster as the bound; CPU time is compared with the non-spinning one (a spinning thread burns CPU while it waits).
+ */
+async function bareMatmulContender(c: Config, threads: number, spinning?: boolean): Promise<Contender> {
   const b = new GraphBuilder({ opset: 17 });
   b.input('a', 'float32', [c.batch, c.d]);
   b.input('w', 'float32', [c.d, c.m]);
   b.output(b.matmul('a', 'w', 'y'), 'float32', [c.batch, c.m]);
-  const session = await createSession(b.toBytes(), { intraOpThreads: threads });
+  const session = spinning === undefined ? await createSession(b.toBytes(), { intraOpThreads: threads }) : await createStepSession(b.toBytes(), { intraOpThreads: threads, spinning });
   const rng = new Rng(2);
   const feeds = {
     a: new ort.Tensor('float32', rng.fillNormal(new Float32Array(c.batch * c.d)) as Float32Array, [c.batch, c.d]),
@@ -125,7 +131,24 @@ async function bareMatmulContender(c: Config, threads: number): Promise<Contende
   };
   for (let i = 0; i < 3; i++) await run();
   const flops = 2 * c.batch * c.d * c.m;
-  return { name: 'bare', rates: [], burst: async () => ((await burst(run, BURST_S / 2, 3)) * flops) / 1e9, close: () => session.release() };
+  // h14step: CPU time per call as for the step, so the two can also be compared by CPU time (see benchSae).
+  const cpuMs: number[] = [];
+  const timed = async () => {
+    const c0 = process.cpuUsage();
+    let n = 0;
+    const rate = await burst(
+      async () => {
+        await run();
+        n++;
+      },
+      BURST_S / 2,
+      3,
+    );
+    const used = process.cpuUsage(c0);
+    cpuMs.push((used.user + used.system) / 1000 / n);
+    return (rate * flops) / 1e9;
+  };
+  return { name: 'bare', rates: [], cpuMs, burst: timed, close: () => session.release() };
 }
 
 /**
@@ -200,7 +223,7 @@ async function adamContender(c: Config, threads: number): Promise<Contender> {
  * The same Adam arithmetic as one fused JavaScript pass per parameter (one thread), float32-exact: adamExact
  * (main/train/adam-exact.ts), what the split step runs after its graph. Rate in updates/s.
  */
-function adamJsContender(c: Config): Contender {
+function adamJsContender(c: Config, pass: typeof adamExact = adamExact, name = 'adam-js'): Contender {
   const sizes = [c.d * c.m, c.m, c.m * c.d, c.d];
   const rng = new Rng(6);
   const params = sizes.map((n) => ({ p: new Float32Array(n), g: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n) }));
@@ -210,9 +233,9 @@ function adamJsContender(c: Config): Contender {
     t++;
     const sqrtBc2 = Math.fround(Math.sqrt(1 - 0.999 ** t));
     const k = adamConstants({}, Math.fround((1e-4 / (1 - 0.9 ** t)) * sqrtBc2), Math.fround(1e-8 * sqrtBc2));
-    for (const { p, g, m, v } of params) adamExact(p, m, v, g, k);
+    for (const { p, g, m, v } of params) pass(p, m, v, g, k);
   };
-  return { name: 'adam-js', rates: [], burst: () => burst(run, BURST_S / 2, 3), close: async () => undefined };
+  return { name, rates: [], burst: () => burst(run, BURST_S / 2, 3), close: async () => undefined };
 }
 
 // The same step in PyTorch: one process per configuration, one burst per request line ("<seconds>\n" → a JSON
@@ -333,15 +356,18 @@ export async function benchSae(): Promise<Row[]> {
     const tag = `d=${c.d} m=${c.m} B=${c.batch}`;
     const ours = await saeStepContender('ours', c, threads);
     const oneGraph = await saeStepContender('one-graph', c, threads, { optimizer: 'graph' }); // h14sae: Adam as graph nodes (before #14 item 5)
+    const scalar = await saeStepContender('scalar-adam', c, threads, { scalarAdam: true }); // h14step: the split step before the SIMD kernel
     const tape = await saeStepContender('tape', c, threads, { impl: 'tape' });
     const other = await saeStepContender('spin', c, threads, { spinning: process.env.CAJAL_ORT_SPIN !== '1' });
-    const bare = await bareMatmulContender(c, threads);
+    const bareSpin = await bareMatmulContender(c, threads);
+    const bare = await bareMatmulContender(c, threads, false); // h14step: as the step runs (no spinning)
     const gemms = await stepGemmsContender(c, threads);
     const adam = await adamContender(c, threads);
     const adamJs = adamJsContender(c);
+    const adamWasm = adamJsContender(c, adamSimd, 'adam-simd'); // h14step: what the split step runs now
     const torch = await torchContender('torch', c, threads);
     const torchPassive = await torchContender('torch-passive', c, threads, { OMP_WAIT_POLICY: 'PASSIVE' });
-    const all = [ours, bare, gemms, adam, adamJs, torch, tape, other, torchPassive, oneGraph];
+    const all = [ours, bare, bareSpin, gemms, adam, adamJs, adamWasm, torch, tape, other, torchPassive, oneGraph, scalar];
     try {
       await interleave(all);
     } finally {
@@ -364,7 +390,7 @@ export async function benchSae(): Promise<Row[]> {
         `${torch.message}. With OMP_WAIT_POLICY=PASSIVE (its OpenMP threads stop spinning against OpenBLAS's own) PyTorch ` +
         `reaches ${fmt(torchPassiveBest)} steps/s: ours is ${torchPassiveBest ? (oursBest / torchPassiveBest).toFixed(2) : 'n/a'}× that.`,
     });
-    const bareBest = best(bare)!;
+    const bareBest = Math.max(best(bare)!, best(bareSpin)!); // h14step: the faster of spinning and not
     const achieved = (oursBest * 10 * c.batch * c.d * c.m) / 1e9;
     rows.push({
       name: `sae-l1 matmul rate ${tag}`,
@@ -374,7 +400,12 @@ export async function benchSae(): Promise<Row[]> {
       referenceValue: bareBest,
       ratio: achieved / bareBest,
       goal: '≥ 0.8× bare MatMul',
-      note: 'executed matmul FLOPs per step = 10·B·d·m (see bench/sae.ts); with the conventional 12·B·d·m count the rate is 1.2× higher.',
+      note:
+        'executed matmul FLOPs per step = 10·B·d·m (see bench/sae.ts); with the conventional 12·B·d·m count the rate is 1.2× higher. ' +
+        // h14step: wall-clock bests swing with the machine's load; CPU time per call (all threads) swings less.
+        `Bare MatMul best: ${fmt(best(bareSpin), 1)} GFLOP/s spinning (ORT's default), ${fmt(best(bare), 1)} not spinning; the bound is the faster. ` +
+        `By CPU time (medians of the bursts, all threads; the bare MatMul not spinning): the step ${fmt(medianOf(ours.cpuMs ?? []), 1)} ms, five bare MatMuls ${fmt(5 * (medianOf(bare.cpuMs ?? []) ?? NaN), 1)} ms: ` +
+        `${fmt((5 * (medianOf(bare.cpuMs ?? []) ?? NaN)) / (medianOf(ours.cpuMs ?? []) ?? NaN))}× (the scalar-Adam step: ${fmt((5 * (medianOf(bare.cpuMs ?? []) ?? NaN)) / (medianOf(scalar.cpuMs ?? []) ?? NaN))}×).`,
     });
     // h14sae (#14 item 5): the one-graph step (Adam as ORT nodes) in the same run, against the same bound.
     const oneGraphBest = best(oneGraph)!;
@@ -390,6 +421,20 @@ export async function benchSae(): Promise<Row[]> {
         `the one-graph step (StepRunner) that the split step replaced on the CPU: ${fmt(oneGraphBest)} steps/s (median ${fmt(median(oneGraph))}) against the split step's ${fmt(oursBest)} (median ${fmt(median(ours))}), same numbers bit for bit (test/integration/sae-split-step.test.ts). ` +
         `CPU time per step, all threads, median of the bursts: one-graph ${fmt(medianOf(oneGraph.cpuMs ?? []), 0)} ms, split ${fmt(medianOf(ours.cpuMs ?? []), 0)} ms.`,
     });
+    // h14step: the split step with adamExact's scalar pass (the step as it was before adam-simd.ts), same bound.
+    const scalarBest = best(scalar)!;
+    const scalarRate = (scalarBest * 10 * c.batch * c.d * c.m) / 1e9;
+    rows.push({
+      name: `sae-l1 matmul rate, Adam as a scalar JS pass ${tag}`,
+      value: scalarRate,
+      unit: 'GFLOP/s',
+      reference: 'bare ORT MatMul [B,d]×[d,m]',
+      referenceValue: bareBest,
+      ratio: scalarRate / bareBest,
+      note:
+        `the split step with adamExact (scalar JavaScript) instead of the WebAssembly SIMD kernel, same bits: ${fmt(scalarBest)} steps/s (median ${fmt(median(scalar))}) against ${fmt(oursBest)} (median ${fmt(median(ours))}). ` +
+        `CPU time per step, all threads, median of the bursts: scalar ${fmt(medianOf(scalar.cpuMs ?? []), 0)} ms, SIMD ${fmt(medianOf(ours.cpuMs ?? []), 0)} ms.`,
+    });
     const gemmsBest = best(gemms)!;
     const adamBest = best(adam)!;
     rows.push({
@@ -399,7 +444,7 @@ export async function benchSae(): Promise<Row[]> {
       reference: 'the whole step',
       referenceValue: oursBest,
       ratio: adamBest / oursBest,
-      note: `fused float32-exact JavaScript pass over the same parameters (one thread, what the split step runs): ${fmt(best(adamJs))} updates/s. Adam over the step's ${(2 * c.d * c.m + c.d + c.m).toLocaleString('en-US')} parameters, same nodes (main/train/adam.ts) and threads, in a graph of its own: it takes ${((100 * oursBest) / adamBest).toFixed(0)}% of a step's time; the step's five GEMMs alone would run at ${((gemmsBest * 1e9) / (10 * c.batch * c.d * c.m)).toFixed(2)} steps/s.`,
+      note: `the same bits as one fused pass over the same parameters (one thread): scalar JavaScript ${fmt(best(adamJs))} updates/s, WebAssembly SIMD (what the split step runs, main/train/adam-simd.ts) ${fmt(best(adamWasm))} updates/s. Adam over the step's ${(2 * c.d * c.m + c.d + c.m).toLocaleString('en-US')} parameters, same nodes (main/train/adam.ts) and threads, in a graph of its own: it takes ${((100 * oursBest) / adamBest).toFixed(0)}% of a step's time; the step's five GEMMs alone would run at ${((gemmsBest * 1e9) / (10 * c.batch * c.d * c.m)).toFixed(2)} steps/s.`,
     });
     rows.push({
       name: `sae-l1 matmul rate vs the step's own GEMMs ${tag}`,

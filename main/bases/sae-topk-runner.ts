@@ -11,9 +11,10 @@
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../onnx/builder';
 import { ModelFormatError } from '../onnx/errors';
-import type { AdamConstants } from '../train/adam-exact';
+import { adamConstants, type AdamConstants } from '../train/adam-exact';
 import { Tape } from '../train/autodiff';
 import type { StateSpec, StepRunner, StepRunnerSpec } from '../train/session';
+import { StateView } from '../train/state-view';
 import type { SaeShape } from './sae-graph';
 import { saeTopkSparseLossAndGrads } from './sae-topk-sparse';
 
@@ -61,7 +62,7 @@ export function buildSaeTopkSparseGradGraph(o: SparseTopkOptions): Uint8Array {
 const METRICS = ['loss', 'mse', 'l1', 'aux', 'l0', 'ev'] as const;
 
 /** The StepRunner surface sae.ts trains through (state by name, inputs filled in place, outputs after each step). */
-export class SparseTopkStepRunner {
+export class SparseTopkStepRunner extends StateView {
   readonly spec: StepRunnerSpec;
   readonly inputs: Record<string, Float32Array> = {};
   readonly outputs: Record<string, Float32Array> = {};
@@ -73,6 +74,7 @@ export class SparseTopkStepRunner {
   private readonly grads: Record<Param, Float32Array>;
 
   private constructor(session: ort.InferenceSession, o: SparseTopkOptions) {
+    super();
     this.session = session;
     this.o = o;
     const { d, m, batch } = o;
@@ -122,14 +124,8 @@ export class SparseTopkStepRunner {
     return new SparseTopkStepRunner(session, o);
   }
 
-  state(input: string): Float32Array {
-    const v = this.values.get(input);
-    if (!v) throw new Error(`No state tensor "${input}".`);
-    return v;
-  }
-
-  stateNames(): string[] {
-    return this.spec.state.map((s) => s.input);
+  protected stateBuffer(input: string): Float32Array | undefined {
+    return this.values.get(input);
   }
 
   async step(): Promise<void> {
@@ -139,14 +135,7 @@ export class SparseTopkStepRunner {
     const lr = this.inputs.lr![0]!;
     // adam.ts: p ← p − m·(lr·√(1−β2^t)/(1−β1^t)) / (√v + ε·√(1−β2^t)), the scalars rounded to float32 as there.
     const sqrtBc2 = Math.fround(Math.sqrt(Math.fround(1 - Math.fround(beta2 ** t))));
-    const c: AdamConstants = {
-      b1: Math.fround(beta1),
-      a1: Math.fround(1 - beta1),
-      b2: Math.fround(beta2),
-      a2: Math.fround(1 - beta2),
-      mScale: Math.fround(Math.fround(lr / Math.fround(1 - Math.fround(beta1 ** t))) * sqrtBc2),
-      epsHat: Math.fround(Math.fround(eps) * sqrtBc2),
-    };
+    const c = adamConstants(this.o.adam, Math.fround(Math.fround(lr / Math.fround(1 - Math.fround(beta1 ** t))) * sqrtBc2), Math.fround(Math.fround(eps) * sqrtBc2));
     const v = (n: string) => this.values.get(n)!;
     adamDense(v('b_enc'), v('m_b_enc'), v('v_b_enc'), this.grads.b_enc, c);
     adamDense(v('b_dec'), v('m_b_dec'), v('v_b_dec'), this.grads.b_dec, c);

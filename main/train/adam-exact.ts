@@ -4,7 +4,8 @@
 // (bench/sae.ts measures both). Every float32 operation of the graph is one Math.fround here, in the graph's
 // order: +, −, ×, ÷ and √ of float32 values computed in float64 and rounded once are the correctly rounded float32
 // results (float64 carries more than 2·24 + 2 bits), which is what ORT's CPU kernels return, so checkpoints
-// written by either path are interchangeable and a resumed fit stays exact (test/unit/train/adam-exact.test.ts).
+// written by either path are interchangeable and a resumed fit stays exact (test/integration/sae-split-step.test.ts).
+// The split step runs adam-simd.ts, this pass as a WebAssembly SIMD kernel with the same bits.
 import type { AdamConfig } from './adam';
 
 export interface AdamConstants {

@@ -11,6 +11,7 @@ import { UserError } from '../errors';
 import { ModelFormatError } from '../onnx/errors';
 import { sizeOf } from './autodiff';
 import { checkTrainingProvider, executionProviders, type TrainingProvider } from './provider'; // room: scale (#14 item 4)
+import { StateView } from './state-view';
 
 export interface StateSpec {
   /** Graph input that reads the current value. */
@@ -62,7 +63,7 @@ function alloc(spec: TensorSpec): { data: Buf; tensor: ort.Tensor } {
   return { data, tensor: new ort.Tensor('float32', data, [...spec.shape]) };
 }
 
-export class StepRunner {
+export class StepRunner extends StateView {
   readonly session: ort.InferenceSession;
   readonly spec: StepRunnerSpec;
   private readonly opts: StepRunnerOptions;
@@ -79,6 +80,7 @@ export class StepRunner {
   private readonly outTensors: Record<string, ort.Tensor> = {};
 
   private constructor(session: ort.InferenceSession, spec: StepRunnerSpec, opts: StepRunnerOptions) {
+    super();
     this.session = session;
     this.spec = spec;
     this.opts = opts;
@@ -104,15 +106,9 @@ export class StepRunner {
     return new StepRunner(await createStepSession(bytes, opts), spec, opts);
   }
 
-  /** The current value of a state tensor (by its input name); write into it to set or modify state. */
-  state(input: string): Float32Array {
+  protected stateBuffer(input: string): Float32Array | undefined {
     const i = this.spec.state.findIndex((s) => s.input === input);
-    if (i < 0) throw new Error(`No state tensor "${input}".`);
-    return this.cur[i]!;
-  }
-
-  stateNames(): string[] {
-    return this.spec.state.map((s) => s.input);
+    return i < 0 ? undefined : this.cur[i];
   }
 
   /** Runs one step: state ← graph(state, inputs); metrics land in `outputs`. */

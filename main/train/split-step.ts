@@ -1,6 +1,7 @@
 // A training step in two halves: an ORT graph computes the loss, the metrics and the gradients (written into
 // pre-allocated buffers), and adam-exact.ts updates parameters and moments in place in one fused pass each —
 // the same numbers as Adam inside the graph (adam.ts), without ORT's twelve elementwise kernels per parameter.
+// h14step: the pass runs as adam-simd.ts's WebAssembly SIMD kernel (adamExact's bits, about 4× less CPU time).
 // Parameters whose rows are kept at unit norm (an SAE's dictionary) go through a second, tiny ORT graph with the
 // very nodes the one-graph step uses (unitRowsNodes), so their renormalisation is bit for bit the same too.
 // The state keeps the one-graph step's names (<p>, m_<p>, v_<p>): checkpoints are interchangeable.
@@ -11,8 +12,10 @@ import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../onnx/builder';
 import type { AdamConfig } from './adam';
 import { adamConstants, adamExact } from './adam-exact';
+import { adamSimd } from './adam-simd'; // h14step: adamExact's bits, four lanes at a time
 import { sizeOf } from './autodiff';
 import { createStepSession, type StepRunnerOptions, type StepRunnerSpec, type TensorSpec } from './session';
+import { StateView } from './state-view';
 
 export interface SplitParam {
   name: string;
@@ -46,7 +49,7 @@ interface ParamSlot {
   renorm?: { raw: Float32Array; session: ort.InferenceSession; feeds: Record<string, ort.Tensor>; fetches: Record<string, ort.Tensor> };
 }
 
-export class SplitAdamStepRunner {
+export class SplitAdamStepRunner extends StateView {
   readonly spec: StepRunnerSpec;
   readonly inputs: Record<string, Buf> = {};
   readonly outputs: Record<string, Float32Array> = {};
@@ -57,8 +60,12 @@ export class SplitAdamStepRunner {
   private readonly feeds: Record<string, ort.Tensor> = {};
   private readonly fetches: Record<string, ort.Tensor> = {};
   private readonly scalars = { mScale: new Float32Array(1), epsHat: new Float32Array(1) };
+  /** h14step: adamSimd, or adamExact's scalar pass (same bits) where the caller measures the difference. */
+  private readonly pass: typeof adamExact;
 
-  private constructor(session: ort.InferenceSession, spec: StepRunnerSpec, params: ParamSlot[], defs: readonly SplitParam[], adam: AdamConfig) {
+  private constructor(session: ort.InferenceSession, spec: StepRunnerSpec, params: ParamSlot[], defs: readonly SplitParam[], adam: AdamConfig, scalarAdam: boolean) {
+    super();
+    this.pass = scalarAdam ? adamExact : adamSimd;
     this.session = session;
     this.spec = spec;
     this.adam = adam;
@@ -85,7 +92,14 @@ export class SplitAdamStepRunner {
     this.fetches.adam_epsHat = new ort.Tensor('float32', this.scalars.epsHat, []);
   }
 
-  static async create(bytes: Uint8Array, spec: StepRunnerSpec, params: readonly SplitParam[], adam: AdamConfig, opts: StepRunnerOptions = {}): Promise<SplitAdamStepRunner> {
+  static async create(
+    bytes: Uint8Array,
+    spec: StepRunnerSpec,
+    params: readonly SplitParam[],
+    adam: AdamConfig,
+    /** scalarAdam: run adamExact's scalar JS pass instead of the SIMD kernel (bench/sae.ts measures the two). */
+    opts: StepRunnerOptions & { scalarAdam?: boolean } = {},
+  ): Promise<SplitAdamStepRunner> {
     const session = await createStepSession(bytes, opts);
     const slots: ParamSlot[] = [];
     try {
@@ -104,18 +118,11 @@ export class SplitAdamStepRunner {
       for (const s of slots) await s.renorm?.session.release();
       throw err;
     }
-    return new SplitAdamStepRunner(session, spec, slots, params, adam);
+    return new SplitAdamStepRunner(session, spec, slots, params, adam, opts.scalarAdam ?? false);
   }
 
-  /** The current value of a state tensor (parameter or moment); write into it to set or modify state. */
-  state(input: string): Float32Array {
-    const v = this.byName.get(input);
-    if (!v) throw new Error(`No state tensor "${input}".`);
-    return v;
-  }
-
-  stateNames(): string[] {
-    return this.spec.state.map((s) => s.input);
+  protected stateBuffer(input: string): Float32Array | undefined {
+    return this.byName.get(input);
   }
 
   /** Gradients and metrics in ORT, then Adam (and renormalisation) per parameter. */
@@ -124,10 +131,10 @@ export class SplitAdamStepRunner {
     const c = adamConstants(this.adam, this.scalars.mScale[0]!, this.scalars.epsHat[0]!);
     for (const s of this.params) {
       if (!s.renorm) {
-        adamExact(s.p, s.m, s.v, s.g, c);
+        this.pass(s.p, s.m, s.v, s.g, c);
         continue;
       }
-      adamExact(s.p, s.m, s.v, s.g, c, s.renorm.raw);
+      this.pass(s.p, s.m, s.v, s.g, c, s.renorm.raw);
       await s.renorm.session.run(s.renorm.feeds, s.renorm.fetches);
     }
   }

@@ -1,6 +1,7 @@
 // h14sae (#14 item 5): Adam outside the graph (train/adam-exact.ts, train/split-step.ts) gives bit for bit the
 // numbers of Adam inside it (train/adam.ts): the update alone on adversarial values, and whole SAE training steps of
 // every dense kind (parameters, both moments, metrics) — so checkpoints of either path are interchangeable.
+// h14step: the WebAssembly SIMD kernel (train/adam-simd.ts) the split step runs is held to the same bits.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
@@ -8,6 +9,7 @@ import { buildSaeStepGraph, type SaeKind } from '../../main/bases/sae-graph';
 import { GraphBuilder } from '../../main/onnx/builder';
 import { adamScalars, adamUpdate } from '../../main/train/adam';
 import { adamConstants, adamExact } from '../../main/train/adam-exact';
+import { adamSimd, adamSimdAvailable } from '../../main/train/adam-simd'; // h14step
 import { StepRunner } from '../../main/train/session';
 import { SplitAdamStepRunner } from '../../main/train/split-step';
 import { Rng } from '../../main/util/random';
@@ -18,8 +20,9 @@ function firstDifference(name: string, want: Float32Array, got: Float32Array): s
   return null;
 }
 
-test("adamExact equals adam.ts's nodes bit for bit (t = 1, 2, 7, 1000; moments near 0, huge and tiny gradients)", async () => {
-  const n = 50_000;
+test("adamExact and adamSimd equal adam.ts's nodes bit for bit (t = 1, 2, 7, 1000; moments near 0, huge and tiny gradients)", async () => {
+  assert.ok(adamSimdAvailable(), 'this Node runs WebAssembly SIMD, so the kernel (not its scalar fallback) is what is tested');
+  const n = 50_003; // h14step: three whole kernel chunks, a partial one, and a tail of 3 for the scalar pass
   const cfg = { beta1: 0.85, beta2: 0.995, eps: 1e-7 };
   const b = new GraphBuilder({ opset: 17 });
   for (const name of ['p', 'g', 'm', 'v']) b.input(name, 'float32', [n]);
@@ -51,9 +54,13 @@ test("adamExact equals adam.ts's nodes bit for bit (t = 1, 2, 7, 1000; moments n
         t: new ort.Tensor('float32', Float32Array.of(t), []),
       });
       const c = adamConstants(cfg, (out.mScale!.data as Float32Array)[0]!, (out.epsHat!.data as Float32Array)[0]!);
+      // h14step: the SIMD kernel on copies, in place (out = p), the scalar pass into a separate output.
+      const [pS, mS, vS] = [Float32Array.from(p), Float32Array.from(m), Float32Array.from(v)];
+      adamSimd(pS, mS, vS, g, c);
       const pNew = new Float32Array(n);
       adamExact(p, m, v, g, c, pNew);
-      for (const [name, want, got] of [['p', out.p2, pNew], ['m', out.m2, m], ['v', out.v2, v]] as const) {
+      const checks = [['p', out.p2, pNew], ['m', out.m2, m], ['v', out.v2, v], ['simd p', out.p2, pS], ['simd m', out.m2, mS], ['simd v', out.v2, vS]] as const;
+      for (const [name, want, got] of checks) {
         const diff = firstDifference(`t=${t} ${name}`, want!.data as Float32Array, got);
         assert.equal(diff, null, diff ?? '');
       }
