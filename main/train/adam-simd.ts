@@ -1,7 +1,7 @@
 // Adam's fused pass (adam-exact.ts) as a WebAssembly SIMD kernel: four float32 lanes per instruction, and each
 // lane's +, −, ×, ÷ and √ are IEEE float32 operations, correctly rounded — the very values adam-exact.ts gets from
 // computing in float64 and rounding once per operation (Math.fround), in the same order, so the two are bit for
-// bit equal (test/unit/train/adam-simd.test.ts). No fused multiply-add is used (base SIMD has none), which is what
+// bit equal (test/integration/sae-split-step.test.ts holds it to the graph's bits). No fused multiply-add is used (base SIMD has none), which is what
 // keeps every product rounded on its own as in the graph. Why: the scalar JS pass is bound by V8's float64
 // arithmetic and its roundings, not by memory — on the bench machine it took 2.7× the CPU time of a plain pass with
 // the same loads and stores (49 vs 18 ms for the 4.2 M parameters of d = 512, m = 4096).
