@@ -76,11 +76,12 @@ async function demoLayer(dir: string): Promise<ActivationStream> {
   }
 }
 
-async function fitPoint(method: 'sae-topk' | 'sae-batchtopk', k: number, steps: number, seed: number, train: ActivationStream, heldOut: ActivationStream): Promise<FrontierPoint> {
+/** One run's held-out point on the frontier, and (h12btk) the fraction of its latents never active on held-out rows. */
+async function fitPoint(method: 'sae-topk' | 'sae-batchtopk', k: number, steps: number, seed: number, train: ActivationStream, heldOut: ActivationStream): Promise<FrontierPoint & { dead: number }> {
   const sae = saeBases[method].create({ nFeatures: 256, steps, batchSize: 256, k }, seed, 256);
   await sae.fit(train, { progress() {}, throwIfCancelled() {} });
   const q = await measureQuality(sae, heldOut);
-  return { l0: q.l0, ev: q.explainedVariance! };
+  return { l0: q.l0, ev: q.explainedVariance!, dead: q.deadFraction };
 }
 
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
@@ -96,16 +97,16 @@ export async function benchSaeBatchtopkGap(): Promise<Row[]> {
     const torch = process.env.SAE_GAP_TORCH === '1';
     for (const steps of stepsList) {
       // per k: the gap at equal L0 and against the run of equal k, per seed; the same for the PyTorch reference
-      const gaps = new Map<number, { equal: number[]; sameK: number[]; l0: number[]; ref: number[] }>();
-      for (const k of BATCHTOPK_KS) gaps.set(k, { equal: [], sameK: [], l0: [], ref: [] });
+      const gaps = new Map<number, { equal: number[]; sameK: number[]; l0: number[]; ref: number[]; dead: string[] }>();
+      for (const k of BATCHTOPK_KS) gaps.set(k, { equal: [], sameK: [], l0: [], ref: [], dead: [] });
       for (const seed of seeds) {
         // The fit job's split: 10 % of rows held out by a hash seeded with the basis seed (main/bases/fit.ts).
         const split = splitStream(all, 0.1, seed);
         const train = memoryStream(await materialise(split.train), 256);
         const heldOut = memoryStream(await materialise(split.heldOut), 256);
-        const topk: FrontierPoint[] = [];
+        const topk: (FrontierPoint & { dead: number })[] = [];
         for (const k of TOPK_KS) topk.push(await fitPoint('sae-topk', k, steps, seed, train, heldOut));
-        const btk: FrontierPoint[] = [];
+        const btk: (FrontierPoint & { dead: number })[] = [];
         for (const k of BATCHTOPK_KS) btk.push(await fitPoint('sae-batchtopk', k, steps, seed, train, heldOut));
         const c = compareAtEqualL0(btk, topk);
         BATCHTOPK_KS.forEach((k, i) => {
@@ -114,6 +115,7 @@ export async function benchSaeBatchtopkGap(): Promise<Row[]> {
           if (at) g.equal.push(at.gap);
           g.sameK.push(btk[i]!.ev - evAtL0(topk, k)!);
           g.l0.push(btk[i]!.l0);
+          g.dead.push(`${(100 * btk[i]!.dead).toFixed(0)}/${(100 * topk[TOPK_KS.indexOf(k)]!.dead).toFixed(0)}`); // h12btk
         });
         if (torch) {
           writeFileSync(join(dir, 'train.npy'), writeNpy(await materialise(train), [train.rows, 256]));
@@ -136,7 +138,7 @@ export async function benchSaeBatchtopkGap(): Promise<Row[]> {
           unit: 'EV',
           ...(g.ref.length ? { reference: 'PyTorch, same method', referenceValue: mean(g.ref) } : {}),
           goal: '≥ 0 (Bussmann et al.)',
-          note: `seeds ${seeds.join(',')}: ${g.equal.map(f4).join(' ')}; BatchTopK L0 ${g.l0.map((x) => x.toFixed(2)).join(' ')}; vs TopK at equal k ${g.sameK.map(f4).join(' ')}${g.ref.length ? `; PyTorch ${g.ref.map(f4).join(' ')}` : ''}`,
+          note: `seeds ${seeds.join(',')}: ${g.equal.map(f4).join(' ')}; BatchTopK L0 ${g.l0.map((x) => x.toFixed(2)).join(' ')}; vs TopK at equal k ${g.sameK.map(f4).join(' ')}; held-out dead % BatchTopK/TopK at equal k ${g.dead.join(' ')}${g.ref.length ? `; PyTorch ${g.ref.map(f4).join(' ')}` : ''}`,
         });
       }
     }

@@ -38,7 +38,7 @@ def codes(pre, k, batch_wide):
     return torch.zeros_like(pre).scatter(1, i, torch.relu(v))
 
 
-def train(xtr, k, steps, seed, batch_wide, m=256, batch=256, lr=1e-3):
+def train(xtr, k, steps, seed, batch_wide, m=256, batch=256, lr=1e-3, dead_trace=None):
     g = torch.Generator().manual_seed(seed)
     n, d = xtr.shape
     w_dec = torch.randn(m, d, generator=g, dtype=torch.float64).float()
@@ -67,6 +67,8 @@ def train(xtr, k, steps, seed, batch_wide, m=256, batch=256, lr=1e-3):
         err = f @ params['W_dec'] + params['b_dec'] - x
         loss = err.pow(2).mean()
         dead = (step - last_fired) >= dead_window
+        if dead_trace is not None:
+            dead_trace.append(int(dead.sum()))  # h12btk: latents counted dead before each step
         if dead.any():
             pre_dead = torch.where(dead[None, :], pre, torch.full_like(pre, -1e30))
             v, i = torch.topk(pre_dead, k_aux, dim=1)
@@ -101,7 +103,7 @@ def evaluate(p, threshold, k, xho):
     xhat = f @ p['W_dec'] + p['b_dec']
     sse = float((xhat - xho).pow(2).sum())
     sst = float((xho - xho.mean(0)).pow(2).sum())
-    return {'l0': float((f.abs() > 1e-8).float().sum(1).mean()), 'ev': 1 - sse / sst}
+    return {'l0': float((f.abs() > 1e-8).float().sum(1).mean()), 'ev': 1 - sse / sst, 'dead': float(((f > 0).sum(0) == 0).float().mean())}
 
 
 def main():
@@ -120,4 +122,5 @@ def main():
     print(json.dumps(out))
 
 
-main()
+if __name__ == '__main__':  # h12btk: bench/sae_batchtopk_dead_torch.py imports train, codes and geometric_median
+    main()
