@@ -21,7 +21,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sae_batchtopk_gap_torch import codes, geometric_median, train  # noqa: E402
 
-torch.set_num_threads(2)
+torch.set_num_threads(1)  # one thread: two spin-wait on a loaded machine
 
 
 def init_allocation(xtr, k, seed, batch_wide, m=256, batch=256, batches=10):
