@@ -45,10 +45,15 @@
 //   5/47/73, BatchTopK 15/78/129; k 8: TopK 0/5/35, BatchTopK 0/8/64 (of 256). Once dead, the latents of both methods
 //   look alike: the aux loss keeps them as small regressors of the residual (none has a non-positive code on every
 //   row), with largest codes (median 1.8 at k 4, 1.6 at k 8) below the cut they must pass to fire (BatchTopK's
-//   threshold 2.9 / 1.8; TopK's median k-th code 3.3 / 1.9), and within 150 steps few come back. So the surplus of dead
-//   latents is made in the first tens of steps, by the batch-wide competition on still-random codes. Rescaling every
-//   row to one norm narrows the gap at k 8 (−0.012 → −0.003) but not at k 4. That high-norm rows claim BatchTopK's
-//   slots whatever their content is also reported by S. Naihin (arXiv, June 2026, on cosine-scored SAE encoders).
+//   threshold 2.9 / 1.8; TopK's median k-th code 3.3 / 1.9), and within 150 steps few come back. The random start is
+//   not what kills them: selecting per row (as TopK) for the first 8 steps changes nothing (−0.018 / −0.010 at k 4 / 8),
+//   and after 30 such steps (dead at step 45: 88, as TopK) switching to the batch-wide cut kills about 50 more latents
+//   within 15 steps (139 at step 60; gap −0.015 / −0.007). So it is the batch-wide competition itself: latents whose
+//   codes are small everywhere (those serving rows of small norm, or small components) never reach the global cut,
+//   while under TopK every row must use k latents and keeps them firing. Rescaling every row to one norm narrows the
+//   gap at k 8 (−0.012 → −0.003) but not at k 4. That high-norm rows claim BatchTopK's slots whatever their content is
+//   also reported by S. Naihin (arXiv, June 2026, on cosine-scored SAE encoders). The variants are
+//   SAE_TORCH_VARIANT settings of sae_batchtopk_gap_torch.py.
 // - Length: 150 steps (14 passes over the 2,728 training rows) is far from converged — TopK's held-out EV at k 4 / 8 /
 //   16 is 0.785 / 0.834 / 0.869 at 150 steps and 0.863 / 0.907 / 0.937 at 1,200 (PyTorch, seed 0). Gap at 1,200 steps,
 //   seed 0: lab −0.004 / +0.001 / +0.001, PyTorch −0.006 / +0.002 / +0.001; at 2,400 steps, PyTorch: k 4 −0.004 (held-out
