@@ -56,13 +56,16 @@
 //   SAE_TORCH_VARIANT settings of sae_batchtopk_gap_torch.py.
 // - Length: 150 steps (14 passes over the 2,728 training rows) is far from converged — TopK's held-out EV at k 4 / 8 /
 //   16 is 0.785 / 0.834 / 0.869 at 150 steps and 0.863 / 0.907 / 0.937 at 1,200 (PyTorch, seed 0). Gap at 1,200 steps,
-//   seed 0: lab −0.004 / +0.001 / +0.001, PyTorch −0.006 / +0.002 / +0.001; at 2,400 steps: lab −0.005 / +0.001 /
+//   seed 0: lab −0.004 / +0.001 / +0.001 (seeds 1, 2: −0.004 −0.002 / +0.002 +0.001 / +0.001 +0.001; held-out dead
+//   66/48, 63/50 % at k 4), PyTorch −0.006 / +0.002 / +0.001; at 2,400 steps: lab −0.005 / +0.001 /
 //   +0.001 (held-out dead 53 / 24 / 2 % vs TopK's 43 / 19 / 3 %), PyTorch −0.004 / −0.000 at k 4 / 8 (TopK's EV at k 4
 //   0.869, near its plateau). So once trained the two are level at k 8 and 16 (|gap| ≤ 0.002), and at k 4 (about a
-//   third of this layer's participation ratio, 11) BatchTopK stays 0.004–0.005 short: the acceptance's "at least
-//   TopK's" does not hold there. The lab's defaults (10,000 steps of 1,024 rows) are far longer than the e2e's 150
-//   steps, so no default changes: only the e2e and this bench run short, and a frontier drawn from 150-step runs says
-//   more about training speed than about the methods.
+//   third of this layer's participation ratio, 11) BatchTopK stays 0.002–0.005 short: the acceptance's "at least
+//   TopK's" does not hold there. A larger dictionary does not help on these 2,728 rows: at m 1,024, 600 steps
+//   (PyTorch, seed 0) the gap is −0.017 / −0.003 at k 4 / 8 with 91 % / 79 % of latents dead (TopK 82 % / 69 %).
+//   The lab's defaults (10,000 steps of 1,024 rows) are far longer than the e2e's 150 steps, so no default changes:
+//   only the e2e and this bench run short, and a frontier drawn from 150-step runs says more about training speed than
+//   about the methods.
 // `npm run bench -- sae-batchtopk-gap`; SAE_GAP_STEPS=150,600 SAE_GAP_SEEDS=0,1,2 choose the runs.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
