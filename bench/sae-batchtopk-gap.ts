@@ -51,7 +51,9 @@
 //   within 15 steps (139 at step 60; gap −0.015 / −0.007). So it is the batch-wide competition itself: latents whose
 //   codes are small everywhere (those serving rows of small norm, or small components) never reach the global cut,
 //   while under TopK every row must use k latents and keeps them firing. Rescaling every row to one norm narrows the
-//   gap at k 8 (−0.012 → −0.003) but not at k 4. That high-norm rows claim BatchTopK's slots whatever their content is
+//   gap at k 8 (−0.012 → −0.003) but not at k 4. Before the deaths the paper's effect is there: after 5 steps, with
+//   about as many latents alive in both (held-out dead 35 / 31 % at k 4), BatchTopK leads by +0.029 / +0.031 / +0.031
+//   (lab; PyTorch +0.027 / +0.025 / +0.022) — SAE_GAP_STEPS=5 SAE_GAP_TORCH=1. That high-norm rows claim BatchTopK's slots whatever their content is
 //   also reported by S. Naihin (arXiv, June 2026, on cosine-scored SAE encoders). The variants are
 //   SAE_TORCH_VARIANT settings of sae_batchtopk_gap_torch.py.
 // - Length: 150 steps (14 passes over the 2,728 training rows) is far from converged — TopK's held-out EV at k 4 / 8 /
