@@ -5,7 +5,9 @@
 #   1. at initialisation (W_enc = W_dec^T random unit rows, b_dec the geometric median), over 10 batches: the share of
 #      rows given no latent and the largest per-row L0. BatchTopK's batch-wide cut ranks codes that are still random
 #      projections, so it hands the budget to rows far from b_dec (the row norms of this layer vary: 1st-99th
-#      percentile 0.63-1.75 of the mean) and the first gradients come from those rows only;
+#      percentile 0.63-1.75 of the mean) and the first gradients come from those rows only. This is not what kills the
+#      latents, though: SAE_TORCH_VARIANT='{"topkSteps": 30}' (per-row selection first) still loses about 50 latents
+#      within 15 steps of the switch to the batch-wide cut (bench/sae-batchtopk-gap.ts has the numbers);
 #   2. the number of latents counted dead every 10 steps of training;
 #   3. after training: how many dead latents have no positive pre-activation on any training row (none: the aux loss
 #      keeps them alive as regressors of the residual), and the quantiles of the dead latents' largest code beside the
