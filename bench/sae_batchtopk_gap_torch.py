@@ -9,13 +9,21 @@
 #   BatchTopK encodes with one threshold: the mean over 8 batches of the smallest code each batch's top k*B keeps.
 # Data order: a seeded permutation per epoch. Prints {"topk": [{l0, ev}], "batchtopk": [{l0, ev}]} on held-out rows.
 # Usage: python3 sae_batchtopk_gap_torch.py DIR STEPS SEED TOPK_KS BATCHTOPK_KS (DIR holds train.npy, heldout.npy)
+# h12btk: SAE_TORCH_VARIANT='{"key": value}' changes one thing, to test the differences from Bussmann et al.'s and
+# SAELens' training (bench/sae-batchtopk-gap.ts lists the results): auxNormalised (Gao et al.'s aux MSE divided by
+# the residual's variance), deadWindow (steps), beta2, kAux, bDecZero (b_dec starts at 0), rowNorm (every row rescaled
+# to norm sqrt(d) before encoding and back after decoding, SAELens' constant_norm_rescale), evalBatchTopk (held-out
+# rows encoded with the batch's top k*B instead of the threshold), topkSteps (BatchTopK selects per row, as TopK, for
+# its first N steps), m (dictionary size). Unset: the settings above.
 import json
+import os
 import sys
 
 import numpy as np
 import torch
 
 torch.set_num_threads(2)
+VARIANT = json.loads(os.environ.get('SAE_TORCH_VARIANT', '{}'))
 
 
 def geometric_median(x, iters=200, tol=1e-7):
@@ -38,7 +46,8 @@ def codes(pre, k, batch_wide):
     return torch.zeros_like(pre).scatter(1, i, torch.relu(v))
 
 
-def train(xtr, k, steps, seed, batch_wide, m=256, batch=256, lr=1e-3):
+def train(xtr, k, steps, seed, batch_wide, m=256, batch=256, lr=1e-3, dead_trace=None):
+    m = VARIANT.get('m', m)
     g = torch.Generator().manual_seed(seed)
     n, d = xtr.shape
     w_dec = torch.randn(m, d, generator=g, dtype=torch.float64).float()
@@ -49,10 +58,12 @@ def train(xtr, k, steps, seed, batch_wide, m=256, batch=256, lr=1e-3):
         'W_dec': w_dec.clone().requires_grad_(),
         'b_dec': geometric_median(xtr[torch.randperm(n, generator=g)[:4096]].double()).float().requires_grad_(),
     }
-    opt = torch.optim.Adam(params.values(), lr=lr, betas=(0.9, 0.999), eps=1e-8)
+    if VARIANT.get('bDecZero'):
+        params['b_dec'] = torch.zeros(d, requires_grad=True)
+    opt = torch.optim.Adam(params.values(), lr=lr, betas=(0.9, VARIANT.get('beta2', 0.999)), eps=1e-8)
     warm = max(1, round(steps / 20))
-    dead_window = max(10, round(steps / 20))
-    k_aux = min(max(2 * k, d // 2), m)
+    dead_window = VARIANT.get('deadWindow', max(10, round(steps / 20)))
+    k_aux = min(VARIANT.get('kAux', max(2 * k, d // 2)), m)
     last_fired = torch.zeros(m)
     order, at = torch.randperm(n, generator=g), 0
     for step in range(steps):
@@ -63,15 +74,20 @@ def train(xtr, k, steps, seed, batch_wide, m=256, batch=256, lr=1e-3):
         for grp in opt.param_groups:
             grp['lr'] = lr * min(1.0, (step + 1) / warm)
         pre = (x - params['b_dec']) @ params['W_enc'] + params['b_enc']
-        f = codes(pre, k, batch_wide)
+        f = codes(pre, k, batch_wide and step >= VARIANT.get('topkSteps', 0))
         err = f @ params['W_dec'] + params['b_dec'] - x
         loss = err.pow(2).mean()
         dead = (step - last_fired) >= dead_window
+        if dead_trace is not None:
+            dead_trace.append(int(dead.sum()))  # h12btk: latents counted dead before each step
         if dead.any():
             pre_dead = torch.where(dead[None, :], pre, torch.full_like(pre, -1e30))
             v, i = torch.topk(pre_dead, k_aux, dim=1)
             f_aux = torch.zeros_like(pre).scatter(1, i, torch.relu(v) * dead[i].float())
-            loss = loss + (f_aux @ params['W_dec'] - (-err).detach()).pow(2).mean() / 32
+            aux = (f_aux @ params['W_dec'] - (-err).detach()).pow(2).mean()
+            if VARIANT.get('auxNormalised'):
+                aux = aux / (-err).detach().pow(2).mean()
+            loss = loss + aux / 32
         opt.zero_grad()
         loss.backward()
         with torch.no_grad():
@@ -96,12 +112,17 @@ def train(xtr, k, steps, seed, batch_wide, m=256, batch=256, lr=1e-3):
 
 
 def evaluate(p, threshold, k, xho):
-    pre = (xho - p['b_dec']) @ p['W_enc'] + p['b_enc']
-    f = pre * (pre > threshold) if threshold is not None else codes(pre, k, False)
-    xhat = f @ p['W_dec'] + p['b_dec']
+    # rowNorm: encode each row at norm sqrt(d), decode back at its own norm (EV stays in the shared units)
+    rs = xho.norm(dim=1, keepdim=True) / (xho.shape[1] ** 0.5) if VARIANT.get('rowNorm') else torch.ones(xho.shape[0], 1)
+    pre = (xho / rs - p['b_dec']) @ p['W_enc'] + p['b_enc']
+    if threshold is None:
+        f = codes(pre, k, False)
+    else:
+        f = codes(pre, k, True) if VARIANT.get('evalBatchTopk') else pre * (pre > threshold)
+    xhat = (f @ p['W_dec'] + p['b_dec']) * rs
     sse = float((xhat - xho).pow(2).sum())
     sst = float((xho - xho.mean(0)).pow(2).sum())
-    return {'l0': float((f.abs() > 1e-8).float().sum(1).mean()), 'ev': 1 - sse / sst}
+    return {'l0': float((f.abs() > 1e-8).float().sum(1).mean()), 'ev': 1 - sse / sst, 'dead': float(((f > 0).sum(0) == 0).float().mean())}
 
 
 def main():
@@ -110,6 +131,8 @@ def main():
     xho = torch.from_numpy(np.load(f'{folder}/heldout.npy')).float()
     scale = (xtr.shape[1] ** 0.5) / float(xtr.norm(dim=1).mean())
     xtr, xho = xtr * scale, xho * scale  # EV is scale-free, so held-out rows are compared in the scaled units
+    if VARIANT.get('rowNorm'):
+        xtr = xtr / (xtr.norm(dim=1, keepdim=True) / (xtr.shape[1] ** 0.5))
     out = {}
     for name, ks, batch_wide in (('topk', sys.argv[4], False), ('batchtopk', sys.argv[5], True)):
         out[name] = []
@@ -120,4 +143,5 @@ def main():
     print(json.dumps(out))
 
 
-main()
+if __name__ == '__main__':  # h12btk: bench/sae_batchtopk_dead_torch.py imports train, codes and geometric_median
+    main()
