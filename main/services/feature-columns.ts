@@ -3,10 +3,10 @@
 import type { FeatureColumnsPayload } from '../api/schemas/w18';
 import type { MetricName } from '../analyses/types';
 import { getBasis } from '../store/bases';
-import { featureStatColumns, featureStatRange, metricRange } from '../store/feature-columns';
+import { featureStatRange, metricRange } from '../store/feature-columns';
 import * as store from '../store/features';
 import type { Db } from '../store/project';
-import { readMetricColumn, readStatColumns } from '../store/scale'; // scale (#18)
+import { metricColumnHealing, statColumnsHealing } from '../store/backfill-columns'; // h18ui: older projects heal on first read
 import { UserError } from '../errors';
 
 const b64 = (a: Float64Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
@@ -17,14 +17,15 @@ export function featureColumns(db: Db, basisId: number): FeatureColumnsPayload {
   const run = store.getFeatureRun(db, basisId);
   const empty = b64(new Float64Array(0));
   if (!run) return { basisId, nFeatures: m, computed: false, metricNames: [], density: empty, mean: empty, min: empty, max: empty, metrics: {}, zScores: {} };
-  // scale (#18): the columns stored whole when the statistics (and each metric) were saved; rows where they predate them.
-  const cols = readStatColumns(db, basisId, m) ?? featureStatColumns(db, basisId, m);
+  // scale (#18): the columns stored whole when the statistics (and each metric) were saved; rows where they predate
+  // them — h18ui: and then stored whole, so an older project is read from its rows once.
+  const cols = statColumnsHealing(db, basisId, m);
   const metricNames = store.metricNamesOf(db, basisId);
   const nulls = store.latestNulls(db, basisId);
   const metrics: Partial<Record<MetricName, string>> = {};
   const zScores: Partial<Record<MetricName, string>> = {};
   for (const name of metricNames) {
-    const v = readMetricColumn(db, basisId, name) ?? Float64Array.from(store.metricValues(db, basisId, name));
+    const v = metricColumnHealing(db, basisId, name);
     metrics[name] = b64(v);
     const n = nulls[name];
     // As features.table's zScoresOf: only where the null has spread and the value is finite.

@@ -4,6 +4,7 @@
 import { float16BitsToFloat32Array, float32ArrayToFloat16Bits, roundToFloat16 } from '../onnx/dtypes';
 import type { Db } from './project';
 import { chunkRowMetaFinder, saveChunkRowMeta } from './scale'; // scale (#18)
+import { healRowMeta, type ChunkMeta } from './backfill'; // h18ui: older projects get the copy on first read
 
 export interface RowMeta {
   stimulusIndex: number;
@@ -186,19 +187,26 @@ export function readRows(db: Db, harvestId: number, rows: number[]): Map<number,
 
 export function readRowMeta(db: Db, harvestId: number, rows: number[]): Map<number, RowMeta> {
   const find = db.prepare(
-    'SELECT first_row, row_count, row_meta FROM activation_chunks WHERE harvest_id = ? AND first_row <= ? ORDER BY first_row DESC LIMIT 1',
+    'SELECT chunk_index, first_row, row_count, row_meta FROM activation_chunks WHERE harvest_id = ? AND first_row <= ? ORDER BY first_row DESC LIMIT 1',
   );
   const fromCopy = chunkRowMetaFinder(db); // scale (#18): the copy apart from the activations, where the chunk has one
+  const missing: ChunkMeta[] = []; // h18ui: chunks read the slow way, whose copies are stored afterwards
   const out = new Map<number, RowMeta>();
   let cached: { first: number; count: number; meta: Buffer } | null = null;
   for (const r of [...new Set(rows)].sort((a, b) => a - b)) {
     if (!cached || r < cached.first || r >= cached.first + cached.count) {
-      const row = fromCopy(harvestId, r) ?? (find.get(harvestId, r) as { first_row: number; row_count: number; row_meta: Buffer } | undefined);
+      let row: { first_row: number; row_count: number; row_meta: Buffer } | null | undefined = fromCopy(harvestId, r);
+      if (!row) {
+        const chunk = find.get(harvestId, r) as ChunkMeta | undefined;
+        if (chunk && r < chunk.first_row + chunk.row_count) missing.push(chunk);
+        row = chunk;
+      }
       if (!row || r >= row.first_row + row.row_count) continue;
       cached = { first: row.first_row, count: row.row_count, meta: row.row_meta };
     }
     out.set(r, unpackRowMeta(cached.meta, r - cached.first));
   }
+  healRowMeta(db, harvestId, missing);
   return out;
 }
 

@@ -27,10 +27,10 @@ export function chunkRowMetaFinder(db: Db): (harvestId: number, row: number) => 
 export const STAT_COLUMNS = ['density', 'mean', 'min', 'max'] as const;
 export type StatColumn = (typeof STAT_COLUMNS)[number];
 
-const metricKey = (metric: string) => `metric:${metric}`;
+export const metricKey = (metric: string): string => `metric:${metric}`;
 
 /** Replaces one stored column of a basis (within the caller's transaction). */
-function writeColumn(db: Db, basisId: number, name: string, values: Float64Array): void {
+export function writeColumn(db: Db, basisId: number, name: string, values: Float64Array): void {
   db.prepare('INSERT OR REPLACE INTO feature_column_blocks(basis_id, name, data) VALUES (?, ?, ?)').run(basisId, name, Buffer.from(values.buffer, values.byteOffset, values.byteLength));
 }
 

@@ -39,11 +39,18 @@ test('131,072 features: planted latents’ top rows are their class; the panel l
   }
 
   const p: Page = lab!.page;
+  // h18ui: the table of a basis is asked for once — its first page, then its whole columns (a change of basis once
+  // counted as a finished job too, and loaded everything twice, the second page request hiding the first's rows).
+  const asked: string[] = [];
+  p.on('request', (r) => {
+    if (r.url().endsWith('/api/call')) asked.push(String((r.postDataJSON() as { method?: string } | null)?.method));
+  });
   await p.goto(lab!.url);
   await p.click(tid('rail-features'));
   await p.locator(`${tid('features-basis-item')}[data-basis-id="${sae.id}"]`).click();
   await p.locator(`${tid('feature-table')}[data-rows="${M}"]`).waitFor({ timeout: 120_000 });
   assert.match(await p.locator(tid('feature-count')).innerText(), /131,072/);
+  assert.deepEqual([asked.filter((m) => m === 'features.columnsPage').length, asked.filter((m) => m === 'features.columns').length], [1, 1], asked.join(' '));
   assert.ok((await p.locator(tid('feature-row')).count()) < 200, 'only the rows in view are in the DOM');
   // The first page shows real values at once; the whole columns then replace it (the filters wait for them).
   assert.doesNotMatch(await p.locator(`${tid('feature-row')}[data-key="0"]`).innerText(), /…/);

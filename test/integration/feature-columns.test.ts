@@ -16,6 +16,8 @@ import { getFeatureVector, readBasisTensor } from '../../main/store/feature-colu
 import { insertMetricRun, metricValues, saveMetricValues, setMetricRunNull } from '../../main/store/features';
 import { featureStatColumns } from '../../main/store/feature-columns';
 import { readRowMeta } from '../../main/store/activations';
+import Database from 'better-sqlite3';
+import { featureColumns } from '../../main/services/feature-columns';
 import { getBasis } from '../../main/store/bases';
 import { readMetricColumn, readStatColumns } from '../../main/store/scale';
 import { Rng } from '../../main/util/random';
@@ -95,10 +97,20 @@ test('the job stores each feature’s unit direction and encoder column; planted
   const all = Array.from({ length: N }, (_, r) => r);
   const fromCopy = readRowMeta(db, harvestId, all);
   assert.equal(fromCopy.size, N);
+  // h18ui: a project older than the copy heals on reading. A read-only connection reads the chunks and writes nothing;
+  // a writable one stores the copies of the chunks it read (only those), equal byte for byte to the ones written at
+  // commit, and reads the same again from them.
+  const copiesNow = () => db.prepare('SELECT * FROM activation_row_meta WHERE harvest_id = ?').all(harvestId);
   db.prepare('DELETE FROM activation_row_meta WHERE harvest_id = ?').run(harvestId);
+  const ro = new Database(path, { readonly: true });
+  assert.deepEqual(readRowMeta(ro, harvestId, all), fromCopy);
+  ro.close();
+  assert.equal(copiesNow().length, 0, 'nothing written through a read-only connection');
+  assert.deepEqual(readRowMeta(db, harvestId, [0]), new Map([[0, fromCopy.get(0)]]));
+  assert.deepEqual(copiesNow(), copies.slice(0, 1), 'the copy of the one chunk read');
   assert.deepEqual(readRowMeta(db, harvestId, all), fromCopy);
-  const ins = db.prepare('INSERT INTO activation_row_meta VALUES (@harvest_id, @chunk_index, @first_row, @row_count, @row_meta)');
-  db.transaction(() => copies.forEach((r) => ins.run(r)))();
+  assert.deepEqual(copiesNow(), copies, 'every copy back, byte for byte');
+  assert.deepEqual(readRowMeta(db, harvestId, all), fromCopy);
 });
 
 test('a card from stored vectors equals the card from the whole dictionary, and needs no dictionary', async () => {
@@ -133,13 +145,13 @@ test('features.columns: the table as typed columns, equal to features.table row 
   const plain = (f: FeatureTable['features'][number]) => ({ feature: f.feature, density: f.density, mean: f.mean, min: f.min, max: f.max, metrics: f.metrics, zScores: f.zScores ?? {} });
   assert.deepEqual(cols.features.map(plain), table.features.map(plain));
   // h18panel: a page (the panel's first rows of a large basis) holds the same values for its range only; as a table
-  // it spans every feature, empty (NaN, no metrics) outside the page. A page past the end is one sentence.
+  // (h18ui) it holds the page's rows, under their own feature numbers, and the count of all. A page past the end is one sentence.
   const page = await call<FeatureColumnsPayload>('features.columnsPage', { basisId: saeId, offset: M - 40, limit: 100 });
   assert.equal(Buffer.from(page.density, 'base64').byteLength, 8 * 40, 'clipped to the basis');
   const paged = columnTable(page);
-  assert.equal(paged.features.length, M);
-  assert.deepEqual(paged.features.slice(M - 40).map(plain), table.features.slice(M - 40).map(plain));
-  assert.ok(paged.features.slice(0, M - 40).every((f) => Number.isNaN(f.density) && Number.isNaN(f.max) && Object.keys(f.metrics).length === 0));
+  assert.equal(paged.features.length, 40);
+  assert.equal(paged.nFeatures, M);
+  assert.deepEqual(paged.features.map(plain), table.features.slice(M - 40).map(plain));
   await assert.rejects(call('features.columnsPage', { basisId: saeId, offset: M + 1, limit: 10 }), /past the last of the 512 features/);
   // scale (#18): the statistics job and each metric's save stored the columns whole; they equal, bit for bit, the
   // columns computed from the rows, and the payload read from them equals the one computed from the rows.
@@ -152,9 +164,25 @@ test('features.columns: the table as typed columns, equal to features.table row 
     const fromRows = Float64Array.from(metricValues(db, saeId, name));
     assert.ok(Buffer.from(readMetricColumn(db, saeId, name)!.buffer).equals(Buffer.from(fromRows.buffer)), `${name}: stored block = rows`);
   }
-  const blocks = db.prepare('SELECT * FROM feature_column_blocks WHERE basis_id = ?').all(saeId);
+  // h18ui: a project older than the blocks heals on reading: the first read (from the rows) stores the blocks — the
+  // same bytes the writers store — in one transaction, and the second read, from them, is the same payload. Through a
+  // read-only connection the read is the same and nothing is written.
+  const blocksNow = () => db.prepare('SELECT * FROM feature_column_blocks WHERE basis_id = ? ORDER BY name').all(saeId);
+  const blocks = blocksNow();
+  assert.equal(blocks.length, 4 + 2);
   db.prepare('DELETE FROM feature_column_blocks WHERE basis_id = ?').run(saeId);
-  assert.deepEqual(await call<FeatureColumnsPayload>('features.columns', { basisId: saeId }), payload, 'computed from the rows: the same payload');
-  const ins = db.prepare('INSERT INTO feature_column_blocks(basis_id, name, data) VALUES (@basis_id, @name, @data)');
-  db.transaction(() => blocks.forEach((r) => ins.run(r)))();
+  const ro = new Database(path, { readonly: true });
+  assert.deepEqual(featureColumns(ro, saeId), payload);
+  ro.close();
+  assert.equal(blocksNow().length, 0, 'nothing written through a read-only connection');
+  const writer = new Database(path);
+  writer.exec('BEGIN IMMEDIATE'); // another connection holds the write lock: the read neither waits for it nor writes
+  assert.deepEqual(await call<FeatureColumnsPayload>('features.columns', { basisId: saeId }), payload);
+  writer.exec('ROLLBACK');
+  writer.close();
+  assert.equal(blocksNow().length, 0, 'nothing written while another connection writes');
+  const first = await call<FeatureColumnsPayload>('features.columns', { basisId: saeId });
+  assert.deepEqual(first, payload, 'computed from the rows: the same payload');
+  assert.deepEqual(blocksNow(), blocks, 'the blocks are back, byte for byte');
+  assert.deepEqual(await call<FeatureColumnsPayload>('features.columns', { basisId: saeId }), first, 'read from the blocks: the same payload');
 });

@@ -24,29 +24,30 @@ export function decodeColumns(p: FeatureColumnsPayload): FeatureCols {
   return { density: f64(p.density), mean: f64(p.mean), min: f64(p.min), max: f64(p.max), metrics: named(p.metrics), zScores: named(p.zScores) };
 }
 
-/** Feature j's values, read from the columns when asked. */
+/** A feature's values, read from the columns (at index `at`: the feature itself, or its place in a page) when asked. */
 class ColumnRow implements FeatureSummary {
   constructor(
     private readonly c: FeatureCols,
     readonly feature: number,
+    private readonly at: number,
   ) {}
   get density(): number {
-    return this.c.density[this.feature]!;
+    return this.c.density[this.at]!;
   }
   get mean(): number {
-    return this.c.mean[this.feature]!;
+    return this.c.mean[this.at]!;
   }
   get min(): number {
-    return this.c.min[this.feature]!;
+    return this.c.min[this.at]!;
   }
   get max(): number {
-    return this.c.max[this.feature]!;
+    return this.c.max[this.at]!;
   }
   get metrics(): Partial<Record<MetricName, number>> {
-    return pick(this.c.metrics, this.feature);
+    return pick(this.c.metrics, this.at);
   }
   get zScores(): Partial<Record<MetricName, number>> {
-    return pick(this.c.zScores, this.feature);
+    return pick(this.c.zScores, this.at);
   }
 }
 
@@ -57,23 +58,14 @@ function pick(cols: [MetricName, Float64Array][], j: number): Partial<Record<Met
 }
 
 /** The payload as the table the Features panel shows: rows are views over the decoded columns. A page
- * (features.columnsPage, `offset` set) becomes a table of every feature whose values outside the page are NaN (shown
- * as —) until the whole columns replace it. */
+ * (features.columnsPage, `offset` set) becomes a table of the page's rows only, with nFeatures still the count of all,
+ * until the whole columns replace it — h18ui (#18): not a table of every feature with NaN outside the page, whose
+ * 131,072 row objects and NaN columns cost the first render more than the page itself. */
 export function columnTable(p: FeatureColumnsPayload): FeatureTable {
-  const cols = p.offset === undefined ? decodeColumns(p) : spread(decodeColumns(p), p.offset, p.nFeatures);
+  const cols = decodeColumns(p);
+  const offset = p.offset ?? 0;
   const n = p.computed ? cols.density.length : 0;
   const features: FeatureSummary[] = new Array(n);
-  for (let j = 0; j < n; j++) features[j] = new ColumnRow(cols, j);
+  for (let i = 0; i < n; i++) features[i] = new ColumnRow(cols, offset + i, i);
   return { basisId: p.basisId, nFeatures: p.nFeatures, computed: p.computed, metricNames: p.metricNames, features };
-}
-
-/** Page columns placed at `offset` in NaN-filled columns of all n features. */
-function spread(c: FeatureCols, offset: number, n: number): FeatureCols {
-  const full = (a: Float64Array) => {
-    const out = new Float64Array(n).fill(NaN);
-    out.set(a.subarray(0, Math.max(0, n - offset)), offset);
-    return out;
-  };
-  const named = (l: [MetricName, Float64Array][]) => l.map(([k, v]) => [k, full(v)] as [MetricName, Float64Array]);
-  return { density: full(c.density), mean: full(c.mean), min: full(c.min), max: full(c.max), metrics: named(c.metrics), zScores: named(c.zScores) };
 }
