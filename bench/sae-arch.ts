@@ -29,6 +29,10 @@ function coefFor(kind: SaeKind): number {
   // h12gm: JumpReLU's λ and Gated's λ are the lab's defaults, read from their specs so the bench follows them.
   return kind === 'l1' ? 1e-3 : kind === 'jumprelu' ? numDefault(saeSpec('jumprelu'), 'l0Coefficient') : kind === 'gated' ? numDefault(saeSpec('gated'), 'l1Coefficient') : 1 / 32;
 }
+/** h12mat: Matryoshka's default prefix-loss decay β, read from its spec so both sides train the lab's default step. */
+function nestLossDecayDefault(): number {
+  return numDefault(saeSpec('matryoshka'), 'nestLossDecay');
+}
 // h12bench: CAJAL_BENCH_SAE_ROUNDS lowers the repeat count on a busy machine; CAJAL_BENCH_SAE_ARCH=gated,matryoshka
 // measures only those architectures (e.g. to re-measure one at a quieter moment).
 const ROUNDS = Math.max(1, Number(process.env.CAJAL_BENCH_SAE_ROUNDS) || 4);
@@ -48,7 +52,7 @@ async function ours(kind: SaeKind, threads: number): Promise<Contender> {
   // h14sae (#14 item 5): the split step, as sae.ts trains on the CPU (gradients in ORT, Adam as one fused pass per parameter)
   const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
   // h12gm: Matryoshka's default prefixes d … m (4 here; was 5)
-  const { bytes, spec, params } = buildSaeStepGraph({ d, m, kind, batch, k, kAux: Math.floor(d / 2), nestLevels: matryoshkaDefaultLevels(m, d), bandwidth: JUMPRELU_EPS, adam, optimizer: 'js' });
+  const { bytes, spec, params } = buildSaeStepGraph({ d, m, kind, batch, k, kAux: Math.floor(d / 2), nestLevels: matryoshkaDefaultLevels(m, d), nestLossDecay: nestLossDecayDefault(), bandwidth: JUMPRELU_EPS, adam, optimizer: 'js' });
   const runner = await SplitAdamStepRunner.create(bytes, spec, params, adam, { intraOpThreads: threads });
   const rng = new Rng(1);
   const wDec = runner.state('W_dec');
@@ -91,7 +95,7 @@ async function torch(kind: string, threads: number): Promise<Contender> {
   const none = (note: string): Contender => ({ rates: [], burst: async () => null, close: async () => {}, note });
   let proc: ChildProcessWithoutNullStreams;
   try {
-    proc = spawn('/usr/bin/python3', [script, kind, String(d), String(m), String(batch), String(threads), String(k), String(coefFor(kind as SaeKind)), String(initThresholdFor(kind as SaeKind))]);
+    proc = spawn('/usr/bin/python3', [script, kind, String(d), String(m), String(batch), String(threads), String(k), String(coefFor(kind as SaeKind)), String(initThresholdFor(kind as SaeKind)), String(nestLossDecayDefault())]); // h12mat: Matryoshka's β
   } catch (err) {
     return none(`PyTorch reference skipped: /usr/bin/python3 could not run (${(err as Error).message})`);
   }

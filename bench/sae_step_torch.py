@@ -5,8 +5,8 @@
 # sparsity and frozen-decoder auxiliary losses as main/bases/sae-gated-graph.ts writes them), autograd, the
 # decoder-gradient projection, torch.optim.Adam, decoder renormalisation, and the step's metrics (L0, EV, latents
 # fired). A reference for the benchmark only, never a runtime dependency. Protocol: argv = kind d m B threads k
-# [coef [theta0]] (theta0: JumpReLU's initial θ, or Gated's initial gate threshold −b_gate, in units of the mean
-# norm; h12gm); prints a ready line, then answers each "<seconds>\n" on stdin with {"stepsPerSecond": …} for a burst of
+# [coef [theta0 [nest_decay]]] (theta0: JumpReLU's initial θ, or Gated's initial gate threshold −b_gate, in units of the mean
+# norm; h12gm; nest_decay: Matryoshka's β, the inner prefix j levels inside the full one weighted β^j, h12mat); prints a ready line, then answers each "<seconds>\n" on stdin with {"stepsPerSecond": …} for a burst of
 # about that long.
 import json
 import math
@@ -54,6 +54,8 @@ k_aux = min(d // 2, m)
 # h12gm: the lab's default nestLevels, log2(m/d) + 1 (at least 2): prefixes d, 2d, …, m (d … 8d at d 512, m 4,096)
 levels = max(2, int(math.floor(math.log2(m / d))) + 1)
 prefixes = sorted({max(1, m // 2 ** l) for l in range(levels - 1, -1, -1)})
+# h12mat: the lab's default prefix-loss decay β (sent by bench/sae-arch.ts from the spec)
+nest_decay = float(sys.argv[9]) if len(sys.argv) > 9 else 1.0
 
 
 class JumpReLU(torch.autograd.Function):
@@ -125,8 +127,11 @@ def step():
     else:
         recon = mse
         if kind == "matryoshka":
-            for size in prefixes[:-1]:
-                recon = recon + ((f[:, :size] @ W_dec[:size] + b_dec) - x).pow(2).mean()
+            inner = prefixes[:-1]
+            for i, size in enumerate(inner):
+                weight = nest_decay ** (len(inner) - i)
+                if weight != 0:
+                    recon = recon + weight * ((f[:, :size] @ W_dec[:size] + b_dec) - x).pow(2).mean()
         pre_dead = pre + (dead - 1) * 1e30
         _, idx = pre_dead.topk(k_aux, dim=-1)
         mask = torch.zeros_like(pre).scatter(-1, idx, 1.0) * dead

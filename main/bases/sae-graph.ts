@@ -27,6 +27,8 @@ export interface SaeShape {
   kAux?: number;
   /** Matryoshka: number of nested prefixes (m/2^(levels−1), …, m/2, m). */
   nestLevels?: number;
+  /** h12mat Matryoshka: weight β of each inner prefix's loss per level inward (Chanin et al.'s balance): β^j, j levels inside the full one. */
+  nestLossDecay?: number;
   /** JumpReLU: the STE kernel's bandwidth ε (in the normalised units the graph sees). */
   bandwidth?: number;
 }
@@ -137,14 +139,20 @@ export function saeLoss(
   const l1 = tape.scale(tape.sumAll(tape.abs(f)), 1 / batch);
   // Matryoshka: each proper prefix of the dictionary reconstructs x from its own latents' codes too; the loss sums the
   // prefix MSEs with the full one (a fixed 0/1 mask over latents per prefix; codes are still the batch's top k·B).
+  // h12mat: the prefix j levels inside the full dictionary has weight β^j (nestLossDecay; 1 = Bussmann's equal weights).
   let recon = mse;
   if (shape.kind === 'matryoshka') {
-    for (const size of matryoshkaPrefixes(m, shape.nestLevels ?? 5).slice(0, -1)) {
+    const inner = matryoshkaPrefixes(m, shape.nestLevels ?? 5).slice(0, -1);
+    const beta = shape.nestLossDecay ?? 1;
+    inner.forEach((size, i) => {
+      const weight = beta ** (inner.length - i);
+      if (weight === 0) return;
       const maskData = tape.dtype === 'float64' ? new Float64Array(m) : new Float32Array(m);
       maskData.fill(1, 0, size);
       const fPrefix = tape.applyMask(f, tape.b.constant(maskData, [1, m], tape.dtype));
-      recon = tape.add(recon, tape.meanAll(tape.square(tape.sub(tape.add(tape.matmul(fPrefix, p.W_dec), p.b_dec), x))));
-    }
+      const prefixMse = tape.meanAll(tape.square(tape.sub(tape.add(tape.matmul(fPrefix, p.W_dec), p.b_dec), x)));
+      recon = tape.add(recon, weight === 1 ? prefixMse : tape.scale(prefixMse, weight));
+    });
   }
   if (shape.kind === 'l1') {
     return { loss: tape.add(mse, tape.mul(coef, l1)), mse, l1, aux: null, f, pre, err };

@@ -63,6 +63,8 @@ export interface SaeParams {
   thresholdLr: number;
   /** sae-matryoshka: nested prefixes m/2^(levels−1), …, m/2, m, each reconstructing the input. */
   nestLevels: number;
+  /** h12mat sae-matryoshka: each inner prefix's loss is weighted β^j, j levels inside the full dictionary (Chanin et al. 2025's balance). */
+  nestLossDecay: number;
   /** h12jg sae-jumprelu: λ of the L0 penalty; the STE bandwidth ε and the initial θ, both in units of the inputs' mean norm. */
   l0Coefficient: number;
   bandwidth: number;
@@ -116,6 +118,8 @@ export function resolveSaeParams(kind: SaeKind, raw: Record<string, unknown>, di
         ? [0.1, 0.2, 0.3, 0.4].map((f) => Math.round(f * steps))
         : [];
   const threads = raw.threads === undefined || raw.threads === null ? null : int('threads', 1);
+  const nestLossDecay = num('nestLossDecay', numDefault(saeSpec('matryoshka'), 'nestLossDecay')); // h12mat
+  if (nestLossDecay < 0 || nestLossDecay > 1) throw new Error(`SAE parameter "nestLossDecay" must be between 0 and 1, got ${nestLossDecay}.`);
   return {
     nFeatures,
     steps,
@@ -135,6 +139,7 @@ export function resolveSaeParams(kind: SaeKind, raw: Record<string, unknown>, di
     auxCoefficient: num('auxCoefficient', 1 / 32),
     thresholdLr: num('thresholdLr', 0.01),
     nestLevels: int('nestLevels', matryoshkaDefaultLevels(nFeatures, dim)), // h12gm: the smallest prefix about d latents (was 5: m/16 … m)
+    nestLossDecay, // h12mat
     l0Coefficient: num('l0Coefficient', numDefault(saeSpec('jumprelu'), 'l0Coefficient')),
     bandwidth: num('bandwidth', numDefault(saeSpec('jumprelu'), 'bandwidth')),
     initThreshold: num('initThreshold', numDefault(saeSpec(kind === 'gated' ? 'gated' : 'jumprelu'), 'initThreshold')), // h12gm: Gated's gate threshold −b_gate
@@ -273,7 +278,7 @@ export class SparseAutoencoder implements Basis {
       : await (() => {
           // h14sae (#14 item 5): on the CPU, Adam runs as one fused pass per parameter after the graph (train/split-step.ts), same numbers
           const optimizer = cfg.provider === 'cpu' ? 'js' : 'graph';
-          const { bytes, spec, params } = buildSaeStepGraph({ d, m, kind: this.kind, k: cfg.k, kAux: cfg.kAux, nestLevels: cfg.nestLevels, bandwidth: cfg.bandwidth * cfg.targetNorm, batch, adam, optimizer }); // h12jg: the graph sees inputs at mean norm targetNorm
+          const { bytes, spec, params } = buildSaeStepGraph({ d, m, kind: this.kind, k: cfg.k, kAux: cfg.kAux, nestLevels: cfg.nestLevels, nestLossDecay: cfg.nestLossDecay, bandwidth: cfg.bandwidth * cfg.targetNorm, batch, adam, optimizer }); // h12jg: the graph sees inputs at mean norm targetNorm
           const opts = { intraOpThreads: cfg.threads ?? undefined, provider: cfg.provider, label };
           return optimizer === 'js' ? SplitAdamStepRunner.create(bytes, spec, params, adam, opts) : StepRunner.create(bytes, spec, opts);
         })();
@@ -693,6 +698,8 @@ const SAE_SPECS: Record<SaeKind, BasisSpec> = {
       { key: 'k', kind: 'int', default: 32, min: 1, meaning: 'Mean active latents per row (BatchTopK: the k·B largest codes of each batch of B rows)' },
       // h12gm: the default follows m/d (sae-graph.ts matryoshkaDefaultLevels says why), so the data decides it
       { key: 'nestLevels', kind: 'int', default: null, min: 1, meaning: 'Nested prefixes m/2^(levels−1), …, m/2, m, each trained to reconstruct the input (default: the smallest holds about d latents, log2(m/d) + 1 levels, at least 2; e.g. d, 2d, …, 8d at m = 8·d)' },
+      // h12mat
+      { key: 'nestLossDecay', kind: 'number', default: 0.25, min: 0, max: 1, meaning: 'Weight of the inner prefixes\' losses, β per level inward (β^j for the prefix j levels inside the full dictionary; 1 weighs every prefix equally, 0 trains plain BatchTopK)' },
       ...SAE_COMMON.slice(1),
       { key: 'thresholdLr', kind: 'number', default: 0.01, min: 0, max: 1, meaning: 'Rate of the running mean of the smallest kept code while training (what a checkpoint holds); encode applies the threshold re-estimated on the finished encoder' },
     ],

@@ -11,11 +11,11 @@ import { ShuffledBatches } from '../../main/train/batches';
 import { Rng } from '../../main/util/random';
 import { plantedData } from './sae-planted';
 
-async function fdCheckSae(kind: SaeKind, impl: SaeGradImpl = 'fused'): Promise<void> {
+async function fdCheckSae(kind: SaeKind, impl: SaeGradImpl = 'fused', nestLossDecay?: number): Promise<void> {
   const d = 6;
   const m = 10;
   const batch = 5;
-  const shape = { d, m, kind, k: 3, kAux: 2, batch, impl };
+  const shape = { d, m, kind, k: 3, kAux: 2, batch, impl, nestLossDecay }; // h12mat: Matryoshka's prefix weights β^j
   const session = await ort.InferenceSession.create(buildSaeGradGraph(shape, 'float64'), { intraOpNumThreads: 1 });
   const rng = new Rng(kind === 'l1' ? 5 : 6);
   const shapes = saeParamShapes(d, m);
@@ -62,6 +62,7 @@ test('full SAE loss gradients (sae-l1: MSE + λ·L1; sae-topk: MSE + TopK + aux 
   await fdCheckSae('topk');
   await fdCheckSae('batchtopk'); // #12: the batch-wide TopK (k·B of the batch) with the same aux loss
   await fdCheckSae('matryoshka'); // #12: BatchTopK codes, the nested prefixes' reconstruction losses summed
+  await fdCheckSae('matryoshka', 'fused', 0.3); // h12mat: the inner prefixes' losses weighted β^j
 });
 
 test("sae-l1's hand-fused loss and gradients equal the tape's (float64: to rounding; float32: to float32 rounding)", async () => {
