@@ -1,7 +1,8 @@
 // One process of the harvest-write bench (harvest-write.ts): commits a harvest's chunks as the writer does (one
 // transaction per chunk with its row metadata, then the unit statistics fold), in a fresh process so glibc's malloc
-// starts untuned, and prints the CPU, page faults and time of the commits and of the fold as JSON. `resident` first
-// calls keepBlobCopiesResident as WriterCore does; `fresh` does not (the writer before #14's change).
+// starts untuned, and prints the CPU and page faults of the commits and the CPU of the fold as JSON. `resident` first
+// calls keepBlobCopiesResident as WriterCore does; `fresh` does not (the writer before #14's change);
+// `without-rowid` is `resident` over the chunk table as it was before migration h14write (a WITHOUT ROWID table).
 import { join } from 'node:path';
 import { UnitStatsAccumulator } from '../main/harvest/unit-stats';
 import { commitChunks } from '../main/store/activations';
@@ -18,13 +19,19 @@ const db = openProjectDb(join(tempDir('cajal-bench-write-'), 'w.cajal'), { creat
 db.pragma('foreign_keys = OFF'); // a harvest row without its model and stimulus set
 const harvestId = insertHarvest(db, { modelId: null, stimulusSetId: null, jobId: null, source: 'model', tensor: 't', tensorShape: [dim], positions: 'centre', dim, rowsPerItem: 1, itemsExpected: rows, chunkRows, params: {} } as unknown as Parameters<typeof insertHarvest>[1]);
 db.pragma('cache_size = -2048'); // as the writer thread's connection
+if (mode === 'without-rowid') {
+  db.exec(`DROP TABLE activation_chunks;
+    CREATE TABLE activation_chunks (harvest_id INTEGER NOT NULL REFERENCES harvests(id) ON DELETE CASCADE, chunk_index INTEGER NOT NULL,
+      first_row INTEGER NOT NULL, row_count INTEGER NOT NULL, data BLOB NOT NULL, row_meta BLOB NOT NULL, PRIMARY KEY (harvest_id, chunk_index)) WITHOUT ROWID;
+    CREATE INDEX activation_chunks_first_row ON activation_chunks(harvest_id, first_row);`);
+}
 // ReLU-like rows, the same for every chunk.
 const data = new Float32Array(chunkRows * dim);
 for (let i = 0, s = 1; i < data.length; i++) {
   s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
   data[i] = Math.max(0, s / 2 ** 32 - 0.4);
 }
-if (mode === 'resident') keepBlobCopiesResident(db, chunkRows * (dim * 4 + 16));
+if (mode !== 'fresh') keepBlobCopiesResident(db, chunkRows * (dim * 4 + 16));
 const acc = new UnitStatsAccumulator(dim);
 const totals = { commitCpu: 0, commitFaults: 0, statsCpu: 0 };
 const cpu = () => {

@@ -1,7 +1,8 @@
 // The CPU a harvest's writer spends per 10 MB of float32 rows committed (#14): SQLite commits of the default ~4 MB
 // chunks and the unit statistics fold, each process fresh (harvest-write-child.ts), with the chunk copies kept
 // resident (keepBlobCopiesResident, what the writer does) against the same commits without it. Reference: the same
-// commits in a process whose malloc was left alone, alternating with ours, best of REPEATS each.
+// commits in a process whose malloc was left alone, alternating with ours, best of REPEATS each. A third row commits
+// 100 MB into the rowid chunk table (migration h14write) against the WITHOUT ROWID table it replaced.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '../test/helpers/fixtures';
@@ -15,7 +16,7 @@ interface Totals {
   statsCpu: number;
 }
 
-function child(mode: 'resident' | 'fresh', dim: number, rows: number): Totals {
+function child(mode: 'resident' | 'fresh' | 'without-rowid', dim: number, rows: number): Totals {
   const run = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench/harvest-write-child.ts'), mode, String(dim), String(rows)], { cwd: repoRoot, encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`harvest-write child failed: ${run.stderr}`);
   return JSON.parse(run.stdout) as Totals;
@@ -53,5 +54,20 @@ export async function benchHarvestWrite(): Promise<Row[]> {
       note: `best of ${REPEATS * 2} fresh processes`,
     });
   }
+  // Enough chunks for the old table's b-tree to have interior pages, as a real harvest's has.
+  const table = { rowid: Infinity, without: Infinity };
+  for (let r = 0; r < REPEATS; r++) {
+    table.rowid = Math.min(table.rowid, child('resident', 256, 102400).commitCpu);
+    table.without = Math.min(table.without, child('without-rowid', 256, 102400).commitCpu);
+  }
+  rows.push({
+    name: 'harvest writer: SQLite commit CPU per 10 MB, 102,400 rows × 256 float32 (25 chunks), rowid chunk table',
+    value: table.rowid / 10.49,
+    unit: 'ms',
+    reference: 'WITHOUT ROWID table (before h14write)',
+    referenceValue: table.without / 10.49,
+    ratio: table.without / table.rowid,
+    note: `both with keepBlobCopiesResident; best of ${REPEATS} fresh processes each, alternating`,
+  });
   return rows;
 }

@@ -1,6 +1,6 @@
-// The unit statistics a harvest folds in chunk by chunk (#14 made the fold walk unit by unit over cached tiles of rows, keeping its sums in
-// registers): exactly, bit for bit, what the row-by-row two-pass fold gives — statistics stored by earlier versions
-// stay reproducible — and right against a plain float64 reference.
+// The unit statistics a harvest folds in chunk by chunk (#14 made the fold walk four units at a time over cached
+// tiles of rows, keeping its sums in registers): exactly, bit for bit, what the row-by-row two-pass fold gives —
+// statistics stored by earlier versions stay reproducible — and right against a plain float64 reference.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UnitStatsAccumulator } from '../../../main/harvest/unit-stats';
