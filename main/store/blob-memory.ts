@@ -3,9 +3,10 @@
 // the chunk's size. glibc's malloc serves a block at or above its mmap threshold (128 KiB at start) from new mmap'd
 // pages and unmaps it on free, and a block below it from the heap, whose top it hands back to the kernel once more than
 // the trim threshold is free. Either way each copy of a 4 MB chunk page-faulted ~1,000 fresh 4 KiB pages: most of a
-// commit's CPU (bench harvest-write: 89–114 ms → 24–53 ms per 10 MB committed, under load). mallopt(3) documents
-// the way out: freeing an mmap'd block raises the mmap threshold to its size and the trim threshold to twice that
-// (up to 32 MiB on 64-bit), so afterwards the chunk copies come from the heap and stay resident between commits.
+// commit's CPU (bench harvest-write, 10 MB in 4 MB chunks: 67 → 32 ms of CPU on a quiet machine, 114 → 53 ms
+// loaded). mallopt(3) documents the way out: freeing an mmap'd block raises the mmap threshold to its size and the
+// trim threshold to twice that (up to 32 MiB on 64-bit), so afterwards the chunk copies come from the heap and stay
+// resident between commits.
 // Other allocators (macOS, Windows) ignore this; the statement is then a harmless allocation.
 import type { Db } from './project';
 
