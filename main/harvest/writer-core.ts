@@ -3,6 +3,7 @@
 // the job thread (pipelining off) or on the harvest's writer thread (writer.ts), so both give the same bytes.
 import type { UnitStats } from './types';
 import { commitChunks, encodeForStorage, streamChunks, type ActivationStorage, type Float16Scratch } from '../store/activations';
+import { keepBlobCopiesResident } from '../store/blob-memory';
 import type { Db } from '../store/project';
 import { UnitStatsAccumulator } from './unit-stats';
 
@@ -25,6 +26,12 @@ export interface ChunkStep {
   }[];
 }
 
+/** The largest chunk a target commits: its rows' values as stored plus their int32 metadata (4 per row). */
+function chunkBlobBytes(db: Db, t: WriterTarget): number {
+  const rows = (db.prepare('SELECT chunk_rows FROM harvests WHERE id = ?').get(t.harvestId) as { chunk_rows: number } | undefined)?.chunk_rows ?? 0;
+  return rows * (t.dim * (t.storage === 'float16' ? 2 : 4) + 16);
+}
+
 export class WriterCore {
   private readonly stats: UnitStatsAccumulator[];
   /** #14: float16 halves and rounded values, one pair of buffers per target, reused chunk after chunk. */
@@ -37,6 +44,7 @@ export class WriterCore {
     resume: boolean,
   ) {
     this.scratch = targets.map(() => ({}));
+    keepBlobCopiesResident(db, Math.max(...targets.map((t) => chunkBlobBytes(db, t))));
     this.stats = targets.map((t) => {
       const acc = new UnitStatsAccumulator(t.dim);
       if (resume) for (const c of streamChunks(db, t.harvestId)) acc.add(c.data, c.rowCount);

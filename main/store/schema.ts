@@ -392,6 +392,28 @@ export const migrations: string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX activation_row_meta_first_row ON activation_row_meta(harvest_id, first_row);
   `,
+  // migration: h14write (#14) — activation chunks move from a WITHOUT ROWID table to a rowid table with the same
+  // columns and the same unique key. A WITHOUT ROWID table stores each row, megabyte BLOB included, as the key of an
+  // index b-tree, and SQLite compares a key that overflows its page by reading the whole cell: every insert or lookup
+  // of a chunk read a few other chunks in full (bench harvest-write, 100 MB of 4 MB chunks: 21.7 → 12.1 ms of commit
+  // CPU per 10 MB). The rows' bytes are copied unchanged (a project with activations pays that copy once, when it is
+  // first opened).
+  `
+  CREATE TABLE activation_chunks_rowid (
+    harvest_id INTEGER NOT NULL REFERENCES harvests(id) ON DELETE CASCADE,
+    chunk_index INTEGER NOT NULL,
+    first_row INTEGER NOT NULL,
+    row_count INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    row_meta BLOB NOT NULL,
+    UNIQUE (harvest_id, chunk_index)
+  );
+  INSERT INTO activation_chunks_rowid(harvest_id, chunk_index, first_row, row_count, data, row_meta)
+    SELECT harvest_id, chunk_index, first_row, row_count, data, row_meta FROM activation_chunks ORDER BY harvest_id, chunk_index;
+  DROP TABLE activation_chunks;
+  ALTER TABLE activation_chunks_rowid RENAME TO activation_chunks;
+  CREATE INDEX activation_chunks_first_row ON activation_chunks(harvest_id, first_row);
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

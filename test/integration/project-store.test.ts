@@ -24,6 +24,30 @@ test('a new project gets the schema, WAL, foreign keys and 64 KiB pages, and reo
   again.close();
 });
 
+test('h14write: a project whose activation chunks are in the WITHOUT ROWID table keeps every chunk byte for byte in the rowid table, still unique per harvest and index', () => {
+  const path = join(tempDir(), 'chunks-without-rowid.cajal');
+  const old = new Database(path);
+  old.exec(migrations.slice(0, SCHEMA_VERSION - 1).join('\n'));
+  old.prepare("INSERT INTO meta(key, value) VALUES ('app', ?)").run(APP_ID);
+  old.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
+  const harvest = Number(old.prepare("INSERT INTO harvests(tensor, tensor_shape_json, positions, dim, rows_per_item, items_expected, rows_expected, chunk_rows, status, params_json) VALUES ('t', '[3]', 'centre', 3, 1, 5, 5, 3, 'done', '{}')").run().lastInsertRowid);
+  const chunks = [0, 1].map((k) => ({ k, first: 3 * k, rows: k ? 2 : 3, data: Buffer.from(new Float32Array([k, 1.5, -2, 3, 4, 5, 6, 7, 8].slice(0, (k ? 2 : 3) * 3)).buffer), meta: Buffer.from(new Int32Array((k ? 2 : 3) * 4).fill(k - 1).buffer) }));
+  const insert = old.prepare('INSERT INTO activation_chunks(harvest_id, chunk_index, first_row, row_count, data, row_meta) VALUES (?, ?, ?, ?, ?, ?)');
+  for (const c of chunks) insert.run(harvest, c.k, c.first, c.rows, c.data, c.meta);
+  old.close();
+  const db = openProjectDb(path);
+  const sql = (db.prepare("SELECT sql FROM sqlite_master WHERE name = 'activation_chunks'").get() as { sql: string }).sql;
+  assert.doesNotMatch(sql, /WITHOUT ROWID/);
+  const rows = db.prepare('SELECT chunk_index, first_row, row_count, data, row_meta FROM activation_chunks WHERE harvest_id = ? ORDER BY chunk_index').all(harvest) as { chunk_index: number; first_row: number; row_count: number; data: Buffer; row_meta: Buffer }[];
+  assert.deepEqual(rows.map((r) => [r.chunk_index, r.first_row, r.row_count, r.data.toString('hex'), r.row_meta.toString('hex')]), chunks.map((c) => [c.k, c.first, c.rows, c.data.toString('hex'), c.meta.toString('hex')]));
+  assert.throws(() => db.prepare('INSERT INTO activation_chunks(harvest_id, chunk_index, first_row, row_count, data, row_meta) VALUES (?, 1, 5, 1, x\'00\', x\'00\')').run(harvest), /UNIQUE/);
+  const plan = db.prepare('EXPLAIN QUERY PLAN SELECT data FROM activation_chunks WHERE harvest_id = ? AND first_row <= ? ORDER BY first_row DESC LIMIT 1').all(harvest, 4) as { detail: string }[];
+  assert.match(plan.map((p) => p.detail).join(' '), /activation_chunks_first_row/);
+  db.prepare('DELETE FROM harvests WHERE id = ?').run(harvest);
+  assert.equal((db.prepare('SELECT count(*) AS n FROM activation_chunks').get() as { n: number }).n, 0, 'chunks go with their harvest');
+  db.close();
+});
+
 test('a missing project is not created unless asked', () => {
   const path = join(tempDir(), 'missing.cajal');
   assert.throws(() => openProjectDb(path), (e: Error & { code?: string }) => e.code === 'project.missing');

@@ -1,6 +1,6 @@
-// The unit statistics a harvest folds in chunk by chunk (#14 made the fold walk unit by unit to keep its sums in
-// registers): exactly, bit for bit, what the row-by-row two-pass fold gives — statistics stored by earlier versions
-// stay reproducible — and right against a plain float64 reference.
+// The unit statistics a harvest folds in chunk by chunk (#14 made the fold walk four units at a time over cached
+// tiles of rows, keeping its sums in registers): exactly, bit for bit, what the row-by-row two-pass fold gives —
+// statistics stored by earlier versions stay reproducible — and right against a plain float64 reference.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UnitStatsAccumulator } from '../../../main/harvest/unit-stats';
@@ -62,12 +62,14 @@ function chunk(rows: number, dim: number, seed: number): Float32Array {
   return out;
 }
 
-test('folding unit by unit gives the row-by-row fold’s statistics bit for bit, over chunks of uneven sizes', () => {
-  const dim = 37;
-  const chunks = [4096, 1, 513, 2000].map((rows, k) => ({ data: chunk(rows, dim, k + 1), rows }));
-  const acc = new UnitStatsAccumulator(dim);
-  for (const c of chunks) acc.add(c.data, c.rows);
-  assert.deepEqual(acc.result(), rowByRow(dim, chunks));
+test('folding tile by tile, unit by unit, gives the row-by-row fold’s statistics bit for bit, over chunks of uneven sizes', () => {
+  // dim 37 folds tiles of 442 rows (whole and partial); dim 2,000 the 16-row minimum tile.
+  for (const [dim, sizes] of [[37, [4096, 1, 513, 2000]], [2000, [40, 7, 16]]] as const) {
+    const chunks = sizes.map((rows, k) => ({ data: chunk(rows, dim, k + 1), rows }));
+    const acc = new UnitStatsAccumulator(dim);
+    for (const c of chunks) acc.add(c.data, c.rows);
+    assert.deepEqual(acc.result(), rowByRow(dim, chunks));
+  }
 });
 
 test('the fold agrees with a direct float64 mean and variance over all rows', () => {
