@@ -83,7 +83,11 @@ function migrate(db: Db): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current === SCHEMA_VERSION) return;
   const apply = db.transaction(() => {
-    for (let v = current; v < SCHEMA_VERSION; v++) db.exec(migrations[v]!);
+    for (let v = current; v < SCHEMA_VERSION; v++) {
+      const step = migrations[v]!;
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
+    }
     if (current === 0) {
       db.prepare('INSERT INTO meta(key, value) VALUES (?, ?)').run('app', APP_ID);
       db.prepare('INSERT INTO meta(key, value) VALUES (?, ?)').run('created_at', new Date().toISOString());

@@ -2,9 +2,14 @@
 // in `PRAGMA user_version` and its identity in the `meta` table, so a file that is not a Cajal project, or one
 // written by a newer Cajal, is recognised before anything is written to it.
 
+import type { Db } from './project';
+
 export const APP_ID = 'cajal-project';
 
-export const migrations: string[] = [
+/** SQL run in order; a function where a step depends on what the file holds. */
+export type Migration = string | ((db: Db) => void);
+
+export const migrations: Migration[] = [
   // 1: skeleton — models, stimuli, harvests with chunked activations, jobs.
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -396,24 +401,25 @@ export const migrations: string[] = [
   // columns and the same unique key. A WITHOUT ROWID table stores each row, megabyte BLOB included, as the key of an
   // index b-tree, and SQLite compares a key that overflows its page by reading the whole cell: every insert or lookup
   // of a chunk read a few other chunks in full (bench harvest-write, 100 MB of 4 MB chunks: 21.7 → 12.1 ms of commit
-  // CPU per 10 MB). The rows' bytes are copied unchanged (a project with activations pays that copy once, when it is
-  // first opened).
-  `
-  CREATE TABLE activation_chunks_rowid (
-    harvest_id INTEGER NOT NULL REFERENCES harvests(id) ON DELETE CASCADE,
-    chunk_index INTEGER NOT NULL,
-    first_row INTEGER NOT NULL,
-    row_count INTEGER NOT NULL,
-    data BLOB NOT NULL,
-    row_meta BLOB NOT NULL,
-    UNIQUE (harvest_id, chunk_index)
-  );
-  INSERT INTO activation_chunks_rowid(harvest_id, chunk_index, first_row, row_count, data, row_meta)
-    SELECT harvest_id, chunk_index, first_row, row_count, data, row_meta FROM activation_chunks ORDER BY harvest_id, chunk_index;
-  DROP TABLE activation_chunks;
-  ALTER TABLE activation_chunks_rowid RENAME TO activation_chunks;
-  CREATE INDEX activation_chunks_first_row ON activation_chunks(harvest_id, first_row);
-  `,
+  // CPU per 10 MB). Only a project with no chunks yet is rebuilt: rebuilding one that holds activations would copy
+  // every chunk inside the opening transaction — a multi-GB project would open for minutes with no progress and
+  // need its size again in free disk — while both tables answer the same SQL, so such a project keeps its table.
+  (db) => {
+    if (db.prepare('SELECT 1 FROM activation_chunks LIMIT 1').get()) return;
+    db.exec(`
+    DROP TABLE activation_chunks;
+    CREATE TABLE activation_chunks (
+      harvest_id INTEGER NOT NULL REFERENCES harvests(id) ON DELETE CASCADE,
+      chunk_index INTEGER NOT NULL,
+      first_row INTEGER NOT NULL,
+      row_count INTEGER NOT NULL,
+      data BLOB NOT NULL,
+      row_meta BLOB NOT NULL,
+      UNIQUE (harvest_id, chunk_index)
+    );
+    CREATE INDEX activation_chunks_first_row ON activation_chunks(harvest_id, first_row);
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -24,10 +24,31 @@ test('a new project gets the schema, WAL, foreign keys and 64 KiB pages, and reo
   again.close();
 });
 
-test('h14write: a project whose activation chunks are in the WITHOUT ROWID table keeps every chunk byte for byte in the rowid table, still unique per harvest and index', () => {
-  const path = join(tempDir(), 'chunks-without-rowid.cajal');
+/** An old project: the first n migrations, as that version of Cajal applied them. */
+function oldProject(path: string, n: number): Database.Database {
   const old = new Database(path);
-  old.exec(migrations.slice(0, SCHEMA_VERSION - 1).join('\n'));
+  for (const step of migrations.slice(0, n)) {
+    if (typeof step === 'string') old.exec(step);
+    else step(old);
+  }
+  return old;
+}
+
+const chunkTableSql = (db: Database.Database) => (db.prepare("SELECT sql FROM sqlite_master WHERE name = 'activation_chunks'").get() as { sql: string }).sql;
+
+test('h14write: a project with no activation chunks gets the rowid chunk table; one that holds chunks keeps its WITHOUT ROWID table, every chunk byte for byte, still unique per harvest and index', () => {
+  const emptyPath = join(tempDir(), 'chunks-none.cajal');
+  const empty = oldProject(emptyPath, SCHEMA_VERSION - 1);
+  empty.prepare("INSERT INTO meta(key, value) VALUES ('app', ?)").run(APP_ID);
+  empty.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
+  assert.match(chunkTableSql(empty), /WITHOUT ROWID/);
+  empty.close();
+  const rebuilt = openProjectDb(emptyPath);
+  assert.doesNotMatch(chunkTableSql(rebuilt), /WITHOUT ROWID/);
+  rebuilt.close();
+
+  const path = join(tempDir(), 'chunks-without-rowid.cajal');
+  const old = oldProject(path, SCHEMA_VERSION - 1);
   old.prepare("INSERT INTO meta(key, value) VALUES ('app', ?)").run(APP_ID);
   old.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
   const harvest = Number(old.prepare("INSERT INTO harvests(tensor, tensor_shape_json, positions, dim, rows_per_item, items_expected, rows_expected, chunk_rows, status, params_json) VALUES ('t', '[3]', 'centre', 3, 1, 5, 5, 3, 'done', '{}')").run().lastInsertRowid);
@@ -36,11 +57,22 @@ test('h14write: a project whose activation chunks are in the WITHOUT ROWID table
   for (const c of chunks) insert.run(harvest, c.k, c.first, c.rows, c.data, c.meta);
   old.close();
   const db = openProjectDb(path);
-  const sql = (db.prepare("SELECT sql FROM sqlite_master WHERE name = 'activation_chunks'").get() as { sql: string }).sql;
-  assert.doesNotMatch(sql, /WITHOUT ROWID/);
+  assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  assert.match(chunkTableSql(db), /WITHOUT ROWID/, 'a project holding chunks is not copied when it opens');
   const rows = db.prepare('SELECT chunk_index, first_row, row_count, data, row_meta FROM activation_chunks WHERE harvest_id = ? ORDER BY chunk_index').all(harvest) as { chunk_index: number; first_row: number; row_count: number; data: Buffer; row_meta: Buffer }[];
   assert.deepEqual(rows.map((r) => [r.chunk_index, r.first_row, r.row_count, r.data.toString('hex'), r.row_meta.toString('hex')]), chunks.map((c) => [c.k, c.first, c.rows, c.data.toString('hex'), c.meta.toString('hex')]));
-  assert.throws(() => db.prepare('INSERT INTO activation_chunks(harvest_id, chunk_index, first_row, row_count, data, row_meta) VALUES (?, 1, 5, 1, x\'00\', x\'00\')').run(harvest), /UNIQUE/);
+  assert.throws(() => db.prepare('INSERT INTO activation_chunks(harvest_id, chunk_index, first_row, row_count, data, row_meta) VALUES (?, 1, 5, 1, x\'00\', x\'00\')').run(harvest), /UNIQUE|PRIMARY KEY/);
+  db.prepare('DELETE FROM harvests WHERE id = ?').run(harvest);
+  assert.equal((db.prepare('SELECT count(*) AS n FROM activation_chunks').get() as { n: number }).n, 0, 'chunks go with their harvest');
+  db.close();
+});
+
+test('h14write: the rowid chunk table of a new project is unique per harvest and index, and row lookups use its first_row index', () => {
+  const db = openProjectDb(join(tempDir(), 'chunks-new.cajal'), { create: true });
+  assert.doesNotMatch(chunkTableSql(db), /WITHOUT ROWID/);
+  const harvest = Number(db.prepare("INSERT INTO harvests(tensor, tensor_shape_json, positions, dim, rows_per_item, items_expected, rows_expected, chunk_rows, status, params_json) VALUES ('t', '[3]', 'centre', 3, 1, 5, 5, 3, 'done', '{}')").run().lastInsertRowid);
+  db.prepare("INSERT INTO activation_chunks(harvest_id, chunk_index, first_row, row_count, data, row_meta) VALUES (?, 1, 3, 2, x'00', x'00')").run(harvest);
+  assert.throws(() => db.prepare("INSERT INTO activation_chunks(harvest_id, chunk_index, first_row, row_count, data, row_meta) VALUES (?, 1, 5, 1, x'00', x'00')").run(harvest), /UNIQUE/);
   const plan = db.prepare('EXPLAIN QUERY PLAN SELECT data FROM activation_chunks WHERE harvest_id = ? AND first_row <= ? ORDER BY first_row DESC LIMIT 1').all(harvest, 4) as { detail: string }[];
   assert.match(plan.map((p) => p.detail).join(' '), /activation_chunks_first_row/);
   db.prepare('DELETE FROM harvests WHERE id = ?').run(harvest);
@@ -86,8 +118,7 @@ test('a project from a newer schema is refused and left unchanged', () => {
 
 test('a project written before reports (schema 3) gains the reports tables and keeps its data', () => {
   const path = join(tempDir(), 'schema3.cajal');
-  const old = new Database(path);
-  old.exec(migrations.slice(0, 3).join('\n'));
+  const old = oldProject(path, 3);
   old.prepare("INSERT INTO meta(key, value) VALUES ('app', ?)").run(APP_ID);
   old.prepare("INSERT INTO jobs(kind, title, params_json, status) VALUES ('harvest', 'kept', '{}', 'done')").run();
   old.pragma('user_version = 3');
