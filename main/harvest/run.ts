@@ -8,6 +8,7 @@ import { UserError } from '../errors';
 import { tensorToFloat32 } from '../onnx/dtypes';
 import { parseModel, serializeModel } from '../onnx/model';
 import { createSession } from '../onnx/session';
+import { tapOnly } from '../onnx/prune';
 import { tapModel } from '../onnx/tap';
 import { openStimulusSource } from '../stimuli/open';
 import type { StimulusSource, StimulusSpec } from '../stimuli/types';
@@ -15,7 +16,7 @@ import { chunkCount, type ActivationStorage } from '../store/activations';
 import { getHarvest, getModel, getStimulusSet, saveUnitStats, setHarvestStatus, stimulusLabels, stimulusNames, type HarvestRecord } from '../store/repo';
 import type { JobContext } from '../jobs/types';
 import { checkBranches, applyBranches, condTap, type InlinedBranch } from './branches';
-import { batchFeeds, planFeeds } from './feeds';
+import { FeedRing, planFeeds } from './feeds';
 import { extractCentreFromHalves, extractRows, rowLayout, rowPosition, type RowLayout } from './layout';
 import { shardOf } from './shard';
 import { INLINE_BLOCK_VALUES, THREAD_BLOCK_VALUES, blockItemsFor, blockSchedule, inlineBlocks, stimulusThreads, threadedBlocks, type Block, type BlockFeed } from './stimulus-blocks';
@@ -44,6 +45,8 @@ export interface HarvestJobResult {
   /** Threads that prepared the stimuli (0: on the job thread). */
   stimulusThreads?: number;
 }
+
+type Feeds = Record<string, ort.Tensor>;
 
 interface Target {
   harvest: HarvestRecord;
@@ -79,6 +82,11 @@ function checkSourceUnchanged(source: StimulusSource, setName: string, storedNam
 /** The storage a harvest chose when it was started (float32 for harvests made before the choice existed). */
 export function storageOf(h: { params: Record<string, unknown> }): ActivationStorage {
   return h.params.storage === 'float16' ? 'float16' : 'float32';
+}
+
+/** The graph a harvest runs: only what its taps need ('taps'), or the whole tapped model (harvests started before #14's pruning). */
+export function graphOf(h: { params: Record<string, unknown> }): 'taps' | 'whole' {
+  return h.params.graph === 'taps' ? 'taps' : 'whole';
 }
 
 export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promise<HarvestJobResult> {
@@ -131,7 +139,10 @@ async function record(
   // room: i8 — If branches inlined when the harvest started, each condition tapped to be checked on every batch
   const branches = (first.params as { branches?: InlinedBranch[] }).branches ?? [];
   const inlined = applyBranches(parseModel(bytes, model.path), branches);
-  const tapped = serializeModel(tapModel(inlined, [...harvests.map((h) => h.tensor), ...branches.map(condTap)]));
+  // #14: a harvest runs only the nodes its taps need (onnx/prune.ts); one started before records with the whole
+  // tapped model, so a resumed harvest computes its rows as it began.
+  const taps = [...harvests.map((h) => h.tensor), ...branches.map(condTap)];
+  const tapped = serializeModel(graphOf(first) === 'taps' ? tapOnly(inlined, taps) : tapModel(inlined, taps));
 
   const source = await openStimulusSource(set.spec as StimulusSpec);
   checkSourceUnchanged(source, set.name, stimulusNames(db, set.id));
@@ -209,32 +220,37 @@ async function record(
     // threads prepared meanwhile (onnxruntime-node runs a session on this thread, so preparing here would not overlap).
     // A model with a fixed batch size gets a padded batch; the padding's outputs are dropped.
     let current: { block: Block; data: Float32Array } | null = null;
-    // #14: a float16 input is encoded into two buffers in turn — batch k + 1 is prepared while batch k runs, and k has
-    // finished before k + 2 is prepared — instead of fresh memory per batch.
-    const halves = plan.stimulusDType === 'float16' ? [0, 1].map(() => new Uint16Array((plan.fixedBatch ?? batch) * plan.itemSize)) : null;
-    let turn = 0;
-    const prepare = async (at: number, n: number): Promise<Record<string, ort.Tensor>> => {
-      if (!current || at >= current.block.start + current.block.count) current = await blocks.next();
-      if (!current || at < current.block.start || at + n > current.block.start + current.block.count) {
-        throw new Error(`harvest batch ${at}+${n} is not within its stimulus block`);
-      }
-      const from = (at - current.block.start) * plan.itemSize;
-      return batchFeeds(plan, current.data.subarray(from, from + n * plan.itemSize), n, halves?.[turn++ % 2]);
+    const ring = new FeedRing(plan);
+    const within = (at: number, n: number) => current !== null && at >= current.block.start && at + n <= current.block.start + current.block.count;
+    const feedsAt = (at: number, n: number) => {
+      const from = (at - current!.block.start) * plan.itemSize;
+      return ring.feeds(current!.data.subarray(from, from + n * plan.itemSize), n);
     };
+    // #14: a batch within the block at hand is prepared at once; only a new block is awaited (a promise per batch
+    // cost a model run on one item at a time more than its stimulus).
+    const prepare = (at: number, n: number): Feeds | Promise<Feeds> => {
+      if (within(at, n)) return feedsAt(at, n);
+      return (async () => {
+        if (!current || at >= current.block.start + current.block.count) current = await blocks.next();
+        if (!within(at, n)) throw new Error(`harvest batch ${at}+${n} is not within its stimulus block`);
+        return feedsAt(at, n);
+      })();
+    };
+    const fetches = [...targets.map((t) => t.harvest.tensor), ...branches.map(condTap)];
     let n = Math.min(batch, items - item, chunkStart + chunkItems - item);
-    let next: Promise<Record<string, ort.Tensor>> | null = prepare(item, n);
+    let next: Feeds | Promise<Feeds> | null = prepare(item, n);
     while (item < items) {
       ctx.throwIfCancelled();
-      const feeds = await next!;
+      const feeds = next instanceof Promise ? await next : next!;
       const feedCount = feeds[plan.stimulusInput]!.dims[0]!;
-      const running = session.run(feeds, [...targets.map((t) => t.harvest.tensor), ...branches.map(condTap)]);
+      const running = session.run(feeds, fetches);
       // Chunk boundaries are fixed in advance, so the next batch's size is known before this one finishes.
       const after = item + n;
       const nextN = after < items ? Math.min(batch, items - after, (after - chunkStart >= chunkItems ? after : chunkStart) + chunkItems - after) : 0;
       next = nextN > 0 ? prepare(after, nextN) : null;
       // A failure preparing it (an unreadable image) is thrown where it is awaited, not as an unhandled rejection
       // while this batch still runs.
-      next?.catch(() => undefined);
+      if (next instanceof Promise) next.catch(() => undefined);
       const outputs: Record<string, ort.Tensor> = await running;
       checkBranches(branches, outputs, item); // room: i8
       for (const t of targets) {

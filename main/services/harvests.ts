@@ -86,7 +86,8 @@ export function startHarvest(
     modelId: model.id,
     stimulusSetId: set.id,
     itemsExpected: recorded,
-    params: { ...request, ...(shard ? { shard } : {}), ...(branches.length > 0 ? { branches } : {}) }, // room: scale + i8 — shard and inlined branches kept with the harvest
+    // room: scale + i8 — shard and inlined branches kept with the harvest; #14: it runs only what its taps need
+    params: { ...request, graph: 'taps', ...(shard ? { shard } : {}), ...(branches.length > 0 ? { branches } : {}) },
     tensors: planned.map(({ name, layout }) => ({
       tensor: name,
       tensorShape: layout.itemDims,

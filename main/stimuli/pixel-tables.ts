@@ -3,7 +3,10 @@
 // and each pixel is a table read (#14: preparing MNIST stimuli was about a third of the bundled MLP's harvest loop).
 // The table holds the very float32 that writeTensor stores — the same double arithmetic, rounded once on store —
 // so the tensors are bit-identical to fitImage + writeTensor's (test/unit/stimuli/mnist.test.ts).
+import { endianness } from 'node:os';
 import type { PreprocessRecipe } from './types';
+
+const LITTLE_ENDIAN = endianness() === 'LE';
 
 /** One 256-entry table per output channel of the recipe, for grey 8-bit sources. */
 export function greyPixelTables(recipe: PreprocessRecipe): Float32Array[] {
@@ -26,7 +29,17 @@ export function writeGreyThroughTables(src: Uint8Array, from: number, plane: num
     const table = tables[c]!;
     if (nchw || channels === 1) {
       const base = offset + c * plane;
-      for (let i = 0; i < plane; i++) out[base + i] = table[src[from + i]!]!;
+      if (LITTLE_ENDIAN && (src.byteOffset + from) % 4 === 0 && plane % 4 === 0) {
+        // Four pixels per 32-bit read: half the time of a read per byte (#14, MNIST digits: 784 bytes, aligned).
+        const words = new Uint32Array(src.buffer, src.byteOffset + from, plane >> 2);
+        for (let i = 0, j = 0; i < plane; i += 4, j++) {
+          const w = words[j]!;
+          out[base + i] = table[w & 255]!;
+          out[base + i + 1] = table[(w >>> 8) & 255]!;
+          out[base + i + 2] = table[(w >>> 16) & 255]!;
+          out[base + i + 3] = table[w >>> 24]!;
+        }
+      } else for (let i = 0; i < plane; i++) out[base + i] = table[src[from + i]!]!;
     } else {
       for (let i = 0; i < plane; i++) out[offset + i * channels + c] = table[src[from + i]!]!;
     }

@@ -3,7 +3,7 @@
 // axis the model names it, a padded fixed batch, and one sentence for a value an input cannot take.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { batchFeeds, planFeeds, type ModelInputInfo } from '../../../main/harvest/feeds';
+import { batchFeeds, FeedRing, planFeeds, type ModelInputInfo } from '../../../main/harvest/feeds';
 
 const inputs: ModelInputInfo[] = [
   { name: 'mask', dtype: 'bool', shape: ['batch', 3] },
@@ -50,3 +50,30 @@ test('values an input cannot take, and dims Cajal cannot fill, are refused in on
     { name: 'h', dtype: 'float32', shape: [2, 'layers', 4] },
   ]);
 });
+
+test('a FeedRing (#14) gives batchFeeds\' tensors from two kept sets used in turn, padding each short batch with zeros', () => {
+  const ring = new FeedRing(planFeeds([{ name: 'x', dtype: 'float16', shape: [3, 2] }, { name: 'k', dtype: 'int32', shape: [] }], [2], { k: '4' }));
+  const batch = (...values: number[]) => Float32Array.from(values);
+  const a = ring.feeds(batch(1, 2, 3, 4, 5, 6), 3);
+  const b = ring.feeds(batch(0.5, -1, 7, 8), 2);
+  assert.notEqual(a.x!.data, b.x!.data, 'batch k + 1 never overwrites batch k');
+  assert.deepEqual(a.x!.data, batchFeeds(ringPlanF16(), batch(1, 2, 3, 4, 5, 6), 3).x!.data);
+  assert.deepEqual(b.x!.data, batchFeeds(ringPlanF16(), batch(0.5, -1, 7, 8), 2).x!.data, 'the padding is zero after a full batch filled the buffer');
+  assert.deepEqual([...(b.k!.data as Int32Array)], [4]);
+  const c = ring.feeds(batch(9, 9), 1);
+  assert.equal(c.x!.data, a.x!.data, 'the third batch reuses the first one\'s tensor');
+  assert.deepEqual(c.x!.data, batchFeeds(ringPlanF16(), batch(9, 9), 1).x!.data);
+
+  // float32 batches of a free batch size: their own tensor per size, the values as given
+  const free = new FeedRing(planFeeds([{ name: 'x', dtype: 'float32', shape: ['N', 2] }], [2]));
+  const d = free.feeds(batch(1, 2, 3, 4), 2);
+  const e = free.feeds(batch(5, 6), 1);
+  assert.deepEqual(d.x!.dims, [2, 2]);
+  assert.deepEqual(e.x!.dims, [1, 2]);
+  assert.deepEqual([...(d.x!.data as Float32Array)], [1, 2, 3, 4]);
+  assert.deepEqual([...(e.x!.data as Float32Array)], [5, 6]);
+});
+
+function ringPlanF16() {
+  return planFeeds([{ name: 'x', dtype: 'float16', shape: [3, 2] }, { name: 'k', dtype: 'int32', shape: [] }], [2], { k: '4' });
+}
