@@ -74,7 +74,7 @@ export function startTextHarvest(
     modelId: model.id,
     stimulusSetId: set.id,
     itemsExpected: rows,
-    params: { ...request, text },
+    params: { ...request, text, graph: 'taps' }, // #14: it runs only what its taps need (onnx/prune.ts)
     tensors: planned.map(({ name, shape, dim }) => ({ tensor: name, tensorShape: shape, positions: 'all', dim, rowsPerItem: 1, chunkRows })),
   });
 }

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { UserError } from '../errors';
 import { parseModel, serializeModel } from '../onnx/model';
 import { createSession } from '../onnx/session';
+import { tapOnly } from '../onnx/prune';
 import { tapModel } from '../onnx/tap';
 import { openTextSource } from '../stimuli/text';
 import type { StimulusSource, TextSpec } from '../stimuli/types';
@@ -73,7 +74,9 @@ export async function runTextHarvestJob(
     ? threadedWriter({ projectPath: ctx.projectPath, nativeBinding: ctx.nativeBinding, targets: targetsInit, resume: first.rowsDone > 0 })
     : inlineWriter(db, targetsInit, first.rowsDone > 0);
 
-  const session = await createSession(serializeModel(tapModel(proto, harvests.map((h) => h.tensor))));
+  // #14: only the layers up to the taps run (onnx/prune.ts); a harvest started before keeps the whole model.
+  const taps = harvests.map((h) => h.tensor);
+  const session = await createSession(serializeModel(first.params.graph === 'taps' ? tapOnly(proto, taps) : tapModel(proto, taps)));
   const batch = params.batchSize ?? 32;
   const totalContexts = contexts;
   let loopStart = 0;
