@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { InvalidStimulusSpecError, openStimulusSource, type NoiseSpec, type StimulusSpec } from '../../../main/stimuli/index';
+import { InvalidStimulusSpecError, openStimulusSource, type NoiseSpec, type StimulusSource, type StimulusSpec } from '../../../main/stimuli/index';
 import { resolveNoiseGenerator } from '../../../main/stimuli/noise-generator';
 import { Rng } from '../../../main/util/random';
 import { ZIGGURAT_R } from '../../../main/util/ziggurat';
@@ -21,6 +21,14 @@ function erfc(x: number): number {
   return x >= 0 ? r : 2 - r;
 }
 const phi = (z: number) => 0.5 * erfc(-z / Math.SQRT2);
+/** All of a source's items in one batch, after checking that batches at other starts and of other lengths equal them. */
+async function everyBatchRegenerates(source: StimulusSource, itemSize: number): Promise<Float32Array> {
+  const whole = await source.batch(0, source.count);
+  for (const [start, n] of [[0, 1], [3, 7], [source.count - 1, 1]] as const) {
+    assert.deepEqual(await source.batch(start, n), whole.subarray(start * itemSize, (start + n) * itemSize), `batch(${start}, ${n})`);
+  }
+  return whole;
+}
 const sha256 = (v: Float32Array) => createHash('sha256').update(Buffer.from(v.buffer, v.byteOffset, v.byteLength)).digest('hex');
 
 interface Battery {
@@ -120,10 +128,7 @@ describe('noise generator 2 (ziggurat)', () => {
   test('items regenerate identically at any batch boundary, mean and sd apply, and generator 2 differs from generator 1', async () => {
     const source = await openStimulusSource(spec({ generator: 2, count: 20, mean: 0.5, std: 2 }));
     assert.match(source.fingerprint, /^noise-v2\//);
-    const whole = await source.batch(0, 20);
-    for (const [start, n] of [[0, 1], [3, 7], [19, 1]] as const) {
-      assert.deepEqual(await source.batch(start, n), whole.subarray(start * ITEM, (start + n) * ITEM), `batch(${start}, ${n})`);
-    }
+    const whole = await everyBatchRegenerates(source, ITEM);
     const unit = new Float64Array(ITEM);
     Rng.stream(7, 3).fillNormalZiggurat(unit, 0, ITEM);
     assert.deepEqual(whole.subarray(3 * ITEM, 4 * ITEM), Float32Array.from(unit, (z) => 0.5 + 2 * z));
@@ -160,10 +165,7 @@ describe('noise generator 2 (ziggurat)', () => {
     const size = 2 * 3 * 8 * 12;
     const source = await openStimulusSource(spec({ distribution: 'pink', generator: 2, count: 12, itemShape: shape, mean: 0.5, std: 2 }));
     assert.match(source.fingerprint, /^noise-v2\/pink\//);
-    const whole = await source.batch(0, 12);
-    for (const [start, n] of [[0, 1], [3, 7], [11, 1]] as const) {
-      assert.deepEqual(await source.batch(start, n), whole.subarray(start * size, (start + n) * size), `batch(${start}, ${n})`);
-    }
+    const whole = await everyBatchRegenerates(source, size);
     // The leading slice beyond the filtered [3, 8, 12] planes stays white: the ziggurat's values from item 5's stream.
     const white = new Float32Array(size);
     Rng.stream(7, 5).fillNormalZiggurat(white, 0, size);
