@@ -36,6 +36,7 @@ import { tcaSeriesCommands } from './tca-series-commands'; // tca (#15): checkpo
 import { exportCommands } from './export-commands';
 import { harvestFeedsFromFlags, harvestInputOptions, harvestInputUsage } from './harvest-inputs'; // room: i8
 import { scaleCommands, shardFromFlags, shardOptions, shardUsage } from './scale-commands'; // room: scale (#14 item 3)
+import { noiseGeneratorFromFlag, noiseGeneratorOptions, noiseGeneratorUsage, withNoiseGenerator } from './noise-generator-flag'; // room: stimuli (#14)
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -118,7 +119,7 @@ async function waitForJob(lab: Lab, jobId: number, json: boolean): Promise<JobIn
 const harvest: Command = {
   usage: `cajal harvest --project FILE --model MODEL.onnx --tensor NAME --stimuli SPEC [options]
   Records the activations of one or more tensors over a stimulus set into the project file.
-  SPEC: mnist | mnist:N | folder:PATH | noise:white[:N]
+  SPEC: mnist | mnist:N | folder:PATH | noise:white[:N] (also noise:pink, noise:uniform, …)
   --positions centre|all|mean   conv maps: the centre position (default), every position, or the spatial mean
   --limit N                     record at most N stimuli
   --batch N                     stimuli per inference call (ignored when the model's batch is fixed)
@@ -127,6 +128,7 @@ const harvest: Command = {
   --recipe-preset NAME          pixel convention: unit, raw255, cifar10, imagenet, imagenet-bgr255, caffe, …
   --size WxH --channels 1|3 --order RGB|BGR --scale X --mean a,b,c --std a,b,c --layout NCHW|NHWC
   --labels-from-subfolders      folder stimuli: label = sub-folder
+${noiseGeneratorUsage(32)}
 ${harvestInputUsage}
 ${shardUsage}
   A harvest that was interrupted (killed, cancelled) resumes when the same command is run again.`,
@@ -152,6 +154,7 @@ ${shardUsage}
     'labels-from-subfolders': { type: 'boolean' },
     ...harvestInputOptions, // room: i8
     ...shardOptions, // room: scale
+    ...noiseGeneratorOptions, // room: stimuli (#14)
   },
   async run(v) {
     const need = (k: string) => {
@@ -165,6 +168,7 @@ ${shardUsage}
     if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UserError('cli.usage', `--limit takes a positive whole number, not ${String(v.limit)}.`);
     const batch = v.batch === undefined ? undefined : Number(v.batch);
     const shard = shardFromFlags(v); // room: scale
+    const generator = noiseGeneratorFromFlag(v); // room: stimuli (#14)
 
     // Everything that can be wrong with the inputs is found before the project file is opened.
     const modelPath = resolve(v.model as string);
@@ -177,6 +181,7 @@ ${shardUsage}
     }
     // room: i8 — noise of any item shape, and a value for every other model input (harvest-inputs.ts)
     const { spec, inputValues } = await harvestFeedsFromFlags(info.inputs, v, (base) => buildRecipe(base, v));
+    const requested = withNoiseGenerator(spec, generator, v.stimuli as string); // room: stimuli (#14)
     const source = await openStimulusSource(spec);
     // room: text (#13) — the model reads the text (vocabulary, inputs, a value per token) before the project is opened
     if (spec.kind === 'text') await probeTokenTensors(file.bytes, (source as TextStimulusSource).corpus, v.tensor as string[]);
@@ -195,7 +200,7 @@ ${shardUsage}
     const router = createRouter(lab, 'direct');
     try {
       const model = (await router.call('models.open', { path: modelPath })) as Result<'models.open'>;
-      const set = (await router.call('stimuli.create', { spec })) as Result<'stimuli.create'>;
+      const set = (await router.call('stimuli.create', { spec: requested })) as Result<'stimuli.create'>;
       const harvestParams: Record<string, unknown> = { modelId: model.id, stimulusSetId: set.id, tensors: v.tensor as string[], positions };
       if (limit !== undefined) harvestParams.limit = limit;
       if (batch !== undefined) harvestParams.batchSize = batch;

@@ -12,7 +12,7 @@ Usage:
   cajal harvest --project FILE --model MODEL.onnx --tensor NAME [--tensor NAME…] --stimuli SPEC
                 [--positions centre|all|mean] [--limit N] [--batch N] [--recipe-preset NAME]
                 [--size WxH] [--channels 1|3] [--order RGB|BGR] [--scale X] [--mean a,b,c] [--std a,b,c]
-                [--layout NCHW|NHWC] [--labels-from-subfolders] [--json]
+                [--layout NCHW|NHWC] [--labels-from-subfolders] [--noise-generator 1|2] [--json]
                 SPEC: mnist | mnist:N | folder:PATH | noise:white
                 [--shard i/n]   one slice of the stimuli into its own file; join the files with cajal merge
   cajal merge --into FILE SHARD.cajal… [--json]

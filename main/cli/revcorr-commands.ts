@@ -14,6 +14,7 @@ import { getRecording } from '../store/recordings'; // recordings (#11 item 4)
 import * as repo from '../store/repo';
 import { defaultRecipeForInput } from '../stimuli/recipe';
 import { parseStimulusSpec } from '../stimuli/parse';
+import { noiseGeneratorFromFlag, noiseGeneratorOptions, noiseGeneratorUsage, withNoiseGenerator } from './noise-generator-flag';
 import { formatTable, out, progressPrinter } from './output';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -41,12 +42,13 @@ function parseTransform(text: string | undefined): { kind: 'raw' } | { kind: 're
 const revcorr = {
   usage: `cajal revcorr --project FILE (--harvest H --units LIST | --basis B --features LIST) --estimator sta|ridge|stc
               [--stimuli noise:white|noise:sparse|noise:pink|mnist|folder:P] [--count N] [--responses raw|rectified|threshold:V]
-              [--nulls N] [--seed S] [--out filters.npy] [--json]
+              [--nulls N] [--seed S] [--noise-generator 1|2] [--out filters.npy] [--json]
        cajal revcorr --project FILE --recording R --cells LIST --estimator sta|ridge|stc [--lags L] …
   Maps receptive fields by reverse correlation: the spike-triggered average (sta), the ridge-regularised linear
   receptive field with λ by cross-validation (ridge), or spike-triggered covariance with nested significance (stc).
   --stimuli   harvest the same layer again over these mapping stimuli first (default: the harvest's own stimuli)
   --count N   number of mapping stimuli for noise (default 20000)
+${noiseGeneratorUsage(14)}
   --out F     the filters as a float32 .npy of shape [units, ...stimulus shape]
   --recording R --cells LIST   map cells of an imported recording over its own frames
   --lags L    recordings only: the last L frames per time bin; prints each cell's temporal peak (rank-1 SVD)
@@ -69,6 +71,7 @@ const revcorr = {
     recording: { type: 'string' }, // recordings (#11 item 4)
     cells: { type: 'string' },
     out: { type: 'string' },
+    ...noiseGeneratorOptions, // #14
   } satisfies Options,
   async run(v: Record<string, unknown>): Promise<number> {
     if (typeof v.project !== 'string') throw new UserError('cli.usage', 'Name the project with --project FILE.');
@@ -84,6 +87,8 @@ const revcorr = {
     const transform = parseTransform(v.responses as string | undefined);
     const count = v.count === undefined ? 20000 : Number(v.count);
     if (!Number.isInteger(count) || count < 25) throw new UserError('cli.usage', `--count takes a whole number of at least 25, not ${String(v.count)}.`);
+    const generator = noiseGeneratorFromFlag(v); // #14
+    if (generator !== undefined && typeof v.stimuli !== 'string') throw new UserError('cli.usage', '--noise-generator applies to the mapping stimuli; give them with --stimuli noise:white or noise:pink.');
     const lab = new Lab(json ? () => undefined : progressPrinter(), {});
     lab.openProject({ path: resolve(v.project), create: false });
     const router = createRouter(lab, 'direct');
@@ -107,7 +112,7 @@ const revcorr = {
           itemShape: (input.shape ?? []).slice(1).map((d) => (typeof d === 'number' && d > 0 ? d : 1)),
           seed: v.seed === undefined ? undefined : Number(v.seed),
         });
-        const set = await call<{ id: number }>('stimuli.create', { spec });
+        const set = await call<{ id: number }>('stimuli.create', { spec: withNoiseGenerator(spec, generator, v.stimuli) });
         if (set.id !== h.stimulusSetId) {
           const started = await call<{ jobId: number; harvestIds: number[] }>('harvests.start', { modelId: h.modelId, stimulusSetId: set.id, tensors: [h.tensor], positions: h.positions === 'all' ? 'centre' : h.positions });
           const job = await lab.jobs.wait(started.jobId);

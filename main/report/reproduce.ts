@@ -60,8 +60,8 @@ function harvestCommand(h: ReproduceHarvest, project: string): { line: string | 
     stimuli = `noise:${dist === 'gaussian' ? 'white' : dist}:${String(s.count)}`;
     if (s.seed !== 0 || s.mean !== 0 || s.std !== 1) notes.push(`Harvest ${h.harvestId}'s noise has seed ${String(s.seed)}, mean ${String(s.mean)}, sd ${String(s.std)}; the command line makes seed 0, mean 0, sd 1.`);
     if (Array.isArray(s.itemShape)) extra.push('--item-shape', s.itemShape.join(',')); // room: i8
-    // room: stimuli (#14) — a new project draws white noise by generator 2; a generator-1 set needs the API's spec field
-    if (dist === 'gaussian' && s.generator === undefined) notes.push(`Harvest ${h.harvestId}'s white noise was drawn by noise generator 1 (Box–Muller); in a new project the command line draws generator 2 (ziggurat), so create the set with generator 1 through the API (stimuli.create) first.`);
+    // room: stimuli (#14) — a new project draws white and pink noise by generator 2; a generator-1 set says so on the line
+    if ((dist === 'gaussian' || dist === 'pink') && s.generator === undefined) extra.push('--noise-generator', 1);
   }
   for (const [name, value] of Object.entries(h.inputs ?? {})) extra.push('--input', `${name}=${value}`); // room: i8
   const r = s.recipe as Recipe | undefined;

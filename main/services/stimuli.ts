@@ -14,7 +14,7 @@ import * as repo from '../store/repo';
 
 /** Creates a stimulus set, or finds the one with the same spec; `added` says whether a new row was written. */
 export async function createStimulusSet(db: Db, p: Params<'stimuli.create'>): Promise<{ set: StimulusSetInfo; added: boolean }> {
-  // room: stimuli (#14) — gaussian noise gets generator 2 unless the project holds the same set made with generator 1
+  // room: stimuli (#14) — gaussian and pink noise get generator 2 unless the project holds the same set made with generator 1
   // room: stimuli (#14) — a folder set gets image decoder 2 unless the project holds the same set made with decoder 1
   const stored = (v1: StimulusSpec) => repo.findStimulusSet(db, v1 as never) !== null;
   const spec = p.spec.kind === 'folder' ? resolveImageDecoder(p.spec, stored) : resolveNoiseGenerator(p.spec, stored);

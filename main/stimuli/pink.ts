@@ -1,6 +1,7 @@
 // Pink (1/f) noise for receptive-field mapping with correlated stimuli (revcorr, #11): white Gaussian noise filtered
 // in the frequency domain by an amplitude 1/|f| (DC removed) over each channel's image plane, then rescaled to the
-// spec's mean and standard deviation. A separable DFT is plenty for mapping-sized images (O(HW(H+W)) per channel).
+// spec's mean and standard deviation. The white source is drawn by the spec's noise generator (1 or 2, #14). A
+// separable DFT is plenty for mapping-sized images (O(HW(H+W)) per channel).
 import type { Rng } from '../util/random';
 import { noiseGeometry } from './noise';
 import type { NoiseSpec } from './types';
@@ -46,8 +47,11 @@ export function fillPinkItem(spec: NoiseSpec, rng: Rng, out: Float32Array, offse
   const g = noiseGeometry(spec.itemShape);
   const { width: w, height: h } = g;
   // Every value of the item is drawn first (white), so items of any shape are defined; the drawable planes are
-  // then replaced by their 1/f-filtered version. Extra leading slices (shapes beyond 3-D) stay white.
-  for (let k = offset; k < offset + itemSize; k++) out[k] = rng.normal();
+  // then replaced by their 1/f-filtered version. Extra leading slices (shapes beyond 3-D) stay white. The white
+  // source is the set's normal generator (#14): 2 is the ziggurat fill, absent is generator 1's Box–Muller per value,
+  // which every pink set stored before generator 2 keeps bit for bit.
+  if (spec.generator === 2) rng.fillNormalZiggurat(out, offset, offset + itemSize);
+  else for (let k = offset; k < offset + itemSize; k++) out[k] = rng.normal();
   const channels = itemSize >= w * h * g.channels ? g.channels : 1;
   for (let c = 0; c < channels; c++) {
     const re = new Float64Array(h * w);

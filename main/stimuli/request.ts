@@ -42,7 +42,7 @@ export const stimulusSpecSchema = z.discriminatedUnion('kind', [
     mean: z.number().finite(),
     std: z.number().finite().positive(),
     density: z.number().gt(0).max(1).optional(), // sparse noise (#11)
-    // #14: gaussian noise generator (1 Box–Muller, 2 ziggurat); absent: an identical stored v1 set if any, else 2
+    // #14: gaussian/pink noise generator (1 Box–Muller, 2 ziggurat); absent: an identical stored v1 set if any, else 2
     generator: z.union([z.literal(1), z.literal(2)]).optional(),
   }),
   // room: text (#13) — documents cut into contexts of token ids

@@ -66,7 +66,7 @@ const noiseSchema = z
     mean: finite,
     std: finite.refine((v) => v >= 0, 'must not be negative'),
     density: z.number().gt(0).max(1).optional(),
-    generator: z.literal(2).optional(), // #14: noise generator 2 (ziggurat); absent is generator 1
+    generator: z.literal(2).optional(), // #14: noise generator 2 (ziggurat) for gaussian and pink; absent is generator 1
   })
   .strict();
 
@@ -79,12 +79,19 @@ function describe(error: z.ZodError): string {
   return `${where}: ${what.charAt(0).toLowerCase()}${what.slice(1)}`;
 }
 
+/** The noise whose values are drawn from a normal generator (#14): gaussian, and pink's white source. */
+export function drawsNormals(distribution: unknown): boolean {
+  return distribution === 'gaussian' || distribution === 'pink';
+}
+/** The refusal of a generator for other noise, completed by the distribution's name. */
+export const NOT_NORMAL = 'a normal generator applies to gaussian and pink noise only, not';
+
 /** Parses an unknown value (e.g. JSON from the database) into a spec, or throws InvalidStimulusSpecError. */
 export function validateStimulusSpec(value: unknown): StimulusSpec {
   const result = stimulusSpecSchema.safeParse(value);
   if (!result.success) throw new InvalidStimulusSpecError(`The stimulus spec is invalid${describe(result.error)}.`);
-  if (result.data.kind === 'noise' && result.data.generator !== undefined && result.data.distribution !== 'gaussian') {
-    throw new InvalidStimulusSpecError(`The stimulus spec is invalid at \`generator\`: a normal generator applies to gaussian noise only, not ${result.data.distribution}.`);
+  if (result.data.kind === 'noise' && result.data.generator !== undefined && !drawsNormals(result.data.distribution)) {
+    throw new InvalidStimulusSpecError(`The stimulus spec is invalid at \`generator\`: ${NOT_NORMAL} ${result.data.distribution}.`);
   }
   return result.data;
 }

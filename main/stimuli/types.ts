@@ -76,10 +76,11 @@ export interface NoiseSpec {
   /** sparse only: the probability that a pixel is on (default 0.02). */
   density?: number;
   /**
-   * gaussian only (#14): which normal generator draws the values. Absent is generator 1, Box–Muller on xoshiro128**
-   * (Rng.normal), which every noise set stored before generator 2 existed has and keeps, so its harvests resume with
-   * identical stimuli; 2 is the ziggurat on the same xoshiro128** streams (Rng.fillNormalZiggurat), about 3× faster,
-   * which new gaussian sets get (noise-generator.ts). Never written as 1: a v1 spec is stored as it always was.
+   * gaussian and pink only (#14): which normal generator draws the values (pink: its white source, before the 1/f
+   * filter). Absent is generator 1, Box–Muller on xoshiro128** (Rng.normal), which every noise set stored before
+   * generator 2 existed has and keeps, so its harvests resume with identical stimuli; 2 is the ziggurat on the same
+   * xoshiro128** streams (Rng.fillNormalZiggurat), about 3× faster, which new gaussian and pink sets get
+   * (noise-generator.ts). Never written as 1: a v1 spec is stored as it always was.
    */
   generator?: 2;
 }

@@ -9,6 +9,7 @@ import { UserError } from '../errors';
 import { shardOf, type ShardRecord } from '../harvest/shard';
 import type { UnitStats } from '../harvest/types';
 import { decodeActivations } from './activations';
+import { keepBlobCopiesResident } from './blob-memory';
 import type { Db } from './project';
 import { getHarvest, getModel, getStimulusSet, insertHarvest, insertStimulusSet, insertModel, saveUnitStats, setHarvestStatus, stimulusLabels, stimulusNames, type HarvestRecord } from './repo';
 import { APP_ID, SCHEMA_VERSION } from './schema';
@@ -97,6 +98,19 @@ function modelAndSetIn(into: Db, part: ShardPart, sources: Map<string, Db>): { m
   return { modelId, setId };
 }
 
+/**
+ * The largest chunk row (activations and row metadata) the merge copies. A shard is a run of whole chunks, so its
+ * first chunk is a full one (or its only one): one lookup per shard and tensor.
+ */
+function largestChunkBytes(parts: ShardPart[], sources: Map<string, Db>): number {
+  let most = 0;
+  for (const part of parts) {
+    const first = sources.get(part.file)!.prepare('SELECT length(data) + length(row_meta) AS n FROM activation_chunks WHERE harvest_id = ? ORDER BY chunk_index LIMIT 1');
+    for (const h of part.harvests) most = Math.max(most, (first.get(h.id) as { n: number } | undefined)?.n ?? 0);
+  }
+  return most;
+}
+
 export interface MergedHarvest {
   id: number;
   tensor: string;
@@ -120,6 +134,8 @@ export function writeMergedHarvests(
   const total = parts.reduce((a, p) => a + p.harvests[0]!.rowsDone, 0);
   // Shards are contiguous and checked to cover the set, so the last one ends at the harvest's last stimulus.
   const items = parts[parts.length - 1]!.shard.end;
+  // #14: SQLite's copies of the chunks inserted below reuse resident heap memory, as the harvest writer's do.
+  keepBlobCopiesResident(into, largestChunkBytes(parts, sources));
   return into.transaction(() => {
     const { modelId, setId } = modelAndSetIn(into, first, sources);
     const insertChunk = into.prepare('INSERT INTO activation_chunks(harvest_id, chunk_index, first_row, row_count, data, row_meta) VALUES (?, ?, ?, ?, ?, ?)');

@@ -4,35 +4,17 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import Database from 'better-sqlite3';
-import type { EventName, Events, JobInfo } from '../../main/api/contract';
-import { Lab } from '../../main/services/lab';
 import { fixtureModels, tempDir } from '../helpers/fixtures';
+import { diskReader, watchedLab } from '../helpers/job-events';
 
 const ITEMS = 6000;
 const CHUNK = 200;
 
-const jobEvents: JobInfo[] = [];
-const waiters: ((j: JobInfo) => void)[] = [];
-const lab = new Lab(<E extends EventName>(event: E, payload: Events[E]) => {
-  if (event !== 'job') return;
-  const job = payload as JobInfo;
-  jobEvents.push(job);
-  for (const w of waiters) w(job);
-});
+const { lab, events: jobEvents, nextEvent } = watchedLab();
 const projectPath = join(tempDir(), 'jobs.cajal');
 lab.openProject({ path: projectPath, create: true });
 after(() => lab.shutdown());
-
-/** A second, read-only connection: what is committed to the file, not what the Lab's connection holds. */
-function onDisk<T>(read: (db: Database.Database) => T): T {
-  const db = new Database(projectPath, { readonly: true, fileMustExist: true });
-  try {
-    return read(db);
-  } finally {
-    db.close();
-  }
-}
+const onDisk = diskReader(projectPath);
 
 function chunksOf(harvestId: number) {
   return onDisk((db) =>
@@ -54,18 +36,12 @@ test('progress, cancel mid-way with whole chunks kept, then resume to exactly th
   // digits are thousands of session runs and the cancel lands long before the end.
   const started = lab.startHarvest(request);
   const harvestId = started.harvestIds[0]!;
-  const measured = await new Promise<JobInfo>((resolve) => {
-    waiters.push((j) => {
-      if (j.id !== started.jobId) return;
-      // …and a chunk is committed: the writer thread commits behind the runs, so on a loaded machine the first rate
-      // can come before any row is on disk.
-      const committed = () => (onDisk((db) => db.prepare('SELECT rows_done FROM harvests WHERE id = ?').get(harvestId)) as { rows_done: number }).rows_done > 0;
-      if ((j.status === 'running' && j.rate !== null && j.etaSeconds !== null && committed()) || !['running', 'queued'].includes(j.status)) resolve(j);
-    });
-  });
+  // …and a chunk is committed: the writer thread commits behind the runs, so on a loaded machine the first rate can
+  // come before any row is on disk.
+  const committed = () => (onDisk((db) => db.prepare('SELECT rows_done FROM harvests WHERE id = ?').get(harvestId)) as { rows_done: number }).rows_done > 0;
+  const measured = await nextEvent(started.jobId, (j) => j.status === 'running' && j.rate !== null && j.etaSeconds !== null && committed());
   assert.equal(lab.jobs.cancel(started.jobId), true);
   const cancelled = await lab.jobs.wait(started.jobId);
-  waiters.length = 0;
   assert.equal(measured.status, 'running', 'the job reported a rate and an ETA while running');
 
   assert.ok(measured.progress > 0 && measured.progress < 1, `fraction ${measured.progress}`);

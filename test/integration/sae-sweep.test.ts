@@ -26,8 +26,11 @@ const ACTIVE = 3;
 const ROWS = 3000;
 let harvestId = 0;
 
-// Rows made of ACTIVE of ATOMS random unit atoms with positive weights: k below ACTIVE cannot reconstruct them.
-before(async () => {
+/**
+ * ROWS rows, row r the sum of `atomsIn(r)` of ATOMS random unit atoms (seed 12, drawn with replacement) with weights
+ * in [0.5, 2), imported into the project as `cajal import-activations` does: the new harvest's id.
+ */
+async function importPlantedRows(name: string, atomsIn: (row: number) => number): Promise<number> {
   const rng = new Rng(12);
   const atoms = rng.fillNormal(new Float32Array(ATOMS * D)) as Float32Array;
   for (let a = 0; a < ATOMS; a++) {
@@ -37,16 +40,21 @@ before(async () => {
   }
   const x = new Float32Array(ROWS * D);
   for (let r = 0; r < ROWS; r++) {
-    for (let s = 0; s < ACTIVE; s++) {
+    for (let s = 0; s < atomsIn(r); s++) {
       const a = rng.int(0, ATOMS);
       const w = rng.uniform(0.5, 2);
       for (let j = 0; j < D; j++) x[r * D + j]! += w * atoms[a * D + j]!;
     }
   }
-  writeFileSync(join(dir, 'planted.npy'), writeNpy(x, [ROWS, D]));
-  const r = await runCliInProcess(['import-activations', '--project', project, '--npy', join(dir, 'planted.npy'), '--json']);
+  writeFileSync(join(dir, name), writeNpy(x, [ROWS, D]));
+  const r = await runCliInProcess(['import-activations', '--project', project, '--npy', join(dir, name), '--json']);
   assert.equal(r.code, 0, r.stderr);
-  harvestId = (JSON.parse(r.stdout) as { harvest: { id: number } }).harvest.id;
+  return (JSON.parse(r.stdout) as { harvest: { id: number } }).harvest.id;
+}
+
+// Rows made of ACTIVE of ATOMS random unit atoms with positive weights: k below ACTIVE cannot reconstruct them.
+before(async () => {
+  harvestId = await importPlantedRows('planted.npy', () => ACTIVE);
 });
 
 const events: JobInfo[] = [];
@@ -103,25 +111,7 @@ test('a TopK sweep is one job: runs in turn, each a stored basis, progress with 
 // constant-sparsity rows above (3 atoms each) it trails by up to 0.022 at L0 2, and on the demo layer by 0.015–0.019
 // at k = 4 after 150 steps (bench/sae-batchtopk-gap.ts), so the test plants the varying case.
 test('on rows of varying sparsity BatchTopK reconstructs at least as much as TopK at equal L0', { timeout: 120_000 }, async () => {
-  const rng = new Rng(12);
-  const atoms = rng.fillNormal(new Float32Array(ATOMS * D)) as Float32Array;
-  for (let a = 0; a < ATOMS; a++) {
-    let n = 0;
-    for (let j = 0; j < D; j++) n += atoms[a * D + j]! ** 2;
-    for (let j = 0; j < D; j++) atoms[a * D + j]! /= Math.sqrt(n);
-  }
-  const x = new Float32Array(ROWS * D);
-  for (let r = 0; r < ROWS; r++) {
-    for (let s = 0; s < (r % 2 === 0 ? 1 : 5); s++) {
-      const a = rng.int(0, ATOMS);
-      const w = rng.uniform(0.5, 2);
-      for (let j = 0; j < D; j++) x[r * D + j]! += w * atoms[a * D + j]!;
-    }
-  }
-  writeFileSync(join(dir, 'varying.npy'), writeNpy(x, [ROWS, D]));
-  const imported = await runCliInProcess(['import-activations', '--project', project, '--npy', join(dir, 'varying.npy'), '--json']);
-  assert.equal(imported.code, 0, imported.stderr);
-  const varying = (JSON.parse(imported.stdout) as { harvest: { id: number } }).harvest.id;
+  const varying = await importPlantedRows('varying.npy', (r) => (r % 2 === 0 ? 1 : 5));
   lab.openProject({ path: project, create: false });
   const frontier = async (method: 'sae-topk' | 'sae-batchtopk', values: number[]) => {
     const r = lab.startSweep({ harvestId: varying, method, values, seed: 3, params: small });

@@ -6,31 +6,18 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import Database from 'better-sqlite3';
-import type { EventName, Events, JobInfo } from '../../main/api/contract';
 import { Lab } from '../../main/services/lab';
 import { fixtureModels, tempDir } from '../helpers/fixtures';
+import { diskReader, watchedLab } from '../helpers/job-events';
 
 const ITEMS = 2000;
 const CHUNK = 50;
 
-const waiters: ((j: JobInfo) => void)[] = [];
-const lab = new Lab(<E extends EventName>(event: E, payload: Events[E]) => {
-  if (event === 'job') for (const w of waiters) w(payload as JobInfo);
-});
+const { lab, nextEvent } = watchedLab();
 const projectPath = join(tempDir(), 'noise-generator.cajal');
 lab.openProject({ path: projectPath, create: true });
 after(() => lab.shutdown());
-
-/** A second, read-only connection: what is committed to the file. */
-function onDisk<T>(read: (db: Database.Database) => T): T {
-  const db = new Database(projectPath, { readonly: true, fileMustExist: true });
-  try {
-    return read(db);
-  } finally {
-    db.close();
-  }
-}
+const onDisk = diskReader(projectPath);
 const rowsDone = (harvestId: number) => (onDisk((db) => db.prepare('SELECT rows_done FROM harvests WHERE id = ?').get(harvestId)) as { rows_done: number }).rows_done;
 const rows = (harvestId: number) =>
   Buffer.concat((onDisk((db) => db.prepare('SELECT data FROM activation_chunks WHERE harvest_id = ? ORDER BY chunk_index').all(harvestId)) as { data: Buffer }[]).map((c) => c.data));
@@ -46,14 +33,9 @@ test('a harvest of a generator-1 noise set, cancelled, resumes from the same req
   const started = lab.startHarvest(request);
   const harvestId = started.harvestIds[0]!;
   // Cancel once a chunk is on disk (mnist-8 runs one stimulus at a time, so 2,000 are far from done by then).
-  await new Promise<void>((resolve) => {
-    waiters.push((j) => {
-      if (j.id === started.jobId && (rowsDone(harvestId) > 0 || !['running', 'queued'].includes(j.status))) resolve();
-    });
-  });
+  await nextEvent(started.jobId, () => rowsDone(harvestId) > 0);
   assert.equal(lab.jobs.cancel(started.jobId), true);
   assert.equal((await lab.jobs.wait(started.jobId)).status, 'cancelled');
-  waiters.length = 0;
   const atCancel = rowsDone(harvestId);
   assert.ok(atCancel > 0 && atCancel < ITEMS, `cancelled at ${atCancel} rows`);
 

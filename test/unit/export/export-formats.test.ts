@@ -92,3 +92,32 @@ test('the appendix’s commands split in bash into the words meant, whatever a p
   assert.deepEqual(split(commands[3]!).slice(1), ['metrics', '--project', 'new project.cajal', '--basis', '1', '--metric', '2afc-pixel', '--trials', '10', '--seed', '1', '--afc-pool', 'mean']);
   assert.deepEqual(split(commands[4]!).slice(1), ['compare', '--project', 'new project.cajal', '--harvest', '1', '--bootstrap', '500', '--seed', '2']);
 });
+
+// #14: the command line can say which noise generator a set was made with.
+test('a reproduce line remakes white or pink noise of generator 1 with --noise-generator 1, and generator 2 without a flag', () => {
+  const noise = (distribution: string, generator?: 2): ReproduceRecord => ({
+    harvests: [
+      {
+        harvestId: 2,
+        source: 'model',
+        model: { name: 'm.onnx', path: '/m.onnx', sha256: 'ab'.repeat(32) },
+        tensor: 't',
+        positions: 'centre',
+        stimuli: { kind: 'noise', distribution, count: 30, itemShape: [1, 28, 28], seed: 0, mean: 0, std: 1, ...(generator ? { generator } : {}) },
+        rows: 30,
+      },
+    ],
+    bases: [],
+    comparisons: [],
+    inputs: [],
+    manifests: [],
+  });
+  const line = (record: ReproduceRecord) => reproduceCommands(record, 'p.cajal');
+  for (const [distribution, name] of [['gaussian', 'white'], ['pink', 'pink']]) {
+    const v1 = line(noise(distribution!));
+    assert.equal(v1.commands[0], `cajal harvest --project p.cajal --model /m.onnx --tensor t --stimuli noise:${name}:30 --positions centre --item-shape 1,28,28 --noise-generator 1`);
+    assert.deepEqual(v1.notes, []);
+    assert.doesNotMatch(line(noise(distribution!, 2)).commands[0]!, /--noise-generator/);
+  }
+  assert.doesNotMatch(line(noise('uniform')).commands[0]!, /--noise-generator/, 'uniform noise draws no normals');
+});

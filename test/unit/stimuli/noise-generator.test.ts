@@ -1,11 +1,11 @@
 // Noise generator 2 (#14): the ziggurat draws standard normals (moments, independence within and across item
 // streams, Kolmogorov–Smirnov and binned χ² against Φ, the tail beyond the base layer), generator 1 stays byte for
-// byte what every stored noise set was made with, and a request gets generator 2 unless the project holds the same
-// set made with generator 1.
+// byte what every stored noise set was made with (white and pink), pink noise draws its white source by either, and a
+// request gets generator 2 unless the project holds the same set made with generator 1.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { InvalidStimulusSpecError, openStimulusSource, type NoiseSpec, type StimulusSpec } from '../../../main/stimuli/index';
+import { InvalidStimulusSpecError, openStimulusSource, type NoiseSpec, type StimulusSource, type StimulusSpec } from '../../../main/stimuli/index';
 import { resolveNoiseGenerator } from '../../../main/stimuli/noise-generator';
 import { Rng } from '../../../main/util/random';
 import { ZIGGURAT_R } from '../../../main/util/ziggurat';
@@ -21,6 +21,15 @@ function erfc(x: number): number {
   return x >= 0 ? r : 2 - r;
 }
 const phi = (z: number) => 0.5 * erfc(-z / Math.SQRT2);
+/** All of a source's items in one batch, after checking that batches at other starts and of other lengths equal them. */
+async function everyBatchRegenerates(source: StimulusSource, itemSize: number): Promise<Float32Array> {
+  const whole = await source.batch(0, source.count);
+  for (const [start, n] of [[0, 1], [3, 7], [source.count - 1, 1]] as const) {
+    assert.deepEqual(await source.batch(start, n), whole.subarray(start * itemSize, (start + n) * itemSize), `batch(${start}, ${n})`);
+  }
+  return whole;
+}
+const sha256 = (v: Float32Array) => createHash('sha256').update(Buffer.from(v.buffer, v.byteOffset, v.byteLength)).digest('hex');
 
 interface Battery {
   mean: number;
@@ -119,10 +128,7 @@ describe('noise generator 2 (ziggurat)', () => {
   test('items regenerate identically at any batch boundary, mean and sd apply, and generator 2 differs from generator 1', async () => {
     const source = await openStimulusSource(spec({ generator: 2, count: 20, mean: 0.5, std: 2 }));
     assert.match(source.fingerprint, /^noise-v2\//);
-    const whole = await source.batch(0, 20);
-    for (const [start, n] of [[0, 1], [3, 7], [19, 1]] as const) {
-      assert.deepEqual(await source.batch(start, n), whole.subarray(start * ITEM, (start + n) * ITEM), `batch(${start}, ${n})`);
-    }
+    const whole = await everyBatchRegenerates(source, ITEM);
     const unit = new Float64Array(ITEM);
     Rng.stream(7, 3).fillNormalZiggurat(unit, 0, ITEM);
     assert.deepEqual(whole.subarray(3 * ITEM, 4 * ITEM), Float32Array.from(unit, (z) => 0.5 + 2 * z));
@@ -138,8 +144,34 @@ describe('noise generator 2 (ziggurat)', () => {
     const rng = Rng.stream(7, 5);
     assert.deepEqual(values.subarray(5 * ITEM, 6 * ITEM), Float32Array.from({ length: ITEM }, () => rng.normal(0.5, 2)));
     // Pinned from the code before generator 2 existed (main at 4d4ea19): the stored-data contract.
-    const digest = createHash('sha256').update(Buffer.from(values.buffer, values.byteOffset, values.byteLength)).digest('hex');
-    assert.equal(digest, '166480e16ec282a86dba2806a07131d8ba533910b83689654186dddccc2cae84');
+    assert.equal(sha256(values), '166480e16ec282a86dba2806a07131d8ba533910b83689654186dddccc2cae84');
+  });
+
+  test('pink noise, generator 1, is bit for bit the values stored pink sets were made with', async () => {
+    // Pinned from the code before pink noise had generator 2 (main at 7d8ef48): the stored-data contract. The 4-D
+    // shape keeps a white leading slice beside the filtered planes.
+    for (const [itemShape, digest] of [
+      [[3, 32, 32], '5154faf84d674a50f60c5d93126a66f0d178dc6fd2d6fc5916ebaf41fdc1e0eb'],
+      [[2, 3, 8, 12], 'a04f89fa3940d64b22686b30a281bb0958087aa2c1d4bf5e3eb760b2132ce031'],
+    ] as const) {
+      const source = await openStimulusSource(spec({ distribution: 'pink', count: 16, itemShape: [...itemShape], mean: 0.5, std: 2 }));
+      assert.match(source.fingerprint, /^noise-v1\/pink\//, 'a stored v1 pink spec keeps its fingerprint');
+      assert.equal(sha256(await source.batch(0, 16)), digest, `pink [${itemShape.join(',')}]`);
+    }
+  });
+
+  test('pink noise, generator 2: its white source is the ziggurat fill, items regenerate identically at any batch boundary', async () => {
+    const shape = [2, 3, 8, 12];
+    const size = 2 * 3 * 8 * 12;
+    const source = await openStimulusSource(spec({ distribution: 'pink', generator: 2, count: 12, itemShape: shape, mean: 0.5, std: 2 }));
+    assert.match(source.fingerprint, /^noise-v2\/pink\//);
+    const whole = await everyBatchRegenerates(source, size);
+    // The leading slice beyond the filtered [3, 8, 12] planes stays white: the ziggurat's values from item 5's stream.
+    const white = new Float32Array(size);
+    Rng.stream(7, 5).fillNormalZiggurat(white, 0, size);
+    assert.deepEqual(whole.subarray(5 * size + size / 2, 6 * size), white.subarray(size / 2));
+    const v1 = await (await openStimulusSource(spec({ distribution: 'pink', count: 12, itemShape: shape, mean: 0.5, std: 2 }))).batch(0, 12);
+    assert.notDeepEqual(v1, whole);
   });
 
   test('a request gets generator 2, or the stored generator-1 set it matches; generator 1 is stored as specs always were', async () => {
@@ -154,8 +186,12 @@ describe('noise generator 2 (ziggurat)', () => {
     assert.equal(JSON.stringify(asked1), JSON.stringify(request), 'generator 1 is stored without the field');
     assert.equal((resolveNoiseGenerator({ ...request, generator: 2 }, () => true) as NoiseSpec).generator, 2, 'an explicit 2 is kept');
     assert.equal('generator' in resolveNoiseGenerator({ ...request, distribution: 'uniform' }, () => false), false, 'other distributions have no generator');
-    assert.throws(() => resolveNoiseGenerator({ ...request, distribution: 'pink', generator: 2 }, () => false), (e: unknown) => e instanceof InvalidStimulusSpecError && /gaussian noise only/.test(e.message));
+    const pink = { ...request, distribution: 'pink' };
+    assert.equal((resolveNoiseGenerator(pink, () => false) as NoiseSpec).generator, 2, 'a new pink set gets generator 2');
+    assert.equal(JSON.stringify(resolveNoiseGenerator(pink, () => true)), JSON.stringify(pink), 'a stored generator-1 pink set is reused');
+    assert.equal(JSON.stringify(resolveNoiseGenerator({ ...pink, generator: 1 }, () => false)), JSON.stringify(pink));
+    assert.throws(() => resolveNoiseGenerator({ ...request, distribution: 'sparse', generator: 2 }, () => false), (e: unknown) => e instanceof InvalidStimulusSpecError && /gaussian and pink noise only, not sparse\.$/.test(e.message));
     assert.throws(() => resolveNoiseGenerator({ ...request, generator: 3 }, () => false), /generators are 1 .* and 2/);
-    await assert.rejects(openStimulusSource({ ...request, distribution: 'binary', generator: 2 }), /gaussian noise only/);
+    await assert.rejects(openStimulusSource({ ...request, distribution: 'binary', generator: 2 }), /gaussian and pink noise only/);
   });
 });

@@ -2,6 +2,20 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { deriveSeed, Rng } from '../../../main/util/random';
 
+/** The mean and variance of n draws, each of which must pass `valid`. */
+function moments(n: number, draw: () => number, valid: (x: number) => boolean): { mean: number; variance: number } {
+  let sum = 0;
+  let sq = 0;
+  for (let i = 0; i < n; i++) {
+    const x = draw();
+    if (!valid(x)) assert.fail(`draw ${i} is ${x}`);
+    sum += x;
+    sq += x * x;
+  }
+  const mean = sum / n;
+  return { mean, variance: sq / n - mean * mean };
+}
+
 describe('Rng (xoshiro128**)', () => {
   test('matches the reference algorithm on a hand-checkable state', () => {
     // With state [1,2,3,4] the first output is rotl(2·5, 7)·9 = 1280·9.
@@ -28,33 +42,15 @@ describe('Rng (xoshiro128**)', () => {
 
   test('float() lies in [0, 1) with mean ≈ 1/2 and variance ≈ 1/12', () => {
     const rng = new Rng(1);
-    const n = 200_000;
-    let sum = 0;
-    let sq = 0;
-    for (let i = 0; i < n; i++) {
-      const x = rng.float();
-      assert.ok(x >= 0 && x < 1);
-      sum += x;
-      sq += x * x;
-    }
-    const mean = sum / n;
+    const { mean, variance } = moments(200_000, () => rng.float(), (x) => x >= 0 && x < 1);
     assert.ok(Math.abs(mean - 0.5) < 0.005, `mean ${mean}`);
-    assert.ok(Math.abs(sq / n - mean * mean - 1 / 12) < 0.002);
+    assert.ok(Math.abs(variance - 1 / 12) < 0.002, `variance ${variance}`);
   });
 
   test('normal() has the requested mean and standard deviation', () => {
     const rng = new Rng(7);
-    const n = 200_000;
-    let sum = 0;
-    let sq = 0;
-    for (let i = 0; i < n; i++) {
-      const x = rng.normal(3, 2);
-      assert.ok(Number.isFinite(x));
-      sum += x;
-      sq += x * x;
-    }
-    const mean = sum / n;
-    const std = Math.sqrt(sq / n - mean * mean);
+    const { mean, variance } = moments(200_000, () => rng.normal(3, 2), Number.isFinite);
+    const std = Math.sqrt(variance);
     assert.ok(Math.abs(mean - 3) < 0.03, `mean ${mean}`);
     assert.ok(Math.abs(std - 2) < 0.03, `std ${std}`);
   });

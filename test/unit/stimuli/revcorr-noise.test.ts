@@ -2,7 +2,7 @@
 // regenerable as the white noise they join.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defaultRecipeForInput, openStimulusSource, parseStimulusSpec } from '../../../main/stimuli/index';
+import { defaultRecipeForInput, openStimulusSource, parseStimulusSpec, type NoiseSpec, type StimulusSpec } from '../../../main/stimuli/index';
 
 const recipe = defaultRecipeForInput([1, 1, 32, 32]);
 
@@ -55,33 +55,36 @@ function bandPower(items: Float32Array, side: number, count: number, lo: number,
   return total / bins;
 }
 
-test('pink noise: 1/f amplitude (power falls as 1/f²), neighbouring pixels correlated, item mean and std as asked', async () => {
-  const spec = parseStimulusSpec('noise:pink:20', recipe, { itemShape: [1, 32, 32], mean: 0, std: 1, seed: 3 });
-  const src = await openStimulusSource(spec);
-  const x = await src.batch(0, 20);
-  const low = bandPower(x, 32, 20, 2, 3);
-  const high = bandPower(x, 32, 20, 8, 12);
-  // Expected ratio for power ∝ 1/f²: (≈10/2.5)² ≈ 16; white noise would give 1.
-  const ratio = low / high;
-  assert.ok(ratio > 8 && ratio < 32, `power ratio low/high band ${ratio.toFixed(1)}`);
-  let c = 0;
-  let s = 0;
-  for (let i = 0; i < 20; i++)
-    for (let y = 0; y < 32; y++)
-      for (let xx = 0; xx < 31; xx++) {
-        const a = x[i * 1024 + y * 32 + xx]!;
-        c += a * x[i * 1024 + y * 32 + xx + 1]!;
-        s += a * a;
-      }
-  assert.ok(c / s > 0.5, `neighbour correlation ${(c / s).toFixed(2)}`);
-  const item = x.subarray(0, 1024);
-  const m = item.reduce((a, b) => a + b, 0) / 1024;
-  const sd = Math.sqrt(item.reduce((a, b) => a + (b - m) ** 2, 0) / 1024);
-  assert.ok(Math.abs(m) < 1e-5 && Math.abs(sd - 1) < 1e-4);
-  const white = await openStimulusSource(parseStimulusSpec('noise:white:20', recipe, { itemShape: [1, 32, 32], seed: 3 }));
-  const wr = bandPower(await white.batch(0, 20), 32, 20, 2, 3) / bandPower(await white.batch(0, 20), 32, 20, 8, 12);
-  assert.ok(wr > 0.5 && wr < 2, `white noise is flat: ${wr.toFixed(2)}`);
-});
+for (const generator of [1, 2] as const) {
+  test(`pink noise (generator ${generator}): 1/f amplitude (power falls as 1/f²), neighbouring pixels correlated, item mean and std as asked`, async () => {
+    // The white source drawn by noise generator 1 or 2 (#14); generator 1 is a spec without the field.
+    const withGenerator = (parsed: StimulusSpec): StimulusSpec => (generator === 2 ? { ...(parsed as NoiseSpec), generator } : parsed);
+    const src = await openStimulusSource(withGenerator(parseStimulusSpec('noise:pink:20', recipe, { itemShape: [1, 32, 32], mean: 0, std: 1, seed: 3 })));
+    const x = await src.batch(0, 20);
+    const low = bandPower(x, 32, 20, 2, 3);
+    const high = bandPower(x, 32, 20, 8, 12);
+    // Expected ratio for power ∝ 1/f²: (≈10/2.5)² ≈ 16; white noise would give 1.
+    const ratio = low / high;
+    assert.ok(ratio > 8 && ratio < 32, `power ratio low/high band ${ratio.toFixed(1)}`);
+    let c = 0;
+    let s = 0;
+    for (let i = 0; i < 20; i++)
+      for (let y = 0; y < 32; y++)
+        for (let xx = 0; xx < 31; xx++) {
+          const a = x[i * 1024 + y * 32 + xx]!;
+          c += a * x[i * 1024 + y * 32 + xx + 1]!;
+          s += a * a;
+        }
+    assert.ok(c / s > 0.5, `neighbour correlation ${(c / s).toFixed(2)}`);
+    const item = x.subarray(0, 1024);
+    const m = item.reduce((a, b) => a + b, 0) / 1024;
+    const sd = Math.sqrt(item.reduce((a, b) => a + (b - m) ** 2, 0) / 1024);
+    assert.ok(Math.abs(m) < 1e-5 && Math.abs(sd - 1) < 1e-4);
+    const white = await openStimulusSource(withGenerator(parseStimulusSpec('noise:white:20', recipe, { itemShape: [1, 32, 32], seed: 3 })));
+    const wr = bandPower(await white.batch(0, 20), 32, 20, 2, 3) / bandPower(await white.batch(0, 20), 32, 20, 8, 12);
+    assert.ok(wr > 0.5 && wr < 2, `white noise is flat: ${wr.toFixed(2)}`);
+  });
+}
 
 test('a sparse density outside (0, 1] is one sentence', () => {
   assert.throws(() => parseStimulusSpec('noise:sparse', recipe, { itemShape: [1, 32, 32], density: 0 }), (e: Error) => /density/.test(e.message) && !e.message.includes('\n'));
