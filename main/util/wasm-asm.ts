@@ -57,6 +57,7 @@ export const op = {
   i32Add: [0x6a],
   i32Mul: [0x6c],
   i32Shl: [0x74],
+  i32ShrU: [0x76],
   /** v128.load / v128.store at a byte offset, 16-byte aligned (align field = log2 16). */
   load: mem(0x00, 4),
   store: mem(0x0b, 4),
@@ -65,6 +66,20 @@ export const op = {
   /** v128.load64_zero: 8 bytes into the low half, zeros above; alignment promised: 4 bytes. */
   load64Zero4: mem(0x5d, 2),
   splat: simd(0x13), // f32x4.splat
+  i32x4Splat: simd(0x11),
+  i32x4Eq: simd(0x37),
+  i32x4LtS: simd(0x39),
+  i32x4GtS: simd(0x3b),
+  and: simd(0x4e), // v128.and
+  or: simd(0x50), // v128.or
+  /** v128.bitselect(a, b, mask) = (a & mask) | (b & ~mask). */
+  bitselect: simd(0x52),
+  /** i16x8.narrow_i32x4_u: eight int32 lanes (of two vectors) saturated to uint16. */
+  i16x8NarrowI32x4U: simd(0x86),
+  i32x4Shl: simd(0xab),
+  i32x4ShrU: simd(0xad),
+  i32x4Add: simd(0xae),
+  i32x4MinU: simd(0xb7),
   f32x4Gt: simd(0x44),
   i32x4Sub: simd(0xb1),
   f64x2Add: simd(0xf0),
