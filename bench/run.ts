@@ -35,6 +35,8 @@ const all: [string, string, string][] = [
   ['sae-step-profile', './sae-step-profile.ts', 'benchSaeStepProfile'], // h14sae (#14 item 5): ORT's profiler over the SAE step
   ['sae-batchtopk-gap', './sae-batchtopk-gap.ts', 'benchSaeBatchtopkGap'], // h12btk (#12): BatchTopK vs TopK at equal L0 on the demo layer
   ['harvest-write', './harvest-write.ts', 'benchHarvestWrite'], // h14write (#14): writer CPU per 10 MB committed
+  ['unit-stats-fold', './unit-stats-fold.ts', 'benchUnitStatsFold'], // h3 (#14): the writer's statistics fold, WebAssembly SIMD vs JS
+  ['float16-encode', './float16-encode.ts', 'benchFloat16Encode'], // h3 (#14): a float16 harvest's rounding to halves, WebAssembly SIMD vs JS
 ];
 
 const wanted = process.argv.slice(2);

@@ -1,7 +1,8 @@
 // Activation rows live in chunks: float32 (or, chosen per harvest, float16) row-major BLOBs. Writers append a chunk
 // together with its row metadata and the harvest's new row count in one transaction; readers stream chunk by chunk,
 // so no fit or statistic ever needs the whole matrix in memory, and always get float32.
-import { float16BitsToFloat32Array, float32ArrayToFloat16Bits, roundToFloat16 } from '../onnx/dtypes';
+import { float16BitsToFloat32Array, float32ArrayToFloat16Bits } from '../onnx/dtypes';
+import { roundToFloat16Simd } from './float16-simd';
 import type { Db } from './project';
 import { chunkRowMetaFinder, saveChunkRowMeta } from './scale'; // scale (#18)
 import { healRowMeta, type ChunkMeta } from './backfill'; // h18ui: older projects get the copy on first read
@@ -71,7 +72,8 @@ export function encodeForStorage(data: Float32Array, storage: ActivationStorage,
     scratch.bits = new Uint16Array(data.length);
     scratch.rounded = new Float32Array(data.length);
   }
-  const { bits, rounded } = roundToFloat16(data, scratch?.bits, scratch?.rounded);
+  // roundToFloat16's bits, by the WebAssembly SIMD kernel (its JS where the runtime has no WebAssembly SIMD).
+  const { bits, rounded } = roundToFloat16Simd(data, scratch?.bits, scratch?.rounded);
   return { values: rounded, encoded: Buffer.from(bits.buffer, bits.byteOffset, bits.byteLength) };
 }
 

@@ -10,53 +10,13 @@
 // updated there, and m, v and the new p copied out. The copies stay in cache and cost far less than the arithmetic
 // saved, and the callers' buffers (which ORT reads and writes in place) stay ordinary JS-owned arrays of any size.
 import { adamExact, type AdamConstants } from './adam-exact';
+import { F32, funcBody, I32, op, V128, wasmModule } from '../util/wasm-asm';
 
 /** Elements per array per kernel call: 4 arrays × 64 KiB, small enough to stay in a core's L2 cache. */
 const CHUNK = 16384;
 const BYTES = CHUNK * 4;
 /** Byte offsets of the four arrays in the kernel's memory. */
 const AT = { p: 0, m: BYTES, v: 2 * BYTES, g: 3 * BYTES };
-
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-const str = (s: string) => [s.length, ...Buffer.from(s, 'utf8')];
-const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body];
-
-// The opcodes the kernel uses (WebAssembly core and SIMD specifications).
-const I32 = 0x7f;
-const F32 = 0x7d;
-const V128 = 0x7b;
-const op = {
-  block: [0x02, 0x40],
-  loop: [0x03, 0x40],
-  end: [0x0b],
-  brIf: (depth: number) => [0x0d, depth],
-  get: (i: number) => [0x20, i],
-  set: (i: number) => [0x21, i],
-  tee: (i: number) => [0x22, i],
-  i32Const: (n: number) => [0x41, ...leb(n)],
-  i32Eqz: [0x45],
-  i32LtU: [0x49],
-  i32Add: [0x6a],
-  /** v128.load / v128.store at a byte offset, 16-byte aligned (align field = log2 16). */
-  load: (offset: number) => [0xfd, 0x00, 4, ...leb(offset)],
-  store: (offset: number) => [0xfd, 0x0b, 4, ...leb(offset)],
-  splat: [0xfd, 0x13],
-  sqrt: [0xfd, ...leb(0xe3)],
-  add: [0xfd, ...leb(0xe4)],
-  sub: [0xfd, ...leb(0xe5)],
-  mul: [0xfd, ...leb(0xe6)],
-  div: [0xfd, ...leb(0xe7)],
-};
 
 /**
  * adam(bytes, b1, a1, b2, a2, mScale, epsHat) over the first `bytes` bytes (a multiple of 16) of each array:
@@ -86,17 +46,8 @@ function kernelBytes(): Uint8Array<ArrayBuffer> {
     ...op.end,
     ...op.end,
   ];
-  const locals = [2, 1, I32, 9, V128];
-  const func = [...leb(locals.length + body.length), ...locals, ...body];
   const pages = Math.ceil((4 * BYTES) / 65536);
-  return Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, [1, 0x60, 7, I32, F32, F32, F32, F32, F32, F32, 0]),
-    ...section(3, [1, 0]),
-    ...section(5, [1, 0x00, ...leb(pages)]),
-    ...section(7, [2, ...str('adam'), 0x00, 0, ...str('mem'), 0x02, 0]),
-    ...section(10, [1, ...func]),
-  ]);
+  return wasmModule(pages, [{ name: 'adam', params: [I32, F32, F32, F32, F32, F32, F32], code: funcBody([[1, I32], [9, V128]], body) }]);
 }
 
 interface Kernel {
