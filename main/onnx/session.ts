@@ -10,8 +10,6 @@ export interface SessionOptions {
   /** Names the model in error messages. */
   label?: string;
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
-  /** Whether ORT's intra-op threads spin between operators (ORT's default: yes). */
-  spinning?: boolean;
 }
 
 /** ORT prefixes its messages with status codes and sometimes the temp path; keep only the reason. */
@@ -33,7 +31,6 @@ export async function createSession(bytes: Uint8Array, options: SessionOptions =
   };
   applyOrtLogLevel();
   if (options.intraOpThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpThreads;
-  if (options.spinning === false) sessionOptions.extra = { session: { intra_op: { allow_spinning: '0' } } };
   try {
     return await ort.InferenceSession.create(bytes, sessionOptions);
   } catch (err) {
