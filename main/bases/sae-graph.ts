@@ -140,19 +140,24 @@ export function saeLoss(
   // Matryoshka: each proper prefix of the dictionary reconstructs x from its own latents' codes too; the loss sums the
   // prefix MSEs with the full one (a fixed 0/1 mask over latents per prefix; codes are still the batch's top k·B).
   // h12mat: the prefix j levels inside the full dictionary has weight β^j (nestLossDecay; 1 = Bussmann's equal weights).
+  // #14/#12: an inner prefix's reconstruction is the previous one's plus its own group of latents,
+  // f[:, a:b]·W_dec[a:b] — so all inner prefixes together cost one decode of the largest, instead of a full-width
+  // (masked) decode each: at 4 levels, 1.5 full-width decodes forward and backward instead of 4.
   let recon = mse;
   if (shape.kind === 'matryoshka') {
     const inner = matryoshkaPrefixes(m, shape.nestLevels ?? 5).slice(0, -1);
     const beta = shape.nestLossDecay ?? 1;
-    inner.forEach((size, i) => {
-      const weight = beta ** (inner.length - i);
-      if (weight === 0) return;
-      const maskData = tape.dtype === 'float64' ? new Float64Array(m) : new Float32Array(m);
-      maskData.fill(1, 0, size);
-      const fPrefix = tape.applyMask(f, tape.b.constant(maskData, [1, m], tape.dtype));
-      const prefixMse = tape.meanAll(tape.square(tape.sub(tape.add(tape.matmul(fPrefix, p.W_dec), p.b_dec), x)));
+    const weights = inner.map((_, i) => beta ** (inner.length - i));
+    const last = weights.findLastIndex((w) => w !== 0);
+    let partial: T | null = null;
+    for (let i = 0, from = 0; i <= last; from = inner[i]!, i++) {
+      const group = tape.matmul(tape.slice(f, 1, from, inner[i]!), tape.slice(p.W_dec, 0, from, inner[i]!));
+      partial = partial ? tape.add(partial, group) : group;
+      const weight = weights[i]!;
+      if (weight === 0) continue;
+      const prefixMse = tape.meanAll(tape.square(tape.sub(tape.add(partial, p.b_dec), x)));
       recon = tape.add(recon, weight === 1 ? prefixMse : tape.scale(prefixMse, weight));
-    });
+    }
   }
   if (shape.kind === 'l1') {
     return { loss: tape.add(mse, tape.mul(coef, l1)), mse, l1, aux: null, f, pre, err };

@@ -269,6 +269,18 @@ export class Tape {
     return this.record(out, shape, [x], (g) => [this.b.reshape(g, [...x.shape])]);
   }
 
+  /** x[…, start:end, …] along one axis; the VJP pads the gradient back to x's shape with zeros. */
+  slice(x: T, axis: number, start: number, end: number): T {
+    const shape = x.shape.map((d, i) => (i === axis ? end - start : d));
+    const out = this.b.op('Slice', [x.name, this.b.int64s([start]), this.b.int64s([end]), this.b.int64s([axis])]);
+    return this.record(out, shape, [x], (g) => {
+      const pads = new Array<number>(2 * x.shape.length).fill(0);
+      pads[axis] = start;
+      pads[x.shape.length + axis] = x.shape[axis]! - end;
+      return [this.b.op('Pad', [g, this.b.int64s(pads)])];
+    });
+  }
+
   transpose(x: T, perm?: readonly number[]): T {
     const p = perm ?? x.shape.map((_, i) => x.shape.length - 1 - i);
     const inv = new Array<number>(p.length);
