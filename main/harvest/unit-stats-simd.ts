@@ -9,7 +9,7 @@
 //
 // The kernel reads rows from its own memory: the caller copies a tile of rows in and keeps the per-unit accumulators
 // there, in the layout `layout` gives.
-import { funcBody, I32, op, V128, wasmModule } from '../util/wasm-asm';
+import { funcBody, I32, op, V128, wasmModule, instantiateKernel } from '../util/wasm-asm';
 
 /**
  * fold1(data, rows, stride, units, sumAt, loAt, hiAt, cntAt): for each unit u < units (a multiple of 4), over the
@@ -137,9 +137,8 @@ const align16 = (n: number) => (n + 15) & ~15;
 /** The kernel, or null where this runtime has no WebAssembly SIMD (then the JS fold runs, with the same results). */
 export function loadFoldKernel(): FoldKernel | null {
   if (kernel !== undefined) return kernel;
-  const bytes = kernelBytes();
-  if (typeof WebAssembly === 'undefined' || !WebAssembly.validate(bytes)) return (kernel = null);
-  const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+  const inst = instantiateKernel(kernelBytes());
+  if (!inst) return (kernel = null);
   const memory = inst.exports.mem as WebAssembly.Memory;
   let last: FoldViews | null = null;
   let lastKey = '';

@@ -13,7 +13,7 @@
 // table (float16BitsToFloat32 stored into a Float32Array) holds. The bits are roundToFloat16's, all of them
 // (test/unit/harvest/float16-simd.test.ts checks every exponent, the rounding boundaries and NaN payloads).
 import { roundToFloat16 } from '../onnx/dtypes';
-import { funcBody, I32, op, V128, wasmModule } from '../util/wasm-asm';
+import { funcBody, I32, op, V128, wasmModule, instantiateKernel } from '../util/wasm-asm';
 
 /** Values per kernel call: 64 KiB of input, 64 KiB of rounded values and 32 KiB of halves, which stay in L2. */
 const CHUNK = 16384;
@@ -86,9 +86,8 @@ let kernel: Kernel | null | undefined;
 /** The kernel, or null where this runtime has no WebAssembly SIMD (then roundToFloat16 runs, with the same bits). */
 export function loadHalfKernel(): Kernel | null {
   if (kernel !== undefined) return kernel;
-  const bytes = kernelBytes();
-  if (typeof WebAssembly === 'undefined' || !WebAssembly.validate(bytes)) return (kernel = null);
-  const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+  const inst = instantiateKernel(kernelBytes());
+  if (!inst) return (kernel = null);
   const buf = (inst.exports.mem as WebAssembly.Memory).buffer;
   kernel = {
     half: inst.exports.half as Kernel['half'],

@@ -10,7 +10,7 @@
 // updated there, and m, v and the new p copied out. The copies stay in cache and cost far less than the arithmetic
 // saved, and the callers' buffers (which ORT reads and writes in place) stay ordinary JS-owned arrays of any size.
 import { adamExact, type AdamConstants } from './adam-exact';
-import { F32, funcBody, I32, op, V128, wasmModule } from '../util/wasm-asm';
+import { F32, funcBody, I32, op, V128, wasmModule, instantiateKernel } from '../util/wasm-asm';
 
 /** Elements per array per kernel call: 4 arrays × 64 KiB, small enough to stay in a core's L2 cache. */
 const CHUNK = 16384;
@@ -63,9 +63,8 @@ let kernel: Kernel | null | undefined;
 /** The kernel, or null where this runtime has no WebAssembly SIMD (then adamExact runs instead). */
 function loadKernel(): Kernel | null {
   if (kernel !== undefined) return kernel;
-  const bytes = kernelBytes();
-  if (typeof WebAssembly === 'undefined' || !WebAssembly.validate(bytes)) return (kernel = null);
-  const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+  const inst = instantiateKernel(kernelBytes());
+  if (!inst) return (kernel = null);
   const buf = (inst.exports.mem as WebAssembly.Memory).buffer;
   kernel = {
     adam: inst.exports.adam as Kernel['adam'],

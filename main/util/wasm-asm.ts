@@ -123,3 +123,9 @@ export function wasmModule(pages: number, funcs: { name: string; params: number[
     ...section(10, [...leb(funcs.length), ...funcs.flatMap((f) => f.code)]),
   ]);
 }
+
+/** An instance of a kernel module, or null where this runtime has no WebAssembly SIMD (its caller then runs its JS). */
+export function instantiateKernel(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Instance | null {
+  if (typeof WebAssembly === 'undefined' || !WebAssembly.validate(bytes)) return null;
+  return new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+}
