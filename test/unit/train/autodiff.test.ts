@@ -157,3 +157,14 @@ test('grad of an unused parameter is zero; a non-scalar loss is refused', async 
   const x = tp.param('x', [2]);
   assert.throws(() => tp.grad(x, [x]), /scalar loss/);
 });
+
+test('Slice along an axis (its VJP pads the gradient back with zeros), alone and as the groups of a split product', async () => {
+  for (const [axis, start, end] of [[0, 1, 3], [1, 0, 2], [1, 2, 5]] as [number, number, number][]) {
+    const sliced = axis === 0 ? [end - start, 5] : [4, end - start];
+    await check(`slice axis ${axis} [${start}, ${end})`, { x: rand([4, 5]), r: fixed(sliced) }, (tp, t) => weighted(tp, tp.slice(t.x!, axis, start, end), t.r!));
+  }
+  // Matryoshka's grouped decode: f[:, 0:2]·W[0:2] + f[:, 2:5]·W[2:5], with every entry of f and W reached.
+  await check('grouped product', { f: rand([3, 5]), w: rand([5, 4]), r: fixed([3, 4]) }, (tp, t) =>
+    weighted(tp, tp.add(tp.matmul(tp.slice(t.f!, 1, 0, 2), tp.slice(t.w!, 0, 0, 2)), tp.matmul(tp.slice(t.f!, 1, 2, 5), tp.slice(t.w!, 0, 2, 5))), t.r!),
+  );
+});
