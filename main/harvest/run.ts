@@ -8,8 +8,6 @@ import { UserError } from '../errors';
 import { tensorToFloat32 } from '../onnx/dtypes';
 import { parseModel, serializeModel } from '../onnx/model';
 import { createSession } from '../onnx/session';
-import { tapOnly } from '../onnx/prune';
-import { tapModel } from '../onnx/tap';
 import { openStimulusSource } from '../stimuli/open';
 import type { StimulusSource, StimulusSpec } from '../stimuli/types';
 import { chunkCount, type ActivationStorage } from '../store/activations';
@@ -17,6 +15,7 @@ import { getHarvest, getModel, getStimulusSet, saveUnitStats, setHarvestStatus, 
 import type { JobContext } from '../jobs/types';
 import { checkBranches, applyBranches, condTap, type InlinedBranch } from './branches';
 import { FeedRing, planFeeds } from './feeds';
+import { harvestGraph } from './graph';
 import { extractCentreFromHalves, extractRows, rowLayout, rowPosition, type RowLayout } from './layout';
 import { shardOf } from './shard';
 import { INLINE_BLOCK_VALUES, THREAD_BLOCK_VALUES, blockItemsFor, blockSchedule, inlineBlocks, stimulusThreads, threadedBlocks, type Block, type BlockFeed } from './stimulus-blocks';
@@ -84,11 +83,6 @@ export function storageOf(h: { params: Record<string, unknown> }): ActivationSto
   return h.params.storage === 'float16' ? 'float16' : 'float32';
 }
 
-/** The graph a harvest runs: only what its taps need ('taps'), or the whole tapped model (harvests started before #14's pruning). */
-export function graphOf(h: { params: Record<string, unknown> }): 'taps' | 'whole' {
-  return h.params.graph === 'taps' ? 'taps' : 'whole';
-}
-
 export async function runHarvestJob(rawParams: unknown, ctx: JobContext): Promise<HarvestJobResult> {
   const params = rawParams as HarvestJobParams;
   const harvests = params.harvestIds.map((id) => getHarvest(ctx.db, id));
@@ -139,10 +133,9 @@ async function record(
   // room: i8 — If branches inlined when the harvest started, each condition tapped to be checked on every batch
   const branches = (first.params as { branches?: InlinedBranch[] }).branches ?? [];
   const inlined = applyBranches(parseModel(bytes, model.path), branches);
-  // #14: a harvest runs only the nodes its taps need (onnx/prune.ts); one started before records with the whole
-  // tapped model, so a resumed harvest computes its rows as it began.
+  // #14: only the nodes the taps need, unless the harvest began before that (graph.ts)
   const taps = [...harvests.map((h) => h.tensor), ...branches.map(condTap)];
-  const tapped = serializeModel(graphOf(first) === 'taps' ? tapOnly(inlined, taps) : tapModel(inlined, taps));
+  const tapped = serializeModel(harvestGraph(first, inlined, taps));
 
   const source = await openStimulusSource(set.spec as StimulusSpec);
   checkSourceUnchanged(source, set.name, stimulusNames(db, set.id));
@@ -236,14 +229,13 @@ async function record(
         return feedsAt(at, n);
       })();
     };
-    const fetches = [...targets.map((t) => t.harvest.tensor), ...branches.map(condTap)];
     let n = Math.min(batch, items - item, chunkStart + chunkItems - item);
     let next: Feeds | Promise<Feeds> | null = prepare(item, n);
     while (item < items) {
       ctx.throwIfCancelled();
       const feeds = next instanceof Promise ? await next : next!;
       const feedCount = feeds[plan.stimulusInput]!.dims[0]!;
-      const running = session.run(feeds, fetches);
+      const running = session.run(feeds, taps);
       // Chunk boundaries are fixed in advance, so the next batch's size is known before this one finishes.
       const after = item + n;
       const nextN = after < items ? Math.min(batch, items - after, (after - chunkStart >= chunkItems ? after : chunkStart) + chunkItems - after) : 0;

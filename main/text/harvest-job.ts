@@ -8,13 +8,12 @@ import { readFileSync } from 'node:fs';
 import { UserError } from '../errors';
 import { parseModel, serializeModel } from '../onnx/model';
 import { createSession } from '../onnx/session';
-import { tapOnly } from '../onnx/prune';
-import { tapModel } from '../onnx/tap';
 import { openTextSource } from '../stimuli/text';
 import type { StimulusSource, TextSpec } from '../stimuli/types';
 import { chunkCount, type ActivationStorage } from '../store/activations';
 import { getModel, getStimulusSet, saveUnitStats, setHarvestStatus, stimulusNames, type HarvestRecord } from '../store/repo';
 import type { JobContext } from '../jobs/types';
+import { harvestGraph } from '../harvest/graph';
 import { inlineWriter, pipeliningEnabled, threadedWriter, type ChunkWriter } from '../harvest/writer';
 import { planTextChunks } from './harvest-plan';
 import { checkCorpusFitsModel, extractPositions, tokenFeeds } from './token-harvest';
@@ -74,9 +73,9 @@ export async function runTextHarvestJob(
     ? threadedWriter({ projectPath: ctx.projectPath, nativeBinding: ctx.nativeBinding, targets: targetsInit, resume: first.rowsDone > 0 })
     : inlineWriter(db, targetsInit, first.rowsDone > 0);
 
-  // #14: only the layers up to the taps run (onnx/prune.ts); a harvest started before keeps the whole model.
+  // #14: only the layers up to the taps run, unless the harvest began before that (harvest/graph.ts)
   const taps = harvests.map((h) => h.tensor);
-  const session = await createSession(serializeModel(first.params.graph === 'taps' ? tapOnly(proto, taps) : tapModel(proto, taps)));
+  const session = await createSession(serializeModel(harvestGraph(first, proto, taps)));
   const batch = params.batchSize ?? 32;
   const totalContexts = contexts;
   let loopStart = 0;
