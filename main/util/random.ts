@@ -12,6 +12,7 @@
 // every stored noise stimulus and random basis. Do not "improve" it without a migration.
 
 import { ZIGGURAT_R, fn, kn, wn } from './ziggurat';
+import { ZIGGURAT_CHUNK, zigguratKernel } from './ziggurat-wasm';
 
 const TWO_POW_32 = 4294967296;
 const TWO_POW_53 = 9007199254740992;
@@ -243,6 +244,47 @@ export class Rng {
    * `spareNormal` is left as it was: this draws no Box–Muller pairs.
    */
   fillNormalZiggurat(out: Float32Array | Float64Array, start: number, end: number, mean = 0, std = 1): void {
+    const kernel = out instanceof Float32Array ? zigguratKernel() : null;
+    if (!kernel) {
+      this.fillNormalZigguratScalar(out, start, end, mean, std);
+      return;
+    }
+    // The fast path in WebAssembly (util/ziggurat-wasm.ts), the same values; a draw it hands back (a wedge or the
+    // tail) is finished here by the same slow path, and the kernel goes on from the state after it.
+    const state = kernel.state;
+    state[0] = this.s0;
+    state[1] = this.s1;
+    state[2] = this.s2;
+    state[3] = this.s3;
+    for (let k = start; k < end; ) {
+      const n = Math.min(end - k, ZIGGURAT_CHUNK);
+      kernel.fill(n, mean, std);
+      const stop = kernel.stop[0]!;
+      out.set(stop === n ? kernel.out.subarray(0, n) : kernel.out.subarray(0, stop), k);
+      k += stop;
+      if (stop === n) continue;
+      const bits = kernel.stop[1]!;
+      this.s0 = state[0]!;
+      this.s1 = state[1]!;
+      this.s2 = state[2]!;
+      this.s3 = state[3]!;
+      out[k++] = mean + std * this.zigguratEdge(bits >> 8, bits & 255);
+      state[0] = this.s0;
+      state[1] = this.s1;
+      state[2] = this.s2;
+      state[3] = this.s3;
+    }
+    this.s0 = state[0]!;
+    this.s1 = state[1]!;
+    this.s2 = state[2]!;
+    this.s3 = state[3]!;
+  }
+
+  /**
+   * The fill in JS: the reference the WebAssembly kernel is tested against, and what runs where it cannot (a
+   * Float64Array, a runtime without WebAssembly).
+   */
+  fillNormalZigguratScalar(out: Float32Array | Float64Array, start: number, end: number, mean = 0, std = 1): void {
     let s0 = this.s0;
     let s1 = this.s1;
     let s2 = this.s2;

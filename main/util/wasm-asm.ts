@@ -1,4 +1,5 @@
-// The little WebAssembly assembler the hand-written SIMD kernels share (train/adam-simd.ts, harvest/unit-stats-simd.ts):
+// The little WebAssembly assembler the hand-written kernels share (train/adam-simd.ts, harvest/unit-stats-simd.ts,
+// store/float16-simd.ts, util/ziggurat-wasm.ts):
 // LEB128 numbers, names, sections, a function body with its locals, a module of one memory and a few functions, and
 // the opcodes the kernels use (WebAssembly core and SIMD specifications). Each kernel spells its body as a flat list
 // of bytes built from these, and falls back to its scalar JS where WebAssembly.validate refuses the module.
@@ -52,6 +53,23 @@ export const op = {
   set: (i: number) => [0x21, i],
   tee: (i: number) => [0x22, i],
   i32Const: (n: number) => [0x41, ...sleb(n)],
+  br: (depth: number) => [0x0c, depth],
+  /** Scalar loads and stores at a byte offset (alignment hint: the type's own size). */
+  i32Load: (offset = 0) => [0x28, 2, ...leb(offset)],
+  i32Store: (offset = 0) => [0x36, 2, ...leb(offset)],
+  f64Load: (offset = 0) => [0x2b, 3, ...leb(offset)],
+  f32Store: (offset = 0) => [0x38, 2, ...leb(offset)],
+  i32GeS: [0x4e],
+  i32GeU: [0x4f],
+  i32Sub: [0x6b],
+  i32And: [0x71],
+  i32Xor: [0x73],
+  i32ShrS: [0x75],
+  i32Rotl: [0x77],
+  f64Add: [0xa0],
+  f64Mul: [0xa2],
+  f32DemoteF64: [0xb6],
+  f64ConvertI32S: [0xb7],
   i32Eqz: [0x45],
   i32LtU: [0x49],
   i32Add: [0x6a],
