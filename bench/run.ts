@@ -38,6 +38,7 @@ const all: [string, string, string][] = [
   ['unit-stats-fold', './unit-stats-fold.ts', 'benchUnitStatsFold'], // h3 (#14): the writer's statistics fold, WebAssembly SIMD vs JS
   ['float16-encode', './float16-encode.ts', 'benchFloat16Encode'], // h3 (#14): a float16 harvest's rounding to halves, WebAssembly SIMD vs JS
   ['noise-fill', './noise-fill.ts', 'benchNoiseFill'], // #14: noise generator 2's fill, WebAssembly fast path vs JS
+  ['extract-rows', './extract-rows.ts', 'benchExtractRows'], // #14: a conv map's rows at every position, WebAssembly vs JS
 ];
 
 const wanted = process.argv.slice(2);

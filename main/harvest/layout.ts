@@ -5,6 +5,7 @@
 import type { Positions } from './types';
 import { UserError } from '../errors';
 import { float16BitsToFloat32 } from '../onnx/dtypes';
+import { transposeItems } from './transpose-wasm';
 
 export interface RowLayout {
   /** Non-batch dims of the tensor, e.g. [8, 28, 28]. */
@@ -41,6 +42,26 @@ export function rowLayout(tensorShape: readonly (number | string | null)[], posi
  * row `dstRow`. Returns the (posY, posX) of each row in order, for row metadata.
  */
 export function extractRows(
+  layout: RowLayout,
+  src: Float32Array,
+  count: number,
+  dst: Float32Array,
+  dstRow: number,
+): void {
+  const { itemDims, dim } = layout;
+  if (layout.positions === 'all') {
+    // #14: a sequence's rows are already contiguous, and a map's are moved by the WebAssembly kernel where it can.
+    if (itemDims.length === 2) {
+      dst.set(src.subarray(0, count * itemDims[0]! * itemDims[1]!), dstRow * dim);
+      return;
+    }
+    if (itemDims.length === 3 && transposeItems(src, count, dim, itemDims[1]! * itemDims[2]!, dst, dstRow * dim)) return;
+  }
+  extractRowsJs(layout, src, count, dst, dstRow);
+}
+
+/** extractRows in JS: the fallback of the WebAssembly kernel, and the reference it is measured against. */
+export function extractRowsJs(
   layout: RowLayout,
   src: Float32Array,
   count: number,

@@ -1,5 +1,5 @@
 // The little WebAssembly assembler the hand-written kernels share (train/adam-simd.ts, harvest/unit-stats-simd.ts,
-// store/float16-simd.ts, util/ziggurat-wasm.ts):
+// store/float16-simd.ts, util/ziggurat-wasm.ts, harvest/transpose-wasm.ts):
 // LEB128 numbers, names, sections, a function body with its locals, a module of one memory and a few functions, and
 // the opcodes the kernels use (WebAssembly core and SIMD specifications). Each kernel spells its body as a flat list
 // of bytes built from these, and falls back to its scalar JS where WebAssembly.validate refuses the module.
@@ -57,6 +57,7 @@ export const op = {
   /** Scalar loads and stores at a byte offset (alignment hint: the type's own size). */
   i32Load: (offset = 0) => [0x28, 2, ...leb(offset)],
   i32Store: (offset = 0) => [0x36, 2, ...leb(offset)],
+  f32Load: (offset = 0) => [0x2a, 2, ...leb(offset)],
   f64Load: (offset = 0) => [0x2b, 3, ...leb(offset)],
   f32Store: (offset = 0) => [0x38, 2, ...leb(offset)],
   i32GeS: [0x4e],
