@@ -260,7 +260,7 @@ export class Rng {
       const n = Math.min(end - k, ZIGGURAT_CHUNK);
       kernel.fill(n, mean, std);
       const stop = kernel.stop[0]!;
-      out.set(stop === n ? kernel.out.subarray(0, n) : kernel.out.subarray(0, stop), k);
+      out.set(kernel.out.subarray(0, stop), k);
       k += stop;
       if (stop === n) continue;
       const bits = kernel.stop[1]!;
