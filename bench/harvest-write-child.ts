@@ -3,6 +3,7 @@
 // starts untuned, and prints the CPU and page faults of the commits and the CPU of the fold as JSON. `resident` first
 // calls keepBlobCopiesResident as WriterCore does; `fresh` does not (the writer before #14's change);
 // `without-rowid` is `resident` over the chunk table as it was before migration h14write (a WITHOUT ROWID table).
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UnitStatsAccumulator } from '../main/harvest/unit-stats';
 import { commitChunks } from '../main/store/activations';
@@ -15,7 +16,8 @@ const [mode, dimArg, rowsArg] = process.argv.slice(2);
 const dim = Number(dimArg);
 const rows = Number(rowsArg);
 const chunkRows = Math.floor((1 << 20) / dim); // the default chunk: about a million values
-const db = openProjectDb(join(tempDir('cajal-bench-write-'), 'w.cajal'), { create: true });
+const dir = tempDir('cajal-bench-write-');
+const db = openProjectDb(join(dir, 'w.cajal'), { create: true });
 db.pragma('foreign_keys = OFF'); // a harvest row without its model and stimulus set
 const harvestId = insertHarvest(db, { modelId: null, stimulusSetId: null, jobId: null, source: 'model', tensor: 't', tensorShape: [dim], positions: 'centre', dim, rowsPerItem: 1, itemsExpected: rows, chunkRows, params: {} } as unknown as Parameters<typeof insertHarvest>[1]);
 db.pragma('cache_size = -2048'); // as the writer thread's connection
@@ -51,4 +53,5 @@ for (let r = 0, k = 0; r < rows; r += chunkRows, k++) {
   totals.statsCpu += cpu() - c1;
 }
 db.close();
+rmSync(dir, { recursive: true, force: true });
 process.stdout.write(JSON.stringify(totals));

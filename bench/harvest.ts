@@ -12,8 +12,8 @@
 // small job then inflated it, to rates above the bare loop's.)
 // Whole job: the built `cajal harvest` command as a user runs it (process start included), when the app is built.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { batchFeeds, planFeeds, type ModelInputInfo } from '../main/harvest/feeds';
 import { parseModel, serializeModel } from '../main/onnx/model';
@@ -143,14 +143,21 @@ function cliSeconds(c: Case, items: number): number | null {
   const args = ['bin/cajal.mjs', 'harvest', '--project', project, '--model', c.model, '--tensor', c.tensor, '--stimuli', c.cliStimuli,
     '--positions', c.positions, '--limit', String(items), '--batch', String(c.batch), '--json'];
   const t0 = performance.now();
-  const run = spawnSync(process.execPath, args, { cwd: repoRoot, encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`cajal harvest failed: ${run.stderr}`);
-  return (performance.now() - t0) / 1000;
+  try {
+    const run = spawnSync(process.execPath, args, { cwd: repoRoot, encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`cajal harvest failed: ${run.stderr}`);
+    return (performance.now() - t0) / 1000;
+  } finally {
+    rmSync(dirname(project), { recursive: true, force: true });
+  }
 }
 
 async function benchCase(c: Case): Promise<Row[]> {
   const lab = new Lab(() => undefined);
-  lab.openProject({ path: join(tempDir('cajal-bench-'), 'bench.cajal'), create: true });
+  // Removed when the case ends: the project holds every job's rows (CIFAR at every position: about 15 GB).
+  const dir = tempDir('cajal-bench-');
+  const photos = c.photos ? photoFolder(c.large) : null;
+  lab.openProject({ path: join(dir, 'bench.cajal'), create: true });
   try {
     const model = await lab.openModel({ path: c.model });
     const input = model.inputs[0]!;
@@ -158,7 +165,7 @@ async function benchCase(c: Case): Promise<Row[]> {
     const spec: StimulusSpec = c.noise
       ? { kind: 'noise', distribution: 'gaussian', count: c.large, itemShape, seed: 1, mean: 0, std: 1 }
       : c.photos
-        ? { kind: 'folder', path: photoFolder(c.large), labelsFromSubfolders: false, recipe: { ...model.suggestedRecipe!, channelOrder: 'BGR', scale: 1, mean: [0, 0, 0], std: [1, 1, 1] } }
+        ? { kind: 'folder', path: photos!, labelsFromSubfolders: false, recipe: { ...model.suggestedRecipe!, channelOrder: 'BGR', scale: 1, mean: [0, 0, 0], std: [1, 1, 1] } }
         : { kind: 'mnist', offset: 0, count: c.large, recipe: { ...model.suggestedRecipe!, scale: 1 } };
     const set = await lab.createStimulusSet({ spec });
     // #14: a new noise set draws by generator 2; the same noise by generator 1 is measured beside it.
@@ -230,6 +237,7 @@ async function benchCase(c: Case): Promise<Row[]> {
     return rows;
   } finally {
     await lab.shutdown();
+    for (const d of [dir, photos]) if (d) rmSync(d, { recursive: true, force: true });
   }
 }
 
