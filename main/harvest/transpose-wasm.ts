@@ -5,7 +5,7 @@
 // kernel does the same moves in WebAssembly: with the copies in and out of its memory, 0.69 against 2.93 ns per value
 // (npm run bench -- extract-rows). Values are moved as 32-bit words, never computed: the rows are the same bits (a NaN
 // keeps its payload, which a JS float copy may quiet).
-import { funcBody, I32, op, wasmModule, instantiateKernel } from '../util/wasm-asm';
+import { funcBody, I32, kernelLoader, op, wasmModule } from '../util/wasm-asm';
 
 /** Values per kernel call, each way: 4 MiB in, 4 MiB out. Items larger than this are moved by the JS loop. */
 export const TRANSPOSE_VALUES = 1 << 20;
@@ -46,7 +46,11 @@ function kernelBytes(): Uint8Array<ArrayBuffer> {
   return wasmModule(PAGES, [{ name: 't', params: [I32, I32, I32], code: funcBody([[7, I32]], body) }]);
 }
 
-let kernel: { t: (items: number, c: number, hw: number) => void; input: Float32Array; output: Float32Array } | null | undefined;
+const loadKernel = kernelLoader(kernelBytes, (exports, { buffer }) => ({
+  t: exports.t as (items: number, c: number, hw: number) => void,
+  input: new Float32Array(buffer, 0, TRANSPOSE_VALUES),
+  output: new Float32Array(buffer, OUT, TRANSPOSE_VALUES),
+}));
 
 /**
  * Writes the position-major rows of `count` channel-major items src[0 .. count·c·hw) to dst from `dstAt`, and returns
@@ -55,11 +59,7 @@ let kernel: { t: (items: number, c: number, hw: number) => void; input: Float32A
 export function transposeItems(src: Float32Array, count: number, c: number, hw: number, dst: Float32Array, dstAt: number): boolean {
   const itemSize = c * hw;
   if (itemSize > TRANSPOSE_VALUES) return false;
-  if (kernel === undefined) {
-    const instance = instantiateKernel(kernelBytes());
-    const buffer = instance ? (instance.exports.mem as WebAssembly.Memory).buffer : null;
-    kernel = instance && buffer ? { t: instance.exports.t as (items: number, c: number, hw: number) => void, input: new Float32Array(buffer, 0, TRANSPOSE_VALUES), output: new Float32Array(buffer, OUT, TRANSPOSE_VALUES) } : null;
-  }
+  const kernel = loadKernel();
   if (!kernel) return false;
   const per = Math.floor(TRANSPOSE_VALUES / itemSize);
   for (let n = 0; n < count; n += per) {

@@ -9,7 +9,7 @@
 //
 // The kernel reads rows from its own memory: the caller copies a tile of rows in and keeps the per-unit accumulators
 // there, in the layout `layout` gives.
-import { funcBody, I32, op, V128, wasmModule, instantiateKernel } from '../util/wasm-asm';
+import { funcBody, I32, kernelLoader, op, V128, wasmModule } from '../util/wasm-asm';
 
 /**
  * fold1(data, rows, stride, units, sumAt, loAt, hiAt, cntAt): for each unit u < units (a multiple of 4), over the
@@ -130,22 +130,16 @@ export interface FoldKernel {
   layout: (units: number, values: number) => FoldViews;
 }
 
-let kernel: FoldKernel | null | undefined;
-
 const align16 = (n: number) => (n + 15) & ~15;
 
 /** The kernel, or null where this runtime has no WebAssembly SIMD (then the JS fold runs, with the same results). */
-export function loadFoldKernel(): FoldKernel | null {
-  if (kernel !== undefined) return kernel;
-  const inst = instantiateKernel(kernelBytes());
-  if (!inst) return (kernel = null);
-  const memory = inst.exports.mem as WebAssembly.Memory;
+export const loadFoldKernel = kernelLoader<FoldKernel>(kernelBytes, (exports, memory) => {
   let last: FoldViews | null = null;
   let lastKey = '';
-  kernel = {
-    fold1: inst.exports.fold1 as FoldKernel['fold1'],
-    fold2: inst.exports.fold2 as FoldKernel['fold2'],
-    fold2x8: inst.exports.fold2x8 as FoldKernel['fold2x8'],
+  return {
+    fold1: exports.fold1 as FoldKernel['fold1'],
+    fold2: exports.fold2 as FoldKernel['fold2'],
+    fold2x8: exports.fold2x8 as FoldKernel['fold2x8'],
     layout(units, values) {
       const key = `${units}:${values}`;
       if (last && lastKey === key && last.rows.buffer === memory.buffer) return last;
@@ -168,5 +162,4 @@ export function loadFoldKernel(): FoldKernel | null {
       return last;
     },
   };
-  return kernel;
-}
+});

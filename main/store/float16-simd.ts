@@ -13,7 +13,7 @@
 // table (float16BitsToFloat32 stored into a Float32Array) holds. The bits are roundToFloat16's, all of them
 // (test/unit/harvest/float16-simd.test.ts checks every exponent, the rounding boundaries and NaN payloads).
 import { roundToFloat16 } from '../onnx/dtypes';
-import { funcBody, I32, op, V128, wasmModule, instantiateKernel } from '../util/wasm-asm';
+import { funcBody, I32, kernelLoader, op, V128, wasmModule } from '../util/wasm-asm';
 
 /** Values per kernel call: 64 KiB of input, 64 KiB of rounded values and 32 KiB of halves, which stay in L2. */
 const CHUNK = 16384;
@@ -81,22 +81,13 @@ interface Kernel {
   bits: Uint16Array;
 }
 
-let kernel: Kernel | null | undefined;
-
 /** The kernel, or null where this runtime has no WebAssembly SIMD (then roundToFloat16 runs, with the same bits). */
-export function loadHalfKernel(): Kernel | null {
-  if (kernel !== undefined) return kernel;
-  const inst = instantiateKernel(kernelBytes());
-  if (!inst) return (kernel = null);
-  const buf = (inst.exports.mem as WebAssembly.Memory).buffer;
-  kernel = {
-    half: inst.exports.half as Kernel['half'],
-    input: new Float32Array(buf, AT.input, CHUNK),
-    rounded: new Float32Array(buf, AT.rounded, CHUNK),
-    bits: new Uint16Array(buf, AT.bits, CHUNK),
-  };
-  return kernel;
-}
+export const loadHalfKernel = kernelLoader<Kernel>(kernelBytes, (exports, { buffer }) => ({
+  half: exports.half as Kernel['half'],
+  input: new Float32Array(buffer, AT.input, CHUNK),
+  rounded: new Float32Array(buffer, AT.rounded, CHUNK),
+  bits: new Uint16Array(buffer, AT.bits, CHUNK),
+}));
 
 /** roundToFloat16's results, bit for bit, eight values per kernel step; same arguments and reuse of `into…`. */
 export function roundToFloat16Simd(values: Float32Array, intoBits?: Uint16Array, intoRounded?: Float32Array): { bits: Uint16Array; rounded: Float32Array } {

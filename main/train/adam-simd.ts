@@ -10,7 +10,7 @@
 // updated there, and m, v and the new p copied out. The copies stay in cache and cost far less than the arithmetic
 // saved, and the callers' buffers (which ORT reads and writes in place) stay ordinary JS-owned arrays of any size.
 import { adamExact, type AdamConstants } from './adam-exact';
-import { F32, funcBody, I32, op, V128, wasmModule, instantiateKernel } from '../util/wasm-asm';
+import { F32, funcBody, I32, kernelLoader, op, V128, wasmModule } from '../util/wasm-asm';
 
 /** Elements per array per kernel call: 4 arrays × 64 KiB, small enough to stay in a core's L2 cache. */
 const CHUNK = 16384;
@@ -58,23 +58,14 @@ interface Kernel {
   g: Float32Array;
 }
 
-let kernel: Kernel | null | undefined;
-
 /** The kernel, or null where this runtime has no WebAssembly SIMD (then adamExact runs instead). */
-function loadKernel(): Kernel | null {
-  if (kernel !== undefined) return kernel;
-  const inst = instantiateKernel(kernelBytes());
-  if (!inst) return (kernel = null);
-  const buf = (inst.exports.mem as WebAssembly.Memory).buffer;
-  kernel = {
-    adam: inst.exports.adam as Kernel['adam'],
-    p: new Float32Array(buf, AT.p, CHUNK),
-    m: new Float32Array(buf, AT.m, CHUNK),
-    v: new Float32Array(buf, AT.v, CHUNK),
-    g: new Float32Array(buf, AT.g, CHUNK),
-  };
-  return kernel;
-}
+const loadKernel = kernelLoader<Kernel>(kernelBytes, (exports, { buffer }) => ({
+  adam: exports.adam as Kernel['adam'],
+  p: new Float32Array(buffer, AT.p, CHUNK),
+  m: new Float32Array(buffer, AT.m, CHUNK),
+  v: new Float32Array(buffer, AT.v, CHUNK),
+  g: new Float32Array(buffer, AT.g, CHUNK),
+}));
 
 /** Whether adamSimd runs the WebAssembly kernel here (false: it falls back to adamExact). */
 export function adamSimdAvailable(): boolean {

@@ -143,8 +143,22 @@ export function wasmModule(pages: number, funcs: { name: string; params: number[
   ]);
 }
 
-/** An instance of a kernel module, or null where this runtime has no WebAssembly SIMD (its caller then runs its JS). */
-export function instantiateKernel(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Instance | null {
-  if (typeof WebAssembly === 'undefined' || !WebAssembly.validate(bytes)) return null;
-  return new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+/**
+ * A kernel's loader: on its first call in a thread it builds the module from `bytes()` and returns `views` of its
+ * exports and memory, the same object on every later call; null where this runtime refuses the module (no
+ * WebAssembly, or no SIMD), and the caller then runs its JS.
+ */
+export function kernelLoader<T>(bytes: () => Uint8Array<ArrayBuffer>, views: (exports: WebAssembly.Exports, memory: WebAssembly.Memory) => T): () => T | null {
+  let kernel: T | null | undefined;
+  return () => {
+    if (kernel === undefined) {
+      const code = bytes();
+      if (typeof WebAssembly === 'undefined' || !WebAssembly.validate(code)) kernel = null;
+      else {
+        const exports = new WebAssembly.Instance(new WebAssembly.Module(code), {}).exports;
+        kernel = views(exports, exports.mem as WebAssembly.Memory);
+      }
+    }
+    return kernel;
+  };
 }

@@ -6,7 +6,7 @@
 // It stops at the first draw that misses the fast path (about 1 in 100: a wedge or the tail, which need logarithms
 // and exponentials that WebAssembly lacks) and hands that draw back; Rng finishes it in JS and calls again.
 // Why hand-written: no library draws these exact sequences, which are stored-data contract (util/random.ts).
-import { funcBody, F64, I32, op, wasmModule, instantiateKernel } from './wasm-asm';
+import { funcBody, F64, I32, kernelLoader, op, wasmModule } from './wasm-asm';
 import { kn, wn } from './ziggurat';
 
 /** Values per kernel call: 64 KiB of float32 output, which stays in L2 before it is copied out. */
@@ -73,20 +73,14 @@ export interface ZigguratKernel {
   out: Float32Array;
 }
 
-let kernel: ZigguratKernel | null | undefined;
-
 /** The kernel, built once per thread; null where this runtime has no WebAssembly (Rng then runs its JS loop). */
-export function zigguratKernel(): ZigguratKernel | null {
-  if (kernel !== undefined) return kernel;
-  const instance = instantiateKernel(kernelBytes());
-  if (!instance) return (kernel = null);
-  const buffer = (instance.exports.mem as WebAssembly.Memory).buffer;
+export const zigguratKernel = kernelLoader<ZigguratKernel>(kernelBytes, (exports, { buffer }) => {
   new Int32Array(buffer, AT.kn, kn.length).set(kn);
   new Float64Array(buffer, AT.wn, wn.length).set(wn);
-  return (kernel = {
-    fill: instance.exports.fill as ZigguratKernel['fill'],
+  return {
+    fill: exports.fill as ZigguratKernel['fill'],
     state: new Int32Array(buffer, AT.state, 4),
     stop: new Int32Array(buffer, AT.stop, 2),
     out: new Float32Array(buffer, AT.out, ZIGGURAT_CHUNK),
-  });
-}
+  };
+});
