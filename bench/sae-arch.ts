@@ -9,10 +9,12 @@ import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { sweptMethods } from '../main/bases/index';
-import { buildSaeStepGraph, matryoshkaDefaultLevels, type SaeKind } from '../main/bases/sae-graph';
+import { buildSaeStepGraph, matryoshkaDefaultLevels, usesDeadAux, type SaeKind } from '../main/bases/sae-graph';
 import { saeSpec } from '../main/bases/sae';
 import { numDefault } from '../main/bases/param-spec';
 import { SplitAdamStepRunner } from '../main/train/split-step';
+import { resolveTopkTraining, SPARSE_STEP_THREADS, topkStepImpl } from '../main/bases/sae-topk-sparse';
+import { SPARSE_PAIRS_MAX_DENSITY } from '../main/bases/sae-jumprelu-sparse';
 import { Rng } from '../main/util/random';
 import type { Row } from './table';
 
@@ -52,8 +54,15 @@ async function ours(kind: SaeKind, threads: number): Promise<Contender> {
   // h14sae (#14 item 5): the split step, as sae.ts trains on the CPU (gradients in ORT, Adam as one fused pass per parameter)
   const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
   // h12gm: Matryoshka's default prefixes d … m (4 here; was 5)
-  const { bytes, spec, params } = buildSaeStepGraph({ d, m, kind, batch, k, kAux: Math.floor(d / 2), nestLevels: matryoshkaDefaultLevels(m, d), nestLossDecay: nestLossDecayDefault(), bandwidth: JUMPRELU_EPS, adam, optimizer: 'js' });
-  const runner = await SplitAdamStepRunner.create(bytes, spec, params, adam, { intraOpThreads: threads });
+  // The step sae.ts trains with at this shape: the TopK family's sparse graph where 'auto' picks it (sae-topk-sparse.ts,
+  // sae-batchtopk-sparse.ts); CAJAL_SAE_TOPK_TRAINING=dense|sparse forces a path, as it does for a fit.
+  const sparse = usesDeadAux(kind) && topkStepImpl(resolveTopkTraining(undefined), m, k) === 'sparse';
+  const { bytes, spec, params } = buildSaeStepGraph({ d, m, kind, batch, k, kAux: Math.floor(d / 2), nestLevels: matryoshkaDefaultLevels(m, d), nestLossDecay: nestLossDecayDefault(), bandwidth: JUMPRELU_EPS, adam, optimizer: 'js', impl: sparse ? 'sparse' : undefined });
+  // sae-l1, sae-jumprelu, sae-gated: the sparse graph as the split step's alternate, chosen per step by the last step's density, as sae.ts does.
+  const pairsSparse = (kind === 'l1' || kind === 'jumprelu' || kind === 'gated') && resolveTopkTraining(undefined) !== 'dense';
+  const alternate = pairsSparse ? { bytes: buildSaeStepGraph({ d, m, kind, batch, bandwidth: JUMPRELU_EPS, adam, optimizer: 'js', impl: 'sparse' }).bytes, intraOpThreads: SPARSE_STEP_THREADS } : undefined;
+  // Sparse graphs on SPARSE_STEP_THREADS, as sae.ts runs them (their scatter-adds are reproducible only on one thread).
+  const runner = await SplitAdamStepRunner.create(bytes, spec, params, adam, { intraOpThreads: sparse ? SPARSE_STEP_THREADS : threads, alternate });
   const rng = new Rng(1);
   const wDec = runner.state('W_dec');
   const wEnc = runner.state('W_enc');
@@ -71,12 +80,29 @@ async function ours(kind: SaeKind, threads: number): Promise<Contender> {
   const dead = runner.inputs.dead as Float32Array | undefined;
   if (dead) for (let i = 0; i < m; i += 10) dead[i] = 1;
   let t = 0;
+  let density = 1;
+  let sparseSteps = 0;
+  let steps = 0;
   const step = async () => {
     (runner.inputs.t as Float32Array)[0] = ++t;
+    runner.useAlternate = pairsSparse && (resolveTopkTraining(undefined) === 'sparse' || density <= SPARSE_PAIRS_MAX_DENSITY);
+    if (runner.useAlternate) sparseSteps++;
+    steps++;
     await runner.step();
+    density = runner.outputs.l0![0]! / m;
   };
   for (let i = 0; i < 2; i++) await step();
-  return { rates: [], burst: () => burst(step), close: () => runner.release(), note: 'one ORT call for the gradients, then Adam as one fused pass per parameter (onnxruntime-node + main/train/split-step.ts)' };
+  const note = sparse
+    ? 'the sparse step sae.ts trains with here (m/k ≥ SPARSE_TOPK_MIN_RATIO): one ORT call for the gradients (dense encoder product, the selected latents gathered and scattered, sae-topk-sparse.ts / sae-batchtopk-sparse.ts; the aux loss over the dead columns, sae-dead-aux.ts), then Adam as one fused pass per parameter (main/train/split-step.ts)'
+    : `one ORT call for the gradients${usesDeadAux(kind) ? ' (the aux loss over the dead columns, sae-dead-aux.ts)' : ''}, then Adam as one fused pass per parameter (onnxruntime-node + main/train/split-step.ts)`;
+  return {
+    rates: [],
+    burst: () => burst(step),
+    close: () => runner.release(),
+    get note() {
+      return pairsSparse ? `${note}; the sparse graph (sae-${kind}-sparse.ts) chosen per step by the last step's L0 / m ≤ ${SPARSE_PAIRS_MAX_DENSITY}: ${sparseSteps} of ${steps} steps here, at L0 / m = ${density.toFixed(4)}` : note;
+    },
+  };
 }
 
 async function burst(fn: () => Promise<void>): Promise<number> {
@@ -172,7 +198,7 @@ export async function benchSaeArch(): Promise<Row[]> {
       referenceValue: tb,
       ratio: tb ? ob / tb : undefined,
       goal: '≥ 2× PyTorch',
-      note: `${threads} threads; best of ${ROUNDS} alternating ${BURST_S} s bursts (medians: ours ${fmt(median(a))}, PyTorch ${fmt(median(b))}). ${b.note}.`,
+      note: `${threads} threads; best of ${ROUNDS} alternating ${BURST_S} s bursts (medians: ours ${fmt(median(a))}, PyTorch ${fmt(median(b))}). Ours: ${a.note}. ${b.note}.`,
     });
   }
   return rows;

@@ -3,15 +3,14 @@
 // i.e. a dense step's 10·B·d·m FLOPs (see bench/sae.ts) at the rate ORT's GEMM reaches alone — and (2) the dense
 // TopK step itself (saeLoss + tape), all in the same run, interleaved in short bursts (the machine is shared).
 // The sparse step is measured twice: with no dead latent (coef 0: the aux loss's If branch is skipped, as in
-// training whenever no latent is dead) and with 10% of the latents dead (coef > 0: the aux loss's top-kAux dead
-// latents per row are gathered and scattered too).
+// training whenever no latent is dead) and with 10% of the latents dead (coef > 0: the aux loss over the dead
+// latents' columns, sae-dead-aux.ts).
 // The smaller sizes measure where the sparse graph starts to pay (SPARSE_TOPK_MIN_RATIO in sae-topk-sparse.ts).
 // CAJAL_BENCH_TOPK_M=4096,131072 chooses the sizes (default: 2048, 131072).
 import { availableParallelism, freemem } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { buildSaeStepGraph } from '../main/bases/sae-graph';
-import { SparseTopkStepRunner, type SaeStepRunner } from '../main/bases/sae-topk-runner';
-import { SPARSE_TOPK_MIN_RATIO } from '../main/bases/sae-topk-sparse';
+import { SPARSE_STEP_THREADS, SPARSE_TOPK_MIN_RATIO } from '../main/bases/sae-topk-sparse';
 import { GraphBuilder } from '../main/onnx/builder';
 import { createSession } from '../main/onnx/session';
 import { StepRunner } from '../main/train/session';
@@ -45,20 +44,16 @@ async function timeBurst(run: () => Promise<void>, seconds: number): Promise<num
 }
 
 /**
- * The step as training runs it: 'sparse' = SparseTopkStepRunner (sae.ts's sparse path), 'tape' = the dense graph
+ * The step as training runs it: 'sparse' = the sparse graph with Adam after it (sae.ts's sparse path), 'tape' = the dense graph
  * with Adam after it (the split step, sae.ts's dense path on the CPU); h14sae: 'tape-graph' = the dense graph with
  * Adam as ORT nodes (the one-graph step the split step replaced; same numbers).
  */
 async function stepContender(name: string, m: number, impl: 'sparse' | 'tape' | 'tape-graph', deadFraction: number, threads: number): Promise<Contender> {
   const shape = { d: D, m, kind: 'topk' as const, k: K, kAux: Math.max(2 * K, D / 2), batch: BATCH };
   const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
-  const runner: SaeStepRunner =
-    impl === 'sparse'
-      ? await SparseTopkStepRunner.create({ ...shape, adam }, { intraOpThreads: threads })
-      : await (() => {
-          const { bytes, spec, params } = buildSaeStepGraph({ ...shape, impl: 'tape', adam, optimizer: impl === 'tape' ? 'js' : 'graph' });
-          return impl === 'tape' ? SplitAdamStepRunner.create(bytes, spec, params, adam, { intraOpThreads: threads }) : StepRunner.create(bytes, spec, { intraOpThreads: threads });
-        })();
+  const { bytes, spec, params } = buildSaeStepGraph({ ...shape, impl: impl === 'sparse' ? 'sparse' : 'tape', adam, optimizer: impl === 'tape-graph' ? 'graph' : 'js' });
+  // The sparse step on SPARSE_STEP_THREADS, as sae.ts runs it (reproducible scatter-adds; sae-topk-sparse.ts).
+  const runner = impl === 'tape-graph' ? await StepRunner.create(bytes, spec, { intraOpThreads: threads }) : await SplitAdamStepRunner.create(bytes, spec, params, adam, { intraOpThreads: impl === 'sparse' ? SPARSE_STEP_THREADS : threads });
   const rng = new Rng(1);
   const wDec = runner.state('W_dec');
   const wEnc = runner.state('W_enc');
@@ -158,7 +153,7 @@ export async function benchSaeTopk(): Promise<Row[]> {
       reference: 'dense bound (as above)',
       referenceValue: 1 / bound,
       ratio: bound / best(sparseAux),
-      note: `kAux = ${Math.max(2 * K, D / 2)} dead latents per row gathered and scattered besides the k active ones; step ${ms(best(sparseAux))}.`,
+      note: `each row's top ${Math.min(Math.max(2 * K, D / 2), Math.ceil(m / 10))} (kAux = ${Math.max(2 * K, D / 2)}) of the ${Math.ceil(m / 10)} dead latents reconstruct the residual, computed over the dead columns (sae-dead-aux.ts); step ${ms(best(sparseAux))}.`,
     });
     if (!dense) {
       rows.push({ name: `sae-topk dense step ${tag}`, value: NaN, unit: '', note: `not run: its [B, m] tensors need about ${((30 * BATCH * m * 4) / 2 ** 30).toFixed(0)} GiB, more than the ${(freeAtStart / 2 ** 30).toFixed(1)} GiB free when the contenders were built.` });

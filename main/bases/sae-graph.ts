@@ -11,6 +11,11 @@ import { unitRowsNodes, type SplitParam } from '../train/split-step'; // h14sae 
 import { jumpReluEncode, jumpReluOnTape } from './sae-jumprelu-graph'; // h12jg
 import { gatedEncode, gatedOnTape } from './sae-gated-graph'; // h12jg
 import { saeTopkSparseLossAndGrads } from './sae-topk-sparse'; // h18topk (#18 item 5)
+import { deadAuxLoss } from './sae-dead-aux'; // #12/#14: the aux loss over the dead latents' columns
+import { saeBatchTopkSparseLossAndGrads } from './sae-batchtopk-sparse'; // #12/#14
+import { saeJumpReluSparseLossAndGrads } from './sae-jumprelu-sparse'; // #12/#14
+import { saeGatedSparseLossAndGrads } from './sae-gated-sparse'; // #12/#14
+import { saeL1SparseLossAndGrads } from './sae-l1-sparse'; // #12/#14
 
 // #12: 'batchtopk' (Bussmann et al. 2024) keeps the k·B largest pre-activations of the whole batch in training.
 // 'matryoshka' (Bussmann et al. 2025; Nabeshima 2024) trains BatchTopK codes whose nested prefixes each reconstruct x.
@@ -105,6 +110,8 @@ export function saeLoss(
   residualInput?: T,
   /** Gradient checks only (sae-gated): the auxiliary loss's decoder as inputs (in training, stop-gradient copies). */
   frozenDecoder?: { W_dec: T; b_dec: T },
+  /** The TopK family's dead-latent aux loss on the tape ('tape'), or left to the caller ('caller': sae-dead-aux.ts). */
+  deadAux: 'tape' | 'caller' = 'tape',
 ): SaeLossParts {
   const { d, m } = shape;
   const batch = x.shape[0]!;
@@ -162,6 +169,7 @@ export function saeLoss(
   if (shape.kind === 'l1') {
     return { loss: tape.add(mse, tape.mul(coef, l1)), mse, l1, aux: null, f, pre, err };
   }
+  if (deadAux === 'caller') return { loss: recon, mse, l1, aux: null, f, pre, err };
   if (!dead) throw new Error(`sae-${shape.kind} needs the dead-latent mask.`);
   // Auxiliary loss (Gao et al. 2024): the top-kAux dead latents reconstruct the residual e = x − x̂ (no gradient
   // through e); non-dead latents are pushed out of the TopK by a large negative offset and masked to be sure.
@@ -213,6 +221,8 @@ export interface SaeLossAndGrads {
   f?: string;
   /** h18topk: rows of the batch on which each latent was active [m], when the builder has it without `active`. */
   fired?: string;
+  /** BatchTopK's smallest positive code of the batch, when the builder has it without `f` (the sparse step). */
+  minpos?: string;
 }
 
 /** A [1, n] row of ones: column sums of [n, k] tensors as one matrix–vector product (faster than ReduceSum here). */
@@ -271,20 +281,40 @@ function saeTapeLossAndGrads(
   dead: string | null,
   residual?: T,
   frozen?: { W_dec: T; b_dec: T },
+  /** #12/#14: the TopK family's aux loss by sae-dead-aux.ts over the dead latents (training), or on the tape (checks). */
+  deadAux: 'tape' | 'dead-columns' = 'tape',
 ): SaeLossAndGrads {
   const b = tape.b;
   const shapes = saeParamShapes(o.d, o.m);
   const names = saeParamList(o.kind);
   const p = {} as Record<SaeParam, T> & Partial<Record<SaeExtraParam, T>>;
   for (const n of names) p[n] = { name: n, shape: shapes[n], requiresGrad: true };
-  const parts = saeLoss(tape, p, x, coef, o, dead, residual, frozen);
-  const grads = tape.grad(parts.loss, names.map((n) => p[n]!));
+  const byColumns = deadAux === 'dead-columns' && usesDeadAux(o.kind) && dead !== null && tape.dtype === 'float32';
+  const parts = saeLoss(tape, p, x, coef, o, dead, residual, frozen, byColumns ? 'caller' : 'tape');
+  const gradList = tape.grad(parts.loss, names.map((n) => p[n]!));
+  const grads: Record<string, string> = Object.fromEntries(names.map((n, i) => [n, gradList[i]!]));
+  let loss = parts.loss.name;
+  let aux = parts.aux ? parts.aux.name : null;
+  if (byColumns) {
+    // The aux loss's gradient rows over the dead latents, added into the tape's gradients.
+    const kAux = Math.min(o.kAux ?? Math.floor(o.d / 2), o.m);
+    const a = deadAuxLoss(b, { B: o.batch, d: o.d, kAux }, { pre: parts.pre.name, err: parts.err.name, xbar: b.sub(x.name, 'b_dec'), coef: coef.name, dead: dead! });
+    grads.W_dec = b.op('ScatterND', [grads.W_dec!, a.idx, a.dec], { reduction: 'add' });
+    grads.b_enc = b.op('ScatterND', [grads.b_enc!, a.idx, a.dpre], { reduction: 'add' });
+    // Columns of W_enc [d, m]: ScatterElements along axis 1, the dead latents' indices repeated on every input row.
+    const idxRow = b.reshape(a.idx, [1, -1]);
+    const idxCols = b.op('Expand', [idxRow, b.op('Concat', [b.int64s([o.d]), b.op('Slice', [b.op('Shape', [idxRow]), b.int64s([1]), b.int64s([2])])], { axis: 0 })]);
+    grads.W_enc = b.op('ScatterElements', [grads.W_enc!, idxCols, b.transpose(a.encT, [1, 0])], { axis: 1, reduction: 'add' });
+    grads.b_dec = b.add(grads.b_dec!, a.bdec);
+    loss = b.add(loss, b.mul(coef.name, a.aux));
+    aux = a.aux;
+  }
   return {
-    loss: parts.loss.name,
+    loss,
     mse: parts.mse.name,
     l1: parts.l1.name,
-    aux: parts.aux ? parts.aux.name : null,
-    grads: Object.fromEntries(names.map((n, i) => [n, grads[i]!])),
+    aux,
+    grads,
     sqErrSum: b.reduce('ReduceSumSquare', parts.err.name, [0, 1], false),
     active: b.op('Cast', [b.op('Greater', [parts.f.name, tape.scalar(0)])], { to: tape.dtype === 'float64' ? 11 : 1 }),
     f: parts.f.name,
@@ -292,7 +322,9 @@ function saeTapeLossAndGrads(
 }
 
 /** How the step computes sae-l1's gradients: 'fused' (by hand, the default) or 'tape' (saeLoss + autodiff). */
-export type SaeGradImpl = 'fused' | 'tape' | 'sparse'; // h18topk: 'sparse' = sae-topk on its k active latents (sae-topk-sparse.ts)
+// h18topk: 'sparse' = the TopK family on its selected latents (sae-topk-sparse.ts; sae-batchtopk-sparse.ts for
+// batchtopk and matryoshka)
+export type SaeGradImpl = 'fused' | 'tape' | 'sparse';
 
 /**
  * One training step as one graph. Inputs: x [B, d] (already normalised), the state tensors, lr, t (1-based step
@@ -300,7 +332,7 @@ export type SaeGradImpl = 'fused' | 'tape' | 'sparse'; // h18topk: 'sparse' = sa
  * Outputs: the updated state, and metrics loss, mse, l1, aux, l0 (mean active latents per row), ev (explained
  * variance of the batch), fired [m] (rows of the batch on which each latent was active).
  */
-export function buildSaeStepGraph(o: SaeStepOptions & { impl?: SaeGradImpl }): { bytes: Uint8Array; spec: StepRunnerSpec; params: SplitParam[] } {
+export function buildSaeStepGraph(o: SaeStepOptions & { impl?: SaeGradImpl; deadAux?: 'tape' | 'dead-columns' }): { bytes: Uint8Array; spec: StepRunnerSpec; params: SplitParam[] } {
   const { d, m, batch } = o;
   const b = new GraphBuilder({ name: `sae-${o.kind}-step`, opset: 17 });
   const tape = new Tape(b, 'float32');
@@ -317,16 +349,25 @@ export function buildSaeStepGraph(o: SaeStepOptions & { impl?: SaeGradImpl }): {
   b.input('t', 'float32', []);
   const coef = tape.input('coef', []);
   const dead = usesDeadAux(o.kind) ? b.input('dead', 'float32', [m]) : null;
-  const lg =
+  const lg: SaeLossAndGrads =
     o.kind === 'topk' && o.impl === 'sparse' // h18topk
       ? saeTopkSparseLossAndGrads(tape, o, x, coef, dead!)
+      : (o.kind === 'batchtopk' || o.kind === 'matryoshka') && o.impl === 'sparse' // #12/#14: the batch's K pairs
+      ? saeBatchTopkSparseLossAndGrads(tape, o, x, coef, dead!)
+      : o.kind === 'jumprelu' && o.impl === 'sparse' // #12/#14: the pairs active or near their threshold
+      ? saeJumpReluSparseLossAndGrads(tape, o, x, coef)
+      : o.kind === 'gated' && o.impl === 'sparse' // #12/#14: the pairs whose gate is open
+      ? saeGatedSparseLossAndGrads(tape, o, x, coef)
+      : o.kind === 'l1' && o.impl === 'sparse' // #12/#14: the nonzero codes
+      ? saeL1SparseLossAndGrads(tape, o, x, coef)
       : o.kind === 'l1' && (o.impl ?? 'fused') === 'fused'
       ? saeL1LossAndGrads(b, 'float32', o, x.name, coef.name)
-      : saeTapeLossAndGrads(tape, o, x, coef, dead);
+      : saeTapeLossAndGrads(tape, o, x, coef, dead, undefined, undefined, o.deadAux ?? 'dead-columns');
   if (o.kind === 'batchtopk' || o.kind === 'matryoshka') {
     // BatchTopK's inference threshold tracks the smallest positive code kept in each batch (3e38 when none is).
     const big = tape.scalar(3e38);
-    b.reduce('ReduceMin', b.op('Where', [b.op('Greater', [lg.f!, tape.scalar(0)]), lg.f!, big]), [0, 1], false, 'minpos');
+    if (lg.minpos) b.op('Identity', [lg.minpos], {}, { output: 'minpos' });
+    else b.reduce('ReduceMin', b.op('Where', [b.op('Greater', [lg.f!, tape.scalar(0)]), lg.f!, big]), [0, 1], false, 'minpos');
   }
   const g = { ...lg.grads };
   // Remove the gradient component parallel to each dictionary vector (rows of W_dec).

@@ -7,15 +7,19 @@
 //   ∂f_j = W_dec[i_j]·∂x̂                     the same gathered rows, [k, d]×[d, 1] per row
 //   ∂W_dec[i_j] += f_j·∂x̂,  ∂W_enc[:, i_j] += ∂pre_j·x̄   ScatterND with reduction 'add' of B·k rows of d values
 // The scatters run on ORT's ScatterND (not a JS kernel): it copies whole d-value rows, so it runs at memory speed
-// inside the same ORT call as the rest of the step (Adam, projection, renormalisation), with no round trip to JS.
+// inside the same ORT call as the rest of the gradients; Adam, the projection and the renormalisation follow as one
+// fused pass per parameter (train/split-step.ts), as for every SAE on the CPU.
 // W_enc's gradient is scattered as rows of W_encᵀ [m, d] (contiguous d-value slices) and transposed once; a
 // column-wise ScatterElements would need an int64 index per value (d× the indices).
-// The auxiliary dead-latent loss (Gao et al. 2024) runs inside an ONNX `If` on coef > 0: sae.ts sets coef to 0
-// when no latent is dead, and then the dense graph's aux gradient is exactly 0·(finite) = 0, so skipping it changes
-// nothing; when latents are dead, its top-kAux latents are handled the same sparse way.
+// The auxiliary dead-latent loss (Gao et al. 2024) works on the dead latents' columns only (sae-dead-aux.ts), inside
+// an ONNX `If` skipped when no latent is dead (sae.ts then sets coef to 0, and the dense graph's aux gradient is
+// exactly 0·(finite) = 0); its gradient rows join the main ones in the same scatters.
 // The mathematics is saeLoss's for kind 'topk' (sae-graph.ts); test/integration/sae-topk-sparse.test.ts checks
-// that both paths end with the same weights.
-import { attr, GraphBuilder } from '../onnx/builder';
+// that both paths end with the same weights. (A runner of its own with Adam as plain JS loops, sae-topk-runner.ts,
+// was replaced by the split step's SIMD Adam: 6.8 against 6.0 steps/s at m = 4,096, 4.6 against 5.9 s per step at
+// m = 131,072, bench sae-arch / sae-topk.)
+import { attr } from '../onnx/builder';
+import { deadAuxLoss } from './sae-dead-aux';
 import type { Tape, T } from '../train/autodiff';
 import type { SaeLossAndGrads, SaeShape } from './sae-graph';
 
@@ -28,8 +32,6 @@ export function saeTopkSparseLossAndGrads(
   x: T,
   coef: T,
   dead: string,
-  /** Leave W_enc's gradient as ∂W_encᵀ [m, d] (the JS Adam of sae-topk-runner.ts reads it in that layout). */
-  encGradTransposed = false,
 ): SaeLossAndGrads {
   const b = tape.b;
   const { d, m, batch: B } = o;
@@ -58,34 +60,28 @@ export function saeTopkSparseLossAndGrads(
   const encMain = b.reshape(b.mul(b.op('Unsqueeze', [dvals, i64([2])]), b.op('Unsqueeze', [xbar, i64([1])])), [B * k, d]);
   const idxMain = b.reshape(idx!, [B * k, 1]);
 
-  // Auxiliary loss, only when coef > 0 (some latent is dead).
-  const cond = b.op('Greater', [coef.name, sc(0)]);
-  const auxOut = ['aux_loss', 'aux_idx', 'aux_dpre', 'aux_dec', 'aux_enc'];
-  const thenG = auxBranch({ B, d, m, kAux }, pre, err, xbar, coef.name, dead);
-  const elseG = emptyBranch(d);
-  const [aux, idxAux, dpreAux, decAux, encAux] = b.node('If', [cond], auxOut.map((n) => `${n}_out`), {
-    then_branch: { kind: 'graph', value: thenG },
-    else_branch: { kind: 'graph', value: elseG },
-  });
+  // Auxiliary loss on the dead latents only (sae-dead-aux.ts), when coef > 0 and some latent is dead.
+  const { aux, idx: idxAux, dpre: dpreAux, dec: decAux, encT: encAux } = deadAuxLoss(b, { B, d, kAux }, { pre, err, xbar, coef: coef.name, dead });
 
-  const allIdx = b.op('Concat', [idxMain, idxAux!], { axis: 0 });
+  // The aux loss's rows (one per dead latent) are scattered first and the B·k pairs added onto them (a Concat of the
+  // two lists copied the B·k·d values once more).
   const zerosMd = b.op('ConstantOfShape', [i64([m, d])], { value: attr.tensor(Float32Array.of(0), [1], 'float32') });
-  const gWdec = b.op('ScatterND', [zerosMd, allIdx, b.op('Concat', [decMain, decAux!], { axis: 0 })], { reduction: 'add' });
-  const gWencT = b.op('ScatterND', [zerosMd, allIdx, b.op('Concat', [encMain, encAux!], { axis: 0 })], { reduction: 'add' });
-  const gWenc = encGradTransposed ? gWencT : b.transpose(gWencT, [1, 0]);
+  const scatterAdd = (onto: string, idx: string, rows: string) => b.op('ScatterND', [onto, idx, rows], { reduction: 'add' });
+  const gWdec = scatterAdd(scatterAdd(zerosMd, idxAux, decAux), idxMain, decMain);
+  const gWencT = scatterAdd(scatterAdd(zerosMd, idxAux, encAux), idxMain, encMain);
+  const gWenc = b.transpose(gWencT, [1, 0]);
   const zerosM = b.op('ConstantOfShape', [i64([m])], { value: attr.tensor(Float32Array.of(0), [1], 'float32') });
-  const dpreAll = b.op('Concat', [b.reshape(dvals, [B * k]), dpreAux!], { axis: 0 });
-  const gBenc = b.op('ScatterND', [zerosM, allIdx, dpreAll], { reduction: 'add' });
+  const gBenc = scatterAdd(scatterAdd(zerosM, idxAux, dpreAux), idxMain, b.reshape(dvals, [B * k]));
   // b_dec: Σ_rows ∂x̂ minus the encoder side (Σ_rows ∂pre)·W_encᵀ, one [1, m]·[m, d] product (as the fused sae-l1).
   const gBdec = b.reshape(b.gemm(b.reshape(gBenc, [1, m]), 'W_enc', b.reduce('ReduceSum', dxhat, [0], true), { transB: true, alpha: -1 }), [d]);
-  const loss = b.add(mse, b.mul(coef.name, aux!));
+  const loss = b.add(mse, b.mul(coef.name, aux));
   // Rows of the batch on which each latent was active, scattered from the k entries per row.
   const fired = b.op('ScatterND', [zerosM, idxMain, b.reshape(b.op('Cast', [pos], { to: FLOAT }), [B * k])], { reduction: 'add' });
   return {
     loss,
     mse,
     l1,
-    aux: aux!,
+    aux,
     grads: { W_enc: gWenc, b_enc: gBenc, W_dec: gWdec, b_dec: gBdec },
     sqErrSum,
     active: '',
@@ -94,59 +90,17 @@ export function saeTopkSparseLossAndGrads(
 }
 
 /**
- * The aux loss's subgraph: the top-kAux dead latents of each row reconstruct the residual x − x̂ (no gradient
- * through it). Non-dead latents are pushed out of the TopK by −1e30 and masked, as in saeLoss. Outputs the loss
- * and the sparse gradient lists (indices [B·kAux, 1], ∂pre [B·kAux], W_dec and W_encᵀ row updates [B·kAux, d]),
- * already multiplied by coef.
+ * Intra-op threads of every sparse SAE step (the TopK family's, and the L1, JumpReLU and Gated alternates).
+ * onnxruntime's CPU ScatterND with reduction 'add' splits its updates over the session's threads, and updates that
+ * land on the same row (a latent active on several rows of the batch, a row with several active latents) are then
+ * added in a varying order (onnxruntime#18048, #23396): measured here, the same sparse step from the same state gave
+ * gradients equal to the dense step's to 1e-9 but not bit for bit from run to run, and Adam turns a near-zero
+ * gradient's changed sign into a ±lr step — the demo's sae-topk ended 1e-3 apart in its EV between two runs. On one
+ * thread the additions run in index order, so a fit is reproducible bit for bit; the sparse step then costs its
+ * encoder product on one thread (bench sae-arch, m = 4,096: sae-topk 5.2–5.3 steps/s against 8.0–8.5 on two threads,
+ * still 2.2–2.5× PyTorch and faster than the dense step on two).
  */
-function auxBranch(s: { B: number; d: number; m: number; kAux: number }, pre: string, err: string, xbar: string, coef: string, dead: string) {
-  const { B, d, kAux } = s;
-  const g = new GraphBuilder({ name: 'sae_topk_aux', opset: 17, outerScope: [pre, err, xbar, coef, dead, 'W_dec'] });
-  let n = 0;
-  const nm = () => `aux_t${n++}`;
-  const op = (type: string, inputs: string[], attrs: Record<string, unknown> = {}) => g.op(type, inputs, attrs as never, { output: nm() });
-  const c = (v: number) => g.scalar(v, 'float32', nm());
-  const ints = (v: number[]) => g.int64s(v, nm());
-  const offset = op('Mul', [op('Sub', [dead, c(1)]), c(1e30)]);
-  const preDead = op('Add', [pre, offset]);
-  const [av, aidx] = g.node('TopK', [preDead, ints([kAux])], [nm(), nm()], { axis: 1, largest: 1, sorted: 0 });
-  const isDead = op('Gather', [dead, aidx!], { axis: 0 });
-  const fa = op('Mul', [op('Relu', [av!]), isDead]);
-  const wa = op('Gather', ['W_dec', aidx!], { axis: 0 }); // [B, kAux, d]
-  const eHat = op('Reshape', [op('MatMul', [op('Unsqueeze', [fa, ints([1])]), wa]), ints([B, d])]);
-  const diff = op('Add', [eHat, err]); // eHat − (x − x̂)
-  g.op('Mul', [op('ReduceSumSquare', [diff], { keepdims: 0 }), c(1 / (B * d))], {}, { output: 'aux_loss' });
-  const deh = op('Mul', [diff, op('Mul', [coef, c(2 / (B * d))])]);
-  const dfa = op('Reshape', [op('MatMul', [wa, op('Unsqueeze', [deh, ints([2])])]), ints([B, kAux])]);
-  const keep = op('Mul', [op('Cast', [op('Greater', [av!, c(0)])], { to: FLOAT }), isDead]);
-  const dpre = op('Mul', [dfa, keep]);
-  g.op('Reshape', [aidx!, ints([B * kAux, 1])], {}, { output: 'aux_idx' });
-  g.op('Reshape', [dpre, ints([B * kAux])], {}, { output: 'aux_dpre' });
-  g.op('Reshape', [op('Mul', [op('Unsqueeze', [fa, ints([2])]), op('Unsqueeze', [deh, ints([1])])]), ints([B * kAux, d])], {}, { output: 'aux_dec' });
-  g.op('Reshape', [op('Mul', [op('Unsqueeze', [dpre, ints([2])]), op('Unsqueeze', [xbar, ints([1])])]), ints([B * kAux, d])], {}, { output: 'aux_enc' });
-  declareAuxOutputs(g, d);
-  return g.toGraph();
-}
-
-/** No dead latent: aux 0 and empty gradient lists. */
-function emptyBranch(d: number) {
-  const g = new GraphBuilder({ name: 'sae_topk_noaux', opset: 17 });
-  g.scalar(0, 'float32', 'aux_loss');
-  g.constant(new BigInt64Array(0), [0, 1], 'int64', 'aux_idx');
-  g.constant(new Float32Array(0), [0], 'float32', 'aux_dpre');
-  g.constant(new Float32Array(0), [0, d], 'float32', 'aux_dec');
-  g.constant(new Float32Array(0), [0, d], 'float32', 'aux_enc');
-  declareAuxOutputs(g, d);
-  return g.toGraph();
-}
-
-function declareAuxOutputs(g: GraphBuilder, d: number): void {
-  g.output('aux_loss', 'float32', []);
-  g.output('aux_idx', 'int64', ['n', 1]);
-  g.output('aux_dpre', 'float32', ['n']);
-  g.output('aux_dec', 'float32', ['n', d]);
-  g.output('aux_enc', 'float32', ['n', d]);
-}
+export const SPARSE_STEP_THREADS = 1;
 
 /** Which sae-topk training graph a fit uses; CAJAL_SAE_TOPK_TRAINING sets the default (tests force a path with it). */
 export type TopkTraining = 'auto' | 'sparse' | 'dense';
@@ -159,13 +113,13 @@ export function resolveTopkTraining(raw: unknown): TopkTraining {
 
 /**
  * The smallest m/k at which 'auto' trains sparsely. Measured with bench/sae-topk.ts (d = 512, k = 32, B = 1024,
- * 2 shared cores, steps interleaved): with no dead latent the sparse step costs 0.72× the dense step's speed at
- * m = 1,024 and is 1.54× faster at m = 2,048 (m/k = 64); with 10% dead latents (aux loss on) it gathers and
- * scatters kAux = 256 more latents per row and was 4× slower than dense at m = 2,048, a cost that does not grow
- * with m while the dense step's does (≈ linearly: 0.39 s at m = 1,024, 1.0 s at 2,048), so its break-even lies
- * near m = 8,192. Training switches the aux loss on and off as latents die, so 'auto' waits for m/k ≥ 256.
+ * 2 shared cores, steps interleaved, Adam after the graph in both, the sparse step on SPARSE_STEP_THREADS): the
+ * sparse step ties the dense step at m = 2,048 (98 against 98 ms) and is 1.44× faster at m = 4,096 (m/k = 128: 133
+ * against 191 ms). On two threads (not reproducible, see SPARSE_STEP_THREADS) it was 1.58× and 1.99× faster. With 10%
+ * dead latents the aux loss over the dead columns (sae-dead-aux.ts) adds 5–36 ms; gathering each row's kAux = 256
+ * dead latents, as it did before, made that step 4× slower than dense at m = 2,048.
  */
-export const SPARSE_TOPK_MIN_RATIO = 256;
+export const SPARSE_TOPK_MIN_RATIO = 128;
 
 /** The step graph's gradient implementation for sae-topk. */
 export function topkStepImpl(mode: TopkTraining, m: number, k: number): 'sparse' | 'tape' {

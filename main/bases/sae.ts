@@ -22,12 +22,15 @@ import { JUMPRELU_SPEC, GATED_SPEC } from './sae-jumprelu-gated-spec'; // h12jg
 import { StepRunner } from '../train/session';
 import { trainingProviderName, type TrainingProvider } from '../train/provider'; // room: scale (#14 item 4)
 import { SplitAdamStepRunner } from '../train/split-step'; // h14sae (#14 item 5)
+
+/** What sae.ts trains through: the one-graph step (Adam as ORT nodes) or the split step (Adam in one fused pass). */
+type SaeStepRunner = StepRunner | SplitAdamStepRunner;
 import { ShuffledBatches, defaultBufferRows, gatherRows } from '../train/batches';
 import { createSession } from '../onnx/session';
 import { Rng } from '../util/random';
 import { numDefault, type BasisParamSpec, type BasisSpec } from './param-spec';
-import { resolveTopkTraining, topkStepImpl, type TopkTraining } from './sae-topk-sparse'; // h18topk (#18 item 5)
-import { SparseTopkStepRunner, type SaeStepRunner } from './sae-topk-runner'; // h18topk
+import { resolveTopkTraining, SPARSE_STEP_THREADS, topkStepImpl, type TopkTraining } from './sae-topk-sparse'; // h18topk (#18 item 5)
+import { SPARSE_PAIRS_MAX_DENSITY } from './sae-jumprelu-sparse'; // #12/#14
 import { batchTopkCut, meanCut } from './sae-batch-threshold'; // h12def
 
 const INIT_KEY = 0x1417;
@@ -80,7 +83,10 @@ export interface SaeParams {
   threads: number | null;
   /** room: scale (#14 item 4) — the training graph's execution provider, recorded with the fit (default cpu). */
   provider: TrainingProvider;
-  /** h18topk — sae-topk's training graph: 'sparse' (k latents per row), 'dense', or 'auto' (by m/k, see sae-topk-sparse.ts). */
+  /**
+   * h18topk — the training graph of the TopK family and JumpReLU: 'sparse' (on the selected or nonzero codes), 'dense',
+   * or 'auto' (the TopK family by m/k, sae-topk-sparse.ts; JumpReLU per step by the codes' density, sae-jumprelu-sparse.ts).
+   */
   topkTraining: TopkTraining;
 }
 
@@ -242,6 +248,8 @@ export class SparseAutoencoder implements Basis {
   normScale = 1;
   /** sae-batchtopk: the global inference threshold on pre-activations (normalised units); 0 until trained. */
   threshold = 0;
+  /** sae-l1, sae-jumprelu, sae-gated: the last training step's L0 / m, which picks the next step's graph (1 before the first: dense). */
+  private stepDensity = 1;
   /** BatchTopK and Matryoshka train with the batch's top k·B and encode with one global threshold. */
   get usesThreshold(): boolean {
     return this.kind === 'batchtopk' || this.kind === 'matryoshka';
@@ -269,19 +277,22 @@ export class SparseAutoencoder implements Basis {
     const d = this.dim;
     const m = this.nFeatures;
     const batch = Math.min(cfg.batchSize, stream.rows);
-    // h18topk (#18 item 5): sae-topk trains on its k active latents when m/k is large (sae-topk-sparse.ts)
-    const sparseTopk = this.kind === 'topk' && cfg.provider === 'cpu' && topkStepImpl(cfg.topkTraining, m, cfg.k) === 'sparse';
+    // h18topk (#18 item 5), #12/#14: the TopK family trains on its selected latents when m/k is large
+    // (sae-topk-sparse.ts, sae-batchtopk-sparse.ts)
+    const sparse = usesDeadAux(this.kind) && cfg.provider === 'cpu' && topkStepImpl(cfg.topkTraining, m, cfg.k) === 'sparse';
     const adam = { beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps };
     const label = `the ${this.method} training step`;
-    const runner: SaeStepRunner = sparseTopk
-      ? await SparseTopkStepRunner.create({ d, m, kind: 'topk', k: cfg.k, kAux: cfg.kAux, batch, adam }, { intraOpThreads: cfg.threads ?? undefined, label })
-      : await (() => {
-          // h14sae (#14 item 5): on the CPU, Adam runs as one fused pass per parameter after the graph (train/split-step.ts), same numbers
-          const optimizer = cfg.provider === 'cpu' ? 'js' : 'graph';
-          const { bytes, spec, params } = buildSaeStepGraph({ d, m, kind: this.kind, k: cfg.k, kAux: cfg.kAux, nestLevels: cfg.nestLevels, nestLossDecay: cfg.nestLossDecay, bandwidth: cfg.bandwidth * cfg.targetNorm, batch, adam, optimizer }); // h12jg: the graph sees inputs at mean norm targetNorm
-          const opts = { intraOpThreads: cfg.threads ?? undefined, provider: cfg.provider, label };
-          return optimizer === 'js' ? SplitAdamStepRunner.create(bytes, spec, params, adam, opts) : StepRunner.create(bytes, spec, opts);
-        })();
+    // h14sae (#14 item 5): on the CPU, Adam runs as one fused pass per parameter after the graph (train/split-step.ts), same numbers
+    const optimizer = cfg.provider === 'cpu' ? 'js' : 'graph';
+    const { bytes, spec: stepSpec, params } = buildSaeStepGraph({ d, m, kind: this.kind, k: cfg.k, kAux: cfg.kAux, nestLevels: cfg.nestLevels, nestLossDecay: cfg.nestLossDecay, bandwidth: cfg.bandwidth * cfg.targetNorm, batch, adam, optimizer, impl: sparse ? 'sparse' : undefined }); // h12jg: the graph sees inputs at mean norm targetNorm
+    // #12/#14: sae-l1's, sae-jumprelu's and sae-gated's sparse graphs (the codes' nonzero pairs: sae-l1-sparse.ts,
+    // sae-jumprelu-sparse.ts, sae-gated-sparse.ts) as the split step's alternate, chosen per step by the last step's density; 'dense' leaves
+    // it out, 'sparse' always uses it.
+    const pairsSparse = (this.kind === 'l1' || this.kind === 'jumprelu' || this.kind === 'gated') && optimizer === 'js' && cfg.topkTraining !== 'dense';
+    // Sparse graphs run on SPARSE_STEP_THREADS (one) so that their scatter-adds are reproducible (sae-topk-sparse.ts).
+    const alternate = pairsSparse ? { bytes: buildSaeStepGraph({ d, m, kind: this.kind, bandwidth: cfg.bandwidth * cfg.targetNorm, batch, adam, optimizer, impl: 'sparse' }).bytes, intraOpThreads: SPARSE_STEP_THREADS } : undefined;
+    const opts = { intraOpThreads: sparse ? SPARSE_STEP_THREADS : (cfg.threads ?? undefined), provider: cfg.provider, label };
+    const runner: SaeStepRunner = optimizer === 'js' ? await SplitAdamStepRunner.create(bytes, stepSpec, params, adam, { ...opts, alternate }) : await StepRunner.create(bytes, stepSpec, opts);
     const spec = runner.spec;
     const lastFired = new Float32Array(m);
     let step = 0;
@@ -308,6 +319,7 @@ export class SparseAutoencoder implements Basis {
         for (const st of spec.state) state[st.input] = { shape: [...st.shape], data: Float32Array.from(runner.state(st.input)) };
         state.last_fired = { shape: [m], data: Float32Array.from(lastFired) };
         state.norm_scale = { shape: [1], data: Float32Array.of(this.normScale) };
+        if (pairsSparse) state.step_density = { shape: [1], data: Float32Array.of(this.stepDensity) }; // so a resumed fit picks the same graphs
         if (this.usesThreshold) state.threshold = { shape: [1], data: Float32Array.of(this.threshold) };
         const loc = batches.locate(step);
         ctx.checkpoint.save(step, state, {
@@ -349,8 +361,10 @@ export class SparseAutoencoder implements Basis {
           }
           coef[0] = anyDead ? cfg.auxCoefficient : 0;
         }
+        if (pairsSparse && runner instanceof SplitAdamStepRunner) runner.useAlternate = cfg.topkTraining === 'sparse' || this.stepDensity <= SPARSE_PAIRS_MAX_DENSITY;
         await runner.step();
         step++;
+        if (pairsSparse) this.stepDensity = out.l0![0]! / m;
         if (this.usesThreshold) {
           // SAELens' update: θ ← (1 − lr)·θ + lr·(smallest positive code kept in this batch), skipped when none is.
           const minPos = out.minpos![0]!;
@@ -437,6 +451,7 @@ export class SparseAutoencoder implements Basis {
     lastFired.set(saved.state.last_fired!.data);
     this.normScale = saved.state.norm_scale!.data[0]!;
     this.threshold = saved.state.threshold?.data[0] ?? 0;
+    this.stepDensity = saved.state.step_density?.data[0] ?? 1;
     return saved.step;
   }
 

@@ -62,6 +62,12 @@ export class SplitAdamStepRunner extends StateView {
   private readonly scalars = { mScale: new Float32Array(1), epsHat: new Float32Array(1) };
   /** h14step: adamSimd, or adamExact's scalar pass (same bits) where the caller measures the difference. */
   private readonly pass: typeof adamExact;
+  /**
+   * #12/#14: a second gradient graph with the same contract (the same loss by another route, e.g. on the codes'
+   * nonzero pairs), run instead of the first while `useAlternate` is set; the caller chooses per step.
+   */
+  private alternate: ort.InferenceSession | null = null;
+  useAlternate = false;
 
   private constructor(session: ort.InferenceSession, spec: StepRunnerSpec, params: ParamSlot[], defs: readonly SplitParam[], adam: AdamConfig, scalarAdam: boolean) {
     super();
@@ -97,12 +103,17 @@ export class SplitAdamStepRunner extends StateView {
     spec: StepRunnerSpec,
     params: readonly SplitParam[],
     adam: AdamConfig,
-    /** scalarAdam: run adamExact's scalar JS pass instead of the SIMD kernel (bench/sae.ts measures the two). */
-    opts: StepRunnerOptions & { scalarAdam?: boolean } = {},
+    /**
+     * scalarAdam: run adamExact's scalar JS pass instead of the SIMD kernel (bench/sae.ts measures the two).
+     * alternate: a second gradient graph with the same inputs and outputs (see `useAlternate`), with its own thread count.
+     */
+    opts: StepRunnerOptions & { scalarAdam?: boolean; alternate?: { bytes: Uint8Array; intraOpThreads?: number } } = {},
   ): Promise<SplitAdamStepRunner> {
     const session = await createStepSession(bytes, opts);
+    let alternate: ort.InferenceSession | null = null;
     const slots: ParamSlot[] = [];
     try {
+      if (opts.alternate) alternate = await createStepSession(opts.alternate.bytes, { ...opts, intraOpThreads: opts.alternate.intraOpThreads ?? opts.intraOpThreads });
       for (const def of params) {
         const n = sizeOf(def.shape);
         const slot: ParamSlot = { p: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n), g: new Float32Array(n) };
@@ -115,10 +126,13 @@ export class SplitAdamStepRunner extends StateView {
       }
     } catch (err) {
       await session.release();
+      await alternate?.release();
       for (const s of slots) await s.renorm?.session.release();
       throw err;
     }
-    return new SplitAdamStepRunner(session, spec, slots, params, adam, opts.scalarAdam ?? false);
+    const runner = new SplitAdamStepRunner(session, spec, slots, params, adam, opts.scalarAdam ?? false);
+    runner.alternate = alternate;
+    return runner;
   }
 
   protected stateBuffer(input: string): Float32Array | undefined {
@@ -127,7 +141,7 @@ export class SplitAdamStepRunner extends StateView {
 
   /** Gradients and metrics in ORT, then Adam (and renormalisation) per parameter. */
   async step(): Promise<void> {
-    await this.session.run(this.feeds, this.fetches);
+    await (this.useAlternate && this.alternate ? this.alternate : this.session).run(this.feeds, this.fetches);
     const c = adamConstants(this.adam, this.scalars.mScale[0]!, this.scalars.epsHat[0]!);
     for (const s of this.params) {
       if (!s.renorm) {
@@ -141,6 +155,7 @@ export class SplitAdamStepRunner extends StateView {
 
   async release(): Promise<void> {
     await this.session.release();
+    await this.alternate?.release();
     for (const s of this.params) await s.renorm?.session.release();
   }
 }

@@ -1,7 +1,6 @@
 // The part of a training step runner that callers (sae.ts's fit loop: initialise, checkpoint, restore) read its
-// state through: state tensors by input name, in the spec's order. The three runners (StepRunner in session.ts,
-// SplitAdamStepRunner in split-step.ts, SparseTopkStepRunner in bases/sae-topk-runner.ts) keep their state in
-// different places, so each says only where one tensor is; the lookup's error and the names' order live here once.
+// state through: state tensors by input name, in the spec's order. The two runners (StepRunner in session.ts,
+// SplitAdamStepRunner in split-step.ts) keep their state in different places, so each says only where one tensor is; the lookup's error and the names' order live here once.
 import type { StepRunnerSpec } from './session';
 
 export abstract class StateView {

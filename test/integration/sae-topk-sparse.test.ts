@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { buildSaeStepGraph, type SaeGradImpl } from '../../main/bases/sae-graph';
 import { SparseAutoencoder } from '../../main/bases/sae';
 import { resolveTopkTraining, SPARSE_TOPK_MIN_RATIO, topkStepImpl } from '../../main/bases/sae-topk-sparse';
-import { SparseTopkStepRunner, type SaeStepRunner } from '../../main/bases/sae-topk-runner';
+import { SplitAdamStepRunner } from '../../main/train/split-step';
 import { memoryStream } from '../../main/bases/stream';
 import type { FitContext } from '../../main/bases/types';
 import { StepRunner } from '../../main/train/session';
@@ -19,14 +19,18 @@ const M = 64;
 const FIT_M = 256;
 const B = 32;
 
-/** One step from a seeded state: the dense or sparse step graph (Adam in ORT), or the sparse runner (Adam in JS). */
-async function oneStep(impl: SaeGradImpl | 'runner', coef: number, deadMask: Float32Array): Promise<Record<string, Float32Array>> {
+/** One step from a seeded state: the dense or sparse step graph with Adam in ORT, or the sparse graph with Adam after it (the split step sae.ts trains with on the CPU). */
+async function oneStep(impl: SaeGradImpl | 'split', coef: number, deadMask: Float32Array): Promise<Record<string, Float32Array>> {
   const shape = { d: D, m: M, kind: 'topk' as const, k: 4, kAux: 8, batch: B };
-  const runner: SaeStepRunner =
-    impl === 'runner'
-      ? await SparseTopkStepRunner.create({ ...shape, adam: { beta1: 0.9, beta2: 0.999, eps: 1e-8 } }, { intraOpThreads: 1 })
+  const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+  const runner =
+    impl === 'split'
+      ? await (() => {
+          const { bytes, spec, params } = buildSaeStepGraph({ ...shape, impl: 'sparse', adam, optimizer: 'js' });
+          return SplitAdamStepRunner.create(bytes, spec, params, adam, { intraOpThreads: 1 });
+        })()
       : await (() => {
-          const { bytes, spec } = buildSaeStepGraph({ ...shape, impl });
+          const { bytes, spec } = buildSaeStepGraph({ ...shape, impl, adam, deadAux: 'tape' }); // the reference: saeLoss's aux on the tape
           return StepRunner.create(bytes, spec, { intraOpThreads: 1 });
         })();
   const rng = new Rng(31);
@@ -59,15 +63,19 @@ function assertClose(a: Record<string, Float32Array>, b: Record<string, Float32A
   }
 }
 
-test('one training step: the sparse graph and the sparse runner give the dense graph’s state and metrics, with and without the aux loss', async () => {
+test('one training step: the sparse graph, with Adam in ORT or after it, gives the dense graph’s state and metrics, with and without the aux loss', async () => {
   const dead = new Float32Array(M);
   for (let j = 0; j < M; j += 3) dead[j] = 1; // 22 dead latents: more than kAux = 8, so the aux TopK really selects
-  for (const coef of [0, 0.5]) {
-    const dense = await oneStep('tape', coef, dead);
-    const sparse = await oneStep('sparse', coef, dead);
+  // Fewer dead latents than kAux (5 < 8): the dense loss's TopK then also takes live latents, which its mask zeroes;
+  // the aux loss over the dead columns (sae-dead-aux.ts) takes all 5.
+  const fewDead = new Float32Array(M);
+  for (const j of [2, 17, 30, 41, 63]) fewDead[j] = 1;
+  for (const [coef, mask] of [[0, dead], [0.5, dead], [0.5, fewDead]] as const) {
+    const dense = await oneStep('tape', coef, mask);
+    const sparse = await oneStep('sparse', coef, mask);
     // With coef 0 the dense graph still evaluates the aux loss (reported, multiplied by 0); sae.ts shows 0 then.
-    assertClose(dense, sparse, 2e-5, `coef ${coef}`, coef === 0 ? ['aux'] : []);
-    assertClose(dense, await oneStep('runner', coef, dead), 2e-5, `runner, coef ${coef}`, coef === 0 ? ['aux'] : []);
+    assertClose(dense, sparse, 2e-5, `coef ${coef}, ${mask === dead ? 22 : 5} dead`, coef === 0 ? ['aux'] : []);
+    assertClose(dense, await oneStep('split', coef, mask), 2e-5, `split step, coef ${coef}`, coef === 0 ? ['aux'] : []);
     if (coef > 0) assert.ok(sparse.aux![0]! > 0, 'the aux loss is computed when coef > 0');
     // A step that moves nothing would pass trivially: W_dec must have changed from its initial value.
     assert.ok(sparse.fired!.reduce((s, v) => s + v, 0) === 4 * B, 'k latents fire on every row');

@@ -1,0 +1,105 @@
+// sae-gated's sparse training graph (main/bases/sae-gated-sparse.ts) against the dense one (saeLoss + the tape with
+// gatedOnTape): one step from the same state gives the same state and metrics with gates mostly open, mostly shut, or
+// all shut (no pair at all); a fit that switches between the graphs by the codes' density follows the dense fit; and
+// the Basis conformance suite passes with the sparse graph forced.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { buildSaeStepGraph, type SaeGradImpl } from '../../main/bases/sae-graph';
+import { SparseAutoencoder } from '../../main/bases/sae';
+import { memoryStream } from '../../main/bases/stream';
+import type { FitContext } from '../../main/bases/types';
+import { StepRunner } from '../../main/train/session';
+import { SplitAdamStepRunner } from '../../main/train/split-step';
+import { Rng } from '../../main/util/random';
+import { plantedData } from './sae-planted';
+
+const D = 16;
+const M = 64;
+const B = 32;
+
+async function oneStep(impl: SaeGradImpl, bGate: number, coef: number): Promise<Record<string, Float32Array>> {
+  const { bytes, spec } = buildSaeStepGraph({ d: D, m: M, kind: 'gated', batch: B, impl });
+  const runner = await StepRunner.create(bytes, spec, { intraOpThreads: 1 });
+  const rng = new Rng(23);
+  for (const name of ['W_enc', 'W_dec', 'b_dec', 'r_mag', 'b_mag', 'm_W_enc', 'm_W_dec']) rng.fillNormal(runner.state(name), 0, 0.3);
+  for (const name of ['v_W_enc', 'v_W_dec']) runner.state(name).set(runner.state(name).map(() => rng.float() * 0.01));
+  runner.state('b_enc').set(runner.state('b_enc').map(() => bGate + 0.3 * (rng.float() - 0.5)));
+  rng.fillNormal(runner.inputs.x as Float32Array);
+  (runner.inputs.lr as Float32Array)[0] = 1e-2;
+  (runner.inputs.t as Float32Array)[0] = 3;
+  (runner.inputs.coef as Float32Array)[0] = coef;
+  await runner.step();
+  const out: Record<string, Float32Array> = {};
+  for (const name of runner.stateNames()) out[name] = Float32Array.from(runner.state(name));
+  for (const [name, v] of Object.entries(runner.outputs)) out[name] = Float32Array.from(v);
+  await runner.release();
+  return out;
+}
+
+test('sae-gated: one step of the sparse graph gives the dense graph’s state and metrics', async () => {
+  const densities: number[] = [];
+  for (const [bGate, coef] of [[0.5, 0.3], [-1.5, 0.3], [-1.5, 0], [-1e4, 0.3]] as const) {
+    const dense = await oneStep('tape', bGate, coef);
+    const sparse = await oneStep('sparse', bGate, coef);
+    assert.deepEqual(Object.keys(sparse).sort(), Object.keys(dense).sort());
+    for (const name of Object.keys(dense)) {
+      const x = dense[name]!;
+      const y = sparse[name]!;
+      for (let i = 0; i < x.length; i++) {
+        assert.ok(Math.abs(x[i]! - y[i]!) <= 2e-5 * Math.max(1, Math.abs(x[i]!)), `b_gate ≈ ${bGate}, λ ${coef}: ${name}[${i}] dense ${x[i]} vs sparse ${y[i]}`);
+      }
+    }
+    densities.push(sparse.l0![0]! / M);
+  }
+  assert.ok(densities[0]! > 0.2 && densities[1]! < densities[0]! / 2 && densities[1]! > 0 && densities[3] === 0, `densities ${densities}`);
+});
+
+const planted = plantedData(4, D, 48, 1500, 3);
+// A high initial gate threshold, so the codes start near the switch's density (1 %) and cross it within the run.
+const fitParams = { nFeatures: 256, initThreshold: 0.6, steps: 150, batchSize: 32, lr: 3e-3, shuffleBufferRows: 500, progressEvery: 10 };
+
+async function fit(topkTraining: 'auto' | 'dense', lives: Record<string, number>[]): Promise<number> {
+  const original = SplitAdamStepRunner.prototype.step;
+  let sparseSteps = 0;
+  SplitAdamStepRunner.prototype.step = function (this: SplitAdamStepRunner) {
+    if (this.useAlternate) sparseSteps++;
+    return original.call(this);
+  };
+  try {
+    const sae = new SparseAutoencoder('gated', { ...fitParams, topkTraining }, 5, D);
+    const ctx: FitContext = { progress: (p) => p.live && lives.push({ ...p.live }), throwIfCancelled() {} };
+    await sae.fit(memoryStream(planted.data, D, 400), ctx);
+    return sparseSteps;
+  } finally {
+    SplitAdamStepRunner.prototype.step = original;
+  }
+}
+
+test('a sae-gated fit picks the sparse graph while its codes are sparse, and follows the dense fit', async () => {
+  const denseLives: Record<string, number>[] = [];
+  const autoLives: Record<string, number>[] = [];
+  assert.equal(await fit('dense', denseLives), 0);
+  const sparseSteps = await fit('auto', autoLives);
+  assert.ok(sparseSteps > 0 && sparseSteps < fitParams.steps, `auto ran ${sparseSteps} sparse steps of ${fitParams.steps}`);
+  console.log(`# auto: ${sparseSteps} of ${fitParams.steps} steps on the sparse graph; L0 ${autoLives.map((l) => l.l0!.toFixed(1)).join(' ')}`);
+  for (let i = 0; i < denseLives.length; i++) {
+    for (const key of ['mse', 'l0']) {
+      const [a, b] = [denseLives[i]![key]!, autoLives[i]![key]!];
+      assert.ok(Math.abs(a - b) <= 1e-3 * Math.max(1, Math.abs(a)), `step ${denseLives[i]!.step} ${key}: dense ${a} vs auto ${b}`);
+    }
+  }
+});
+
+test('the Basis conformance suite passes for sae-gated with the sparse graph forced', () => {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-name-pattern=^sae-gated:', 'test/integration/bases-conformance.test.ts'], {
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')), CAJAL_SAE_TOPK_TRAINING: 'sparse' },
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
+  const out = `${run.stdout}\n${run.stderr}`;
+  assert.equal(run.status, 0, out.slice(-3000));
+  const passed = Number(/# pass (\d+)/.exec(out)?.[1] ?? 0);
+  assert.ok(passed >= 4, `the sae-gated conformance tests ran and passed (${passed}):\n${out.slice(-1500)}`);
+  assert.match(out, /# fail 0/);
+});

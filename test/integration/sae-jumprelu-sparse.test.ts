@@ -1,0 +1,113 @@
+// sae-jumprelu's sparse training graph (main/bases/sae-jumprelu-sparse.ts) against the dense one (saeLoss + the
+// tape with jumpReluOnTape's straight-through estimators): one step from the same state gives the same state and
+// metrics, with codes dense, sparse, or all zero (no pair at all); a fit that switches between the two graphs by the
+// codes' density follows the dense fit; and the Basis conformance suite passes with the sparse graph forced.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { buildSaeStepGraph, type SaeGradImpl } from '../../main/bases/sae-graph';
+import { SparseAutoencoder } from '../../main/bases/sae';
+import { memoryStream } from '../../main/bases/stream';
+import type { FitContext } from '../../main/bases/types';
+import { StepRunner } from '../../main/train/session';
+import { SplitAdamStepRunner } from '../../main/train/split-step';
+import { plantedData } from './sae-planted';
+import { Rng } from '../../main/util/random';
+
+const D = 16;
+const M = 64;
+const B = 32;
+const EPS = 0.05;
+
+async function oneStep(impl: SaeGradImpl, logTheta: number, coef: number): Promise<Record<string, Float32Array>> {
+  const { bytes, spec } = buildSaeStepGraph({ d: D, m: M, kind: 'jumprelu', bandwidth: EPS, batch: B, impl });
+  const runner = await StepRunner.create(bytes, spec, { intraOpThreads: 1 });
+  const rng = new Rng(21);
+  for (const name of ['W_enc', 'b_enc', 'W_dec', 'b_dec', 'm_W_enc', 'm_W_dec']) rng.fillNormal(runner.state(name), 0, 0.3);
+  for (const name of ['v_W_enc', 'v_W_dec']) runner.state(name).set(runner.state(name).map(() => rng.float() * 0.01));
+  // Thresholds spread around exp(logTheta), so some pre-activations fall within ε/2 of theirs.
+  runner.state('log_threshold').set(runner.state('log_threshold').map(() => logTheta + (rng.float() - 0.5)));
+  rng.fillNormal(runner.inputs.x as Float32Array);
+  (runner.inputs.lr as Float32Array)[0] = 1e-2;
+  (runner.inputs.t as Float32Array)[0] = 3;
+  (runner.inputs.coef as Float32Array)[0] = coef;
+  await runner.step();
+  const out: Record<string, Float32Array> = {};
+  for (const name of runner.stateNames()) out[name] = Float32Array.from(runner.state(name));
+  for (const [name, v] of Object.entries(runner.outputs)) out[name] = Float32Array.from(v);
+  await runner.release();
+  return out;
+}
+
+test('sae-jumprelu: one step of the sparse graph gives the dense graph’s state and metrics', async () => {
+  const densities: number[] = [];
+  for (const [logTheta, coef] of [[Math.log(0.05), 0.3], [Math.log(1.2), 0.3], [Math.log(1.2), 0], [Math.log(1e4), 0.3]] as const) {
+    const dense = await oneStep('tape', logTheta, coef);
+    const sparse = await oneStep('sparse', logTheta, coef);
+    assert.deepEqual(Object.keys(sparse).sort(), Object.keys(dense).sort());
+    for (const name of Object.keys(dense)) {
+      const x = dense[name]!;
+      const y = sparse[name]!;
+      for (let i = 0; i < x.length; i++) {
+        assert.ok(Math.abs(x[i]! - y[i]!) <= 2e-5 * Math.max(1, Math.abs(x[i]!)), `θ ≈ ${Math.exp(logTheta)}, λ ${coef}: ${name}[${i}] dense ${x[i]} vs sparse ${y[i]}`);
+      }
+    }
+    densities.push(sparse.l0![0]! / M);
+  }
+  // The cases really span dense codes, sparse ones and none at all.
+  assert.ok(densities[0]! > 0.4 && densities[1]! < 0.25 && densities[1]! > 0 && densities[3] === 0, `densities ${densities}`);
+});
+
+const planted = plantedData(4, D, 48, 1500, 3);
+// A high threshold and penalty, so the codes cross the switch's density (1 %) within the run: L0 15 → 3 of 256.
+const fitParams = { nFeatures: 256, l0Coefficient: 0.3, initThreshold: 0.4, steps: 150, batchSize: 32, lr: 3e-3, shuffleBufferRows: 500, progressEvery: 10 };
+
+/** A fit, and how many of its steps ran the sparse graph (the split step's alternate, counted on the real runner). */
+async function fit(topkTraining: 'auto' | 'dense' | 'sparse', lives: Record<string, number>[]): Promise<{ sae: SparseAutoencoder; sparseSteps: number }> {
+  const original = SplitAdamStepRunner.prototype.step;
+  let sparseSteps = 0;
+  SplitAdamStepRunner.prototype.step = function (this: SplitAdamStepRunner) {
+    if (this.useAlternate) sparseSteps++;
+    return original.call(this);
+  };
+  try {
+    const sae = new SparseAutoencoder('jumprelu', { ...fitParams, topkTraining }, 5, D);
+    const ctx: FitContext = { progress: (p) => p.live && lives.push({ ...p.live }), throwIfCancelled() {} };
+    await sae.fit(memoryStream(planted.data, D, 400), ctx);
+    return { sae, sparseSteps };
+  } finally {
+    SplitAdamStepRunner.prototype.step = original;
+  }
+}
+
+test('a sae-jumprelu fit picks the sparse graph once its codes are sparse, and follows the dense fit', async () => {
+  const denseLives: Record<string, number>[] = [];
+  const autoLives: Record<string, number>[] = [];
+  const dense = await fit('dense', denseLives);
+  const auto = await fit('auto', autoLives);
+  const sparse = await fit('sparse', []);
+  assert.equal(dense.sparseSteps, 0);
+  assert.equal(sparse.sparseSteps, fitParams.steps);
+  // The codes start dense (the first step always runs dense) and become sparse: both graphs ran.
+  assert.ok(auto.sparseSteps > 0 && auto.sparseSteps < fitParams.steps, `auto ran ${auto.sparseSteps} sparse steps of ${fitParams.steps}`);
+  console.log(`# auto: ${auto.sparseSteps} of ${fitParams.steps} steps on the sparse graph; final L0 ${autoLives.at(-1)!.l0}`);
+  for (let i = 0; i < denseLives.length; i++) {
+    for (const key of ['mse', 'l0']) {
+      const [a, b] = [denseLives[i]![key]!, autoLives[i]![key]!];
+      assert.ok(Math.abs(a - b) <= 1e-3 * Math.max(1, Math.abs(a)), `step ${denseLives[i]!.step} ${key}: dense ${a} vs auto ${b}`);
+    }
+  }
+});
+
+test('the Basis conformance suite passes for sae-jumprelu with the sparse graph forced', () => {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-name-pattern=^sae-jumprelu:', 'test/integration/bases-conformance.test.ts'], {
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')), CAJAL_SAE_TOPK_TRAINING: 'sparse' },
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
+  const out = `${run.stdout}\n${run.stderr}`;
+  assert.equal(run.status, 0, out.slice(-3000));
+  const passed = Number(/# pass (\d+)/.exec(out)?.[1] ?? 0);
+  assert.ok(passed >= 4, `the sae-jumprelu conformance tests ran and passed (${passed}):\n${out.slice(-1500)}`);
+  assert.match(out, /# fail 0/);
+});
