@@ -13,7 +13,8 @@ import { buildSaeStepGraph, matryoshkaDefaultLevels, usesDeadAux, type SaeKind }
 import { saeSpec } from '../main/bases/sae';
 import { numDefault } from '../main/bases/param-spec';
 import { SplitAdamStepRunner } from '../main/train/split-step';
-import { resolveTopkTraining, SPARSE_STEP_THREADS, topkStepImpl } from '../main/bases/sae-topk-sparse';
+import { resolveTopkTraining, topkStepImpl } from '../main/bases/sae-topk-sparse';
+import { sparseStepGraph } from '../main/bases/sae-sparse-encoder';
 import { SPARSE_PAIRS_MAX_DENSITY } from '../main/bases/sae-jumprelu-sparse';
 import { Rng } from '../main/util/random';
 import type { Row } from './table';
@@ -57,12 +58,12 @@ async function ours(kind: SaeKind, threads: number): Promise<Contender> {
   // The step sae.ts trains with at this shape: the TopK family's sparse graph where 'auto' picks it (sae-topk-sparse.ts,
   // sae-batchtopk-sparse.ts); CAJAL_SAE_TOPK_TRAINING=dense|sparse forces a path, as it does for a fit.
   const sparse = usesDeadAux(kind) && topkStepImpl(resolveTopkTraining(undefined), m, k) === 'sparse';
-  const { bytes, spec, params } = buildSaeStepGraph({ d, m, kind, batch, k, kAux: Math.floor(d / 2), nestLevels: matryoshkaDefaultLevels(m, d), nestLossDecay: nestLossDecayDefault(), bandwidth: JUMPRELU_EPS, adam, optimizer: 'js', impl: sparse ? 'sparse' : undefined });
+  const { bytes, spec, params } = buildSaeStepGraph({ d, m, kind, batch, k, kAux: Math.floor(d / 2), nestLevels: matryoshkaDefaultLevels(m, d), nestLossDecay: nestLossDecayDefault(), bandwidth: JUMPRELU_EPS, adam, optimizer: 'js', impl: sparse ? 'sparse' : undefined, encInput: sparse });
   // sae-l1, sae-jumprelu, sae-gated: the sparse graph as the split step's alternate, chosen per step by the last step's density, as sae.ts does.
   const pairsSparse = (kind === 'l1' || kind === 'jumprelu' || kind === 'gated') && resolveTopkTraining(undefined) !== 'dense';
-  const alternate = pairsSparse ? { bytes: buildSaeStepGraph({ d, m, kind, batch, bandwidth: JUMPRELU_EPS, adam, optimizer: 'js', impl: 'sparse' }).bytes, intraOpThreads: SPARSE_STEP_THREADS } : undefined;
-  // Sparse graphs on SPARSE_STEP_THREADS, as sae.ts runs them (their scatter-adds are reproducible only on one thread).
-  const runner = await SplitAdamStepRunner.create(bytes, spec, params, adam, { intraOpThreads: sparse ? SPARSE_STEP_THREADS : threads, alternate });
+  const alternate = pairsSparse ? sparseStepGraph(kind, d, m, batch, buildSaeStepGraph({ d, m, kind, batch, bandwidth: JUMPRELU_EPS, adam, optimizer: 'js', impl: 'sparse', encInput: true }).bytes) : undefined;
+  // Sparse graphs on one thread after their encoder product on all, as sae.ts runs them (sae-sparse-encoder.ts).
+  const runner = await SplitAdamStepRunner.create(bytes, spec, params, adam, { intraOpThreads: threads, primary: sparse ? sparseStepGraph(kind, d, m, batch, bytes) : undefined, alternate });
   const rng = new Rng(1);
   const wDec = runner.state('W_dec');
   const wEnc = runner.state('W_enc');

@@ -10,7 +10,8 @@
 import { availableParallelism, freemem } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { buildSaeStepGraph } from '../main/bases/sae-graph';
-import { SPARSE_STEP_THREADS, SPARSE_TOPK_MIN_RATIO } from '../main/bases/sae-topk-sparse';
+import { SPARSE_TOPK_MIN_RATIO } from '../main/bases/sae-topk-sparse';
+import { sparseStepGraph } from '../main/bases/sae-sparse-encoder';
 import { GraphBuilder } from '../main/onnx/builder';
 import { createSession } from '../main/onnx/session';
 import { StepRunner } from '../main/train/session';
@@ -51,9 +52,10 @@ async function timeBurst(run: () => Promise<void>, seconds: number): Promise<num
 async function stepContender(name: string, m: number, impl: 'sparse' | 'tape' | 'tape-graph', deadFraction: number, threads: number): Promise<Contender> {
   const shape = { d: D, m, kind: 'topk' as const, k: K, kAux: Math.max(2 * K, D / 2), batch: BATCH };
   const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
-  const { bytes, spec, params } = buildSaeStepGraph({ ...shape, impl: impl === 'sparse' ? 'sparse' : 'tape', adam, optimizer: impl === 'tape-graph' ? 'graph' : 'js' });
-  // The sparse step on SPARSE_STEP_THREADS, as sae.ts runs it (reproducible scatter-adds; sae-topk-sparse.ts).
-  const runner = impl === 'tape-graph' ? await StepRunner.create(bytes, spec, { intraOpThreads: threads }) : await SplitAdamStepRunner.create(bytes, spec, params, adam, { intraOpThreads: impl === 'sparse' ? SPARSE_STEP_THREADS : threads });
+  const { bytes, spec, params } = buildSaeStepGraph({ ...shape, impl: impl === 'sparse' ? 'sparse' : 'tape', adam, optimizer: impl === 'tape-graph' ? 'graph' : 'js', encInput: impl === 'sparse' });
+  // The sparse step on one thread after its encoder product on all, as sae.ts runs it (sae-sparse-encoder.ts).
+  const primary = impl === 'sparse' ? sparseStepGraph('topk', D, m, BATCH, bytes) : undefined;
+  const runner = impl === 'tape-graph' ? await StepRunner.create(bytes, spec, { intraOpThreads: threads }) : await SplitAdamStepRunner.create(bytes, spec, params, adam, { intraOpThreads: threads, primary });
   const rng = new Rng(1);
   const wDec = runner.state('W_dec');
   const wEnc = runner.state('W_enc');

@@ -16,10 +16,11 @@ import type { Tape, T } from '../train/autodiff';
 import type { SaeLossAndGrads, SaeShape } from './sae-graph';
 import { matryoshkaPrefixes } from './sae-graph';
 import { deadAuxLoss } from './sae-dead-aux';
+import { sparseEncoderNodes } from './sae-sparse-encoder';
 
 const FLOAT = 1;
 
-export function saeBatchTopkSparseLossAndGrads(tape: Tape, o: SaeShape & { batch: number }, x: T, coef: T, dead: string): SaeLossAndGrads & { minpos: string } {
+export function saeBatchTopkSparseLossAndGrads(tape: Tape, o: SaeShape & { batch: number }, x: T, coef: T, dead: string, enc: string | null = null): SaeLossAndGrads & { minpos: string } {
   const b = tape.b;
   const { d, m, batch: B } = o;
   const K = Math.min((o.k ?? 32) * B, B * m);
@@ -33,8 +34,7 @@ export function saeBatchTopkSparseLossAndGrads(tape: Tape, o: SaeShape & { batch
   const levelWeights = [...inner.map((_, i) => beta ** (inner.length - i)), 1];
 
   // Encoder (the only dense product) and the batch's top K, as saeLoss computes them.
-  const shift = b.sub(b.reshape('b_enc', [1, m]), b.matmul(b.reshape('b_dec', [1, d]), 'W_enc'));
-  const pre = b.add(b.matmul(x.name, 'W_enc'), shift);
+  const pre = enc ?? sparseEncoderNodes(b, o.kind, x.name, d, m);
   const xbar = b.sub(x.name, 'b_dec');
   const [vals2, flat2] = b.node('TopK', [b.reshape(pre, [1, B * m]), i64([K])], 2, { axis: 1, largest: 1, sorted: 0 });
   const vals = b.reshape(vals2!, [K]);

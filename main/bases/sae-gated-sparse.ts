@@ -12,10 +12,11 @@
 import { attr } from '../onnx/builder';
 import type { Tape, T } from '../train/autodiff';
 import type { SaeLossAndGrads, SaeShape } from './sae-graph';
+import { sparseEncoderNodes } from './sae-sparse-encoder';
 
 const FLOAT = 1;
 
-export function saeGatedSparseLossAndGrads(tape: Tape, o: SaeShape & { batch: number }, x: T, coef: T): SaeLossAndGrads {
+export function saeGatedSparseLossAndGrads(tape: Tape, o: SaeShape & { batch: number }, x: T, coef: T, enc: string | null = null): SaeLossAndGrads {
   const b = tape.b;
   const { d, m, batch: B } = o;
   const sc = (v: number) => tape.scalar(v);
@@ -26,7 +27,7 @@ export function saeGatedSparseLossAndGrads(tape: Tape, o: SaeShape & { batch: nu
   const rowDot = (a: string, c: string) => b.reduce('ReduceSum', b.mul(a, c), [1], false);
 
   // The encoder (the only dense product), as saeLoss computes it for 'gated'; b_enc is b_gate.
-  const h = b.sub(b.matmul(x.name, 'W_enc'), b.matmul(b.reshape('b_dec', [1, d]), 'W_enc'));
+  const h = enc ?? sparseEncoderNodes(b, 'gated', x.name, d, m);
   const piGate = b.add(h, 'b_enc');
   const pairs = b.op('NonZero', [b.op('Greater', [piGate, sc(0)])]); // [2, P]
   const row = b.reshape(b.op('Gather', [pairs, i64([0])], { axis: 0 }), [-1]);

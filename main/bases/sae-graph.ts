@@ -332,7 +332,7 @@ export type SaeGradImpl = 'fused' | 'tape' | 'sparse';
  * Outputs: the updated state, and metrics loss, mse, l1, aux, l0 (mean active latents per row), ev (explained
  * variance of the batch), fired [m] (rows of the batch on which each latent was active).
  */
-export function buildSaeStepGraph(o: SaeStepOptions & { impl?: SaeGradImpl; deadAux?: 'tape' | 'dead-columns' }): { bytes: Uint8Array; spec: StepRunnerSpec; params: SplitParam[] } {
+export function buildSaeStepGraph(o: SaeStepOptions & { impl?: SaeGradImpl; deadAux?: 'tape' | 'dead-columns'; encInput?: boolean }): { bytes: Uint8Array; spec: StepRunnerSpec; params: SplitParam[] } {
   const { d, m, batch } = o;
   const b = new GraphBuilder({ name: `sae-${o.kind}-step`, opset: 17 });
   const tape = new Tape(b, 'float32');
@@ -349,17 +349,20 @@ export function buildSaeStepGraph(o: SaeStepOptions & { impl?: SaeGradImpl; dead
   b.input('t', 'float32', []);
   const coef = tape.input('coef', []);
   const dead = usesDeadAux(o.kind) ? b.input('dead', 'float32', [m]) : null;
+  // #12/#14: a sparse graph can take the encoder's product as an input, computed by the split step's prelude
+  // (sae-sparse-encoder.ts) on the fit's threads while this graph runs on one.
+  const enc = o.impl === 'sparse' && o.encInput ? b.input('enc', 'float32', [batch, m]) : null;
   const lg: SaeLossAndGrads =
     o.kind === 'topk' && o.impl === 'sparse' // h18topk
-      ? saeTopkSparseLossAndGrads(tape, o, x, coef, dead!)
+      ? saeTopkSparseLossAndGrads(tape, o, x, coef, dead!, enc)
       : (o.kind === 'batchtopk' || o.kind === 'matryoshka') && o.impl === 'sparse' // #12/#14: the batch's K pairs
-      ? saeBatchTopkSparseLossAndGrads(tape, o, x, coef, dead!)
+      ? saeBatchTopkSparseLossAndGrads(tape, o, x, coef, dead!, enc)
       : o.kind === 'jumprelu' && o.impl === 'sparse' // #12/#14: the pairs active or near their threshold
-      ? saeJumpReluSparseLossAndGrads(tape, o, x, coef)
+      ? saeJumpReluSparseLossAndGrads(tape, o, x, coef, enc)
       : o.kind === 'gated' && o.impl === 'sparse' // #12/#14: the pairs whose gate is open
-      ? saeGatedSparseLossAndGrads(tape, o, x, coef)
+      ? saeGatedSparseLossAndGrads(tape, o, x, coef, enc)
       : o.kind === 'l1' && o.impl === 'sparse' // #12/#14: the nonzero codes
-      ? saeL1SparseLossAndGrads(tape, o, x, coef)
+      ? saeL1SparseLossAndGrads(tape, o, x, coef, enc)
       : o.kind === 'l1' && (o.impl ?? 'fused') === 'fused'
       ? saeL1LossAndGrads(b, 'float32', o, x.name, coef.name)
       : saeTapeLossAndGrads(tape, o, x, coef, dead, undefined, undefined, o.deadAux ?? 'dead-columns');

@@ -11,6 +11,7 @@
 import { attr } from '../onnx/builder';
 import type { Tape, T } from '../train/autodiff';
 import type { SaeLossAndGrads, SaeShape } from './sae-graph';
+import { sparseEncoderNodes } from './sae-sparse-encoder';
 
 const FLOAT = 1;
 
@@ -23,7 +24,7 @@ const FLOAT = 1;
  */
 export const SPARSE_PAIRS_MAX_DENSITY = 0.01;
 
-export function saeJumpReluSparseLossAndGrads(tape: Tape, o: SaeShape & { batch: number }, x: T, coef: T): SaeLossAndGrads {
+export function saeJumpReluSparseLossAndGrads(tape: Tape, o: SaeShape & { batch: number }, x: T, coef: T, enc: string | null = null): SaeLossAndGrads {
   const b = tape.b;
   const { d, m, batch: B } = o;
   const eps = o.bandwidth ?? 0.001;
@@ -33,8 +34,7 @@ export function saeJumpReluSparseLossAndGrads(tape: Tape, o: SaeShape & { batch:
   const scatterAdd = (onto: string, idx: string, rows: string) => b.op('ScatterND', [onto, idx, rows], { reduction: 'add' });
 
   // Encoder (the only dense product), as saeLoss computes it.
-  const shift = b.sub(b.reshape('b_enc', [1, m]), b.matmul(b.reshape('b_dec', [1, d]), 'W_enc'));
-  const pre = b.add(b.matmul(x.name, 'W_enc'), shift);
+  const pre = enc ?? sparseEncoderNodes(b, 'jumprelu', x.name, d, m);
   const xbar = b.sub(x.name, 'b_dec');
   const theta = b.op('Exp', ['log_threshold']);
   const diff = b.sub(pre, theta);

@@ -9,8 +9,9 @@
 import { attr } from '../onnx/builder';
 import type { Tape, T } from '../train/autodiff';
 import type { SaeLossAndGrads, SaeShape } from './sae-graph';
+import { sparseEncoderNodes } from './sae-sparse-encoder';
 
-export function saeL1SparseLossAndGrads(tape: Tape, o: SaeShape & { batch: number }, x: T, coef: T): SaeLossAndGrads {
+export function saeL1SparseLossAndGrads(tape: Tape, o: SaeShape & { batch: number }, x: T, coef: T, enc: string | null = null): SaeLossAndGrads {
   const b = tape.b;
   const { d, m, batch: B } = o;
   const sc = (v: number) => tape.scalar(v);
@@ -21,7 +22,7 @@ export function saeL1SparseLossAndGrads(tape: Tape, o: SaeShape & { batch: numbe
 
   // The encoder as saeL1LossAndGrads computes it: pre = x̄·W_enc + b_enc (one Gemm).
   const xbar = b.sub(x.name, 'b_dec');
-  const pre = b.gemm(xbar, 'W_enc', 'b_enc');
+  const pre = enc ?? sparseEncoderNodes(b, 'l1', x.name, d, m);
   const pairs = b.op('NonZero', [b.op('Greater', [pre, sc(0)])]); // [2, P]
   const row = b.reshape(b.op('Gather', [pairs, i64([0])], { axis: 0 }), [-1]);
   const lat = b.reshape(b.op('Gather', [pairs, i64([1])], { axis: 0 }), [-1]);

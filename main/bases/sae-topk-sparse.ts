@@ -20,6 +20,7 @@
 // m = 131,072, bench sae-arch / sae-topk.)
 import { attr } from '../onnx/builder';
 import { deadAuxLoss } from './sae-dead-aux';
+import { sparseEncoderNodes } from './sae-sparse-encoder';
 import type { Tape, T } from '../train/autodiff';
 import type { SaeLossAndGrads, SaeShape } from './sae-graph';
 
@@ -32,6 +33,8 @@ export function saeTopkSparseLossAndGrads(
   x: T,
   coef: T,
   dead: string,
+  /** The encoder's output computed by the split step's prelude (sae-sparse-encoder.ts), or null to compute it here. */
+  enc: string | null = null,
 ): SaeLossAndGrads {
   const b = tape.b;
   const { d, m, batch: B } = o;
@@ -40,8 +43,7 @@ export function saeTopkSparseLossAndGrads(
   const sc = (v: number) => tape.scalar(v);
   const i64 = (v: number[]) => b.int64s(v);
   // Encoder: the only dense product. pre is computed as saeLoss computes it, so TopK sees the same values.
-  const shift = b.sub(b.reshape('b_enc', [1, m]), b.matmul(b.reshape('b_dec', [1, d]), 'W_enc'));
-  const pre = b.add(b.matmul(x.name, 'W_enc'), shift);
+  const pre = enc ?? sparseEncoderNodes(b, 'topk', x.name, d, m);
   const xbar = b.sub(x.name, 'b_dec');
   const [vals, idx] = b.node('TopK', [pre, i64([k])], 2, { axis: 1, largest: 1, sorted: 0 });
   const fv = b.relu(vals!);
@@ -88,19 +90,6 @@ export function saeTopkSparseLossAndGrads(
     fired,
   };
 }
-
-/**
- * Intra-op threads of every sparse SAE step (the TopK family's, and the L1, JumpReLU and Gated alternates).
- * onnxruntime's CPU ScatterND with reduction 'add' splits its updates over the session's threads, and updates that
- * land on the same row (a latent active on several rows of the batch, a row with several active latents) are then
- * added in a varying order (onnxruntime#18048, #23396): measured here, the same sparse step from the same state gave
- * gradients equal to the dense step's to 1e-9 but not bit for bit from run to run, and Adam turns a near-zero
- * gradient's changed sign into a ±lr step — the demo's sae-topk ended 1e-3 apart in its EV between two runs. On one
- * thread the additions run in index order, so a fit is reproducible bit for bit; the sparse step then costs its
- * encoder product on one thread (bench sae-arch, m = 4,096: sae-topk 5.2–5.3 steps/s against 8.0–8.5 on two threads,
- * still 2.2–2.5× PyTorch and faster than the dense step on two).
- */
-export const SPARSE_STEP_THREADS = 1;
 
 /** Which sae-topk training graph a fit uses; CAJAL_SAE_TOPK_TRAINING sets the default (tests force a path with it). */
 export type TopkTraining = 'auto' | 'sparse' | 'dense';

@@ -49,6 +49,31 @@ interface ParamSlot {
   renorm?: { raw: Float32Array; session: ort.InferenceSession; feeds: Record<string, ort.Tensor>; fetches: Record<string, ort.Tensor> };
 }
 
+/**
+ * A gradient graph of the split step, with its own intra-op thread count, and optionally a prelude: a graph run just
+ * before it on the step's other thread count (opts.intraOpThreads), whose output `enc` (of `shape`) the graph reads as
+ * an input. #12/#14: the sparse SAE graphs run on one thread (reproducible scatter-adds) after their dense encoder
+ * product, which has no scatter, ran on all (bases/sae-sparse-encoder.ts).
+ */
+export interface SplitGraphOptions {
+  bytes: Uint8Array;
+  intraOpThreads?: number;
+  prelude?: { bytes: Uint8Array; shape: readonly number[] };
+}
+
+interface PreludeRun {
+  session: ort.InferenceSession;
+  feeds: Record<string, ort.Tensor>;
+  fetches: Record<string, ort.Tensor>;
+  enc: ort.Tensor;
+}
+
+interface GraphRun {
+  session: ort.InferenceSession;
+  prelude: PreludeRun | null;
+  feeds: Record<string, ort.Tensor>;
+}
+
 export class SplitAdamStepRunner extends StateView {
   readonly spec: StepRunnerSpec;
   readonly inputs: Record<string, Buf> = {};
@@ -66,7 +91,9 @@ export class SplitAdamStepRunner extends StateView {
    * #12/#14: a second gradient graph with the same contract (the same loss by another route, e.g. on the codes'
    * nonzero pairs), run instead of the first while `useAlternate` is set; the caller chooses per step.
    */
-  private alternate: ort.InferenceSession | null = null;
+  private alternate: GraphRun | null = null;
+  /** The first graph's prelude, where it has one (see SplitGraphOptions). */
+  private primaryPrelude: PreludeRun | null = null;
   useAlternate = false;
 
   private constructor(session: ort.InferenceSession, spec: StepRunnerSpec, params: ParamSlot[], defs: readonly SplitParam[], adam: AdamConfig, scalarAdam: boolean) {
@@ -105,15 +132,30 @@ export class SplitAdamStepRunner extends StateView {
     adam: AdamConfig,
     /**
      * scalarAdam: run adamExact's scalar JS pass instead of the SIMD kernel (bench/sae.ts measures the two).
-     * alternate: a second gradient graph with the same inputs and outputs (see `useAlternate`), with its own thread count.
+     * primary: the first graph's own thread count and prelude; alternate: a second gradient graph with the same
+     * inputs and outputs (see `useAlternate`), with its own. opts.intraOpThreads is every other session's.
      */
-    opts: StepRunnerOptions & { scalarAdam?: boolean; alternate?: { bytes: Uint8Array; intraOpThreads?: number } } = {},
+    opts: StepRunnerOptions & { scalarAdam?: boolean; primary?: Omit<SplitGraphOptions, 'bytes'>; alternate?: SplitGraphOptions } = {},
   ): Promise<SplitAdamStepRunner> {
-    const session = await createStepSession(bytes, opts);
-    let alternate: ort.InferenceSession | null = null;
+    const sessions: ort.InferenceSession[] = [];
+    const open = async (b: Uint8Array, threads: number | undefined) => {
+      const session = await createStepSession(b, { ...opts, intraOpThreads: threads });
+      sessions.push(session);
+      return session;
+    };
     const slots: ParamSlot[] = [];
+    let session: ort.InferenceSession;
+    let primaryPrelude: ort.InferenceSession | null = null;
+    let alternate: { session: ort.InferenceSession; prelude: ort.InferenceSession | null } | null = null;
     try {
-      if (opts.alternate) alternate = await createStepSession(opts.alternate.bytes, { ...opts, intraOpThreads: opts.alternate.intraOpThreads ?? opts.intraOpThreads });
+      session = await open(bytes, opts.primary?.intraOpThreads ?? opts.intraOpThreads);
+      if (opts.primary?.prelude) primaryPrelude = await open(opts.primary.prelude.bytes, opts.intraOpThreads);
+      if (opts.alternate) {
+        alternate = {
+          session: await open(opts.alternate.bytes, opts.alternate.intraOpThreads ?? opts.intraOpThreads),
+          prelude: opts.alternate.prelude ? await open(opts.alternate.prelude.bytes, opts.intraOpThreads) : null,
+        };
+      }
       for (const def of params) {
         const n = sizeOf(def.shape);
         const slot: ParamSlot = { p: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n), g: new Float32Array(n) };
@@ -125,14 +167,29 @@ export class SplitAdamStepRunner extends StateView {
         slots.push(slot);
       }
     } catch (err) {
-      await session.release();
-      await alternate?.release();
+      for (const open of sessions) await open.release();
       for (const s of slots) await s.renorm?.session.release();
       throw err;
     }
     const runner = new SplitAdamStepRunner(session, spec, slots, params, adam, opts.scalarAdam ?? false);
-    runner.alternate = alternate;
+    if (primaryPrelude) runner.primaryPrelude = runner.preludeRun(primaryPrelude, opts.primary!.prelude!.shape);
+    if (alternate) {
+      const prelude = alternate.prelude ? runner.preludeRun(alternate.prelude, opts.alternate!.prelude!.shape) : null;
+      runner.alternate = { session: alternate.session, prelude, feeds: prelude ? { ...runner.feeds, enc: prelude.enc } : runner.feeds };
+    }
     return runner;
+  }
+
+  /** A prelude's run: its inputs taken from the step's own feeds, its output `enc` into one buffer the graph reads. */
+  private preludeRun(session: ort.InferenceSession, shape: readonly number[]): PreludeRun {
+    const enc = new ort.Tensor('float32', new Float32Array(sizeOf(shape)), [...shape]);
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const name of session.inputNames) {
+      const t = this.feeds[name];
+      if (!t) throw new Error(`Split step: the prelude's input "${name}" is not one of the step's inputs.`);
+      feeds[name] = t;
+    }
+    return { session, feeds, fetches: { enc }, enc };
   }
 
   protected stateBuffer(input: string): Float32Array | undefined {
@@ -141,7 +198,16 @@ export class SplitAdamStepRunner extends StateView {
 
   /** Gradients and metrics in ORT, then Adam (and renormalisation) per parameter. */
   async step(): Promise<void> {
-    await (this.useAlternate && this.alternate ? this.alternate : this.session).run(this.feeds, this.fetches);
+    if (this.useAlternate && this.alternate) {
+      const alt = this.alternate;
+      if (alt.prelude) await alt.prelude.session.run(alt.prelude.feeds, alt.prelude.fetches);
+      await alt.session.run(alt.feeds, this.fetches);
+    } else if (this.primaryPrelude) {
+      await this.primaryPrelude.session.run(this.primaryPrelude.feeds, this.primaryPrelude.fetches);
+      await this.session.run({ ...this.feeds, enc: this.primaryPrelude.enc }, this.fetches);
+    } else {
+      await this.session.run(this.feeds, this.fetches);
+    }
     const c = adamConstants(this.adam, this.scalars.mScale[0]!, this.scalars.epsHat[0]!);
     for (const s of this.params) {
       if (!s.renorm) {
@@ -155,7 +221,9 @@ export class SplitAdamStepRunner extends StateView {
 
   async release(): Promise<void> {
     await this.session.release();
-    await this.alternate?.release();
+    await this.primaryPrelude?.session.release();
+    await this.alternate?.session.release();
+    await this.alternate?.prelude?.session.release();
     for (const s of this.params) await s.renorm?.session.release();
   }
 }
