@@ -14,10 +14,9 @@ import type { SaeKind } from './sae-graph';
  * added in a varying order (onnxruntime#18048, #23396): measured here, the same sparse step from the same state gave
  * gradients equal to the dense step's to 1e-9 but not bit for bit from run to run, and Adam turns a near-zero
  * gradient's changed sign into a ±lr step — the demo's sae-topk ended 1e-3 apart in its EV between two runs. On one
- * thread the additions run in index order, so a fit is reproducible bit for bit; the sparse step then costs its
- * encoder product on one thread (bench sae-arch, m = 4,096: sae-topk 5.2–5.3 steps/s against 8.0–8.5 on two threads,
- * still 2.2–2.5× PyTorch and faster than the dense step on two). The encoder product, which has no scatter, runs before
- * it on the fit's threads (the prelude below).
+ * thread the additions run in index order, so a fit is reproducible bit for bit. The encoder product, which has no
+ * scatter, runs before it on the fit's threads (the prelude below): bench sae-arch, m = 4,096, sae-topk 5.4 steps/s
+ * (5.2–5.3 with the product on one thread too, 8.0–8.5 with everything on two), sae-jumprelu 5.9 (4.9).
  */
 export const SPARSE_STEP_THREADS = 1;
 

@@ -102,11 +102,13 @@ export function resolveTopkTraining(raw: unknown): TopkTraining {
 
 /**
  * The smallest m/k at which 'auto' trains sparsely. Measured with bench/sae-topk.ts (d = 512, k = 32, B = 1024,
- * 2 shared cores, steps interleaved, Adam after the graph in both, the sparse step on SPARSE_STEP_THREADS): the
- * sparse step ties the dense step at m = 2,048 (98 against 98 ms) and is 1.44× faster at m = 4,096 (m/k = 128: 133
- * against 191 ms). On two threads (not reproducible, see SPARSE_STEP_THREADS) it was 1.58× and 1.99× faster. With 10%
- * dead latents the aux loss over the dead columns (sae-dead-aux.ts) adds 5–36 ms; gathering each row's kAux = 256
- * dead latents, as it did before, made that step 4× slower than dense at m = 2,048.
+ * 2 shared cores, steps interleaved, Adam after the graph in both; the sparse graph on one thread after its encoder
+ * prelude on two, sae-sparse-encoder.ts): the sparse step is 1.16× the dense step's speed at m = 2,048 (98 against
+ * 113 ms) and 1.63× at m = 4,096 (m/k = 128: 129 against 210 ms); entirely on one thread it tied at 2,048 (98 against
+ * 98 ms), and on two (not reproducible) it was 1.58× and 1.99× faster. The margin at m/k = 64 is small and measured at
+ * one d only, so 'auto' starts at 128. With 10% dead latents the aux loss over the dead columns (sae-dead-aux.ts) adds
+ * 20–40 ms; gathering each row's kAux = 256 dead latents, as it did before, made that step 4× slower than dense at
+ * m = 2,048.
  */
 export const SPARSE_TOPK_MIN_RATIO = 128;
 
