@@ -31,7 +31,7 @@ import { Rng } from '../util/random';
 import { numDefault, type BasisParamSpec, type BasisSpec } from './param-spec';
 import { resolveTopkTraining, topkStepImpl, type TopkTraining } from './sae-topk-sparse'; // h18topk (#18 item 5)
 import { SPARSE_PAIRS_MAX_DENSITY } from './sae-jumprelu-sparse'; // #12/#14
-import { SPARSE_STEP_THREADS, sparseStepGraph } from './sae-sparse-encoder'; // #12/#14
+import { sparseStepGraph } from './sae-sparse-encoder'; // #12/#14
 import { batchTopkCut, meanCut } from './sae-batch-threshold'; // h12def
 
 const INIT_KEY = 0x1417;
@@ -285,21 +285,17 @@ export class SparseAutoencoder implements Basis {
     const label = `the ${this.method} training step`;
     // h14sae (#14 item 5): on the CPU, Adam runs as one fused pass per parameter after the graph (train/split-step.ts), same numbers
     const optimizer = cfg.provider === 'cpu' ? 'js' : 'graph';
-    // A sparse graph on the CPU takes its encoder product from a prelude on the fit's threads (sae-sparse-encoder.ts).
-    const encInput = optimizer === 'js';
-    const { bytes, spec: stepSpec, params } = buildSaeStepGraph({ d, m, kind: this.kind, k: cfg.k, kAux: cfg.kAux, nestLevels: cfg.nestLevels, nestLossDecay: cfg.nestLossDecay, bandwidth: cfg.bandwidth * cfg.targetNorm, batch, adam, optimizer, impl: sparse ? 'sparse' : undefined, encInput: sparse && encInput }); // h12jg: the graph sees inputs at mean norm targetNorm
+    // A sparse graph (CPU only, so always a split step) takes its encoder product from a prelude on the fit's threads
+    // and runs its scatters on SPARSE_STEP_THREADS, so that they are reproducible (sae-sparse-encoder.ts).
+    const { bytes, spec: stepSpec, params } = buildSaeStepGraph({ d, m, kind: this.kind, k: cfg.k, kAux: cfg.kAux, nestLevels: cfg.nestLevels, nestLossDecay: cfg.nestLossDecay, bandwidth: cfg.bandwidth * cfg.targetNorm, batch, adam, optimizer, impl: sparse ? 'sparse' : undefined, encInput: sparse }); // h12jg: the graph sees inputs at mean norm targetNorm
     // #12/#14: sae-l1's, sae-jumprelu's and sae-gated's sparse graphs (the codes' nonzero pairs: sae-l1-sparse.ts,
-    // sae-jumprelu-sparse.ts, sae-gated-sparse.ts) as the split step's alternate, chosen per step by the last step's density; 'dense' leaves
-    // it out, 'sparse' always uses it.
+    // sae-jumprelu-sparse.ts, sae-gated-sparse.ts) as the split step's alternate, chosen per step by the last step's
+    // density; 'dense' leaves it out, 'sparse' always uses it.
     const pairsSparse = (this.kind === 'l1' || this.kind === 'jumprelu' || this.kind === 'gated') && optimizer === 'js' && cfg.topkTraining !== 'dense';
-    // Sparse graphs run on SPARSE_STEP_THREADS (one) so that their scatter-adds are reproducible (sae-topk-sparse.ts).
     const alternate = pairsSparse ? sparseStepGraph(this.kind, d, m, batch, buildSaeStepGraph({ d, m, kind: this.kind, bandwidth: cfg.bandwidth * cfg.targetNorm, batch, adam, optimizer, impl: 'sparse', encInput: true }).bytes) : undefined;
     const opts = { intraOpThreads: cfg.threads ?? undefined, provider: cfg.provider, label };
-    const primary = sparse && encInput ? sparseStepGraph(this.kind, d, m, batch, bytes) : undefined;
-    const runner: SaeStepRunner =
-      optimizer === 'js'
-        ? await SplitAdamStepRunner.create(bytes, stepSpec, params, adam, { ...opts, primary, alternate })
-        : await StepRunner.create(bytes, stepSpec, { ...opts, intraOpThreads: sparse ? SPARSE_STEP_THREADS : opts.intraOpThreads });
+    const primary = sparse ? sparseStepGraph(this.kind, d, m, batch, bytes) : undefined;
+    const runner: SaeStepRunner = optimizer === 'js' ? await SplitAdamStepRunner.create(bytes, stepSpec, params, adam, { ...opts, primary, alternate }) : await StepRunner.create(bytes, stepSpec, opts);
     const spec = runner.spec;
     const lastFired = new Float32Array(m);
     let step = 0;

@@ -78,7 +78,6 @@ export class SplitAdamStepRunner extends StateView {
   readonly spec: StepRunnerSpec;
   readonly inputs: Record<string, Buf> = {};
   readonly outputs: Record<string, Float32Array> = {};
-  private readonly session: ort.InferenceSession;
   private readonly adam: AdamConfig;
   private readonly params: ParamSlot[];
   private readonly byName = new Map<string, Float32Array>();
@@ -92,14 +91,13 @@ export class SplitAdamStepRunner extends StateView {
    * nonzero pairs), run instead of the first while `useAlternate` is set; the caller chooses per step.
    */
   private alternate: GraphRun | null = null;
-  /** The first graph's prelude, where it has one (see SplitGraphOptions). */
-  private primaryPrelude: PreludeRun | null = null;
+  /** The first graph's run: its session, its prelude where it has one (see SplitGraphOptions), its feeds. */
+  private primary!: GraphRun;
   useAlternate = false;
 
-  private constructor(session: ort.InferenceSession, spec: StepRunnerSpec, params: ParamSlot[], defs: readonly SplitParam[], adam: AdamConfig, scalarAdam: boolean) {
+  private constructor(spec: StepRunnerSpec, params: ParamSlot[], defs: readonly SplitParam[], adam: AdamConfig, scalarAdam: boolean) {
     super();
     this.pass = scalarAdam ? adamExact : adamSimd;
-    this.session = session;
     this.spec = spec;
     this.adam = adam;
     this.params = params;
@@ -171,13 +169,16 @@ export class SplitAdamStepRunner extends StateView {
       for (const s of slots) await s.renorm?.session.release();
       throw err;
     }
-    const runner = new SplitAdamStepRunner(session, spec, slots, params, adam, opts.scalarAdam ?? false);
-    if (primaryPrelude) runner.primaryPrelude = runner.preludeRun(primaryPrelude, opts.primary!.prelude!.shape);
-    if (alternate) {
-      const prelude = alternate.prelude ? runner.preludeRun(alternate.prelude, opts.alternate!.prelude!.shape) : null;
-      runner.alternate = { session: alternate.session, prelude, feeds: prelude ? { ...runner.feeds, enc: prelude.enc } : runner.feeds };
-    }
+    const runner = new SplitAdamStepRunner(spec, slots, params, adam, opts.scalarAdam ?? false);
+    runner.primary = runner.graphRun(session, primaryPrelude, opts.primary?.prelude?.shape);
+    if (alternate) runner.alternate = runner.graphRun(alternate.session, alternate.prelude, opts.alternate!.prelude?.shape);
     return runner;
+  }
+
+  /** A graph's run; with a prelude, the graph's feeds add the prelude's output `enc`. */
+  private graphRun(session: ort.InferenceSession, prelude: ort.InferenceSession | null, shape: readonly number[] | undefined): GraphRun {
+    const run = prelude ? this.preludeRun(prelude, shape!) : null;
+    return { session, prelude: run, feeds: run ? { ...this.feeds, enc: run.enc } : this.feeds };
   }
 
   /** A prelude's run: its inputs taken from the step's own feeds, its output `enc` into one buffer the graph reads. */
@@ -198,16 +199,9 @@ export class SplitAdamStepRunner extends StateView {
 
   /** Gradients and metrics in ORT, then Adam (and renormalisation) per parameter. */
   async step(): Promise<void> {
-    if (this.useAlternate && this.alternate) {
-      const alt = this.alternate;
-      if (alt.prelude) await alt.prelude.session.run(alt.prelude.feeds, alt.prelude.fetches);
-      await alt.session.run(alt.feeds, this.fetches);
-    } else if (this.primaryPrelude) {
-      await this.primaryPrelude.session.run(this.primaryPrelude.feeds, this.primaryPrelude.fetches);
-      await this.session.run({ ...this.feeds, enc: this.primaryPrelude.enc }, this.fetches);
-    } else {
-      await this.session.run(this.feeds, this.fetches);
-    }
+    const g = this.useAlternate && this.alternate ? this.alternate : this.primary;
+    if (g.prelude) await g.prelude.session.run(g.prelude.feeds, g.prelude.fetches);
+    await g.session.run(g.feeds, this.fetches);
     const c = adamConstants(this.adam, this.scalars.mScale[0]!, this.scalars.epsHat[0]!);
     for (const s of this.params) {
       if (!s.renorm) {
@@ -220,10 +214,10 @@ export class SplitAdamStepRunner extends StateView {
   }
 
   async release(): Promise<void> {
-    await this.session.release();
-    await this.primaryPrelude?.session.release();
-    await this.alternate?.session.release();
-    await this.alternate?.prelude?.session.release();
+    for (const g of [this.primary, this.alternate]) {
+      await g?.session.release();
+      await g?.prelude?.session.release();
+    }
     for (const s of this.params) await s.renorm?.session.release();
   }
 }

@@ -4,7 +4,6 @@
 // seed follows the dense run; and the Basis conformance suite passes with the sparse path forced.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { buildSaeStepGraph, type SaeGradImpl } from '../../main/bases/sae-graph';
 import { SparseAutoencoder } from '../../main/bases/sae';
 import { memoryStream } from '../../main/bases/stream';
@@ -12,6 +11,7 @@ import type { FitContext } from '../../main/bases/types';
 import { StepRunner } from '../../main/train/session';
 import { Rng } from '../../main/util/random';
 import { plantedData } from './sae-planted';
+import { assertConformanceWithSparseForced } from '../helpers/sae-sparse';
 
 const D = 16;
 const M = 64;
@@ -102,14 +102,5 @@ for (const kind of ['batchtopk', 'matryoshka'] as const) {
 }
 
 test('the Basis conformance suite passes for sae-batchtopk and sae-matryoshka with the sparse path forced', () => {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-name-pattern=^sae-(batchtopk|matryoshka):', 'test/integration/bases-conformance.test.ts'], {
-    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')), CAJAL_SAE_TOPK_TRAINING: 'sparse' },
-    encoding: 'utf8',
-    timeout: 240_000,
-  });
-  const out = `${run.stdout}\n${run.stderr}`;
-  assert.equal(run.status, 0, out.slice(-3000));
-  const passed = Number(/# pass (\d+)/.exec(out)?.[1] ?? 0);
-  assert.ok(passed >= 8, `the conformance tests of both ran and passed (${passed}):\n${out.slice(-1500)}`);
-  assert.match(out, /# fail 0/);
+  assertConformanceWithSparseForced('^sae-(batchtopk|matryoshka):', 8, 'sae-batchtopk and sae-matryoshka');
 });

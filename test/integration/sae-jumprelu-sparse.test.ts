@@ -4,14 +4,13 @@
 // codes' density follows the dense fit; and the Basis conformance suite passes with the sparse graph forced.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { buildSaeStepGraph, type SaeGradImpl } from '../../main/bases/sae-graph';
 import { SparseAutoencoder } from '../../main/bases/sae';
 import { memoryStream } from '../../main/bases/stream';
 import type { FitContext } from '../../main/bases/types';
 import { StepRunner } from '../../main/train/session';
-import { SplitAdamStepRunner } from '../../main/train/split-step';
 import { plantedData } from './sae-planted';
+import { assertConformanceWithSparseForced, countingSparseSteps } from '../helpers/sae-sparse';
 import { Rng } from '../../main/util/random';
 
 const D = 16;
@@ -64,20 +63,13 @@ const fitParams = { nFeatures: 256, l0Coefficient: 0.3, initThreshold: 0.4, step
 
 /** A fit, and how many of its steps ran the sparse graph (the split step's alternate, counted on the real runner). */
 async function fit(topkTraining: 'auto' | 'dense' | 'sparse', lives: Record<string, number>[]): Promise<{ sae: SparseAutoencoder; sparseSteps: number }> {
-  const original = SplitAdamStepRunner.prototype.step;
-  let sparseSteps = 0;
-  SplitAdamStepRunner.prototype.step = function (this: SplitAdamStepRunner) {
-    if (this.useAlternate) sparseSteps++;
-    return original.call(this);
-  };
-  try {
-    const sae = new SparseAutoencoder('jumprelu', { ...fitParams, topkTraining }, 5, D);
+  const { result: sae, sparseSteps } = await countingSparseSteps(async () => {
+    const fitted = new SparseAutoencoder('jumprelu', { ...fitParams, topkTraining }, 5, D);
     const ctx: FitContext = { progress: (p) => p.live && lives.push({ ...p.live }), throwIfCancelled() {} };
-    await sae.fit(memoryStream(planted.data, D, 400), ctx);
-    return { sae, sparseSteps };
-  } finally {
-    SplitAdamStepRunner.prototype.step = original;
-  }
+    await fitted.fit(memoryStream(planted.data, D, 400), ctx);
+    return fitted;
+  });
+  return { sae, sparseSteps };
 }
 
 test('a sae-jumprelu fit picks the sparse graph once its codes are sparse, and follows the dense fit', async () => {
@@ -100,14 +92,5 @@ test('a sae-jumprelu fit picks the sparse graph once its codes are sparse, and f
 });
 
 test('the Basis conformance suite passes for sae-jumprelu with the sparse graph forced', () => {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-name-pattern=^sae-jumprelu:', 'test/integration/bases-conformance.test.ts'], {
-    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')), CAJAL_SAE_TOPK_TRAINING: 'sparse' },
-    encoding: 'utf8',
-    timeout: 240_000,
-  });
-  const out = `${run.stdout}\n${run.stderr}`;
-  assert.equal(run.status, 0, out.slice(-3000));
-  const passed = Number(/# pass (\d+)/.exec(out)?.[1] ?? 0);
-  assert.ok(passed >= 4, `the sae-jumprelu conformance tests ran and passed (${passed}):\n${out.slice(-1500)}`);
-  assert.match(out, /# fail 0/);
+  assertConformanceWithSparseForced('^sae-jumprelu:', 4, 'sae-jumprelu');
 });

@@ -4,15 +4,14 @@
 // with the sparse graph forced.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { buildSaeStepGraph, type SaeGradImpl } from '../../main/bases/sae-graph';
 import { SparseAutoencoder } from '../../main/bases/sae';
 import { memoryStream } from '../../main/bases/stream';
 import type { FitContext } from '../../main/bases/types';
 import { StepRunner } from '../../main/train/session';
-import { SplitAdamStepRunner } from '../../main/train/split-step';
 import { Rng } from '../../main/util/random';
 import { plantedData } from './sae-planted';
+import { assertConformanceWithSparseForced, countingSparseSteps } from '../helpers/sae-sparse';
 
 const D = 16;
 const M = 64;
@@ -60,20 +59,12 @@ const planted = plantedData(4, D, 48, 1500, 3);
 const fitParams = { nFeatures: 256, l1Coefficient: 1.5, l1WarmupSteps: 0, steps: 150, batchSize: 32, lr: 1e-2, shuffleBufferRows: 500, progressEvery: 10 };
 
 async function fit(topkTraining: 'auto' | 'dense', lives: Record<string, number>[]): Promise<number> {
-  const original = SplitAdamStepRunner.prototype.step;
-  let sparseSteps = 0;
-  SplitAdamStepRunner.prototype.step = function (this: SplitAdamStepRunner) {
-    if (this.useAlternate) sparseSteps++;
-    return original.call(this);
-  };
-  try {
+  const { sparseSteps } = await countingSparseSteps(async () => {
     const sae = new SparseAutoencoder('l1', { ...fitParams, topkTraining }, 5, D);
     const ctx: FitContext = { progress: (p) => p.live && lives.push({ ...p.live }), throwIfCancelled() {} };
     await sae.fit(memoryStream(planted.data, D, 400), ctx);
-    return sparseSteps;
-  } finally {
-    SplitAdamStepRunner.prototype.step = original;
-  }
+  });
+  return sparseSteps;
 }
 
 test('a sae-l1 fit picks the sparse graph once its codes are sparse, and follows the dense fit', async () => {
@@ -92,14 +83,5 @@ test('a sae-l1 fit picks the sparse graph once its codes are sparse, and follows
 });
 
 test('the Basis conformance suite passes for sae-l1 with the sparse graph forced', () => {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-name-pattern=^sae-l1:', 'test/integration/bases-conformance.test.ts'], {
-    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')), CAJAL_SAE_TOPK_TRAINING: 'sparse' },
-    encoding: 'utf8',
-    timeout: 240_000,
-  });
-  const out = `${run.stdout}\n${run.stderr}`;
-  assert.equal(run.status, 0, out.slice(-3000));
-  const passed = Number(/# pass (\d+)/.exec(out)?.[1] ?? 0);
-  assert.ok(passed >= 4, `the sae-l1 conformance tests ran and passed (${passed}):\n${out.slice(-1500)}`);
-  assert.match(out, /# fail 0/);
+  assertConformanceWithSparseForced('^sae-l1:', 4, 'sae-l1');
 });

@@ -3,7 +3,6 @@
 // the same weights; 'auto' picks by m/k; and the Basis conformance suite passes with the sparse path forced.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { buildSaeStepGraph, type SaeGradImpl } from '../../main/bases/sae-graph';
 import { SparseAutoencoder } from '../../main/bases/sae';
 import { resolveTopkTraining, SPARSE_TOPK_MIN_RATIO, topkStepImpl } from '../../main/bases/sae-topk-sparse';
@@ -13,6 +12,7 @@ import type { FitContext } from '../../main/bases/types';
 import { StepRunner } from '../../main/train/session';
 import { Rng } from '../../main/util/random';
 import { plantedData } from './sae-planted';
+import { assertConformanceWithSparseForced } from '../helpers/sae-sparse';
 
 const D = 16;
 const M = 64;
@@ -140,14 +140,5 @@ test("'auto' trains sparsely from the measured m/k crossover; the parameter and 
 });
 
 test('the Basis conformance suite passes for sae-topk with the sparse path forced', () => {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-name-pattern=^sae-topk:', 'test/integration/bases-conformance.test.ts'], {
-    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')), CAJAL_SAE_TOPK_TRAINING: 'sparse' },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  const out = `${run.stdout}\n${run.stderr}`;
-  assert.equal(run.status, 0, out.slice(-3000));
-  const passed = Number(/# pass (\d+)/.exec(out)?.[1] ?? 0);
-  assert.ok(passed >= 4, `the sae-topk conformance tests ran and passed (${passed}):\n${out.slice(-1500)}`);
-  assert.match(out, /# fail 0/);
+  assertConformanceWithSparseForced('^sae-topk:', 4, 'sae-topk', 120_000);
 });
