@@ -39,6 +39,7 @@ const all: [string, string, string][] = [
   ['float16-encode', './float16-encode.ts', 'benchFloat16Encode'], // h3 (#14): a float16 harvest's rounding to halves, WebAssembly SIMD vs JS
   ['noise-fill', './noise-fill.ts', 'benchNoiseFill'], // #14: noise generator 2's fill, WebAssembly fast path vs JS
   ['extract-rows', './extract-rows.ts', 'benchExtractRows'], // #14: a conv map's rows at every position, WebAssembly vs JS
+  ['batch-select', './batch-select.ts', 'benchBatchSelect'], // #12: BatchTopK's selection of the batch's top K, JS vs ORT TopK
 ];
 
 const wanted = process.argv.slice(2);

@@ -63,7 +63,7 @@ async function ours(kind: SaeKind, threads: number): Promise<Contender> {
   const pairsSparse = (kind === 'l1' || kind === 'jumprelu' || kind === 'gated') && resolveTopkTraining(undefined) !== 'dense';
   const alternate = pairsSparse ? sparseStepGraph(kind, d, m, batch, buildSaeStepGraph({ d, m, kind, batch, bandwidth: JUMPRELU_EPS, adam, optimizer: 'js', impl: 'sparse', encInput: true }).bytes) : undefined;
   // Sparse graphs on one thread after their encoder product on all, as sae.ts runs them (sae-sparse-encoder.ts).
-  const runner = await SplitAdamStepRunner.create(bytes, spec, params, adam, { intraOpThreads: threads, primary: sparse ? sparseStepGraph(kind, d, m, batch, bytes) : undefined, alternate });
+  const runner = await SplitAdamStepRunner.create(bytes, spec, params, adam, { intraOpThreads: threads, primary: sparse ? sparseStepGraph(kind, d, m, batch, bytes, k) : undefined, alternate });
   const rng = new Rng(1);
   const wDec = runner.state('W_dec');
   const wEnc = runner.state('W_enc');
@@ -94,7 +94,7 @@ async function ours(kind: SaeKind, threads: number): Promise<Contender> {
   };
   for (let i = 0; i < 2; i++) await step();
   const note = sparse
-    ? 'the sparse step sae.ts trains with here (m/k ≥ SPARSE_TOPK_MIN_RATIO): one ORT call for the gradients (dense encoder product, the selected latents gathered and scattered, sae-topk-sparse.ts / sae-batchtopk-sparse.ts; the aux loss over the dead columns, sae-dead-aux.ts), then Adam as one fused pass per parameter (main/train/split-step.ts)'
+    ? 'the sparse step sae.ts trains with here (m/k ≥ SPARSE_TOPK_MIN_RATIO): one ORT call for the gradients (dense encoder product, the selected latents gathered and scattered, sae-topk-sparse.ts / sae-batchtopk-sparse.ts, the batch-wide top K picked in JS by linalg/select.ts; the aux loss over the dead columns, sae-dead-aux.ts), then Adam as one fused pass per parameter (main/train/split-step.ts)'
     : `one ORT call for the gradients${usesDeadAux(kind) ? ' (the aux loss over the dead columns, sae-dead-aux.ts)' : ''}, then Adam as one fused pass per parameter (onnxruntime-node + main/train/split-step.ts)`;
   return {
     rates: [],

@@ -16,14 +16,14 @@ import type { Tape, T } from '../train/autodiff';
 import type { SaeLossAndGrads, SaeShape } from './sae-graph';
 import { matryoshkaPrefixes } from './sae-graph';
 import { deadAuxLoss } from './sae-dead-aux';
-import { sparseEncoderNodes } from './sae-sparse-encoder';
+import { batchTopkCount, sparseEncoderNodes } from './sae-sparse-encoder';
 
 const FLOAT = 1;
 
-export function saeBatchTopkSparseLossAndGrads(tape: Tape, o: SaeShape & { batch: number }, x: T, coef: T, dead: string, enc: string | null = null): SaeLossAndGrads & { minpos: string } {
+export function saeBatchTopkSparseLossAndGrads(tape: Tape, o: SaeShape & { batch: number }, x: T, coef: T, dead: string, enc: string | null = null, sel: string | null = null): SaeLossAndGrads & { minpos: string } {
   const b = tape.b;
   const { d, m, batch: B } = o;
-  const K = Math.min((o.k ?? 32) * B, B * m);
+  const K = batchTopkCount(o.k, B, m);
   const kAux = Math.min(o.kAux ?? Math.floor(d / 2), m);
   const sc = (v: number) => tape.scalar(v);
   const i64 = (v: number[]) => b.int64s(v);
@@ -33,12 +33,19 @@ export function saeBatchTopkSparseLossAndGrads(tape: Tape, o: SaeShape & { batch
   const G = inner.length + 1;
   const levelWeights = [...inner.map((_, i) => beta ** (inner.length - i)), 1];
 
-  // Encoder (the only dense product) and the batch's top K, as saeLoss computes them.
+  // Encoder (the only dense product) and the batch's top K, as saeLoss computes them, as flat indices in ascending
+  // order: given by the split step (`sel`, selected from the prelude's `enc` by linalg/select.ts, 4× faster than
+  // TopK on one row of B·m), or here by TopK and then sorted, so both routes scatter in the same order, same bits.
   const pre = enc ?? sparseEncoderNodes(b, o.kind, x.name, d, m);
   const xbar = b.sub(x.name, 'b_dec');
-  const [vals2, flat2] = b.node('TopK', [b.reshape(pre, [1, B * m]), i64([K])], 2, { axis: 1, largest: 1, sorted: 0 });
-  const vals = b.reshape(vals2!, [K]);
-  const flat = b.reshape(flat2!, [K]);
+  const preFlat = b.reshape(pre, [B * m]);
+  let flat = sel;
+  if (!flat) {
+    const [, top] = b.node('TopK', [b.reshape(pre, [1, B * m]), i64([K])], 2, { axis: 1, largest: 1, sorted: 0 });
+    const [negSorted] = b.node('TopK', [b.op('Neg', [b.reshape(top!, [K])]), i64([K])], 2, { axis: 0, largest: 1, sorted: 1 });
+    flat = b.op('Neg', [negSorted!]);
+  }
+  const vals = b.op('Gather', [preFlat, flat], { axis: 0 });
   const mI = i64([m]);
   const row = b.op('Div', [flat, mI]); // [K] int64
   const lat = b.op('Mod', [flat, mI]);

@@ -13,6 +13,7 @@ import { gatedEncode, gatedOnTape } from './sae-gated-graph'; // h12jg
 import { saeTopkSparseLossAndGrads } from './sae-topk-sparse'; // h18topk (#18 item 5)
 import { deadAuxLoss } from './sae-dead-aux'; // #12/#14: the aux loss over the dead latents' columns
 import { saeBatchTopkSparseLossAndGrads } from './sae-batchtopk-sparse'; // #12/#14
+import { batchTopkCount } from './sae-sparse-encoder'; // #12/#14: BatchTopK's K
 import { saeJumpReluSparseLossAndGrads } from './sae-jumprelu-sparse'; // #12/#14
 import { saeGatedSparseLossAndGrads } from './sae-gated-sparse'; // #12/#14
 import { saeL1SparseLossAndGrads } from './sae-l1-sparse'; // #12/#14
@@ -352,11 +353,13 @@ export function buildSaeStepGraph(o: SaeStepOptions & { impl?: SaeGradImpl; dead
   // #12/#14: a sparse graph can take the encoder's product as an input, computed by the split step's prelude
   // (sae-sparse-encoder.ts) on the fit's threads while this graph runs on one.
   const enc = o.impl === 'sparse' && o.encInput ? b.input('enc', 'float32', [batch, m]) : null;
+  // BatchTopK and Matryoshka: with the prelude, their batch's top K also comes from the split step (sparseStepGraph).
+  const sel = enc && (o.kind === 'batchtopk' || o.kind === 'matryoshka') ? b.input('sel', 'int64', [batchTopkCount(o.k, batch, m)]) : null;
   const lg: SaeLossAndGrads =
     o.kind === 'topk' && o.impl === 'sparse' // h18topk
       ? saeTopkSparseLossAndGrads(tape, o, x, coef, dead!, enc)
       : (o.kind === 'batchtopk' || o.kind === 'matryoshka') && o.impl === 'sparse' // #12/#14: the batch's K pairs
-      ? saeBatchTopkSparseLossAndGrads(tape, o, x, coef, dead!, enc)
+      ? saeBatchTopkSparseLossAndGrads(tape, o, x, coef, dead!, enc, sel)
       : o.kind === 'jumprelu' && o.impl === 'sparse' // #12/#14: the pairs active or near their threshold
       ? saeJumpReluSparseLossAndGrads(tape, o, x, coef, enc)
       : o.kind === 'gated' && o.impl === 'sparse' // #12/#14: the pairs whose gate is open

@@ -5,6 +5,7 @@
 // sparse graphs build when they compute it themselves, so the two routes give the same bits.
 import { GraphBuilder } from '../onnx/builder';
 import type { SplitGraphOptions } from '../train/split-step';
+import { topKFlatIndices, type SelectScratch } from '../linalg/select';
 import type { SaeKind } from './sae-graph';
 
 /**
@@ -19,6 +20,11 @@ import type { SaeKind } from './sae-graph';
  * (5.2–5.3 with the product on one thread too, 8.0–8.5 with everything on two), sae-jumprelu 5.9 (4.9).
  */
 export const SPARSE_STEP_THREADS = 1;
+
+/** K, the codes a BatchTopK (or Matryoshka) step keeps over its whole batch: k per row on average (sae-batchtopk-sparse.ts). */
+export function batchTopkCount(k: number | undefined, batch: number, m: number): number {
+  return Math.min((k ?? 32) * batch, batch * m);
+}
 
 /** The encoder's output the sparse graph of `kind` starts from: pre [B, m] (Gated: h = x̄·W_enc without b_gate). */
 export function sparseEncoderNodes(b: GraphBuilder, kind: SaeKind, x: string, d: number, m: number, output?: string): string {
@@ -41,7 +47,18 @@ export function buildSaeSparsePrelude(kind: SaeKind, d: number, m: number, batch
   return b.toBytes();
 }
 
-/** How the split step runs a sparse graph built with `encInput`: on SPARSE_STEP_THREADS, after its encoder prelude. */
-export function sparseStepGraph(kind: SaeKind, d: number, m: number, batch: number, bytes: Uint8Array): SplitGraphOptions {
-  return { bytes, intraOpThreads: SPARSE_STEP_THREADS, prelude: { bytes: buildSaeSparsePrelude(kind, d, m, batch), shape: [batch, m] } };
+/**
+ * How the split step runs a sparse graph built with `encInput`: on SPARSE_STEP_THREADS, after its encoder prelude.
+ * BatchTopK and Matryoshka (given their k) also take the batch's top K codes, selected from `enc` in JS between the
+ * two graphs (linalg/select.ts: about 10 ms where TopK over the B·m codes on the graph's one thread took 40).
+ */
+export function sparseStepGraph(kind: SaeKind, d: number, m: number, batch: number, bytes: Uint8Array, k?: number): SplitGraphOptions {
+  const prelude: NonNullable<SplitGraphOptions['prelude']> = { bytes: buildSaeSparsePrelude(kind, d, m, batch), shape: [batch, m] };
+  if (kind === 'batchtopk' || kind === 'matryoshka') {
+    if (k === undefined) throw new Error(`sparseStepGraph: sae-${kind} needs its k`);
+    const K = batchTopkCount(k, batch, m);
+    const scratch: SelectScratch = {};
+    prelude.select = { input: 'sel', size: K, run: (enc, out) => topKFlatIndices(enc, K, out, scratch) };
+  }
+  return { bytes, intraOpThreads: SPARSE_STEP_THREADS, prelude };
 }

@@ -294,7 +294,7 @@ export class SparseAutoencoder implements Basis {
     const pairsSparse = (this.kind === 'l1' || this.kind === 'jumprelu' || this.kind === 'gated') && optimizer === 'js' && cfg.topkTraining !== 'dense';
     const alternate = pairsSparse ? sparseStepGraph(this.kind, d, m, batch, buildSaeStepGraph({ d, m, kind: this.kind, bandwidth: cfg.bandwidth * cfg.targetNorm, batch, adam, optimizer, impl: 'sparse', encInput: true }).bytes) : undefined;
     const opts = { intraOpThreads: cfg.threads ?? undefined, provider: cfg.provider, label };
-    const primary = sparse ? sparseStepGraph(this.kind, d, m, batch, bytes) : undefined;
+    const primary = sparse ? sparseStepGraph(this.kind, d, m, batch, bytes, cfg.k) : undefined;
     const runner: SaeStepRunner = optimizer === 'js' ? await SplitAdamStepRunner.create(bytes, stepSpec, params, adam, { ...opts, primary, alternate }) : await StepRunner.create(bytes, stepSpec, opts);
     const spec = runner.spec;
     const lastFired = new Float32Array(m);

@@ -58,7 +58,17 @@ interface ParamSlot {
 export interface SplitGraphOptions {
   bytes: Uint8Array;
   intraOpThreads?: number;
-  prelude?: { bytes: Uint8Array; shape: readonly number[] };
+  prelude?: { bytes: Uint8Array; shape: readonly number[]; select?: PreludeSelect };
+}
+
+/**
+ * Work on the prelude's output in JS between the two graphs: `run` writes `size` int64 values (e.g. BatchTopK's
+ * selected codes, bases/sae-sparse-encoder.ts) that the graph reads as its input `input`.
+ */
+export interface PreludeSelect {
+  input: string;
+  size: number;
+  run(enc: Float32Array, out: BigInt64Array): void;
 }
 
 interface PreludeRun {
@@ -66,6 +76,7 @@ interface PreludeRun {
   feeds: Record<string, ort.Tensor>;
   fetches: Record<string, ort.Tensor>;
   enc: ort.Tensor;
+  select: { spec: PreludeSelect; out: BigInt64Array; tensor: ort.Tensor } | null;
 }
 
 interface GraphRun {
@@ -170,19 +181,20 @@ export class SplitAdamStepRunner extends StateView {
       throw err;
     }
     const runner = new SplitAdamStepRunner(spec, slots, params, adam, opts.scalarAdam ?? false);
-    runner.primary = runner.graphRun(session, primaryPrelude, opts.primary?.prelude?.shape);
-    if (alternate) runner.alternate = runner.graphRun(alternate.session, alternate.prelude, opts.alternate!.prelude?.shape);
+    runner.primary = runner.graphRun(session, primaryPrelude, opts.primary?.prelude);
+    if (alternate) runner.alternate = runner.graphRun(alternate.session, alternate.prelude, opts.alternate!.prelude);
     return runner;
   }
 
-  /** A graph's run; with a prelude, the graph's feeds add the prelude's output `enc`. */
-  private graphRun(session: ort.InferenceSession, prelude: ort.InferenceSession | null, shape: readonly number[] | undefined): GraphRun {
-    const run = prelude ? this.preludeRun(prelude, shape!) : null;
-    return { session, prelude: run, feeds: run ? { ...this.feeds, enc: run.enc } : this.feeds };
+  /** A graph's run; with a prelude, the graph's feeds add the prelude's output `enc` (and its selection's, if any). */
+  private graphRun(session: ort.InferenceSession, prelude: ort.InferenceSession | null, opts: SplitGraphOptions['prelude']): GraphRun {
+    const run = prelude ? this.preludeRun(prelude, opts!.shape, opts!.select) : null;
+    const feeds = run ? { ...this.feeds, enc: run.enc, ...(run.select ? { [run.select.spec.input]: run.select.tensor } : {}) } : this.feeds;
+    return { session, prelude: run, feeds };
   }
 
   /** A prelude's run: its inputs taken from the step's own feeds, its output `enc` into one buffer the graph reads. */
-  private preludeRun(session: ort.InferenceSession, shape: readonly number[]): PreludeRun {
+  private preludeRun(session: ort.InferenceSession, shape: readonly number[], select: PreludeSelect | undefined): PreludeRun {
     const enc = new ort.Tensor('float32', new Float32Array(sizeOf(shape)), [...shape]);
     const feeds: Record<string, ort.Tensor> = {};
     for (const name of session.inputNames) {
@@ -190,7 +202,9 @@ export class SplitAdamStepRunner extends StateView {
       if (!t) throw new Error(`Split step: the prelude's input "${name}" is not one of the step's inputs.`);
       feeds[name] = t;
     }
-    return { session, feeds, fetches: { enc }, enc };
+    const out = select ? new BigInt64Array(select.size) : null;
+    const chosen = select && out ? { spec: select, out, tensor: new ort.Tensor('int64', out, [select.size]) } : null;
+    return { session, feeds, fetches: { enc }, enc, select: chosen };
   }
 
   protected stateBuffer(input: string): Float32Array | undefined {
@@ -200,7 +214,10 @@ export class SplitAdamStepRunner extends StateView {
   /** Gradients and metrics in ORT, then Adam (and renormalisation) per parameter. */
   async step(): Promise<void> {
     const g = this.useAlternate && this.alternate ? this.alternate : this.primary;
-    if (g.prelude) await g.prelude.session.run(g.prelude.feeds, g.prelude.fetches);
+    if (g.prelude) {
+      await g.prelude.session.run(g.prelude.feeds, g.prelude.fetches);
+      g.prelude.select?.spec.run(g.prelude.enc.data as Float32Array, g.prelude.select.out);
+    }
     await g.session.run(g.feeds, this.fetches);
     const c = adamConstants(this.adam, this.scalars.mScale[0]!, this.scalars.epsHat[0]!);
     for (const s of this.params) {

@@ -20,7 +20,7 @@ async function threeSteps(kind: SaeKind, route: 'in-graph' | 'prelude' | 'altern
   const runner =
     route === 'alternate'
       ? await SplitAdamStepRunner.create(buildSaeStepGraph(shape).bytes, sparse.spec, sparse.params, adam, { intraOpThreads: 2, alternate: sparseStepGraph(kind, D, M, B, sparse.bytes) })
-      : await SplitAdamStepRunner.create(sparse.bytes, sparse.spec, sparse.params, adam, { intraOpThreads: route === 'prelude' ? 2 : 1, primary: route === 'prelude' ? sparseStepGraph(kind, D, M, B, sparse.bytes) : undefined });
+      : await SplitAdamStepRunner.create(sparse.bytes, sparse.spec, sparse.params, adam, { intraOpThreads: route === 'prelude' ? 2 : 1, primary: route === 'prelude' ? sparseStepGraph(kind, D, M, B, sparse.bytes, shape.k) : undefined });
   runner.useAlternate = route === 'alternate';
   const rng = new Rng(41);
   for (const name of runner.stateNames()) if (!name.startsWith('m_') && !name.startsWith('v_')) rng.fillNormal(runner.state(name), 0, 0.3);
