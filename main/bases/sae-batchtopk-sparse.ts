@@ -11,12 +11,11 @@
 // weighted error gradients at its group. BatchTopK is the same with one group.
 // The mathematics is saeLoss's (sae-graph.ts) for these kinds, and the dead-latent aux loss is sae-dead-aux.ts's;
 // test/integration/sae-batchtopk-sparse.test.ts checks one step and a whole fit against the dense graph.
-import { attr } from '../onnx/builder';
 import type { Tape, T } from '../train/autodiff';
 import type { SaeLossAndGrads, SaeShape } from './sae-graph';
 import { matryoshkaPrefixes } from './sae-graph';
 import { deadAuxLoss } from './sae-dead-aux';
-import { batchTopkCount, sparseEncoderNodes } from './sae-sparse-encoder';
+import { batchTopkCount, scatterAdd, sparseEncoderNodes, zerosOf } from './sae-sparse-encoder';
 
 const FLOAT = 1;
 
@@ -62,8 +61,8 @@ export function saeBatchTopkSparseLossAndGrads(tape: Tape, o: SaeShape & { batch
     slot = b.add(b.mul(group, i64([B])), row);
   }
   const slotIdx = b.reshape(slot, [K, 1]);
-  const zerosGBd = b.op('ConstantOfShape', [i64([G * B, d])], { value: attr.tensor(Float32Array.of(0), [1], 'float32') });
-  const groups = b.reshape(b.op('ScatterND', [zerosGBd, slotIdx, b.mul(fcol, wg)], { reduction: 'add' }), [G, B, d]);
+  const zerosGBd = zerosOf(b, [G * B, d]);
+  const groups = b.reshape(scatterAdd(b, zerosGBd, slotIdx, b.mul(fcol, wg)), [G, B, d]);
   const recon = G > 1 ? b.op('CumSum', [groups, i64([0])]) : groups; // [G, B, d]: prefix g's x̂ − b_dec
   const errs = b.sub(b.add(recon, 'b_dec'), x.name); // [G, B, d]
   const sq = b.reduce('ReduceSumSquare', errs, [1, 2], false); // [G]
@@ -88,17 +87,16 @@ export function saeBatchTopkSparseLossAndGrads(tape: Tape, o: SaeShape & { batch
   const aux = deadAuxLoss(b, { B, d, kAux }, { pre, err, xbar, coef: coef.name, dead });
   // The aux loss's rows (one per dead latent) are scattered first and the K pairs added onto them: concatenating
   // the two lists copied the K·d values once more (21 ms of the step at d = 512, m = 4,096, B = 1,024).
-  const zerosMd = b.op('ConstantOfShape', [i64([m, d])], { value: attr.tensor(Float32Array.of(0), [1], 'float32') });
-  const scatterAdd = (onto: string, idx: string, rows: string) => b.op('ScatterND', [onto, idx, rows], { reduction: 'add' });
-  const gWdec = scatterAdd(scatterAdd(zerosMd, aux.idx, aux.dec), latIdx, decMain);
-  const gWencT = scatterAdd(scatterAdd(zerosMd, aux.idx, aux.encT), latIdx, encMain);
-  const zerosM = b.op('ConstantOfShape', [i64([m])], { value: attr.tensor(Float32Array.of(0), [1], 'float32') });
-  const gBenc = scatterAdd(scatterAdd(zerosM, aux.idx, aux.dpre), latIdx, dvals);
+  const zerosMd = zerosOf(b, [m, d]);
+  const gWdec = scatterAdd(b, scatterAdd(b, zerosMd, aux.idx, aux.dec), latIdx, decMain);
+  const gWencT = scatterAdd(b, scatterAdd(b, zerosMd, aux.idx, aux.encT), latIdx, encMain);
+  const zerosM = zerosOf(b, [m]);
+  const gBenc = scatterAdd(b, scatterAdd(b, zerosM, aux.idx, aux.dpre), latIdx, dvals);
   // b_dec: every prefix's Σ_rows ∂x̂ minus the encoder side (Σ_rows ∂pre)·W_encᵀ, as the sparse TopK step.
   const upAll = b.reduce('ReduceSum', b.reshape(b.op('Gather', [up, i64([0])], { axis: 0 }), [B, d]), [0], true); // U_0 sums every prefix's ∂x̂
   const gBdec = b.reshape(b.gemm(b.reshape(gBenc, [1, m]), 'W_enc', upAll, { transB: true, alpha: -1 }), [d]);
   const loss = b.add(reconLoss, b.mul(coef.name, aux.aux));
-  const fired = b.op('ScatterND', [zerosM, latIdx, b.op('Cast', [pos], { to: FLOAT })], { reduction: 'add' });
+  const fired = scatterAdd(b, zerosM, latIdx, b.op('Cast', [pos], { to: FLOAT }));
   const minpos = b.reduce('ReduceMin', b.op('Where', [pos, fv, sc(3e38)]), [0], false);
   return {
     loss,

@@ -9,10 +9,9 @@
 //   ∂W_dec[lat_j] += f_j·∂x̂[row_j];  ∂W_encᵀ[lat_j] += ∂h_j·x̄[row_j];  ∂b_dec = Σ_rows ∂x̂ − (Σ ∂h)·W_encᵀ
 // The mathematics is gatedOnTape's (sae-gated-graph.ts, saeLoss for 'gated'); test/integration/sae-gated-sparse.test.ts
 // checks one step against the dense graph. As for JumpReLU, sae.ts picks this graph per step by the last step's density.
-import { attr } from '../onnx/builder';
 import type { Tape, T } from '../train/autodiff';
 import type { SaeLossAndGrads, SaeShape } from './sae-graph';
-import { sparseEncoderNodes } from './sae-sparse-encoder';
+import { scatterAdd, sparseEncoderNodes, zerosOf } from './sae-sparse-encoder';
 
 const FLOAT = 1;
 
@@ -21,8 +20,6 @@ export function saeGatedSparseLossAndGrads(tape: Tape, o: SaeShape & { batch: nu
   const { d, m, batch: B } = o;
   const sc = (v: number) => tape.scalar(v);
   const i64 = (v: number[]) => b.int64s(v);
-  const zeros = (shape: number[]) => b.op('ConstantOfShape', [i64(shape)], { value: attr.tensor(Float32Array.of(0), [1], 'float32') });
-  const scatterAdd = (onto: string, idx: string, rows: string) => b.op('ScatterND', [onto, idx, rows], { reduction: 'add' });
   const col = (v: string) => b.op('Unsqueeze', [v, i64([1])]);
   const rowDot = (a: string, c: string) => b.reduce('ReduceSum', b.mul(a, c), [1], false);
 
@@ -42,8 +39,8 @@ export function saeGatedSparseLossAndGrads(tape: Tape, o: SaeShape & { batch: nu
   const rowIdx = b.reshape(row, [-1, 1]);
   const latIdx = b.reshape(lat, [-1, 1]);
   const wg = b.op('Gather', ['W_dec', lat], { axis: 0 }); // [P, d]
-  const xhat0 = scatterAdd(zeros([B, d]), rowIdx, b.mul(col(fP), wg));
-  const auxHat0 = scatterAdd(zeros([B, d]), rowIdx, b.mul(col(gP), wg));
+  const xhat0 = scatterAdd(b, zerosOf(b, [B, d]), rowIdx, b.mul(col(fP), wg));
+  const auxHat0 = scatterAdd(b, zerosOf(b, [B, d]), rowIdx, b.mul(col(gP), wg));
   const err = b.sub(b.add(xhat0, 'b_dec'), x.name);
   const auxErr = b.sub(b.add(auxHat0, 'b_dec'), x.name);
   const sqErrSum = b.reduce('ReduceSumSquare', err, [0, 1], false);
@@ -58,10 +55,10 @@ export function saeGatedSparseLossAndGrads(tape: Tape, o: SaeShape & { batch: nu
   const dMag = b.mul(b.op('Cast', [b.op('Greater', [piMagP, sc(0)])], { to: FLOAT }), rowDot(wg, dxr));
   const dGate = b.add(rowDot(wg, b.op('Gather', [dxaux, row], { axis: 0 })), b.mul(coef.name, sc(1 / B)));
   const dh = b.add(dGate, b.mul(dMag, scaleP));
-  const gWdec = scatterAdd(zeros([m, d]), latIdx, b.mul(col(fP), dxr));
+  const gWdec = scatterAdd(b, zerosOf(b, [m, d]), latIdx, b.mul(col(fP), dxr));
   const xbar = b.sub(x.name, 'b_dec');
-  const gWencT = scatterAdd(zeros([m, d]), latIdx, b.mul(col(dh), b.op('Gather', [xbar, row], { axis: 0 })));
-  const dhSum = scatterAdd(zeros([m]), latIdx, dh);
+  const gWencT = scatterAdd(b, zerosOf(b, [m, d]), latIdx, b.mul(col(dh), b.op('Gather', [xbar, row], { axis: 0 })));
+  const dhSum = scatterAdd(b, zerosOf(b, [m]), latIdx, dh);
   const gBdec = b.reshape(b.gemm(b.reshape(dhSum, [1, m]), 'W_enc', b.reduce('ReduceSum', dxhat, [0], true), { transB: true, alpha: -1 }), [d]);
   return {
     loss,
@@ -70,14 +67,14 @@ export function saeGatedSparseLossAndGrads(tape: Tape, o: SaeShape & { batch: nu
     aux,
     grads: {
       W_enc: b.transpose(gWencT, [1, 0]),
-      b_enc: scatterAdd(zeros([m]), latIdx, dGate),
+      b_enc: scatterAdd(b, zerosOf(b, [m]), latIdx, dGate),
       W_dec: gWdec,
       b_dec: gBdec,
-      r_mag: scatterAdd(zeros([m]), latIdx, b.mul(b.mul(dMag, hP), scaleP)),
-      b_mag: scatterAdd(zeros([m]), latIdx, dMag),
+      r_mag: scatterAdd(b, zerosOf(b, [m]), latIdx, b.mul(b.mul(dMag, hP), scaleP)),
+      b_mag: scatterAdd(b, zerosOf(b, [m]), latIdx, dMag),
     },
     sqErrSum,
     active: '',
-    fired: scatterAdd(zeros([m]), latIdx, b.op('Cast', [b.op('Greater', [fP, sc(0)])], { to: FLOAT })),
+    fired: scatterAdd(b, zerosOf(b, [m]), latIdx, b.op('Cast', [b.op('Greater', [fP, sc(0)])], { to: FLOAT })),
   };
 }

@@ -13,7 +13,7 @@ import { gatedEncode, gatedOnTape } from './sae-gated-graph'; // h12jg
 import { saeTopkSparseLossAndGrads } from './sae-topk-sparse'; // h18topk (#18 item 5)
 import { deadAuxLoss } from './sae-dead-aux'; // #12/#14: the aux loss over the dead latents' columns
 import { saeBatchTopkSparseLossAndGrads } from './sae-batchtopk-sparse'; // #12/#14
-import { batchTopkCount } from './sae-sparse-encoder'; // #12/#14: BatchTopK's K
+import { batchTopkCount, scatterAdd } from './sae-sparse-encoder'; // #12/#14: BatchTopK's K, the scatter-add every sparse step uses
 import { saeJumpReluSparseLossAndGrads } from './sae-jumprelu-sparse'; // #12/#14
 import { saeGatedSparseLossAndGrads } from './sae-gated-sparse'; // #12/#14
 import { saeL1SparseLossAndGrads } from './sae-l1-sparse'; // #12/#14
@@ -300,8 +300,8 @@ function saeTapeLossAndGrads(
     // The aux loss's gradient rows over the dead latents, added into the tape's gradients.
     const kAux = Math.min(o.kAux ?? Math.floor(o.d / 2), o.m);
     const a = deadAuxLoss(b, { B: o.batch, d: o.d, kAux }, { pre: parts.pre.name, err: parts.err.name, xbar: b.sub(x.name, 'b_dec'), coef: coef.name, dead: dead! });
-    grads.W_dec = b.op('ScatterND', [grads.W_dec!, a.idx, a.dec], { reduction: 'add' });
-    grads.b_enc = b.op('ScatterND', [grads.b_enc!, a.idx, a.dpre], { reduction: 'add' });
+    grads.W_dec = scatterAdd(b, grads.W_dec!, a.idx, a.dec);
+    grads.b_enc = scatterAdd(b, grads.b_enc!, a.idx, a.dpre);
     // Columns of W_enc [d, m]: ScatterElements along axis 1, the dead latents' indices repeated on every input row.
     const idxRow = b.reshape(a.idx, [1, -1]);
     const idxCols = b.op('Expand', [idxRow, b.op('Concat', [b.int64s([o.d]), b.op('Slice', [b.op('Shape', [idxRow]), b.int64s([1]), b.int64s([2])])], { axis: 0 })]);

@@ -8,10 +8,9 @@
 // The mathematics is jumpReluOnTape's (sae-graph.ts's saeLoss for 'jumprelu'); test/integration/sae-jumprelu-sparse.test.ts
 // checks one step against the dense graph. The pairs' count follows the codes' density, so the step is chosen per
 // step by the last step's L0 (sae.ts, train/split-step.ts's alternate graph): dense while the codes are dense.
-import { attr } from '../onnx/builder';
 import type { Tape, T } from '../train/autodiff';
 import type { SaeLossAndGrads, SaeShape } from './sae-graph';
-import { sparseEncoderNodes } from './sae-sparse-encoder';
+import { scatterAdd, sparseEncoderNodes, zerosOf } from './sae-sparse-encoder';
 
 const FLOAT = 1;
 
@@ -30,8 +29,6 @@ export function saeJumpReluSparseLossAndGrads(tape: Tape, o: SaeShape & { batch:
   const eps = o.bandwidth ?? 0.001;
   const sc = (v: number) => tape.scalar(v);
   const i64 = (v: number[]) => b.int64s(v);
-  const zeros = (shape: number[]) => b.op('ConstantOfShape', [i64(shape)], { value: attr.tensor(Float32Array.of(0), [1], 'float32') });
-  const scatterAdd = (onto: string, idx: string, rows: string) => b.op('ScatterND', [onto, idx, rows], { reduction: 'add' });
 
   // Encoder (the only dense product), as saeLoss computes it.
   const pre = enc ?? sparseEncoderNodes(b, 'jumprelu', x.name, d, m);
@@ -55,7 +52,7 @@ export function saeJumpReluSparseLossAndGrads(tape: Tape, o: SaeShape & { batch:
   const latIdx = b.reshape(lat, [-1, 1]);
   const wg = b.op('Gather', ['W_dec', lat], { axis: 0 }); // [P, d]
   const fcol = b.op('Unsqueeze', [fP, i64([1])]);
-  const xhat0 = scatterAdd(zeros([B, d]), rowIdx, b.mul(fcol, wg));
+  const xhat0 = scatterAdd(b, zerosOf(b, [B, d]), rowIdx, b.mul(fcol, wg));
   const err = b.sub(b.add(xhat0, 'b_dec'), x.name);
   const sqErrSum = b.reduce('ReduceSumSquare', err, [0, 1], false);
   const mse = b.mul(sqErrSum, sc(1 / (B * d)));
@@ -68,13 +65,13 @@ export function saeJumpReluSparseLossAndGrads(tape: Tape, o: SaeShape & { batch:
   const dpreP = b.mul(hP, dfP);
   // θ's pseudo-gradients: from f (−θ/ε per unit of ∂f) and from the L0 term (−1/ε per unit of λ/B).
   const dThetaP = b.mul(kP, b.sub(b.mul(b.mul(thetaP, sc(-1 / eps)), dfP), b.mul(coef.name, sc(1 / (B * eps)))));
-  const gTheta = scatterAdd(zeros([m]), latIdx, dThetaP);
+  const gTheta = scatterAdd(b, zerosOf(b, [m]), latIdx, dThetaP);
   const gLogTheta = b.mul(gTheta, theta);
-  const gWdec = scatterAdd(zeros([m, d]), latIdx, b.mul(fcol, dxr));
-  const gWencT = scatterAdd(zeros([m, d]), latIdx, b.mul(b.op('Unsqueeze', [dpreP, i64([1])]), b.op('Gather', [xbar, row], { axis: 0 })));
-  const gBenc = scatterAdd(zeros([m]), latIdx, dpreP);
+  const gWdec = scatterAdd(b, zerosOf(b, [m, d]), latIdx, b.mul(fcol, dxr));
+  const gWencT = scatterAdd(b, zerosOf(b, [m, d]), latIdx, b.mul(b.op('Unsqueeze', [dpreP, i64([1])]), b.op('Gather', [xbar, row], { axis: 0 })));
+  const gBenc = scatterAdd(b, zerosOf(b, [m]), latIdx, dpreP);
   const gBdec = b.reshape(b.gemm(b.reshape(gBenc, [1, m]), 'W_enc', b.reduce('ReduceSum', dxhat, [0], true), { transB: true, alpha: -1 }), [d]);
-  const fired = scatterAdd(zeros([m]), latIdx, hP);
+  const fired = scatterAdd(b, zerosOf(b, [m]), latIdx, hP);
   return {
     loss,
     mse,

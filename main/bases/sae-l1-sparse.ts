@@ -6,18 +6,15 @@
 // The mathematics is saeL1LossAndGrads's (sae-graph.ts); test/integration/sae-l1-sparse.test.ts checks one step
 // against it. An L1 SAE's codes start dense (about half the pairs at initialisation), so sae.ts picks this graph per
 // step by the last step's density, as for JumpReLU and Gated (SPARSE_PAIRS_MAX_DENSITY).
-import { attr } from '../onnx/builder';
 import type { Tape, T } from '../train/autodiff';
 import type { SaeLossAndGrads, SaeShape } from './sae-graph';
-import { sparseEncoderNodes } from './sae-sparse-encoder';
+import { scatterAdd, sparseEncoderNodes, zerosOf } from './sae-sparse-encoder';
 
 export function saeL1SparseLossAndGrads(tape: Tape, o: SaeShape & { batch: number }, x: T, coef: T, enc: string | null = null): SaeLossAndGrads {
   const b = tape.b;
   const { d, m, batch: B } = o;
   const sc = (v: number) => tape.scalar(v);
   const i64 = (v: number[]) => b.int64s(v);
-  const zeros = (shape: number[]) => b.op('ConstantOfShape', [i64(shape)], { value: attr.tensor(Float32Array.of(0), [1], 'float32') });
-  const scatterAdd = (onto: string, idx: string, rows: string) => b.op('ScatterND', [onto, idx, rows], { reduction: 'add' });
   const col = (v: string) => b.op('Unsqueeze', [v, i64([1])]);
 
   // The encoder as saeL1LossAndGrads computes it: pre = x̄·W_enc + b_enc (one Gemm).
@@ -30,7 +27,7 @@ export function saeL1SparseLossAndGrads(tape: Tape, o: SaeShape & { batch: numbe
   const rowIdx = b.reshape(row, [-1, 1]);
   const latIdx = b.reshape(lat, [-1, 1]);
   const wg = b.op('Gather', ['W_dec', lat], { axis: 0 }); // [P, d]
-  const err = b.add(scatterAdd(zeros([B, d]), rowIdx, b.mul(col(fP), wg)), b.sub('b_dec', x.name)); // x̂ − x
+  const err = b.add(scatterAdd(b, zerosOf(b, [B, d]), rowIdx, b.mul(col(fP), wg)), b.sub('b_dec', x.name)); // x̂ − x
   const sqErrSum = b.reduce('ReduceSumSquare', err, [0, 1], false);
   const mse = b.mul(sqErrSum, sc(1 / (B * d)));
   const l1 = b.mul(b.reduce('ReduceSum', fP, [0], false), sc(1 / B));
@@ -38,9 +35,9 @@ export function saeL1SparseLossAndGrads(tape: Tape, o: SaeShape & { batch: numbe
   const dxhat = b.mul(err, sc(2 / (B * d)));
   const dxr = b.op('Gather', [dxhat, row], { axis: 0 }); // [P, d]
   const dfP = b.add(b.reduce('ReduceSum', b.mul(wg, dxr), [1], false), b.mul(coef.name, sc(1 / B)));
-  const gWdec = scatterAdd(zeros([m, d]), latIdx, b.mul(col(fP), dxr));
-  const gWencT = scatterAdd(zeros([m, d]), latIdx, b.mul(col(dfP), b.op('Gather', [xbar, row], { axis: 0 })));
-  const gBenc = scatterAdd(zeros([m]), latIdx, dfP);
+  const gWdec = scatterAdd(b, zerosOf(b, [m, d]), latIdx, b.mul(col(fP), dxr));
+  const gWencT = scatterAdd(b, zerosOf(b, [m, d]), latIdx, b.mul(col(dfP), b.op('Gather', [xbar, row], { axis: 0 })));
+  const gBenc = scatterAdd(b, zerosOf(b, [m]), latIdx, dfP);
   const gBdec = b.reshape(b.gemm(b.reshape(gBenc, [1, m]), 'W_enc', b.reduce('ReduceSum', dxhat, [0], true), { transB: true, alpha: -1 }), [d]);
   return {
     loss,
@@ -50,6 +47,6 @@ export function saeL1SparseLossAndGrads(tape: Tape, o: SaeShape & { batch: numbe
     grads: { W_enc: b.transpose(gWencT, [1, 0]), b_enc: gBenc, W_dec: gWdec, b_dec: gBdec },
     sqErrSum,
     active: '',
-    fired: scatterAdd(zeros([m]), latIdx, b.op('Cast', [b.op('Greater', [fP, sc(0)])], { to: 1 })),
+    fired: scatterAdd(b, zerosOf(b, [m]), latIdx, b.op('Cast', [b.op('Greater', [fP, sc(0)])], { to: 1 })),
   };
 }

@@ -3,7 +3,7 @@
 // scatter and is most of their time on one thread, so the split step runs it first as a graph of its own on the
 // fit's threads (the prelude) and hands its output to the sparse graph as the input `enc`. The nodes are the ones the
 // sparse graphs build when they compute it themselves, so the two routes give the same bits.
-import { GraphBuilder } from '../onnx/builder';
+import { attr, GraphBuilder } from '../onnx/builder';
 import type { SplitGraphOptions } from '../train/split-step';
 import { topKFlatIndices, type SelectScratch } from '../linalg/select';
 import type { SaeKind } from './sae-graph';
@@ -24,6 +24,16 @@ export const SPARSE_STEP_THREADS = 1;
 /** K, the codes a BatchTopK (or Matryoshka) step keeps over its whole batch: k per row on average (sae-batchtopk-sparse.ts). */
 export function batchTopkCount(k: number | undefined, batch: number, m: number): number {
   return Math.min((k ?? 32) * batch, batch * m);
+}
+
+/** Float32 zeros of `shape`: what every sparse step scatters its pairs onto. */
+export function zerosOf(b: GraphBuilder, shape: number[]): string {
+  return b.op('ConstantOfShape', [b.int64s(shape)], { value: attr.tensor(Float32Array.of(0), [1], 'float32') });
+}
+
+/** `rows` added onto `onto` at `idx` (ScatterND, reduction add): on SPARSE_STEP_THREADS for the reason above. */
+export function scatterAdd(b: GraphBuilder, onto: string, idx: string, rows: string): string {
+  return b.op('ScatterND', [onto, idx, rows], { reduction: 'add' });
 }
 
 /** The encoder's output the sparse graph of `kind` starts from: pre [B, m] (Gated: h = x̄·W_enc without b_gate). */

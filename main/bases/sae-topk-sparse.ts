@@ -18,9 +18,8 @@
 // that both paths end with the same weights. (A runner of its own with Adam as plain JS loops, sae-topk-runner.ts,
 // was replaced by the split step's SIMD Adam: 6.8 against 6.0 steps/s at m = 4,096, 4.6 against 5.9 s per step at
 // m = 131,072, bench sae-arch / sae-topk.)
-import { attr } from '../onnx/builder';
 import { deadAuxLoss } from './sae-dead-aux';
-import { sparseEncoderNodes } from './sae-sparse-encoder';
+import { scatterAdd, sparseEncoderNodes, zerosOf } from './sae-sparse-encoder';
 import type { Tape, T } from '../train/autodiff';
 import type { SaeLossAndGrads, SaeShape } from './sae-graph';
 
@@ -67,18 +66,17 @@ export function saeTopkSparseLossAndGrads(
 
   // The aux loss's rows (one per dead latent) are scattered first and the B·k pairs added onto them (a Concat of the
   // two lists copied the B·k·d values once more).
-  const zerosMd = b.op('ConstantOfShape', [i64([m, d])], { value: attr.tensor(Float32Array.of(0), [1], 'float32') });
-  const scatterAdd = (onto: string, idx: string, rows: string) => b.op('ScatterND', [onto, idx, rows], { reduction: 'add' });
-  const gWdec = scatterAdd(scatterAdd(zerosMd, idxAux, decAux), idxMain, decMain);
-  const gWencT = scatterAdd(scatterAdd(zerosMd, idxAux, encAux), idxMain, encMain);
+  const zerosMd = zerosOf(b, [m, d]);
+  const gWdec = scatterAdd(b, scatterAdd(b, zerosMd, idxAux, decAux), idxMain, decMain);
+  const gWencT = scatterAdd(b, scatterAdd(b, zerosMd, idxAux, encAux), idxMain, encMain);
   const gWenc = b.transpose(gWencT, [1, 0]);
-  const zerosM = b.op('ConstantOfShape', [i64([m])], { value: attr.tensor(Float32Array.of(0), [1], 'float32') });
-  const gBenc = scatterAdd(scatterAdd(zerosM, idxAux, dpreAux), idxMain, b.reshape(dvals, [B * k]));
+  const zerosM = zerosOf(b, [m]);
+  const gBenc = scatterAdd(b, scatterAdd(b, zerosM, idxAux, dpreAux), idxMain, b.reshape(dvals, [B * k]));
   // b_dec: Σ_rows ∂x̂ minus the encoder side (Σ_rows ∂pre)·W_encᵀ, one [1, m]·[m, d] product (as the fused sae-l1).
   const gBdec = b.reshape(b.gemm(b.reshape(gBenc, [1, m]), 'W_enc', b.reduce('ReduceSum', dxhat, [0], true), { transB: true, alpha: -1 }), [d]);
   const loss = b.add(mse, b.mul(coef.name, aux));
   // Rows of the batch on which each latent was active, scattered from the k entries per row.
-  const fired = b.op('ScatterND', [zerosM, idxMain, b.reshape(b.op('Cast', [pos], { to: FLOAT }), [B * k])], { reduction: 'add' });
+  const fired = scatterAdd(b, zerosM, idxMain, b.reshape(b.op('Cast', [pos], { to: FLOAT }), [B * k]));
   return {
     loss,
     mse,

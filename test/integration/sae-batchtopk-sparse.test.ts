@@ -11,7 +11,7 @@ import type { FitContext } from '../../main/bases/types';
 import { StepRunner } from '../../main/train/session';
 import { Rng } from '../../main/util/random';
 import { plantedData } from './sae-planted';
-import { assertConformanceWithSparseForced } from '../helpers/sae-sparse';
+import { assertConformanceWithSparseForced, seedStepState, stepAndSnapshot, assertStepsClose } from '../helpers/sae-sparse';
 
 const D = 16;
 const M = 64;
@@ -22,19 +22,8 @@ async function oneStep(kind: 'batchtopk' | 'matryoshka', impl: SaeGradImpl, coef
   const { bytes, spec } = buildSaeStepGraph({ ...shape, impl, deadAux: 'tape' });
   const runner = await StepRunner.create(bytes, spec, { intraOpThreads: 1 });
   const rng = new Rng(13);
-  for (const name of ['W_enc', 'b_enc', 'W_dec', 'b_dec', 'm_W_enc', 'm_W_dec']) rng.fillNormal(runner.state(name), 0, 0.3);
-  for (const name of ['v_W_enc', 'v_W_dec']) runner.state(name).set(runner.state(name).map(() => rng.float() * 0.01));
-  rng.fillNormal(runner.inputs.x as Float32Array);
-  (runner.inputs.lr as Float32Array)[0] = 1e-2;
-  (runner.inputs.t as Float32Array)[0] = 3;
-  (runner.inputs.coef as Float32Array)[0] = coef;
-  (runner.inputs.dead as Float32Array).set(dead);
-  await runner.step();
-  const out: Record<string, Float32Array> = {};
-  for (const name of runner.stateNames()) out[name] = Float32Array.from(runner.state(name));
-  for (const [name, v] of Object.entries(runner.outputs)) out[name] = Float32Array.from(v);
-  await runner.release();
-  return out;
+  seedStepState(runner, rng, ['W_enc', 'b_enc', 'W_dec', 'b_dec', 'm_W_enc', 'm_W_dec']);
+  return stepAndSnapshot(runner, coef, dead);
 }
 
 for (const kind of ['batchtopk', 'matryoshka'] as const) {
@@ -44,15 +33,8 @@ for (const kind of ['batchtopk', 'matryoshka'] as const) {
     for (const coef of [0, 0.5]) {
       const dense = await oneStep(kind, 'tape', coef, dead);
       const sparse = await oneStep(kind, 'sparse', coef, dead);
-      assert.deepEqual(Object.keys(sparse).sort(), Object.keys(dense).sort());
-      for (const name of Object.keys(dense)) {
-        if (name === 'aux' && coef === 0) continue; // the tape evaluates it even when multiplied by 0; the If skips it
-        const x = dense[name]!;
-        const y = sparse[name]!;
-        for (let i = 0; i < x.length; i++) {
-          assert.ok(Math.abs(x[i]! - y[i]!) <= 2e-5 * Math.max(1, Math.abs(x[i]!)), `${kind}, coef ${coef}: ${name}[${i}] dense ${x[i]} vs sparse ${y[i]}`);
-        }
-      }
+      // The tape evaluates the aux loss even when it is multiplied by 0; the If skips it.
+      assertStepsClose(dense, sparse, 2e-5, `${kind}, coef ${coef}`, coef === 0 ? ['aux'] : []);
       // k·B codes are kept over the batch, and the step moved the weights.
       assert.equal(sparse.fired!.reduce((s, v) => s + v, 0), 4 * B);
       assert.ok(sparse.minpos![0]! > 0 && sparse.minpos![0]! < 1e30);

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { buildSaeStepGraph, type SaeKind } from '../../main/bases/sae-graph';
 import { StepRunner } from '../../main/train/session';
 import { Rng } from '../../main/util/random';
+import { seedStepState, stepAndSnapshot } from '../helpers/sae-sparse';
 
 const D = 16;
 const M = 64;
@@ -16,19 +17,8 @@ async function oneStep(kind: SaeKind, deadAux: 'tape' | 'dead-columns', coef: nu
   const { bytes, spec } = buildSaeStepGraph({ d: D, m: M, kind, k: 4, kAux: 8, nestLevels: 3, batch: B, deadAux });
   const runner = await StepRunner.create(bytes, spec, { intraOpThreads: 1 });
   const rng = new Rng(7);
-  for (const name of ['W_enc', 'b_enc', 'W_dec', 'b_dec', 'm_W_enc', 'm_W_dec']) rng.fillNormal(runner.state(name), 0, 0.3);
-  for (const name of ['v_W_enc', 'v_W_dec']) runner.state(name).set(runner.state(name).map(() => rng.float() * 0.01));
-  rng.fillNormal(runner.inputs.x as Float32Array);
-  (runner.inputs.lr as Float32Array)[0] = 1e-2;
-  (runner.inputs.t as Float32Array)[0] = 3;
-  (runner.inputs.coef as Float32Array)[0] = coef;
-  (runner.inputs.dead as Float32Array).set(dead);
-  await runner.step();
-  const out: Record<string, Float32Array> = {};
-  for (const name of runner.stateNames()) out[name] = Float32Array.from(runner.state(name));
-  for (const [name, v] of Object.entries(runner.outputs)) out[name] = Float32Array.from(v);
-  await runner.release();
-  return out;
+  seedStepState(runner, rng, ['W_enc', 'b_enc', 'W_dec', 'b_dec', 'm_W_enc', 'm_W_dec']);
+  return stepAndSnapshot(runner, coef, dead);
 }
 
 const mask = (idx: number[]) => {

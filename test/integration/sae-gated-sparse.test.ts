@@ -11,7 +11,7 @@ import type { FitContext } from '../../main/bases/types';
 import { StepRunner } from '../../main/train/session';
 import { Rng } from '../../main/util/random';
 import { plantedData } from './sae-planted';
-import { assertConformanceWithSparseForced, countingSparseSteps } from '../helpers/sae-sparse';
+import { assertConformanceWithSparseForced, countingSparseSteps, seedStepState, stepAndSnapshot, assertStepsClose } from '../helpers/sae-sparse';
 
 const D = 16;
 const M = 64;
@@ -21,19 +21,10 @@ async function oneStep(impl: SaeGradImpl, bGate: number, coef: number): Promise<
   const { bytes, spec } = buildSaeStepGraph({ d: D, m: M, kind: 'gated', batch: B, impl });
   const runner = await StepRunner.create(bytes, spec, { intraOpThreads: 1 });
   const rng = new Rng(23);
-  for (const name of ['W_enc', 'W_dec', 'b_dec', 'r_mag', 'b_mag', 'm_W_enc', 'm_W_dec']) rng.fillNormal(runner.state(name), 0, 0.3);
-  for (const name of ['v_W_enc', 'v_W_dec']) runner.state(name).set(runner.state(name).map(() => rng.float() * 0.01));
-  runner.state('b_enc').set(runner.state('b_enc').map(() => bGate + 0.3 * (rng.float() - 0.5)));
-  rng.fillNormal(runner.inputs.x as Float32Array);
-  (runner.inputs.lr as Float32Array)[0] = 1e-2;
-  (runner.inputs.t as Float32Array)[0] = 3;
-  (runner.inputs.coef as Float32Array)[0] = coef;
-  await runner.step();
-  const out: Record<string, Float32Array> = {};
-  for (const name of runner.stateNames()) out[name] = Float32Array.from(runner.state(name));
-  for (const [name, v] of Object.entries(runner.outputs)) out[name] = Float32Array.from(v);
-  await runner.release();
-  return out;
+  seedStepState(runner, rng, ['W_enc', 'W_dec', 'b_dec', 'r_mag', 'b_mag', 'm_W_enc', 'm_W_dec'], () => {
+    runner.state('b_enc').set(runner.state('b_enc').map(() => bGate + 0.3 * (rng.float() - 0.5)));
+  });
+  return stepAndSnapshot(runner, coef);
 }
 
 test('sae-gated: one step of the sparse graph gives the dense graph’s state and metrics', async () => {
@@ -41,14 +32,7 @@ test('sae-gated: one step of the sparse graph gives the dense graph’s state an
   for (const [bGate, coef] of [[0.5, 0.3], [-1.5, 0.3], [-1.5, 0], [-1e4, 0.3]] as const) {
     const dense = await oneStep('tape', bGate, coef);
     const sparse = await oneStep('sparse', bGate, coef);
-    assert.deepEqual(Object.keys(sparse).sort(), Object.keys(dense).sort());
-    for (const name of Object.keys(dense)) {
-      const x = dense[name]!;
-      const y = sparse[name]!;
-      for (let i = 0; i < x.length; i++) {
-        assert.ok(Math.abs(x[i]! - y[i]!) <= 2e-5 * Math.max(1, Math.abs(x[i]!)), `b_gate ≈ ${bGate}, λ ${coef}: ${name}[${i}] dense ${x[i]} vs sparse ${y[i]}`);
-      }
-    }
+    assertStepsClose(dense, sparse, 2e-5, `b_gate ≈ ${bGate}, λ ${coef}`);
     densities.push(sparse.l0![0]! / M);
   }
   assert.ok(densities[0]! > 0.2 && densities[1]! < densities[0]! / 2 && densities[1]! > 0 && densities[3] === 0, `densities ${densities}`);

@@ -10,7 +10,7 @@ import { memoryStream } from '../../main/bases/stream';
 import type { FitContext } from '../../main/bases/types';
 import { StepRunner } from '../../main/train/session';
 import { plantedData } from './sae-planted';
-import { assertConformanceWithSparseForced, countingSparseSteps } from '../helpers/sae-sparse';
+import { assertConformanceWithSparseForced, countingSparseSteps, seedStepState, stepAndSnapshot, assertStepsClose } from '../helpers/sae-sparse';
 import { Rng } from '../../main/util/random';
 
 const D = 16;
@@ -22,20 +22,11 @@ async function oneStep(impl: SaeGradImpl, logTheta: number, coef: number): Promi
   const { bytes, spec } = buildSaeStepGraph({ d: D, m: M, kind: 'jumprelu', bandwidth: EPS, batch: B, impl });
   const runner = await StepRunner.create(bytes, spec, { intraOpThreads: 1 });
   const rng = new Rng(21);
-  for (const name of ['W_enc', 'b_enc', 'W_dec', 'b_dec', 'm_W_enc', 'm_W_dec']) rng.fillNormal(runner.state(name), 0, 0.3);
-  for (const name of ['v_W_enc', 'v_W_dec']) runner.state(name).set(runner.state(name).map(() => rng.float() * 0.01));
-  // Thresholds spread around exp(logTheta), so some pre-activations fall within ε/2 of theirs.
-  runner.state('log_threshold').set(runner.state('log_threshold').map(() => logTheta + (rng.float() - 0.5)));
-  rng.fillNormal(runner.inputs.x as Float32Array);
-  (runner.inputs.lr as Float32Array)[0] = 1e-2;
-  (runner.inputs.t as Float32Array)[0] = 3;
-  (runner.inputs.coef as Float32Array)[0] = coef;
-  await runner.step();
-  const out: Record<string, Float32Array> = {};
-  for (const name of runner.stateNames()) out[name] = Float32Array.from(runner.state(name));
-  for (const [name, v] of Object.entries(runner.outputs)) out[name] = Float32Array.from(v);
-  await runner.release();
-  return out;
+  seedStepState(runner, rng, ['W_enc', 'b_enc', 'W_dec', 'b_dec', 'm_W_enc', 'm_W_dec'], () => {
+    // Thresholds spread around exp(logTheta), so some pre-activations fall within ε/2 of theirs.
+    runner.state('log_threshold').set(runner.state('log_threshold').map(() => logTheta + (rng.float() - 0.5)));
+  });
+  return stepAndSnapshot(runner, coef);
 }
 
 test('sae-jumprelu: one step of the sparse graph gives the dense graph’s state and metrics', async () => {
@@ -43,14 +34,7 @@ test('sae-jumprelu: one step of the sparse graph gives the dense graph’s state
   for (const [logTheta, coef] of [[Math.log(0.05), 0.3], [Math.log(1.2), 0.3], [Math.log(1.2), 0], [Math.log(1e4), 0.3]] as const) {
     const dense = await oneStep('tape', logTheta, coef);
     const sparse = await oneStep('sparse', logTheta, coef);
-    assert.deepEqual(Object.keys(sparse).sort(), Object.keys(dense).sort());
-    for (const name of Object.keys(dense)) {
-      const x = dense[name]!;
-      const y = sparse[name]!;
-      for (let i = 0; i < x.length; i++) {
-        assert.ok(Math.abs(x[i]! - y[i]!) <= 2e-5 * Math.max(1, Math.abs(x[i]!)), `θ ≈ ${Math.exp(logTheta)}, λ ${coef}: ${name}[${i}] dense ${x[i]} vs sparse ${y[i]}`);
-      }
-    }
+    assertStepsClose(dense, sparse, 2e-5, `θ ≈ ${Math.exp(logTheta)}, λ ${coef}`);
     densities.push(sparse.l0![0]! / M);
   }
   // The cases really span dense codes, sparse ones and none at all.

@@ -8,6 +8,7 @@ import { buildSaeStepGraph, type SaeKind } from '../../main/bases/sae-graph';
 import { sparseStepGraph } from '../../main/bases/sae-sparse-encoder';
 import { SplitAdamStepRunner } from '../../main/train/split-step';
 import { Rng } from '../../main/util/random';
+import { snapshotAndRelease } from '../helpers/sae-sparse';
 
 const D = 16;
 const M = 128;
@@ -34,11 +35,7 @@ async function threeSteps(kind: SaeKind, route: 'in-graph' | 'prelude' | 'altern
     (runner.inputs.t as Float32Array)[0] = t;
     await runner.step();
   }
-  const out: Record<string, Float32Array> = {};
-  for (const name of runner.stateNames()) out[name] = Float32Array.from(runner.state(name));
-  for (const [name, v] of Object.entries(runner.outputs)) out[name] = Float32Array.from(v);
-  await runner.release();
-  return out;
+  return snapshotAndRelease(runner);
 }
 
 for (const kind of ['l1', 'topk', 'batchtopk', 'matryoshka', 'jumprelu', 'gated'] as const) {

@@ -12,7 +12,7 @@ import type { FitContext } from '../../main/bases/types';
 import { StepRunner } from '../../main/train/session';
 import { Rng } from '../../main/util/random';
 import { plantedData } from './sae-planted';
-import { assertConformanceWithSparseForced } from '../helpers/sae-sparse';
+import { assertConformanceWithSparseForced, seedStepState, stepAndSnapshot, assertStepsClose } from '../helpers/sae-sparse';
 
 const D = 16;
 const M = 64;
@@ -34,33 +34,8 @@ async function oneStep(impl: SaeGradImpl | 'split', coef: number, deadMask: Floa
           return StepRunner.create(bytes, spec, { intraOpThreads: 1 });
         })();
   const rng = new Rng(31);
-  for (const name of ['W_enc', 'b_enc', 'W_dec', 'b_dec', 'm_W_enc', 'm_W_dec']) rng.fillNormal(runner.state(name), 0, 0.3);
-  for (const name of ['v_W_enc', 'v_W_dec']) runner.state(name).set(runner.state(name).map(() => rng.float() * 0.01));
-  rng.fillNormal(runner.inputs.x as Float32Array);
-  (runner.inputs.lr as Float32Array)[0] = 1e-2;
-  (runner.inputs.t as Float32Array)[0] = 3;
-  (runner.inputs.coef as Float32Array)[0] = coef;
-  (runner.inputs.dead as Float32Array).set(deadMask);
-  await runner.step();
-  const out: Record<string, Float32Array> = {};
-  for (const name of runner.stateNames()) out[name] = Float32Array.from(runner.state(name));
-  for (const [name, v] of Object.entries(runner.outputs)) out[name] = Float32Array.from(v);
-  await runner.release();
-  return out;
-}
-
-function assertClose(a: Record<string, Float32Array>, b: Record<string, Float32Array>, tol: number, what: string, skip: string[] = []): void {
-  assert.deepEqual(Object.keys(a).sort(), Object.keys(b).sort());
-  for (const name of Object.keys(a)) {
-    if (skip.includes(name)) continue;
-    const x = a[name]!;
-    const y = b[name]!;
-    assert.equal(x.length, y.length, `${what}: ${name} length`);
-    for (let i = 0; i < x.length; i++) {
-      const scale = Math.max(1, Math.abs(x[i]!));
-      assert.ok(Math.abs(x[i]! - y[i]!) <= tol * scale, `${what}: ${name}[${i}] dense ${x[i]} vs sparse ${y[i]}`);
-    }
-  }
+  seedStepState(runner, rng, ['W_enc', 'b_enc', 'W_dec', 'b_dec', 'm_W_enc', 'm_W_dec']);
+  return stepAndSnapshot(runner, coef, deadMask);
 }
 
 test('one training step: the sparse graph, with Adam in ORT or after it, gives the dense graph’s state and metrics, with and without the aux loss', async () => {
@@ -74,8 +49,8 @@ test('one training step: the sparse graph, with Adam in ORT or after it, gives t
     const dense = await oneStep('tape', coef, mask);
     const sparse = await oneStep('sparse', coef, mask);
     // With coef 0 the dense graph still evaluates the aux loss (reported, multiplied by 0); sae.ts shows 0 then.
-    assertClose(dense, sparse, 2e-5, `coef ${coef}, ${mask === dead ? 22 : 5} dead`, coef === 0 ? ['aux'] : []);
-    assertClose(dense, await oneStep('split', coef, mask), 2e-5, `split step, coef ${coef}`, coef === 0 ? ['aux'] : []);
+    assertStepsClose(dense, sparse, 2e-5, `coef ${coef}, ${mask === dead ? 22 : 5} dead`, coef === 0 ? ['aux'] : []);
+    assertStepsClose(dense, await oneStep('split', coef, mask), 2e-5, `split step, coef ${coef}`, coef === 0 ? ['aux'] : []);
     if (coef > 0) assert.ok(sparse.aux![0]! > 0, 'the aux loss is computed when coef > 0');
     // A step that moves nothing would pass trivially: W_dec must have changed from its initial value.
     assert.ok(sparse.fired!.reduce((s, v) => s + v, 0) === 4 * B, 'k latents fire on every row');
