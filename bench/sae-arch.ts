@@ -15,7 +15,7 @@ import { numDefault } from '../main/bases/param-spec';
 import { SplitAdamStepRunner } from '../main/train/split-step';
 import { resolveTopkTraining, topkStepImpl } from '../main/bases/sae-topk-sparse';
 import { sparseStepGraph } from '../main/bases/sae-sparse-encoder';
-import { SPARSE_PAIRS_MAX_DENSITY } from '../main/bases/sae-jumprelu-sparse';
+import { pairsAlternate, pairsStepRoute, pairsSwitchDensity } from '../main/bases/sae-pairs-step';
 import { Rng } from '../main/util/random';
 import type { Row } from './table';
 
@@ -26,6 +26,14 @@ const JUMPRELU_EPS = numDefault(saeSpec('jumprelu'), 'bandwidth') * Math.sqrt(SH
 function initThresholdFor(kind: SaeKind): number {
   return kind === 'jumprelu' || kind === 'gated' ? numDefault(saeSpec(kind), 'initThreshold') : 0;
 }
+
+/**
+ * #12: an L1 SAE's codes are about half dense at initialisation (b_enc 0), where the lab runs the dense step, but a
+ * trained L1 SAE's are sparse, where it runs the sparse one; the L1 row is measured at both. Trained: b_enc at −θ·√d on
+ * both sides, θ chosen so L0 / m starts near 0.8 %, the sparsity the JumpReLU and Gated rows run at (pre-activations
+ * are about N(0, 1) here: P(z > 2.41) ≈ 0.8 %).
+ */
+const L1_TRAINED_THETA = 2.41 / Math.sqrt(SHAPE.d);
 
 /** The penalty coefficient each side's step is given: λ of the L1 / L0 / gate L1, or the TopK family's aux weight. */
 function coefFor(kind: SaeKind): number {
@@ -50,7 +58,7 @@ interface Contender {
   note: string;
 }
 
-async function ours(kind: SaeKind, threads: number): Promise<Contender> {
+async function ours(kind: SaeKind, threads: number, l1Theta = 0): Promise<Contender> {
   const { d, m, batch, k } = SHAPE;
   // h14sae (#14 item 5): the split step, as sae.ts trains on the CPU (gradients in ORT, Adam as one fused pass per parameter)
   const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
@@ -61,7 +69,8 @@ async function ours(kind: SaeKind, threads: number): Promise<Contender> {
   const { bytes, spec, params } = buildSaeStepGraph({ d, m, kind, batch, k, kAux: Math.floor(d / 2), nestLevels: matryoshkaDefaultLevels(m, d), nestLossDecay: nestLossDecayDefault(), bandwidth: JUMPRELU_EPS, adam, optimizer: 'js', impl: sparse ? 'sparse' : undefined, encInput: sparse });
   // sae-l1, sae-jumprelu, sae-gated: the sparse graph as the split step's alternate, chosen per step by the last step's density, as sae.ts does.
   const pairsSparse = (kind === 'l1' || kind === 'jumprelu' || kind === 'gated') && resolveTopkTraining(undefined) !== 'dense';
-  const alternate = pairsSparse ? sparseStepGraph(kind, d, m, batch, buildSaeStepGraph({ d, m, kind, batch, bandwidth: JUMPRELU_EPS, adam, optimizer: 'js', impl: 'sparse', encInput: true }).bytes) : undefined;
+  // As sae.ts: the pairs step in JS (sae-pairs-step.ts; CAJAL_SAE_PAIRS_STEP=graph measures the ORT sparse graphs instead).
+  const alternate = pairsSparse ? pairsAlternate(kind, { d, m, batch, bandwidth: JUMPRELU_EPS, adam }, () => buildSaeStepGraph({ d, m, kind, batch, bandwidth: JUMPRELU_EPS, adam, optimizer: 'js', impl: 'sparse', encInput: true }).bytes) : undefined;
   // Sparse graphs on one thread after their encoder product on all, as sae.ts runs them (sae-sparse-encoder.ts).
   const runner = await SplitAdamStepRunner.create(bytes, spec, params, adam, { intraOpThreads: threads, primary: sparse ? sparseStepGraph(kind, d, m, batch, bytes, k) : undefined, alternate });
   const rng = new Rng(1);
@@ -77,6 +86,7 @@ async function ours(kind: SaeKind, threads: number): Promise<Contender> {
   if (kind === 'jumprelu') runner.state('log_threshold').fill(Math.log(initThresholdFor(kind) * Math.sqrt(d)));
   if (kind === 'gated') for (const n of ['r_mag', 'b_mag']) runner.state(n).fill(0);
   if (kind === 'gated') runner.state('b_enc').fill(-initThresholdFor(kind) * Math.sqrt(d));
+  if (kind === 'l1') runner.state('b_enc').fill(-l1Theta * Math.sqrt(d));
   // As in the PyTorch script: a tenth of the latents dead, so the auxiliary loss has work.
   const dead = runner.inputs.dead as Float32Array | undefined;
   if (dead) for (let i = 0; i < m; i += 10) dead[i] = 1;
@@ -86,7 +96,7 @@ async function ours(kind: SaeKind, threads: number): Promise<Contender> {
   let steps = 0;
   const step = async () => {
     (runner.inputs.t as Float32Array)[0] = ++t;
-    runner.useAlternate = pairsSparse && (resolveTopkTraining(undefined) === 'sparse' || density <= SPARSE_PAIRS_MAX_DENSITY);
+    runner.useAlternate = pairsSparse && (resolveTopkTraining(undefined) === 'sparse' || density <= pairsSwitchDensity(kind, d));
     if (runner.useAlternate) sparseSteps++;
     steps++;
     await runner.step();
@@ -101,7 +111,8 @@ async function ours(kind: SaeKind, threads: number): Promise<Contender> {
     burst: () => burst(step),
     close: () => runner.release(),
     get note() {
-      return pairsSparse ? `${note}; the sparse graph (sae-${kind}-sparse.ts) chosen per step by the last step's L0 / m ≤ ${SPARSE_PAIRS_MAX_DENSITY}: ${sparseSteps} of ${steps} steps here, at L0 / m = ${density.toFixed(4)}` : note;
+      const route = pairsStepRoute() === 'js' ? 'the pairs step in JS (sae-pairs-step.ts, products by linalg/pairs-wasm.ts)' : `the sparse graph (sae-${kind}-sparse.ts)`;
+      return pairsSparse ? `${note}; ${route} chosen per step by the last step's L0 / m ≤ ${pairsSwitchDensity(kind, d)}: ${sparseSteps} of ${steps} steps here, at L0 / m = ${density.toFixed(4)}` : note;
     },
   };
 }
@@ -116,13 +127,13 @@ async function burst(fn: () => Promise<void>): Promise<number> {
   return n / ((performance.now() - t0) / 1000);
 }
 
-async function torch(kind: string, threads: number): Promise<Contender> {
+async function torch(kind: string, threads: number, l1Theta = 0): Promise<Contender> {
   const script = fileURLToPath(new URL('./sae_step_torch.py', import.meta.url));
   const { d, m, batch, k } = SHAPE;
   const none = (note: string): Contender => ({ rates: [], burst: async () => null, close: async () => {}, note });
   let proc: ChildProcessWithoutNullStreams;
   try {
-    proc = spawn('/usr/bin/python3', [script, kind, String(d), String(m), String(batch), String(threads), String(k), String(coefFor(kind as SaeKind)), String(initThresholdFor(kind as SaeKind)), String(nestLossDecayDefault())]); // h12mat: Matryoshka's β
+    proc = spawn('/usr/bin/python3', [script, kind, String(d), String(m), String(batch), String(threads), String(k), String(coefFor(kind as SaeKind)), String(kind === 'l1' ? l1Theta : initThresholdFor(kind as SaeKind)), String(nestLossDecayDefault())]); // h12mat: Matryoshka's β
   } catch (err) {
     return none(`PyTorch reference skipped: /usr/bin/python3 could not run (${(err as Error).message})`);
   }
@@ -169,38 +180,43 @@ export async function benchSaeArch(): Promise<Row[]> {
   for (const { method } of sweptMethods()) {
     const kind = method.replace(/^sae-/, '') as SaeKind;
     if (ONLY.length && !ONLY.includes(kind)) continue;
-    let a: Contender;
-    try {
-      a = await ours(kind, threads);
-    } catch (err) {
-      rows.push({ name: `${method} step d=${SHAPE.d} m=${SHAPE.m} B=${SHAPE.batch}: not measured`, value: NaN, unit: '', note: (err as Error).message.split('\n')[0] });
-      continue;
-    }
-    const b = await torch(kind, threads);
-    try {
-      for (let r = 0; r < ROUNDS; r++) {
-        for (const c of r % 2 ? [b, a] : [a, b]) {
-          await new Promise((res) => setTimeout(res, GAP_MS));
-          const v = await c.burst();
-          if (v !== null) c.rates.push(v);
-        }
-      }
-    } finally {
-      await a.close();
-      await b.close();
-    }
-    const ob = best(a)!;
-    const tb = best(b);
-    rows.push({
-      name: `${method} step d=${SHAPE.d} m=${SHAPE.m} B=${SHAPE.batch}${kind === 'l1' || kind === 'jumprelu' || kind === 'gated' ? '' : ` k=${SHAPE.k}`}`,
-      value: ob,
-      unit: 'steps/s',
-      reference: 'PyTorch CPU, same step (bench/sae_step_torch.py)',
-      referenceValue: tb,
-      ratio: tb ? ob / tb : undefined,
-      goal: '≥ 2× PyTorch',
-      note: `${threads} threads; best of ${ROUNDS} alternating ${BURST_S} s bursts (medians: ours ${fmt(median(a))}, PyTorch ${fmt(median(b))}). Ours: ${a.note}. ${b.note}.`,
-    });
+    for (const l1Theta of kind === 'l1' ? [0, L1_TRAINED_THETA] : [0]) rows.push(...(await compare(method, kind, threads, l1Theta)));
   }
   return rows;
+}
+
+/** Our step and PyTorch's in alternating bursts: one row (or a row saying why not). */
+async function compare(method: string, kind: SaeKind, threads: number, l1Theta: number): Promise<Row[]> {
+  let a: Contender;
+  try {
+    a = await ours(kind, threads, l1Theta);
+  } catch (err) {
+    return [{ name: `${method} step d=${SHAPE.d} m=${SHAPE.m} B=${SHAPE.batch}: not measured`, value: NaN, unit: '', note: (err as Error).message.split('\n')[0] }];
+  }
+  const b = await torch(kind, threads, l1Theta);
+  try {
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const c of r % 2 ? [b, a] : [a, b]) {
+        await new Promise((res) => setTimeout(res, GAP_MS));
+        const v = await c.burst();
+        if (v !== null) c.rates.push(v);
+      }
+    }
+  } finally {
+    await a.close();
+    await b.close();
+  }
+  const ob = best(a)!;
+  const tb = best(b);
+  const state = kind !== 'l1' ? '' : l1Theta > 0 ? `, codes as sparse as trained (b_enc = −${l1Theta.toFixed(4)}·√d on both sides)` : ', at initialisation (b_enc 0: codes ~50 % dense)';
+  return [{
+    name: `${method} step d=${SHAPE.d} m=${SHAPE.m} B=${SHAPE.batch}${kind === 'l1' || kind === 'jumprelu' || kind === 'gated' ? '' : ` k=${SHAPE.k}`}${state}`,
+    value: ob,
+    unit: 'steps/s',
+    reference: 'PyTorch CPU, same step (bench/sae_step_torch.py)',
+    referenceValue: tb,
+    ratio: tb ? ob / tb : undefined,
+    goal: '≥ 2× PyTorch',
+    note: `${threads} threads; best of ${ROUNDS} alternating ${BURST_S} s bursts (medians: ours ${fmt(median(a))}, PyTorch ${fmt(median(b))}). Ours: ${a.note}. ${b.note}.`,
+  }];
 }

@@ -6,7 +6,7 @@
 # decoder-gradient projection, torch.optim.Adam, decoder renormalisation, and the step's metrics (L0, EV, latents
 # fired). A reference for the benchmark only, never a runtime dependency. Protocol: argv = kind d m B threads k
 # [coef [theta0 [nest_decay]]] (theta0: JumpReLU's initial θ, or Gated's initial gate threshold −b_gate, in units of the mean
-# norm; h12gm; nest_decay: Matryoshka's β, the inner prefix j levels inside the full one weighted β^j, h12mat); prints a ready line, then answers each "<seconds>\n" on stdin with {"stepsPerSecond": …} for a burst of
+# norm; h12gm; for L1, −b_enc likewise, 0 at initialisation; nest_decay: Matryoshka's β, the inner prefix j levels inside the full one weighted β^j, h12mat); prints a ready line, then answers each "<seconds>\n" on stdin with {"stepsPerSecond": …} for a burst of
 # about that long.
 import json
 import math
@@ -46,6 +46,9 @@ if kind == "gated":  # b_enc is the gate bias, as in the lab, starting at −θ�
     r_mag = torch.nn.Parameter(torch.zeros(m))
     b_mag = torch.nn.Parameter(torch.zeros(m))
     params += [r_mag, b_mag]
+if kind == "l1" and theta0 > 0:  # #12: the L1 row at a trained SAE's sparsity, b_enc at −θ₀ as the lab's bench sets it
+    with torch.no_grad():
+        b_enc.fill_(-theta0 * math.sqrt(d))
 opt = torch.optim.Adam(params, lr=1e-4)
 coef = float(sys.argv[7]) if len(sys.argv) > 7 else 1e-3 if kind == "l1" else 1 / 32
 # A tenth of the latents dead, so the auxiliary loss has work (as after a while of training).

@@ -15,7 +15,8 @@ import { scatterAdd, sparseEncoderNodes, zerosOf } from './sae-sparse-encoder';
 const FLOAT = 1;
 
 /**
- * The largest L0 / m at which the next step runs on the pairs (sae-l1, sae-jumprelu, sae-gated). Measured with
+ * The largest L0 / m at which the next step runs on the pairs (sae-l1, sae-jumprelu, sae-gated) by their ORT sparse
+ * graphs (CAJAL_SAE_PAIRS_STEP=graph, or d not a multiple of 4; sae-pairs-step.ts's JS step has its own). Measured with
  * bench/sae-arch.ts and bench/sae-topk.ts at d = 512, m = 4,096, B = 1,024, the sparse graphs on one thread
  * (SPARSE_STEP_THREADS): the TopK step's k·B pairs tie the dense step on two threads at 1.6 % density and win 1.44×
  * at 0.8 %; JumpReLU at 0.7–0.9 % ran 4.9 steps/s against 4.2–4.8 dense, and its pairs also include those near their

@@ -30,8 +30,8 @@ import { createSession } from '../onnx/session';
 import { Rng } from '../util/random';
 import { numDefault, type BasisParamSpec, type BasisSpec } from './param-spec';
 import { resolveTopkTraining, topkStepImpl, type TopkTraining } from './sae-topk-sparse'; // h18topk (#18 item 5)
-import { SPARSE_PAIRS_MAX_DENSITY } from './sae-jumprelu-sparse'; // #12/#14
 import { sparseStepGraph } from './sae-sparse-encoder'; // #12/#14
+import { pairsAlternate, pairsSwitchDensity } from './sae-pairs-step'; // #12/#14: the L1, JumpReLU and Gated pair steps in JS
 import { batchTopkCut, meanCut } from './sae-batch-threshold'; // h12def
 
 const INIT_KEY = 0x1417;
@@ -288,11 +288,13 @@ export class SparseAutoencoder implements Basis {
     // A sparse graph (CPU only, so always a split step) takes its encoder product from a prelude on the fit's threads
     // and runs its scatters on SPARSE_STEP_THREADS, so that they are reproducible (sae-sparse-encoder.ts).
     const { bytes, spec: stepSpec, params } = buildSaeStepGraph({ d, m, kind: this.kind, k: cfg.k, kAux: cfg.kAux, nestLevels: cfg.nestLevels, nestLossDecay: cfg.nestLossDecay, bandwidth: cfg.bandwidth * cfg.targetNorm, batch, adam, optimizer, impl: sparse ? 'sparse' : undefined, encInput: sparse }); // h12jg: the graph sees inputs at mean norm targetNorm
-    // #12/#14: sae-l1's, sae-jumprelu's and sae-gated's sparse graphs (the codes' nonzero pairs: sae-l1-sparse.ts,
-    // sae-jumprelu-sparse.ts, sae-gated-sparse.ts) as the split step's alternate, chosen per step by the last step's
-    // density; 'dense' leaves it out, 'sparse' always uses it.
+    // #12/#14: sae-l1's, sae-jumprelu's and sae-gated's step on the codes' nonzero pairs (sae-pairs-step.ts in JS; the
+    // sparse graphs sae-l1-sparse.ts, sae-jumprelu-sparse.ts, sae-gated-sparse.ts where d is not a multiple of 4) as the
+    // split step's alternate, chosen per step by the last step's density; 'dense' leaves it out, 'sparse' always uses it.
     const pairsSparse = (this.kind === 'l1' || this.kind === 'jumprelu' || this.kind === 'gated') && optimizer === 'js' && cfg.topkTraining !== 'dense';
-    const alternate = pairsSparse ? sparseStepGraph(this.kind, d, m, batch, buildSaeStepGraph({ d, m, kind: this.kind, bandwidth: cfg.bandwidth * cfg.targetNorm, batch, adam, optimizer, impl: 'sparse', encInput: true }).bytes) : undefined;
+    const bandwidth = cfg.bandwidth * cfg.targetNorm;
+    const switchDensity = pairsSwitchDensity(this.kind, d);
+    const alternate = pairsSparse ? pairsAlternate(this.kind, { d, m, batch, bandwidth, adam }, () => buildSaeStepGraph({ d, m, kind: this.kind, bandwidth, batch, adam, optimizer, impl: 'sparse', encInput: true }).bytes) : undefined;
     const opts = { intraOpThreads: cfg.threads ?? undefined, provider: cfg.provider, label };
     const primary = sparse ? sparseStepGraph(this.kind, d, m, batch, bytes, cfg.k) : undefined;
     const runner: SaeStepRunner = optimizer === 'js' ? await SplitAdamStepRunner.create(bytes, stepSpec, params, adam, { ...opts, primary, alternate }) : await StepRunner.create(bytes, stepSpec, opts);
@@ -364,7 +366,7 @@ export class SparseAutoencoder implements Basis {
           }
           coef[0] = anyDead ? cfg.auxCoefficient : 0;
         }
-        if (pairsSparse && runner instanceof SplitAdamStepRunner) runner.useAlternate = cfg.topkTraining === 'sparse' || this.stepDensity <= SPARSE_PAIRS_MAX_DENSITY;
+        if (pairsSparse && runner instanceof SplitAdamStepRunner) runner.useAlternate = cfg.topkTraining === 'sparse' || this.stepDensity <= switchDensity;
         await runner.step();
         step++;
         if (pairsSparse) this.stepDensity = out.l0![0]! / m;

@@ -59,6 +59,24 @@ export interface SplitGraphOptions {
   bytes: Uint8Array;
   intraOpThreads?: number;
   prelude?: { bytes: Uint8Array; shape: readonly number[]; select?: PreludeSelect };
+  /**
+   * The gradient step written in JS instead of `bytes` (#12/#14: bases/sae-pairs-step.ts), run after the prelude, which
+   * it needs; no session is made from `bytes` (which may be empty).
+   */
+  kernel?: SplitKernel;
+}
+
+/** What a JS gradient step reads and writes: the graph contract's inputs and outputs by name, and the prelude's `enc`. */
+export interface SplitKernelIO {
+  enc: Float32Array;
+  /** The parameters and the step's inputs (x, lr, t, coef, …). */
+  feeds: Record<string, Float32Array>;
+  /** grad_<p> for every parameter, adam_mScale, adam_epsHat and the metrics: every one written by the step. */
+  fetches: Record<string, Float32Array>;
+}
+
+export interface SplitKernel {
+  run(io: SplitKernelIO): void;
 }
 
 /**
@@ -80,9 +98,11 @@ interface PreludeRun {
 }
 
 interface GraphRun {
-  session: ort.InferenceSession;
+  /** Null for a JS step (`kernel`). */
+  session: ort.InferenceSession | null;
   prelude: PreludeRun | null;
   feeds: Record<string, ort.Tensor>;
+  kernel: { step: SplitKernel; io: SplitKernelIO } | null;
 }
 
 export class SplitAdamStepRunner extends StateView {
@@ -155,13 +175,14 @@ export class SplitAdamStepRunner extends StateView {
     const slots: ParamSlot[] = [];
     let session: ort.InferenceSession;
     let primaryPrelude: ort.InferenceSession | null = null;
-    let alternate: { session: ort.InferenceSession; prelude: ort.InferenceSession | null } | null = null;
+    let alternate: { session: ort.InferenceSession | null; prelude: ort.InferenceSession | null } | null = null;
     try {
       session = await open(bytes, opts.primary?.intraOpThreads ?? opts.intraOpThreads);
       if (opts.primary?.prelude) primaryPrelude = await open(opts.primary.prelude.bytes, opts.intraOpThreads);
       if (opts.alternate) {
+        if (opts.alternate.kernel && !opts.alternate.prelude) throw new Error('Split step: a JS gradient step needs a prelude for its `enc`.');
         alternate = {
-          session: await open(opts.alternate.bytes, opts.alternate.intraOpThreads ?? opts.intraOpThreads),
+          session: opts.alternate.kernel ? null : await open(opts.alternate.bytes, opts.alternate.intraOpThreads ?? opts.intraOpThreads),
           prelude: opts.alternate.prelude ? await open(opts.alternate.prelude.bytes, opts.intraOpThreads) : null,
         };
       }
@@ -182,15 +203,17 @@ export class SplitAdamStepRunner extends StateView {
     }
     const runner = new SplitAdamStepRunner(spec, slots, params, adam, opts.scalarAdam ?? false);
     runner.primary = runner.graphRun(session, primaryPrelude, opts.primary?.prelude);
-    if (alternate) runner.alternate = runner.graphRun(alternate.session, alternate.prelude, opts.alternate!.prelude);
+    if (alternate) runner.alternate = runner.graphRun(alternate.session, alternate.prelude, opts.alternate!.prelude, opts.alternate!.kernel);
     return runner;
   }
 
   /** A graph's run; with a prelude, the graph's feeds add the prelude's output `enc` (and its selection's, if any). */
-  private graphRun(session: ort.InferenceSession, prelude: ort.InferenceSession | null, opts: SplitGraphOptions['prelude']): GraphRun {
+  private graphRun(session: ort.InferenceSession | null, prelude: ort.InferenceSession | null, opts: SplitGraphOptions['prelude'], kernel?: SplitKernel): GraphRun {
     const run = prelude ? this.preludeRun(prelude, opts!.shape, opts!.select) : null;
     const feeds = run ? { ...this.feeds, enc: run.enc, ...(run.select ? { [run.select.spec.input]: run.select.tensor } : {}) } : this.feeds;
-    return { session, prelude: run, feeds };
+    const data = (tensors: Record<string, ort.Tensor>) => Object.fromEntries(Object.entries(tensors).flatMap(([k, t]) => (t.data instanceof Float32Array ? [[k, t.data]] : [])));
+    const io = kernel && run ? { enc: run.enc.data as Float32Array, feeds: data(this.feeds), fetches: data(this.fetches) } : null;
+    return { session, prelude: run, feeds, kernel: kernel && io ? { step: kernel, io } : null };
   }
 
   /** A prelude's run: its inputs taken from the step's own feeds, its output `enc` into one buffer the graph reads. */
@@ -214,11 +237,14 @@ export class SplitAdamStepRunner extends StateView {
   /** Gradients and metrics in ORT, then Adam (and renormalisation) per parameter. */
   async step(): Promise<void> {
     const g = this.useAlternate && this.alternate ? this.alternate : this.primary;
+    const qp = performance.now();
     if (g.prelude) {
       await g.prelude.session.run(g.prelude.feeds, g.prelude.fetches);
       g.prelude.select?.spec.run(g.prelude.enc.data as Float32Array, g.prelude.select.out);
     }
-    await g.session.run(g.feeds, this.fetches);
+    const q0 = performance.now(); if (process.env.XT) console.log('prelude', (q0 - qp).toFixed(1));
+    if (g.kernel) g.kernel.step.run(g.kernel.io);
+    else await g.session!.run(g.feeds, this.fetches);
     const c = adamConstants(this.adam, this.scalars.mScale[0]!, this.scalars.epsHat[0]!);
     for (const s of this.params) {
       if (!s.renorm) {
@@ -228,11 +254,12 @@ export class SplitAdamStepRunner extends StateView {
       this.pass(s.p, s.m, s.v, s.g, c, s.renorm.raw);
       await s.renorm.session.run(s.renorm.feeds, s.renorm.fetches);
     }
+    if (process.env.XT) console.log('graph/kernel', (performance.now() - q0).toFixed(1));
   }
 
   async release(): Promise<void> {
     for (const g of [this.primary, this.alternate]) {
-      await g?.session.release();
+      await g?.session?.release();
       await g?.prelude?.session.release();
     }
     for (const s of this.params) await s.renorm?.session.release();

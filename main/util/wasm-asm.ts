@@ -1,5 +1,5 @@
 // The little WebAssembly assembler the hand-written kernels share (train/adam-simd.ts, harvest/unit-stats-simd.ts,
-// store/float16-simd.ts, util/ziggurat-wasm.ts, harvest/transpose-wasm.ts):
+// store/float16-simd.ts, util/ziggurat-wasm.ts, harvest/transpose-wasm.ts, linalg/pairs-wasm.ts):
 // LEB128 numbers, names, sections, a function body with its locals, a module of one memory and a few functions, and
 // the opcodes the kernels use (WebAssembly core and SIMD specifications). Each kernel spells its body as a flat list
 // of bytes built from these, and falls back to its scalar JS where WebAssembly.validate refuses the module.
@@ -62,11 +62,21 @@ export const op = {
   f32Store: (offset = 0) => [0x38, 2, ...leb(offset)],
   i32GeS: [0x4e],
   i32GeU: [0x4f],
+  i32GtU: [0x4b],
+  /** if (no result) … end. */
+  ifThen: [0x04, 0x40],
   i32Sub: [0x6b],
   i32And: [0x71],
   i32Xor: [0x73],
   i32ShrS: [0x75],
   i32Rotl: [0x77],
+  ret: [0x0f],
+  /** select(a, b, c) = c ? a : b. */
+  select: [0x1b],
+  f32Gt: [0x5e],
+  /** f32.const 0. */
+  f32Const0: [0x43, 0, 0, 0, 0],
+  f32Add: [0x92],
   f64Add: [0xa0],
   f64Mul: [0xa2],
   f32DemoteF64: [0xb6],
@@ -82,6 +92,9 @@ export const op = {
   store: mem(0x0b, 4),
   /** v128.load / v128.store with no alignment promised beyond 4 bytes (a float32 row at any unit). */
   load4: mem(0x00, 2),
+  store4: mem(0x0b, 2),
+  /** f32x4.extract_lane: one float32 lane of a vector. */
+  f32x4ExtractLane: (lane: number) => [...simd(0x1f), lane],
   /** v128.load64_zero: 8 bytes into the low half, zeros above; alignment promised: 4 bytes. */
   load64Zero4: mem(0x5d, 2),
   splat: simd(0x13), // f32x4.splat
@@ -91,6 +104,8 @@ export const op = {
   i32x4GtS: simd(0x3b),
   and: simd(0x4e), // v128.and
   or: simd(0x50), // v128.or
+  /** v128.any_true: 1 when any bit of the vector is set. */
+  anyTrue: simd(0x53),
   /** v128.bitselect(a, b, mask) = (a & mask) | (b & ~mask). */
   bitselect: simd(0x52),
   /** i16x8.narrow_i32x4_u: eight int32 lanes (of two vectors) saturated to uint16. */
