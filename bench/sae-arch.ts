@@ -96,7 +96,7 @@ async function ours(kind: SaeKind, threads: number, l1Theta = 0): Promise<Conten
   let steps = 0;
   const step = async () => {
     (runner.inputs.t as Float32Array)[0] = ++t;
-    runner.useAlternate = pairsSparse && (resolveTopkTraining(undefined) === 'sparse' || density <= pairsSwitchDensity(kind, d));
+    runner.useAlternate = pairsSparse && (resolveTopkTraining(undefined) === 'sparse' || density <= pairsSwitchDensity(kind, { d, m, batch }));
     if (runner.useAlternate) sparseSteps++;
     steps++;
     await runner.step();
@@ -112,7 +112,7 @@ async function ours(kind: SaeKind, threads: number, l1Theta = 0): Promise<Conten
     close: () => runner.release(),
     get note() {
       const route = pairsStepRoute() === 'js' ? 'the pairs step in JS (sae-pairs-step.ts, products by linalg/pairs-wasm.ts)' : `the sparse graph (sae-${kind}-sparse.ts)`;
-      return pairsSparse ? `${note}; ${route} chosen per step by the last step's L0 / m ≤ ${pairsSwitchDensity(kind, d)}: ${sparseSteps} of ${steps} steps here, at L0 / m = ${density.toFixed(4)}` : note;
+      return pairsSparse ? `${note}; ${route} chosen per step by the last step's L0 / m ≤ ${pairsSwitchDensity(kind, { d, m, batch })}: ${sparseSteps} of ${steps} steps here, at L0 / m = ${density.toFixed(4)}` : note;
     },
   };
 }

@@ -16,22 +16,36 @@ import { buildSaeSparsePrelude, sparseStepGraph } from './sae-sparse-encoder';
 
 const f32 = Math.fround;
 
-/** Whether sae-pairs-step.ts trains `kind` at this d (the products take rows of a multiple of 4 values). */
-export function pairsStepSupports(kind: SaeKind, d: number): boolean {
-  return (kind === 'l1' || kind === 'jumprelu' || kind === 'gated') && d % 4 === 0;
+/** The workspace's largest size the step takes on (WebAssembly's 32-bit memory ends at 4 GiB): beyond it, the ORT graphs. */
+const PAIRS_STEP_MAX_BYTES = 2 ** 31;
+
+/** The pairs step's shape: d inputs, m latents, batch rows. */
+export interface PairsShape {
+  d: number;
+  m: number;
+  batch: number;
 }
 
 /**
- * The largest L0 / m at which this file's step runs instead of the dense one. Measured with bench/x-ps-style runs of the
- * L1 step at d = 512, m = 4,096, B = 1,024 on this project's 2-core machine, both alternating: the pairs step took
+ * Whether this file trains `kind` at this shape: the products take rows of a multiple of 4 values, and the workspace
+ * (three [m, d] matrices, the codes [batch, m], three [batch, d], pair lists for 2 % of the codes) must fit its memory.
+ */
+export function pairsStepSupports(kind: SaeKind, s: PairsShape): boolean {
+  const floats = 3 * s.m * s.d + s.batch * s.m + 3 * s.batch * s.d + 6 * Math.ceil(s.batch * s.m * PAIRS_STEP_MAX_DENSITY);
+  return (kind === 'l1' || kind === 'jumprelu' || kind === 'gated') && s.d % 4 === 0 && 4 * floats <= PAIRS_STEP_MAX_BYTES;
+}
+
+/**
+ * The largest L0 / m at which this file's step runs instead of the dense one. Measured by timing single split steps of
+ * sae-l1 at d = 512, m = 4,096, B = 1,024 on this project's 2-core machine, b_enc set for each density: the pairs step took
  * 129–148 ms at 0.85 %, 191–194 at 2.4 %, 238–250 at 5.7 % against the dense step's 203–213, so it ties the dense step
  * near 2.5 % and the switch sits at 2 %. (The ORT sparse graphs break even near 1 %: SPARSE_PAIRS_MAX_DENSITY.)
  */
 export const PAIRS_STEP_MAX_DENSITY = 0.02;
 
-/** The density below which sae.ts runs the pairs step of `kind` at this d: this file's where it applies, else the graphs'. */
-export function pairsSwitchDensity(kind: SaeKind, d: number): number {
-  return pairsStepSupports(kind, d) && pairsStepRoute() === 'js' ? PAIRS_STEP_MAX_DENSITY : SPARSE_PAIRS_MAX_DENSITY;
+/** The density below which sae.ts runs the pairs step of `kind` at this shape: this file's where it applies, else the graphs'. */
+export function pairsSwitchDensity(kind: SaeKind, s: PairsShape): number {
+  return pairsStepSupports(kind, s) && pairsStepRoute() === 'js' ? PAIRS_STEP_MAX_DENSITY : SPARSE_PAIRS_MAX_DENSITY;
 }
 
 /** Which route the L1, JumpReLU and Gated pair steps take: 'js' (this file) unless CAJAL_SAE_PAIRS_STEP=graph asks for their ORT graphs. */
@@ -44,7 +58,7 @@ export function pairsStepRoute(env: NodeJS.ProcessEnv = process.env): 'js' | 'gr
  * codes' density): this file's JS step where it applies, else the sparse graph `graphBytes()` builds.
  */
 export function pairsAlternate(kind: SaeKind, o: { d: number; m: number; batch: number; bandwidth: number; adam: AdamConfig }, graphBytes: () => Uint8Array): SplitGraphOptions {
-  if ((kind === 'l1' || kind === 'jumprelu' || kind === 'gated') && pairsStepSupports(kind, o.d) && pairsStepRoute() === 'js') {
+  if ((kind === 'l1' || kind === 'jumprelu' || kind === 'gated') && pairsStepSupports(kind, o) && pairsStepRoute() === 'js') {
     return { bytes: new Uint8Array(), prelude: { bytes: buildSaeSparsePrelude(kind, o.d, o.m, o.batch), shape: [o.batch, o.m] }, kernel: saePairsStep(kind, o) };
   }
   return sparseStepGraph(kind, o.d, o.m, o.batch, graphBytes());
@@ -77,7 +91,7 @@ interface Regions {
  */
 export function saePairsStep(kind: 'l1' | 'jumprelu' | 'gated', o: { d: number; m: number; batch: number; bandwidth?: number; adam?: AdamConfig }): SplitKernel {
   const { d, m, batch: B } = o;
-  if (!pairsStepSupports(kind, d)) throw new Error(`sae-${kind} has no pairs step at d = ${d}.`);
+  if (!pairsStepSupports(kind, o)) throw new Error(`sae-${kind} has no pairs step at d = ${d}, m = ${m}, batch ${B}.`);
   const eps = f32(o.bandwidth ?? 0.001);
   const ws = new PairsWorkspace();
   let regions: Regions | null = null;

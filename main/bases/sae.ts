@@ -293,7 +293,7 @@ export class SparseAutoencoder implements Basis {
     // split step's alternate, chosen per step by the last step's density; 'dense' leaves it out, 'sparse' always uses it.
     const pairsSparse = (this.kind === 'l1' || this.kind === 'jumprelu' || this.kind === 'gated') && optimizer === 'js' && cfg.topkTraining !== 'dense';
     const bandwidth = cfg.bandwidth * cfg.targetNorm;
-    const switchDensity = pairsSwitchDensity(this.kind, d);
+    const switchDensity = pairsSwitchDensity(this.kind, { d, m, batch });
     const alternate = pairsSparse ? pairsAlternate(this.kind, { d, m, batch, bandwidth, adam }, () => buildSaeStepGraph({ d, m, kind: this.kind, bandwidth, batch, adam, optimizer, impl: 'sparse', encInput: true }).bytes) : undefined;
     const opts = { intraOpThreads: cfg.threads ?? undefined, provider: cfg.provider, label };
     const primary = sparse ? sparseStepGraph(this.kind, d, m, batch, bytes, cfg.k) : undefined;

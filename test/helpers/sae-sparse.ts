@@ -7,10 +7,13 @@ import type { StepRunner } from '../../main/train/session';
 import { SplitAdamStepRunner } from '../../main/train/split-step';
 import type { Rng } from '../../main/util/random';
 
-/** Runs bases-conformance.test.ts's tests matching `pattern` with CAJAL_SAE_TOPK_TRAINING=sparse; asserts ≥ minPassed passed, none failed. */
-export function assertConformanceWithSparseForced(pattern: string, minPassed: number, what: string, timeout = 240_000): void {
+/**
+ * Runs bases-conformance.test.ts's tests matching `pattern` with CAJAL_SAE_TOPK_TRAINING=sparse (and `env`, e.g.
+ * CAJAL_CONFORMANCE_D); asserts ≥ minPassed passed, none failed.
+ */
+export function assertConformanceWithSparseForced(pattern: string, minPassed: number, what: string, timeout = 240_000, env: Record<string, string> = {}): void {
   const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-name-pattern=${pattern}`, 'test/integration/bases-conformance.test.ts'], {
-    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')), CAJAL_SAE_TOPK_TRAINING: 'sparse' },
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')), CAJAL_SAE_TOPK_TRAINING: 'sparse', ...env },
     encoding: 'utf8',
     timeout,
   });

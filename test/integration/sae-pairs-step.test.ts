@@ -1,7 +1,7 @@
 // sae-l1's, sae-jumprelu's and sae-gated's sparse step in JS over their pairs (main/bases/sae-pairs-step.ts, the products by
 // linalg/pairs-wasm.ts) against the dense graph: one split step (gradients, Adam, renormalisation) from the same
 // state gives the same state and metrics with codes dense, sparse, or all zero (no pair at all), and the same step
-// twice gives the same bits.
+// twice gives the same bits; and the Basis conformance suite passes with the step forced.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildSaeStepGraph, type SaeKind } from '../../main/bases/sae-graph';
@@ -9,7 +9,7 @@ import { saePairsStep } from '../../main/bases/sae-pairs-step';
 import { buildSaeSparsePrelude } from '../../main/bases/sae-sparse-encoder';
 import { SplitAdamStepRunner } from '../../main/train/split-step';
 import { Rng } from '../../main/util/random';
-import { assertStepsClose, seedStepState, stepAndSnapshot } from '../helpers/sae-sparse';
+import { assertConformanceWithSparseForced, assertStepsClose, seedStepState, stepAndSnapshot } from '../helpers/sae-sparse';
 
 const D = 16;
 const M = 64;
@@ -64,3 +64,9 @@ for (const kind of ['l1', 'jumprelu', 'gated'] as const) {
     assert.ok(densities[0]! > 0.3 && densities[1]! < densities[0]! / 2 && densities[1]! > 0 && densities[3] === 0, `densities ${densities}`);
   });
 }
+
+test('the Basis conformance suite passes for sae-l1, sae-jumprelu and sae-gated with the JS pair step forced', () => {
+  // At d = 12 (a multiple of 4) their sparse step is this file's JS one; the per-kind sparse tests run the suite at
+  // d = 10, where it is the ORT graph.
+  assertConformanceWithSparseForced('^sae-(l1|jumprelu|gated):', 12, 'sae-l1, sae-jumprelu and sae-gated', 360_000, { CAJAL_CONFORMANCE_D: '12' });
+});
