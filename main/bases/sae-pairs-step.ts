@@ -256,31 +256,9 @@ export function saePairsStep(kind: 'l1' | 'jumprelu' | 'gated', o: { d: number; 
       ws.axpy(R.gWdec, R.lat, R.dxhat, R.row, R.f, P, d);
       ws.axpy(R.gWencT, R.lat, R.xbar, R.row, R.df, P, d);
 
-      // ∂W_dec without its component along each dictionary row (the dense step's projection); ∂W_enc = (∂W_encᵀ)ᵀ, through
-      // ∂W_dec's region once that is copied out.
-      ws.project(R.gWdec, R.wDec, m, d);
-      fetches.grad_W_dec!.set(R.gWdec.view());
-      ws.transpose(R.gWencT, R.gWdec, m, d);
-      fetches.grad_W_enc!.set(R.gWdec.view());
-
-      // ∂b_dec = Σ_rows ∂x̂ − (Σ ∂pre)·W_encᵀ (row-major passes: W_enc is [d, m]); Σ ∂pre is ∂b_enc but for Gated (Σ ∂h).
-      const preSum = kind === 'gated' ? dhSum : gBenc;
-      const colSum = new Float64Array(d);
-      for (let r = 0, at = 0; r < B; r++) for (let k = 0; k < d; k++, at++) colSum[k]! += dxhat[at]!;
-      const gBdec = fetches.grad_b_dec!;
-      for (let k = 0; k < d; k++) {
-        let w = 0;
-        for (let i = 0, at = k * m; i < m; i++, at++) w += preSum[i]! * wEnc[at]!;
-        gBdec[k] = f32(colSum[k]! - w);
-      }
-
-      // Adam's bias-correction scalars and the metrics, as the graph computes them (sae-graph.ts, train/adam.ts).
-      const beta1 = o.adam?.beta1 ?? 0.9;
-      const beta2 = o.adam?.beta2 ?? 0.999;
-      const t = feeds.t![0]!;
-      const sqrtBc2 = f32(Math.sqrt(f32(1 - f32(Math.pow(f32(beta2), t)))));
-      fetches.adam_mScale![0] = f32(f32(feeds.lr![0]! / f32(1 - f32(Math.pow(f32(beta1), t)))) * sqrtBc2);
-      fetches.adam_epsHat![0] = f32(f32(o.adam?.eps ?? 1e-8) * sqrtBc2);
+      finishWeightGrads(ws, R, fetches, m, d);
+      bDecGrad(dxhat, kind === 'gated' ? dhSum : gBenc, wEnc, { d, m, batch: B }, fetches.grad_b_dec!);
+      adamScalarsInto(feeds, fetches, o.adam);
       const mse = f32(sqErrSum * f32(1 / (B * d)));
       const pen = f32(penalty * f32(1 / B));
       const aux = f32(auxSum * f32(1 / (B * d)));
@@ -288,22 +266,67 @@ export function saePairsStep(kind: 'l1' | 'jumprelu' | 'gated', o: { d: number; 
       fetches.mse![0] = mse;
       fetches.l1![0] = pen;
       fetches.aux![0] = aux;
-      let firedSum = 0;
-      for (let i = 0; i < m; i++) firedSum += fired[i]!;
-      fetches.l0![0] = f32(firedSum * f32(1 / B));
-      const mean = new Float32Array(d);
-      colSum.fill(0);
-      for (let r = 0, at = 0; r < B; r++) for (let k = 0; k < d; k++, at++) colSum[k]! += x[at]!;
-      for (let k = 0; k < d; k++) mean[k] = colSum[k]! / B;
-      let total = 0;
-      for (let r = 0, at = 0; r < B; r++) {
-        for (let k = 0; k < d; k++, at++) {
-          const c = f32(x[at]! - mean[k]!);
-          total += c * c;
-        }
-      }
-      fetches.ev![0] = f32(1 - f32(sqErrSum) / Math.max(f32(total), 1e-30));
+      fetches.l0![0] = firedPerRow(fired, B);
+      fetches.ev![0] = explainedVariance(x, B, d, sqErrSum);
     },
   };
 }
 
+
+// The step's last parts, shared with sae-batchtopk-pairs.ts.
+
+/**
+ * ∂W_dec without its component along each dictionary row (the dense step's projection) and ∂W_enc = (∂W_encᵀ)ᵀ (through
+ * ∂W_dec's region once that is copied out), into the fetches.
+ */
+export function finishWeightGrads(ws: PairsWorkspace, R: { gWdec: PairsRegion<Float32Array>; gWencT: PairsRegion<Float32Array>; wDec: PairsRegion<Float32Array> }, fetches: Record<string, Float32Array>, m: number, d: number): void {
+  ws.project(R.gWdec, R.wDec, m, d);
+  fetches.grad_W_dec!.set(R.gWdec.view());
+  ws.transpose(R.gWencT, R.gWdec, m, d);
+  fetches.grad_W_enc!.set(R.gWdec.view());
+}
+
+/** ∂b_dec = Σ_rows up − (Σ ∂pre)·W_encᵀ: `up` [batch, d] the reconstruction's upstream gradient, W_enc [d, m]. */
+export function bDecGrad(up: Float32Array, preSum: Float32Array, wEnc: Float32Array, s: PairsShape, out: Float32Array): void {
+  const { d, m, batch: B } = s;
+  const colSum = new Float64Array(d);
+  for (let r = 0, at = 0; r < B; r++) for (let k = 0; k < d; k++, at++) colSum[k]! += up[at]!;
+  for (let k = 0; k < d; k++) {
+    let w = 0;
+    for (let i = 0, at = k * m; i < m; i++, at++) w += preSum[i]! * wEnc[at]!;
+    out[k] = f32(colSum[k]! - w);
+  }
+}
+
+/** Adam's bias-correction scalars of the graph contract, as adamScalars (train/adam.ts) computes them in float32. */
+export function adamScalarsInto(feeds: Record<string, Float32Array>, fetches: Record<string, Float32Array>, adam: AdamConfig | undefined): void {
+  const beta1 = adam?.beta1 ?? 0.9;
+  const beta2 = adam?.beta2 ?? 0.999;
+  const t = feeds.t![0]!;
+  const sqrtBc2 = f32(Math.sqrt(f32(1 - f32(Math.pow(f32(beta2), t)))));
+  fetches.adam_mScale![0] = f32(f32(feeds.lr![0]! / f32(1 - f32(Math.pow(f32(beta1), t)))) * sqrtBc2);
+  fetches.adam_epsHat![0] = f32(f32(adam?.eps ?? 1e-8) * sqrtBc2);
+}
+
+/** The step's L0: latents fired per row of the batch. */
+export function firedPerRow(fired: Float32Array, B: number): number {
+  let sum = 0;
+  for (let i = 0; i < fired.length; i++) sum += fired[i]!;
+  return f32(sum * f32(1 / B));
+}
+
+/** 1 − Σ(x̂ − x)² / Σ(x − column means)² over the batch x [B, d], as the step graph's `ev`. */
+export function explainedVariance(x: Float32Array, B: number, d: number, sqErrSum: number): number {
+  const colSum = new Float64Array(d);
+  for (let r = 0, at = 0; r < B; r++) for (let k = 0; k < d; k++, at++) colSum[k]! += x[at]!;
+  const mean = new Float32Array(d);
+  for (let k = 0; k < d; k++) mean[k] = colSum[k]! / B;
+  let total = 0;
+  for (let r = 0, at = 0; r < B; r++) {
+    for (let k = 0; k < d; k++, at++) {
+      const c = f32(x[at]! - mean[k]!);
+      total += c * c;
+    }
+  }
+  return f32(1 - f32(sqErrSum) / Math.max(f32(total), 1e-30));
+}

@@ -76,7 +76,9 @@ export interface SplitKernelIO {
 }
 
 export interface SplitKernel {
-  run(io: SplitKernelIO): void;
+  run(io: SplitKernelIO): void | Promise<void>;
+  /** Frees what the step holds (e.g. a session of its own), when the runner is released. */
+  release?(): Promise<void>;
 }
 
 /**
@@ -173,11 +175,12 @@ export class SplitAdamStepRunner extends StateView {
       return session;
     };
     const slots: ParamSlot[] = [];
-    let session: ort.InferenceSession;
+    let session: ort.InferenceSession | null;
     let primaryPrelude: ort.InferenceSession | null = null;
     let alternate: { session: ort.InferenceSession | null; prelude: ort.InferenceSession | null } | null = null;
     try {
-      session = await open(bytes, opts.primary?.intraOpThreads ?? opts.intraOpThreads);
+      if (opts.primary?.kernel && !opts.primary.prelude) throw new Error('Split step: a JS gradient step needs a prelude for its `enc`.');
+      session = opts.primary?.kernel ? null : await open(bytes, opts.primary?.intraOpThreads ?? opts.intraOpThreads);
       if (opts.primary?.prelude) primaryPrelude = await open(opts.primary.prelude.bytes, opts.intraOpThreads);
       if (opts.alternate) {
         if (opts.alternate.kernel && !opts.alternate.prelude) throw new Error('Split step: a JS gradient step needs a prelude for its `enc`.');
@@ -202,7 +205,7 @@ export class SplitAdamStepRunner extends StateView {
       throw err;
     }
     const runner = new SplitAdamStepRunner(spec, slots, params, adam, opts.scalarAdam ?? false);
-    runner.primary = runner.graphRun(session, primaryPrelude, opts.primary?.prelude);
+    runner.primary = runner.graphRun(session, primaryPrelude, opts.primary?.prelude, opts.primary?.kernel);
     if (alternate) runner.alternate = runner.graphRun(alternate.session, alternate.prelude, opts.alternate!.prelude, opts.alternate!.kernel);
     return runner;
   }
@@ -243,7 +246,7 @@ export class SplitAdamStepRunner extends StateView {
       g.prelude.select?.spec.run(g.prelude.enc.data as Float32Array, g.prelude.select.out);
     }
     const q0 = performance.now(); if (process.env.XT) console.log('prelude', (q0 - qp).toFixed(1));
-    if (g.kernel) g.kernel.step.run(g.kernel.io);
+    if (g.kernel) await g.kernel.step.run(g.kernel.io);
     else await g.session!.run(g.feeds, this.fetches);
     const c = adamConstants(this.adam, this.scalars.mScale[0]!, this.scalars.epsHat[0]!);
     for (const s of this.params) {
@@ -260,6 +263,7 @@ export class SplitAdamStepRunner extends StateView {
   async release(): Promise<void> {
     for (const g of [this.primary, this.alternate]) {
       await g?.session?.release();
+      await g?.kernel?.step.release?.();
       await g?.prelude?.session.release();
     }
     for (const s of this.params) await s.renorm?.session.release();

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildSaeStepGraph, type SaeKind } from '../../main/bases/sae-graph';
 import { saePairsStep } from '../../main/bases/sae-pairs-step';
+import { batchTopkPrimary } from '../../main/bases/sae-batchtopk-pairs';
 import { buildSaeSparsePrelude } from '../../main/bases/sae-sparse-encoder';
 import { SplitAdamStepRunner } from '../../main/train/split-step';
 import { Rng } from '../../main/util/random';
@@ -69,4 +70,38 @@ test('the Basis conformance suite passes for sae-l1, sae-jumprelu and sae-gated 
   // At d = 12 (a multiple of 4) their sparse step is this file's JS one; the per-kind sparse tests run the suite at
   // d = 10, where it is the ORT graph.
   assertConformanceWithSparseForced('^sae-(l1|jumprelu|gated):', 12, 'sae-l1, sae-jumprelu and sae-gated', 360_000, { CAJAL_CONFORMANCE_D: '12' });
+});
+
+// BatchTopK and Matryoshka (sae-batchtopk-pairs.ts): the batch's K pairs, Matryoshka's nested prefixes, and the
+// dead-latent aux loss's onnxruntime graph between them.
+async function topkFamilyStep(kind: 'batchtopk' | 'matryoshka', route: 'dense' | 'pairs', coef: number, dead: Float32Array): Promise<Record<string, Float32Array>> {
+  const shape = { d: D, m: M, kind, k: 4, kAux: 8, nestLevels: 3, nestLossDecay: 0.5, batch: B };
+  const dense = buildSaeStepGraph({ ...shape, adam, optimizer: 'js', impl: 'tape', deadAux: 'tape' });
+  const primary = route === 'pairs' ? batchTopkPrimary({ ...shape, adam, session: { intraOpThreads: 1 } }, dense.bytes) : undefined;
+  assert.ok(route === 'dense' || primary?.kernel, 'the JS step applies at this shape');
+  const runner = await SplitAdamStepRunner.create(dense.bytes, dense.spec, dense.params, adam, { intraOpThreads: 1, primary });
+  const rng = new Rng(13);
+  seedStepState(runner, rng, ['W_enc', 'b_enc', 'W_dec', 'b_dec', 'm_W_enc', 'm_W_dec']);
+  return stepAndSnapshot(runner, coef, dead);
+}
+
+for (const kind of ['batchtopk', 'matryoshka'] as const) {
+  test(`sae-${kind}: one step on the batch's pairs in JS gives the dense graph’s state and metrics, the same bits twice`, async () => {
+    const dead = new Float32Array(M);
+    for (let j = 0; j < M; j += 3) dead[j] = 1;
+    for (const coef of [0, 0.5]) {
+      const dense = await topkFamilyStep(kind, 'dense', coef, dead);
+      const pairs = await topkFamilyStep(kind, 'pairs', coef, dead);
+      // The tape evaluates the aux loss even when it is multiplied by 0; the aux graph's If skips it.
+      assertStepsClose(dense, pairs, 2e-5, `${kind}, coef ${coef}`, coef === 0 ? ['aux'] : []);
+      assert.equal(pairs.fired!.reduce((s, v) => s + v, 0), 4 * B);
+      assert.ok(pairs.minpos![0]! > 0 && pairs.minpos![0]! < 1e30);
+      const again = await topkFamilyStep(kind, 'pairs', coef, dead);
+      for (const name of Object.keys(pairs)) assert.deepEqual(again[name], pairs[name], `${name} the same bits twice`);
+    }
+  });
+}
+
+test('the Basis conformance suite passes for sae-batchtopk and sae-matryoshka with the JS step forced', () => {
+  assertConformanceWithSparseForced('^sae-(batchtopk|matryoshka):', 8, 'sae-batchtopk and sae-matryoshka', 360_000, { CAJAL_CONFORMANCE_D: '12' });
 });
