@@ -240,12 +240,10 @@ export class SplitAdamStepRunner extends StateView {
   /** Gradients and metrics in ORT, then Adam (and renormalisation) per parameter. */
   async step(): Promise<void> {
     const g = this.useAlternate && this.alternate ? this.alternate : this.primary;
-    const qp = performance.now();
     if (g.prelude) {
       await g.prelude.session.run(g.prelude.feeds, g.prelude.fetches);
       g.prelude.select?.spec.run(g.prelude.enc.data as Float32Array, g.prelude.select.out);
     }
-    const q0 = performance.now(); if (process.env.XT) console.log('prelude', (q0 - qp).toFixed(1));
     if (g.kernel) await g.kernel.step.run(g.kernel.io);
     else await g.session!.run(g.feeds, this.fetches);
     const c = adamConstants(this.adam, this.scalars.mScale[0]!, this.scalars.epsHat[0]!);
@@ -257,7 +255,6 @@ export class SplitAdamStepRunner extends StateView {
       this.pass(s.p, s.m, s.v, s.g, c, s.renorm.raw);
       await s.renorm.session.run(s.renorm.feeds, s.renorm.fetches);
     }
-    if (process.env.XT) console.log('graph/kernel', (performance.now() - q0).toFixed(1));
   }
 
   async release(): Promise<void> {
