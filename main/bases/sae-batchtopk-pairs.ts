@@ -206,7 +206,7 @@ export function saeBatchTopkPairsStep(o: BatchTopkPairsOptions): SplitKernel {
 
 /** Whether this file trains `kind` at this shape (rows of a multiple of 4 values; the workspace within 2 GiB). */
 export function batchTopkPairsSupports(kind: SaeKind, s: PairsShape & { levels: number }): boolean {
-  const floats = (3 + 0) * s.m * s.d + (s.levels + 2) * s.batch * s.d + s.batch * s.m;
+  const floats = 3 * s.m * s.d + (s.levels + 2) * s.batch * s.d + s.batch * s.m;
   return (kind === 'batchtopk' || kind === 'matryoshka') && s.d % 4 === 0 && 4 * floats <= 2 ** 31 && pairsStepRoute() === 'js';
 }
 
