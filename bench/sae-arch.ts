@@ -73,7 +73,7 @@ async function ours(kind: SaeKind, threads: number, l1Theta = 0): Promise<Conten
   // As sae.ts: the pairs step in JS (sae-pairs-step.ts; CAJAL_SAE_PAIRS_STEP=graph measures the ORT sparse graphs instead).
   const alternate = pairsSparse ? pairsAlternate(kind, { d, m, batch, bandwidth: JUMPRELU_EPS, adam }, () => buildSaeStepGraph({ d, m, kind, batch, bandwidth: JUMPRELU_EPS, adam, optimizer: 'js', impl: 'sparse', encInput: true }).bytes) : undefined;
   // Sparse graphs on one thread after their encoder product on all, as sae.ts runs them (sae-sparse-encoder.ts).
-  const runner = await SplitAdamStepRunner.create(bytes, spec, params, adam, { intraOpThreads: threads, primary: !sparse ? undefined : kind === 'batchtopk' || kind === 'matryoshka' ? batchTopkPrimary({ kind, d, m, batch, k, kAux: Math.floor(d / 2), nestLevels: matryoshkaDefaultLevels(m, d), nestLossDecay: nestLossDecayDefault(), adam, session: { intraOpThreads: threads } }, bytes) : sparseStepGraph(kind, d, m, batch, bytes, k), alternate });
+  const runner = await SplitAdamStepRunner.create(bytes, spec, params, adam, { intraOpThreads: threads, primary: !sparse ? undefined : kind === 'topk' || kind === 'batchtopk' || kind === 'matryoshka' ? batchTopkPrimary({ kind, d, m, batch, k, kAux: Math.floor(d / 2), nestLevels: matryoshkaDefaultLevels(m, d), nestLossDecay: nestLossDecayDefault(), adam, session: { intraOpThreads: threads } }, bytes) : sparseStepGraph(kind, d, m, batch, bytes, k), alternate });
   const rng = new Rng(1);
   const wDec = runner.state('W_dec');
   const wEnc = runner.state('W_enc');
@@ -105,8 +105,8 @@ async function ours(kind: SaeKind, threads: number, l1Theta = 0): Promise<Conten
   };
   for (let i = 0; i < 2; i++) await step();
   const note = sparse
-    ? kind !== 'topk' && pairsStepRoute() === 'js'
-      ? 'the sparse step sae.ts trains with here (m/k ≥ SPARSE_TOPK_MIN_RATIO): the encoder product in ORT, the batch-wide top K picked by linalg/select.ts, the K pairs\' products in JS (sae-batchtopk-pairs.ts, linalg/pairs-wasm.ts) with the aux loss over the dead columns as an ORT graph (sae-dead-aux.ts), then Adam as one fused pass per parameter (main/train/split-step.ts)'
+    ? pairsStepRoute() === 'js'
+      ? 'the sparse step sae.ts trains with here (m/k ≥ SPARSE_TOPK_MIN_RATIO): the encoder product in ORT, the top K (per row, or batch-wide) picked by linalg/select.ts, the K pairs\' products in JS (sae-batchtopk-pairs.ts, linalg/pairs-wasm.ts) with the aux loss over the dead columns as an ORT graph (sae-dead-aux.ts), then Adam as one fused pass per parameter (main/train/split-step.ts)'
       : 'the sparse step sae.ts trains with here (m/k ≥ SPARSE_TOPK_MIN_RATIO): one ORT call for the gradients (dense encoder product, the selected latents gathered and scattered, sae-topk-sparse.ts / sae-batchtopk-sparse.ts, the batch-wide top K picked in JS by linalg/select.ts; the aux loss over the dead columns, sae-dead-aux.ts), then Adam as one fused pass per parameter (main/train/split-step.ts)'
     : `one ORT call for the gradients${usesDeadAux(kind) ? ' (the aux loss over the dead columns, sae-dead-aux.ts)' : ''}, then Adam as one fused pass per parameter (onnxruntime-node + main/train/split-step.ts)`;
   return {

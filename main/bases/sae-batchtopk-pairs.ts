@@ -1,11 +1,13 @@
-// sae-batchtopk's and sae-matryoshka's sparse step in JS over the batch's K = k·B selected pairs (#12, #14 item 5): the
-// loss and gradients of their sparse graph (sae-batchtopk-sparse.ts, whose comment derives them — Matryoshka's nested
+// The TopK family's sparse step in JS over its selected pairs (#12, #14 item 5): sae-topk's k per row (from a TopK node
+// in the encoder prelude, onnxruntime's own selection on the fit's threads), sae-batchtopk's and sae-matryoshka's
+// K = k·B over the batch (linalg/select.ts). The loss and gradients are their sparse graphs' (sae-topk-sparse.ts,
+// sae-batchtopk-sparse.ts, whose comments derive them — TopK is BatchTopK's step with another selection; Matryoshka's nested
 // prefixes as one partial reconstruction per group of latents, stacked [G·B, d] with pair j at slot g_j·B + row_j, then
 // running sums along the groups), with the [K, d] products done pair by pair by linalg/pairs-wasm.ts as
 // sae-pairs-step.ts does for L1, JumpReLU and Gated. The dead-latent auxiliary loss (Gao et al.: four dense
 // [B, D]×[D, d] products over the D dead latents, sae-dead-aux.ts) stays an onnxruntime graph on the fit's threads, run
 // between the two (it has no scatter, so it is reproducible on several), and its gradient rows are added to the pairs'.
-// The selection is linalg/select.ts's, as for the sparse graph. One thread for the rest: fits reproducible bit for bit;
+// One thread for the rest: fits reproducible bit for bit;
 // equal to the dense step to float tolerance (test/integration/sae-pairs-step.test.ts).
 import * as ort from 'onnxruntime-node';
 import { topKFlatIndices, type SelectScratch } from '../linalg/select';
@@ -16,13 +18,13 @@ import { createStepSession, type StepRunnerOptions } from '../train/session';
 import type { SplitGraphOptions, SplitKernel, SplitKernelIO } from '../train/split-step';
 import { deadAuxLoss } from './sae-dead-aux';
 import { matryoshkaPrefixes, type SaeKind } from './sae-graph';
-import { adamScalarsInto, bDecGrad, explainedVariance, finishWeightGrads, firedPerRow, pairsStepRoute, type PairsShape } from './sae-pairs-step';
-import { batchTopkCount, buildSaeSparsePrelude, sparseStepGraph } from './sae-sparse-encoder';
+import { adamScalarsInto, bDecGrad, explainedVariance, finishWeightGrads, firedPerRow, pairsStepRoute, PAIRS_STEP_MAX_DICTIONARY, type PairsShape } from './sae-pairs-step';
+import { batchTopkCount, buildSaeSparsePrelude, sparseEncoderNodes, sparseStepGraph } from './sae-sparse-encoder';
 
 const f32 = Math.fround;
 
 export interface BatchTopkPairsOptions extends PairsShape {
-  kind: 'batchtopk' | 'matryoshka';
+  kind: 'topk' | 'batchtopk' | 'matryoshka';
   k?: number;
   kAux?: number;
   nestLevels?: number;
@@ -51,10 +53,12 @@ function auxGraph(d: number, m: number, B: number, kAux: number): Uint8Array {
   return b.toBytes();
 }
 
-/** The split step's kernel for sae-batchtopk or sae-matryoshka (d a multiple of 4: pairsStepSupports's shape rule). */
+/** The split step's kernel for sae-topk, sae-batchtopk or sae-matryoshka (d a multiple of 4: batchTopkPairsSupports). */
 export function saeBatchTopkPairsStep(o: BatchTopkPairsOptions): SplitKernel {
   const { d, m, batch: B } = o;
-  const K = batchTopkCount(o.k, B, m);
+  // sae-topk keeps k codes of every row; BatchTopK and Matryoshka k·B over the whole batch.
+  const kRow = Math.min(o.k ?? 32, m);
+  const K = o.kind === 'topk' ? kRow * B : batchTopkCount(o.k, B, m);
   const kAux = Math.min(o.kAux ?? Math.floor(d / 2), m);
   // Prefix bounds of the inner levels and every level's loss weight (β^j for the prefix j levels inside the full one).
   const inner = o.kind === 'matryoshka' ? matryoshkaPrefixes(m, o.nestLevels ?? 5).slice(0, -1) : [];
@@ -77,7 +81,7 @@ export function saeBatchTopkPairsStep(o: BatchTopkPairsOptions): SplitKernel {
     f: ws.f32(K),
     df: ws.f32(K),
   };
-  const sel = new BigInt64Array(K);
+  const sel = new BigInt64Array(o.kind === 'topk' ? 0 : K);
   const scratch: SelectScratch = {};
   const vals = new Float32Array(K);
   const err = new Float32Array(B * d);
@@ -92,15 +96,38 @@ export function saeBatchTopkPairsStep(o: BatchTopkPairsOptions): SplitKernel {
       const x = feeds.x!;
       const bDec = feeds.b_dec!;
       const coef = feeds.coef![0]!;
-      // The batch's top K, in ascending flat order, ties to the lower index (the sparse graph's selection).
-      topKFlatIndices(pre, K, sel, scratch);
+      // The batch's top K (TopK: each row's top k), in ascending flat order, ties to the lower index as ONNX TopK keeps them.
       const [row, lat, slot, f, df] = [R.row.view(), R.lat.view(), R.slot.view(), R.f.view(), R.df.view()];
+      if (o.kind === 'topk') {
+        // Each row's k from the prelude's TopK (onnxruntime's, on the fit's threads, the dense graph's very set), sorted
+        // ascending within the row so the pairs run in the order the batch-wide selection gives.
+        const top = io.prelude.sel!;
+        for (let r = 0, j = 0; r < B; r++) {
+          const start = j;
+          for (let c = 0; c < kRow; c++, j++) {
+            const x = Number(top[j]!);
+            let b = j - 1;
+            while (b >= start && lat[b]! > x) {
+              lat[b + 1] = lat[b]!;
+              b--;
+            }
+            lat[b + 1] = x;
+          }
+          row.fill(r, start, j);
+        }
+      } else {
+        topKFlatIndices(pre, K, sel, scratch);
+        for (let j = 0; j < K; j++) {
+          const flat = Number(sel[j]!);
+          const r = Math.floor(flat / m);
+          row[j] = r;
+          lat[j] = flat - r * m;
+        }
+      }
       for (let j = 0; j < K; j++) {
-        const flat = Number(sel[j]!);
-        const r = Math.floor(flat / m);
-        const i = flat - r * m;
-        row[j] = r;
-        lat[j] = i;
+        const r = row[j]!;
+        const i = lat[j]!;
+        const flat = r * m + i;
         slot[j] = groupOf[i]! * B + r;
         vals[j] = pre[flat]!;
         f[j] = Math.max(0, vals[j]!);
@@ -185,7 +212,7 @@ export function saeBatchTopkPairsStep(o: BatchTopkPairsOptions): SplitKernel {
       fetches.mse![0] = mse;
       fetches.l1![0] = f32(l1 * f32(1 / B));
       fetches.aux![0] = auxLoss;
-      fetches.minpos![0] = minpos;
+      if (fetches.minpos) fetches.minpos[0] = minpos; // BatchTopK's inference threshold tracks it; TopK has none
       fetches.l0![0] = firedPerRow(fired, B);
       fetches.ev![0] = explainedVariance(x, B, d, sqErrSum);
 
@@ -204,18 +231,36 @@ export function saeBatchTopkPairsStep(o: BatchTopkPairsOptions): SplitKernel {
   };
 }
 
-/** Whether this file trains `kind` at this shape (rows of a multiple of 4 values; the workspace within 2 GiB). */
+/** Whether this file trains `kind` at this shape (rows of a multiple of 4 values, the dictionary within PAIRS_STEP_MAX_DICTIONARY, the workspace within 2 GiB). */
 export function batchTopkPairsSupports(kind: SaeKind, s: PairsShape & { levels: number }): boolean {
   const floats = 3 * s.m * s.d + (s.levels + 2) * s.batch * s.d + s.batch * s.m;
-  return (kind === 'batchtopk' || kind === 'matryoshka') && s.d % 4 === 0 && 4 * floats <= 2 ** 31 && pairsStepRoute() === 'js';
+  return (kind === 'topk' || kind === 'batchtopk' || kind === 'matryoshka') && s.d % 4 === 0 && s.m * s.d <= PAIRS_STEP_MAX_DICTIONARY && 4 * floats <= 2 ** 31 && pairsStepRoute() === 'js';
 }
 
 /**
- * The split step's primary for a sparse sae-batchtopk or sae-matryoshka step: this file's JS step where it applies
+ * The split step's primary for a sparse sae-topk, sae-batchtopk or sae-matryoshka step: this file's JS step where it applies
  * (CAJAL_SAE_PAIRS_STEP=graph or a d not a multiple of 4 keep the ORT sparse graph `bytes`), after the encoder prelude.
  */
 export function batchTopkPrimary(o: BatchTopkPairsOptions, bytes: Uint8Array): Omit<SplitGraphOptions, 'bytes'> {
   const levels = o.kind === 'matryoshka' ? matryoshkaPrefixes(o.m, o.nestLevels ?? 5).length : 1;
   if (!batchTopkPairsSupports(o.kind, { ...o, levels })) return sparseStepGraph(o.kind, o.d, o.m, o.batch, bytes, o.k);
-  return { prelude: { bytes: buildSaeSparsePrelude(o.kind, o.d, o.m, o.batch), shape: [o.batch, o.m] }, kernel: saeBatchTopkPairsStep(o) };
+  const prelude = o.kind === 'topk' ? topkPrelude(o) : buildSaeSparsePrelude(o.kind, o.d, o.m, o.batch);
+  const outputs = o.kind === 'topk' ? [{ name: 'sel', shape: [o.batch, Math.min(o.k ?? 32, o.m)] }] : [];
+  return { prelude: { bytes: prelude, shape: [o.batch, o.m], outputs }, kernel: saeBatchTopkPairsStep(o) };
+}
+
+/** sae-topk's prelude: the encoder product and each row's TopK of it (indices `sel`, [batch, k]). */
+function topkPrelude(o: BatchTopkPairsOptions): Uint8Array {
+  const { d, m, batch } = o;
+  const k = Math.min(o.k ?? 32, m);
+  const b = new GraphBuilder({ name: 'sae-topk-encoder', opset: 17 });
+  b.input('x', 'float32', [batch, d]);
+  b.input('W_enc', 'float32', [d, m]);
+  b.input('b_enc', 'float32', [m]);
+  b.input('b_dec', 'float32', [d]);
+  const enc = sparseEncoderNodes(b, 'topk', 'x', d, m, 'enc');
+  b.node('TopK', [enc, b.int64s([k])], ['sel_vals', 'sel'], { axis: 1, largest: 1, sorted: 0 });
+  b.output('enc', 'float32', [batch, m]);
+  b.output('sel', 'int64', [batch, k]);
+  return b.toBytes();
 }

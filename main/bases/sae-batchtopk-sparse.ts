@@ -11,6 +11,8 @@
 // weighted error gradients at its group. BatchTopK is the same with one group.
 // The mathematics is saeLoss's (sae-graph.ts) for these kinds, and the dead-latent aux loss is sae-dead-aux.ts's;
 // test/integration/sae-batchtopk-sparse.test.ts checks one step and a whole fit against the dense graph.
+// Since #12/#14's pair steps, fits run this step in JS (sae-batchtopk-pairs.ts, same mathematics, the [P, d] products pair by pair);
+// this graph is the route where d is not a multiple of 4, and under CAJAL_SAE_PAIRS_STEP=graph.
 import type { Tape, T } from '../train/autodiff';
 import type { SaeLossAndGrads, SaeShape } from './sae-graph';
 import { matryoshkaPrefixes } from './sae-graph';

@@ -9,6 +9,8 @@
 //   ∂W_dec[lat_j] += f_j·∂x̂[row_j];  ∂W_encᵀ[lat_j] += ∂h_j·x̄[row_j];  ∂b_dec = Σ_rows ∂x̂ − (Σ ∂h)·W_encᵀ
 // The mathematics is gatedOnTape's (sae-gated-graph.ts, saeLoss for 'gated'); test/integration/sae-gated-sparse.test.ts
 // checks one step against the dense graph. As for JumpReLU, sae.ts picks this graph per step by the last step's density.
+// Since #12/#14's pair steps, fits run this step in JS (sae-pairs-step.ts, same mathematics, the [P, d] products pair by pair);
+// this graph is the route where d is not a multiple of 4, and under CAJAL_SAE_PAIRS_STEP=graph.
 import type { Tape, T } from '../train/autodiff';
 import type { SaeLossAndGrads, SaeShape } from './sae-graph';
 import { scatterAdd, sparseEncoderNodes, zerosOf } from './sae-sparse-encoder';

@@ -8,6 +8,8 @@
 // The mathematics is jumpReluOnTape's (sae-graph.ts's saeLoss for 'jumprelu'); test/integration/sae-jumprelu-sparse.test.ts
 // checks one step against the dense graph. The pairs' count follows the codes' density, so the step is chosen per
 // step by the last step's L0 (sae.ts, train/split-step.ts's alternate graph): dense while the codes are dense.
+// Since #12/#14's pair steps, fits run this step in JS (sae-pairs-step.ts, same mathematics, the [P, d] products pair by pair);
+// this graph is the route where d is not a multiple of 4, and under CAJAL_SAE_PAIRS_STEP=graph.
 import type { Tape, T } from '../train/autodiff';
 import type { SaeLossAndGrads, SaeShape } from './sae-graph';
 import { scatterAdd, sparseEncoderNodes, zerosOf } from './sae-sparse-encoder';

@@ -6,6 +6,8 @@
 // The mathematics is saeL1LossAndGrads's (sae-graph.ts); test/integration/sae-l1-sparse.test.ts checks one step
 // against it. An L1 SAE's codes start dense (about half the pairs at initialisation), so sae.ts picks this graph per
 // step by the last step's density, as for JumpReLU and Gated (SPARSE_PAIRS_MAX_DENSITY).
+// Since #12/#14's pair steps, fits run this step in JS (sae-pairs-step.ts, same mathematics, the [P, d] products pair by pair);
+// this graph is the route where d is not a multiple of 4, and under CAJAL_SAE_PAIRS_STEP=graph.
 import type { Tape, T } from '../train/autodiff';
 import type { SaeLossAndGrads, SaeShape } from './sae-graph';
 import { scatterAdd, sparseEncoderNodes, zerosOf } from './sae-sparse-encoder';

@@ -19,6 +19,15 @@ const f32 = Math.fround;
 /** The workspace's largest size the step takes on (WebAssembly's 32-bit memory ends at 4 GiB): beyond it, the ORT graphs. */
 const PAIRS_STEP_MAX_BYTES = 2 ** 31;
 
+/**
+ * The largest dictionary (m·d values) the JS steps take: their passes over whole [m, d] matrices (zeroing, the
+ * projection, the transpose, the copies in and out) run on one thread, and at large m they outweigh the pairs. Measured
+ * on sae-topk's step (d = 512, B = 1,024, k = 32, a tenth of the latents dead, single steps alternating routes): the JS
+ * step took 1.06–1.08 s against the ORT graph's 1.17–1.24 s at m = 32,768, 1.95–2.04 against 2.36–2.67 s at
+ * m = 65,536, and 5.9–6.2 against 4.6–5.2 s at m = 131,072. So up to 2^25 values (m = 65,536 at d = 512).
+ */
+export const PAIRS_STEP_MAX_DICTIONARY = 2 ** 25;
+
 /** The pairs step's shape: d inputs, m latents, batch rows. */
 export interface PairsShape {
   d: number;
@@ -27,12 +36,13 @@ export interface PairsShape {
 }
 
 /**
- * Whether this file trains `kind` at this shape: the products take rows of a multiple of 4 values, and the workspace
- * (three [m, d] matrices, the codes [batch, m], three [batch, d], pair lists for 2 % of the codes) must fit its memory.
+ * Whether this file trains `kind` at this shape: the products take rows of a multiple of 4 values, the dictionary is
+ * within PAIRS_STEP_MAX_DICTIONARY, and the workspace (three [m, d] matrices, the codes [batch, m], three [batch, d],
+ * pair lists for 2 % of the codes) must fit its memory.
  */
 export function pairsStepSupports(kind: SaeKind, s: PairsShape): boolean {
   const floats = 3 * s.m * s.d + s.batch * s.m + 3 * s.batch * s.d + 6 * Math.ceil(s.batch * s.m * PAIRS_STEP_MAX_DENSITY);
-  return (kind === 'l1' || kind === 'jumprelu' || kind === 'gated') && s.d % 4 === 0 && 4 * floats <= PAIRS_STEP_MAX_BYTES;
+  return (kind === 'l1' || kind === 'jumprelu' || kind === 'gated') && s.d % 4 === 0 && s.m * s.d <= PAIRS_STEP_MAX_DICTIONARY && 4 * floats <= PAIRS_STEP_MAX_BYTES;
 }
 
 /**

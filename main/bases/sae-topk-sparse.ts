@@ -18,6 +18,8 @@
 // that both paths end with the same weights. (A runner of its own with Adam as plain JS loops, sae-topk-runner.ts,
 // was replaced by the split step's SIMD Adam: 6.8 against 6.0 steps/s at m = 4,096, 4.6 against 5.9 s per step at
 // m = 131,072, bench sae-arch / sae-topk.)
+// Since #12/#14's pair steps, fits run this step in JS (sae-batchtopk-pairs.ts, same mathematics, the [P, d] products pair by pair);
+// this graph is the route where d is not a multiple of 4, and under CAJAL_SAE_PAIRS_STEP=graph.
 import { deadAuxLoss } from './sae-dead-aux';
 import { scatterAdd, sparseEncoderNodes, zerosOf } from './sae-sparse-encoder';
 import type { Tape, T } from '../train/autodiff';

@@ -32,7 +32,7 @@ import { numDefault, type BasisParamSpec, type BasisSpec } from './param-spec';
 import { resolveTopkTraining, topkStepImpl, type TopkTraining } from './sae-topk-sparse'; // h18topk (#18 item 5)
 import { sparseStepGraph } from './sae-sparse-encoder'; // #12/#14
 import { pairsAlternate, pairsSwitchDensity } from './sae-pairs-step'; // #12/#14: the L1, JumpReLU and Gated pair steps in JS
-import { batchTopkPrimary } from './sae-batchtopk-pairs'; // #12/#14: BatchTopK's and Matryoshka's
+import { batchTopkPrimary } from './sae-batchtopk-pairs'; // #12/#14: the TopK family's
 import { batchTopkCut, meanCut } from './sae-batch-threshold'; // h12def
 
 const INIT_KEY = 0x1417;
@@ -297,9 +297,9 @@ export class SparseAutoencoder implements Basis {
     const switchDensity = pairsSwitchDensity(this.kind, { d, m, batch });
     const alternate = pairsSparse ? pairsAlternate(this.kind, { d, m, batch, bandwidth, adam }, () => buildSaeStepGraph({ d, m, kind: this.kind, bandwidth, batch, adam, optimizer, impl: 'sparse', encInput: true }).bytes) : undefined;
     const opts = { intraOpThreads: cfg.threads ?? undefined, provider: cfg.provider, label };
-    // #12/#14: BatchTopK's and Matryoshka's sparse step in JS over the batch's K pairs (sae-batchtopk-pairs.ts) where it applies.
-    const topkFamily = this.kind === 'batchtopk' || this.kind === 'matryoshka';
-    const primary = !sparse ? undefined : topkFamily ? batchTopkPrimary({ kind: this.kind as 'batchtopk' | 'matryoshka', d, m, batch, k: cfg.k, kAux: cfg.kAux, nestLevels: cfg.nestLevels, nestLossDecay: cfg.nestLossDecay, adam, session: opts }, bytes) : sparseStepGraph(this.kind, d, m, batch, bytes, cfg.k);
+    // #12/#14: the TopK family's sparse step in JS over its selected pairs (sae-batchtopk-pairs.ts) where it applies.
+    const topkFamily = this.kind === 'topk' || this.kind === 'batchtopk' || this.kind === 'matryoshka';
+    const primary = !sparse ? undefined : topkFamily ? batchTopkPrimary({ kind: this.kind as 'topk' | 'batchtopk' | 'matryoshka', d, m, batch, k: cfg.k, kAux: cfg.kAux, nestLevels: cfg.nestLevels, nestLossDecay: cfg.nestLossDecay, adam, session: opts }, bytes) : sparseStepGraph(this.kind, d, m, batch, bytes, cfg.k);
     const runner: SaeStepRunner = optimizer === 'js' ? await SplitAdamStepRunner.create(bytes, stepSpec, params, adam, { ...opts, primary, alternate }) : await StepRunner.create(bytes, stepSpec, opts);
     const spec = runner.spec;
     const lastFired = new Float32Array(m);

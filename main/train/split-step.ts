@@ -58,7 +58,7 @@ interface ParamSlot {
 export interface SplitGraphOptions {
   bytes: Uint8Array;
   intraOpThreads?: number;
-  prelude?: { bytes: Uint8Array; shape: readonly number[]; select?: PreludeSelect };
+  prelude?: { bytes: Uint8Array; shape: readonly number[]; select?: PreludeSelect; outputs?: PreludeOutput[] };
   /**
    * The gradient step written in JS instead of `bytes` (#12/#14: bases/sae-pairs-step.ts), run after the prelude, which
    * it needs; no session is made from `bytes` (which may be empty).
@@ -66,9 +66,17 @@ export interface SplitGraphOptions {
   kernel?: SplitKernel;
 }
 
+/** A further int64 output of a prelude (e.g. sae-topk's per-row TopK indices), handed to a JS step by name. */
+export interface PreludeOutput {
+  name: string;
+  shape: readonly number[];
+}
+
 /** What a JS gradient step reads and writes: the graph contract's inputs and outputs by name, and the prelude's `enc`. */
 export interface SplitKernelIO {
   enc: Float32Array;
+  /** The prelude's further outputs (SplitGraphOptions.prelude.outputs) by name. */
+  prelude: Record<string, BigInt64Array>;
   /** The parameters and the step's inputs (x, lr, t, coef, …). */
   feeds: Record<string, Float32Array>;
   /** grad_<p> for every parameter, adam_mScale, adam_epsHat and the metrics: every one written by the step. */
@@ -212,15 +220,16 @@ export class SplitAdamStepRunner extends StateView {
 
   /** A graph's run; with a prelude, the graph's feeds add the prelude's output `enc` (and its selection's, if any). */
   private graphRun(session: ort.InferenceSession | null, prelude: ort.InferenceSession | null, opts: SplitGraphOptions['prelude'], kernel?: SplitKernel): GraphRun {
-    const run = prelude ? this.preludeRun(prelude, opts!.shape, opts!.select) : null;
+    const run = prelude ? this.preludeRun(prelude, opts!.shape, opts!.select, opts!.outputs ?? []) : null;
     const feeds = run ? { ...this.feeds, enc: run.enc, ...(run.select ? { [run.select.spec.input]: run.select.tensor } : {}) } : this.feeds;
     const data = (tensors: Record<string, ort.Tensor>) => Object.fromEntries(Object.entries(tensors).flatMap(([k, t]) => (t.data instanceof Float32Array ? [[k, t.data]] : [])));
-    const io = kernel && run ? { enc: run.enc.data as Float32Array, feeds: data(this.feeds), fetches: data(this.fetches) } : null;
+    const extra = run ? Object.fromEntries(Object.entries(run.fetches).flatMap(([k, t]) => (t.data instanceof BigInt64Array ? [[k, t.data]] : []))) : {};
+    const io = kernel && run ? { enc: run.enc.data as Float32Array, prelude: extra, feeds: data(this.feeds), fetches: data(this.fetches) } : null;
     return { session, prelude: run, feeds, kernel: kernel && io ? { step: kernel, io } : null };
   }
 
   /** A prelude's run: its inputs taken from the step's own feeds, its output `enc` into one buffer the graph reads. */
-  private preludeRun(session: ort.InferenceSession, shape: readonly number[], select: PreludeSelect | undefined): PreludeRun {
+  private preludeRun(session: ort.InferenceSession, shape: readonly number[], select: PreludeSelect | undefined, outputs: readonly PreludeOutput[]): PreludeRun {
     const enc = new ort.Tensor('float32', new Float32Array(sizeOf(shape)), [...shape]);
     const feeds: Record<string, ort.Tensor> = {};
     for (const name of session.inputNames) {
@@ -230,7 +239,9 @@ export class SplitAdamStepRunner extends StateView {
     }
     const out = select ? new BigInt64Array(select.size) : null;
     const chosen = select && out ? { spec: select, out, tensor: new ort.Tensor('int64', out, [select.size]) } : null;
-    return { session, feeds, fetches: { enc }, enc, select: chosen };
+    const fetches: Record<string, ort.Tensor> = { enc };
+    for (const o of outputs) fetches[o.name] = new ort.Tensor('int64', new BigInt64Array(sizeOf(o.shape)), [...o.shape]);
+    return { session, feeds, fetches, enc, select: chosen };
   }
 
   protected stateBuffer(input: string): Float32Array | undefined {

@@ -72,9 +72,9 @@ test('the Basis conformance suite passes for sae-l1, sae-jumprelu and sae-gated 
   assertConformanceWithSparseForced('^sae-(l1|jumprelu|gated):', 12, 'sae-l1, sae-jumprelu and sae-gated', 360_000, { CAJAL_CONFORMANCE_D: '12' });
 });
 
-// BatchTopK and Matryoshka (sae-batchtopk-pairs.ts): the batch's K pairs, Matryoshka's nested prefixes, and the
+// The TopK family (sae-batchtopk-pairs.ts): each row's k or the batch's K pairs, Matryoshka's nested prefixes, and the
 // dead-latent aux loss's onnxruntime graph between them.
-async function topkFamilyStep(kind: 'batchtopk' | 'matryoshka', route: 'dense' | 'pairs', coef: number, dead: Float32Array): Promise<Record<string, Float32Array>> {
+async function topkFamilyStep(kind: 'topk' | 'batchtopk' | 'matryoshka', route: 'dense' | 'pairs', coef: number, dead: Float32Array): Promise<Record<string, Float32Array>> {
   const shape = { d: D, m: M, kind, k: 4, kAux: 8, nestLevels: 3, nestLossDecay: 0.5, batch: B };
   const dense = buildSaeStepGraph({ ...shape, adam, optimizer: 'js', impl: 'tape', deadAux: 'tape' });
   const primary = route === 'pairs' ? batchTopkPrimary({ ...shape, adam, session: { intraOpThreads: 1 } }, dense.bytes) : undefined;
@@ -85,8 +85,8 @@ async function topkFamilyStep(kind: 'batchtopk' | 'matryoshka', route: 'dense' |
   return stepAndSnapshot(runner, coef, dead);
 }
 
-for (const kind of ['batchtopk', 'matryoshka'] as const) {
-  test(`sae-${kind}: one step on the batch's pairs in JS gives the dense graph’s state and metrics, the same bits twice`, async () => {
+for (const kind of ['topk', 'batchtopk', 'matryoshka'] as const) {
+  test(`sae-${kind}: one step on the selected pairs in JS gives the dense graph’s state and metrics, the same bits twice`, async () => {
     const dead = new Float32Array(M);
     for (let j = 0; j < M; j += 3) dead[j] = 1;
     for (const coef of [0, 0.5]) {
@@ -95,13 +95,13 @@ for (const kind of ['batchtopk', 'matryoshka'] as const) {
       // The tape evaluates the aux loss even when it is multiplied by 0; the aux graph's If skips it.
       assertStepsClose(dense, pairs, 2e-5, `${kind}, coef ${coef}`, coef === 0 ? ['aux'] : []);
       assert.equal(pairs.fired!.reduce((s, v) => s + v, 0), 4 * B);
-      assert.ok(pairs.minpos![0]! > 0 && pairs.minpos![0]! < 1e30);
+      if (kind !== 'topk') assert.ok(pairs.minpos![0]! > 0 && pairs.minpos![0]! < 1e30);
       const again = await topkFamilyStep(kind, 'pairs', coef, dead);
       for (const name of Object.keys(pairs)) assert.deepEqual(again[name], pairs[name], `${name} the same bits twice`);
     }
   });
 }
 
-test('the Basis conformance suite passes for sae-batchtopk and sae-matryoshka with the JS step forced', () => {
-  assertConformanceWithSparseForced('^sae-(batchtopk|matryoshka):', 8, 'sae-batchtopk and sae-matryoshka', 360_000, { CAJAL_CONFORMANCE_D: '12' });
+test('the Basis conformance suite passes for sae-topk, sae-batchtopk and sae-matryoshka with the JS step forced', () => {
+  assertConformanceWithSparseForced('^sae-(topk|batchtopk|matryoshka):', 12, 'sae-topk, sae-batchtopk and sae-matryoshka', 360_000, { CAJAL_CONFORMANCE_D: '12' });
 });
