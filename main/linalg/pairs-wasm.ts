@@ -9,7 +9,7 @@
 // order; dot sums four lanes of products in lane order and adds the lanes as ((l0 + l1) + (l2 + l3)). The JS loops
 // below do the same operations in the same order (Math.fround after each), so both give the same bits; they are the
 // fallback where WebAssembly SIMD is refused and the reference the tests hold the kernel to.
-import { F32, funcBody, I32, kernelLoader, op, V128, wasmModule } from '../util/wasm-asm';
+import { F32, funcBody, I32, op, V128, wasmModule } from '../util/wasm-asm';
 
 const PAGE = 65536;
 
@@ -196,24 +196,35 @@ function scanCode(): number[] {
 }
 
 const params7 = [I32, I32, I32, I32, I32, I32, I32];
-const loadKernel = kernelLoader(
-  () =>
-    wasmModule(1, [
-      { name: 'axpy', params: params7, code: axpyCode() },
-      { name: 'dot', params: params7, code: dotCode() },
-      { name: 'project', params: [I32, I32, I32, I32], code: projectCode() },
-      { name: 'transpose', params: [I32, I32, I32, I32], code: transposeCode() },
-      { name: 'scan', params: [I32, I32, F32, I32, I32, I32, I32, I32, I32, I32, I32], code: scanCode() },
-    ]),
-  (exports, memory) => ({
+const kernelBytes = () =>
+  wasmModule(1, [
+    { name: 'axpy', params: params7, code: axpyCode() },
+    { name: 'dot', params: params7, code: dotCode() },
+    { name: 'project', params: [I32, I32, I32, I32], code: projectCode() },
+    { name: 'transpose', params: [I32, I32, I32, I32], code: transposeCode() },
+    { name: 'scan', params: [I32, I32, F32, I32, I32, I32, I32, I32, I32, I32, I32], code: scanCode() },
+  ]);
+
+/** The compiled module, once per thread (null where WebAssembly SIMD is refused). */
+let compiled: WebAssembly.Module | null | undefined;
+
+/** A new instance of the kernels with a memory of its own (one per workspace: see PairsWorkspace). */
+function instantiate() {
+  if (compiled === undefined) {
+    const code = kernelBytes();
+    compiled = typeof WebAssembly !== 'undefined' && WebAssembly.validate(code) ? new WebAssembly.Module(code) : null;
+  }
+  if (!compiled) return null;
+  const exports = new WebAssembly.Instance(compiled, {}).exports;
+  return {
     axpy: exports.axpy as (dst: number, dstIdx: number, src: number, srcIdx: number, val: number, pairs: number, rowBytes: number) => void,
     dot: exports.dot as (a: number, aIdx: number, b: number, bIdx: number, out: number, pairs: number, rowBytes: number) => void,
     project: exports.project as (g: number, w: number, rows: number, rowBytes: number) => void,
     transpose: exports.transpose as (src: number, dst: number, rows: number, cols: number) => void,
     scan: exports.scan as (pre: number, theta: number, cut: number, rows: number, cols: number, row: number, col: number, val: number, diff: number, cap: number, countAt: number) => void,
-    memory,
-  }),
-);
+    memory: exports.mem as WebAssembly.Memory,
+  };
+}
 
 /** A float32 or int32 array in the kernels' memory: `at` its byte address, `view` over it (renewed after growth). */
 export interface PairsRegion<T extends Float32Array | Int32Array> {
@@ -224,17 +235,18 @@ export interface PairsRegion<T extends Float32Array | Int32Array> {
 
 /**
  * The kernels' memory, laid out once per shape: the caller asks for its regions, then runs the products on them.
- * Views must be re-read after a region is added (the memory may have grown). The WebAssembly memory is one per thread,
- * shared by every workspace of that thread, so regions are not zeroed and hold their values only within one
- * synchronous run of the caller (each SAE step copies its inputs in and its results out).
+ * Views must be re-read after a region is added (the memory may have grown). Each workspace has a WebAssembly
+ * instance and memory of its own, so its regions keep their values across the caller's awaits (an SAE step that runs
+ * an onnxruntime graph mid-step) whatever other workspaces of the thread do; a region laid out again after `reset` holds
+ * what was there before (the caller zeroes what it accumulates into).
  */
 export class PairsWorkspace {
-  private readonly kernel: NonNullable<ReturnType<typeof loadKernel>> | null;
+  private readonly kernel: NonNullable<ReturnType<typeof instantiate>> | null;
   private readonly js: { buffer: ArrayBuffer } | null;
   private used = 0;
 
   constructor(useKernel = true) {
-    this.kernel = useKernel ? loadKernel() : null;
+    this.kernel = useKernel ? instantiate() : null;
     this.js = this.kernel ? null : { buffer: new ArrayBuffer(0) };
   }
 

@@ -30,7 +30,7 @@ function run(useKernel: boolean, rows: number, m: number, d: number, pairs: numb
     l[j] = Math.floor(rng.float() * m); // repeats and any order
   }
   const x = ws.f32(rows * d);
-  x.view().fill(0); // a region is not zeroed: the kernels' memory is one per thread, shared by every workspace
+  x.view().fill(0); // what the products accumulate into starts at zero
   g.view().fill(0);
   ws.axpy(x, row, w, lat, val, pairs, d);
   ws.dot(x, row, w, lat, out, pairs, d);
@@ -71,6 +71,17 @@ test('the kernels give the JS loops\' bits, and both the definitions to float ro
       }
     }
   }
+});
+
+test('each workspace keeps its own memory: another one laid out and written between keeps its regions', () => {
+  const a = new PairsWorkspace();
+  const ra = a.f32(64);
+  ra.view().fill(5);
+  const b = new PairsWorkspace();
+  const rb = b.f32(1 << 18);
+  rb.view().fill(-1);
+  assert.ok(a.simd && b.simd);
+  assert.deepEqual(Array.from(ra.view().subarray(0, 4)), [5, 5, 5, 5]);
 });
 
 test('a workspace laid out again, larger, keeps working; rows of a width not a multiple of 4 are refused', () => {
