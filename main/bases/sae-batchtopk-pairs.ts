@@ -18,8 +18,8 @@ import { createStepSession, type StepRunnerOptions } from '../train/session';
 import type { SplitGraphOptions, SplitKernel, SplitKernelIO } from '../train/split-step';
 import { deadAuxLoss } from './sae-dead-aux';
 import { matryoshkaPrefixes, type SaeKind } from './sae-graph';
-import { adamScalarsInto, bDecGrad, explainedVariance, finishWeightGrads, firedPerRow, pairsStepRoute, PAIRS_STEP_MAX_DICTIONARY, type PairsShape } from './sae-pairs-step';
-import { batchTopkCount, buildSaeSparsePrelude, sparseEncoderNodes, sparseStepGraph } from './sae-sparse-encoder';
+import { adamScalarsInto, bDecGrad, explainedVariance, finishWeightGrads, firedPerRow, pairsStepRoute, PAIRS_STEP_MAX_BYTES, PAIRS_STEP_MAX_DICTIONARY, type PairsShape } from './sae-pairs-step';
+import { batchTopkCount, buildSaeSparsePrelude, sparseStepGraph } from './sae-sparse-encoder';
 
 const f32 = Math.fround;
 
@@ -81,7 +81,8 @@ export function saeBatchTopkPairsStep(o: BatchTopkPairsOptions): SplitKernel {
     f: ws.f32(K),
     df: ws.f32(K),
   };
-  const sel = new BigInt64Array(o.kind === 'topk' ? 0 : K);
+  // Flat indices into [B, m] (int32: B·m stays far below 2^31 within PAIRS_STEP_MAX_DICTIONARY's shapes).
+  const sel = new Int32Array(o.kind === 'topk' ? 0 : K);
   const scratch: SelectScratch = {};
   const vals = new Float32Array(K);
   const err = new Float32Array(B * d);
@@ -118,7 +119,7 @@ export function saeBatchTopkPairsStep(o: BatchTopkPairsOptions): SplitKernel {
       } else {
         topKFlatIndices(pre, K, sel, scratch);
         for (let j = 0; j < K; j++) {
-          const flat = Number(sel[j]!);
+          const flat = sel[j]!;
           const r = Math.floor(flat / m);
           row[j] = r;
           lat[j] = flat - r * m;
@@ -234,7 +235,7 @@ export function saeBatchTopkPairsStep(o: BatchTopkPairsOptions): SplitKernel {
 /** Whether this file trains `kind` at this shape (rows of a multiple of 4 values, the dictionary within PAIRS_STEP_MAX_DICTIONARY, the workspace within 2 GiB). */
 export function batchTopkPairsSupports(kind: SaeKind, s: PairsShape & { levels: number }): boolean {
   const floats = 3 * s.m * s.d + (s.levels + 2) * s.batch * s.d + s.batch * s.m;
-  return (kind === 'topk' || kind === 'batchtopk' || kind === 'matryoshka') && s.d % 4 === 0 && s.m * s.d <= PAIRS_STEP_MAX_DICTIONARY && 4 * floats <= 2 ** 31 && pairsStepRoute() === 'js';
+  return (kind === 'topk' || kind === 'batchtopk' || kind === 'matryoshka') && s.d % 4 === 0 && s.m * s.d <= PAIRS_STEP_MAX_DICTIONARY && 4 * floats <= PAIRS_STEP_MAX_BYTES && pairsStepRoute() === 'js';
 }
 
 /**
@@ -244,23 +245,9 @@ export function batchTopkPairsSupports(kind: SaeKind, s: PairsShape & { levels: 
 export function batchTopkPrimary(o: BatchTopkPairsOptions, bytes: Uint8Array): Omit<SplitGraphOptions, 'bytes'> {
   const levels = o.kind === 'matryoshka' ? matryoshkaPrefixes(o.m, o.nestLevels ?? 5).length : 1;
   if (!batchTopkPairsSupports(o.kind, { ...o, levels })) return sparseStepGraph(o.kind, o.d, o.m, o.batch, bytes, o.k);
-  const prelude = o.kind === 'topk' ? topkPrelude(o) : buildSaeSparsePrelude(o.kind, o.d, o.m, o.batch);
-  const outputs = o.kind === 'topk' ? [{ name: 'sel', shape: [o.batch, Math.min(o.k ?? 32, o.m)] }] : [];
+  const kRow = o.kind === 'topk' ? Math.min(o.k ?? 32, o.m) : undefined;
+  const prelude = buildSaeSparsePrelude(o.kind, o.d, o.m, o.batch, kRow);
+  const outputs = kRow !== undefined ? [{ name: 'sel', shape: [o.batch, kRow] }] : [];
   return { prelude: { bytes: prelude, shape: [o.batch, o.m], outputs }, kernel: saeBatchTopkPairsStep(o) };
 }
 
-/** sae-topk's prelude: the encoder product and each row's TopK of it (indices `sel`, [batch, k]). */
-function topkPrelude(o: BatchTopkPairsOptions): Uint8Array {
-  const { d, m, batch } = o;
-  const k = Math.min(o.k ?? 32, m);
-  const b = new GraphBuilder({ name: 'sae-topk-encoder', opset: 17 });
-  b.input('x', 'float32', [batch, d]);
-  b.input('W_enc', 'float32', [d, m]);
-  b.input('b_enc', 'float32', [m]);
-  b.input('b_dec', 'float32', [d]);
-  const enc = sparseEncoderNodes(b, 'topk', 'x', d, m, 'enc');
-  b.node('TopK', [enc, b.int64s([k])], ['sel_vals', 'sel'], { axis: 1, largest: 1, sorted: 0 });
-  b.output('enc', 'float32', [batch, m]);
-  b.output('sel', 'int64', [batch, k]);
-  return b.toBytes();
-}

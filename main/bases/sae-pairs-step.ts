@@ -17,7 +17,7 @@ import { buildSaeSparsePrelude, sparseStepGraph } from './sae-sparse-encoder';
 const f32 = Math.fround;
 
 /** The workspace's largest size the step takes on (WebAssembly's 32-bit memory ends at 4 GiB): beyond it, the ORT graphs. */
-const PAIRS_STEP_MAX_BYTES = 2 ** 31;
+export const PAIRS_STEP_MAX_BYTES = 2 ** 31;
 
 /**
  * The largest dictionary (m·d values) the JS steps take: their passes over whole [m, d] matrices (zeroing, the

@@ -45,15 +45,20 @@ export function sparseEncoderNodes(b: GraphBuilder, kind: SaeKind, x: string, d:
   return b.add(b.matmul(x, 'W_enc'), shift, output); // as saeLoss
 }
 
-/** The prelude graph: x and the encoder's tensors → enc [batch, m]. */
-export function buildSaeSparsePrelude(kind: SaeKind, d: number, m: number, batch: number): Uint8Array {
+/** The prelude graph: x and the encoder's tensors → enc [batch, m] (and with rowTopK, each row's top indices). */
+export function buildSaeSparsePrelude(kind: SaeKind, d: number, m: number, batch: number, rowTopK?: number): Uint8Array {
   const b = new GraphBuilder({ name: `sae-${kind}-encoder`, opset: 17 });
   b.input('x', 'float32', [batch, d]);
   b.input('W_enc', 'float32', [d, m]);
   if (kind !== 'gated') b.input('b_enc', 'float32', [m]);
   b.input('b_dec', 'float32', [d]);
-  sparseEncoderNodes(b, kind, 'x', d, m, 'enc');
+  const enc = sparseEncoderNodes(b, kind, 'x', d, m, 'enc');
   b.output('enc', 'float32', [batch, m]);
+  // rowTopK: also each row's TopK indices `sel` [batch, k] (sae-topk's JS step, sae-batchtopk-pairs.ts).
+  if (rowTopK !== undefined) {
+    b.node('TopK', [enc, b.int64s([rowTopK])], ['sel_vals', 'sel'], { axis: 1, largest: 1, sorted: 0 });
+    b.output('sel', 'int64', [batch, rowTopK]);
+  }
   return b.toBytes();
 }
 
