@@ -6,13 +6,9 @@ import { roundToFloat16Simd } from './float16-simd';
 import type { Db } from './project';
 import { chunkRowMetaFinder, saveChunkRowMeta } from './scale'; // scale (#18)
 import { healRowMeta, type ChunkMeta } from './backfill'; // h18ui: older projects get the copy on first read
+import { decodeRowMeta, encodeRowMeta, rowMetaAt, type RowMeta } from './row-meta'; // h14meta: per-row or regular BLOBs
 
-export interface RowMeta {
-  stimulusIndex: number;
-  label: number | null;
-  posY: number | null;
-  posX: number | null;
-}
+export type { RowMeta } from './row-meta';
 
 export interface Chunk {
   index: number;
@@ -113,13 +109,6 @@ export function packRowMeta(meta: RowMeta[]): Int32Array {
   return out;
 }
 
-function unpackRowMeta(blob: Buffer, index: number): RowMeta {
-  const at = index * META_FIELDS * 4;
-  const field = (k: number) => blob.readInt32LE(at + k * 4);
-  const opt = (v: number) => (v < 0 ? null : v);
-  return { stimulusIndex: field(0), label: opt(field(1)), posY: opt(field(2)), posX: opt(field(3)) };
-}
-
 /** Commit the chunks of one step of a harvest (one per tapped tensor) atomically with their row counts. */
 export function commitChunks(db: Db, chunks: PendingChunk[]): void {
   const insertChunk = db.prepare(
@@ -130,8 +119,9 @@ export function commitChunks(db: Db, chunks: PendingChunk[]): void {
     for (const c of chunks) {
       const meta = c.meta instanceof Int32Array ? c.meta : packRowMeta(c.meta);
       if (meta.length !== c.rowCount * META_FIELDS) throw new Error(`chunk of ${c.rowCount} rows has metadata for ${meta.length / META_FIELDS}`);
-      insertChunk.run(c.harvestId, c.chunkIndex, c.firstRow, c.rowCount, c.encoded ?? encodeActivations(c.data, c.storage ?? 'float32'), Buffer.from(meta.buffer, meta.byteOffset, meta.byteLength));
-      saveChunkRowMeta(db, c.harvestId, c.chunkIndex, c.firstRow, c.rowCount, Buffer.from(meta.buffer, meta.byteOffset, meta.byteLength)); // scale (#18)
+      const metaBlob = encodeRowMeta(meta); // h14meta: a regular chunk's metadata in 16 + 4·stimuli + 8·rows per stimulus bytes
+      insertChunk.run(c.harvestId, c.chunkIndex, c.firstRow, c.rowCount, c.encoded ?? encodeActivations(c.data, c.storage ?? 'float32'), metaBlob);
+      saveChunkRowMeta(db, c.harvestId, c.chunkIndex, c.firstRow, c.rowCount, metaBlob); // scale (#18)
       const moved = advance.run(c.firstRow + c.rowCount, c.harvestId, c.firstRow);
       // Guards against two writers appending to the same harvest (e.g. the same job resumed twice at once).
       if (moved.changes !== 1) throw new Error(`harvest ${c.harvestId} was advanced by another writer`);
@@ -206,7 +196,7 @@ export function readRowMeta(db: Db, harvestId: number, rows: number[]): Map<numb
       if (!row || r >= row.first_row + row.row_count) continue;
       cached = { first: row.first_row, count: row.row_count, meta: row.row_meta };
     }
-    out.set(r, unpackRowMeta(cached.meta, r - cached.first));
+    out.set(r, rowMetaAt(cached.meta, cached.count, r - cached.first));
   }
   healRowMeta(db, harvestId, missing);
   return out;
@@ -218,9 +208,7 @@ export function* streamRowMeta(db: Db, harvestId: number): Generator<{ firstRow:
   for (let index = 0; ; index++) {
     const row = stmt.get(harvestId, index) as { first_row: number; row_count: number; row_meta: Buffer } | undefined;
     if (!row) return;
-    const meta = new Int32Array(row.row_meta.byteLength / 4);
-    new Uint8Array(meta.buffer).set(row.row_meta);
-    yield { firstRow: row.first_row, rowCount: row.row_count, meta };
+    yield { firstRow: row.first_row, rowCount: row.row_count, meta: decodeRowMeta(row.row_meta, row.row_count) };
   }
 }
 

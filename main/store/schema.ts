@@ -420,6 +420,10 @@ export const migrations: Migration[] = [
     CREATE INDEX activation_chunks_first_row ON activation_chunks(harvest_id, first_row);
     `);
   },
+  // migration: h14meta (#14) — a chunk's row metadata may be stored in the regular encoding (store/row-meta.ts), which
+  // a Cajal before this version would misread; the tables and the stored BLOBs do not change, so nothing runs but the
+  // version, which makes such a Cajal refuse the project in one sentence instead.
+  '-- h14meta: row metadata BLOBs per row or regular (store/row-meta.ts)',
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { streamChunks } from '../../main/store/activations';
+import { streamChunks, streamRowMeta } from '../../main/store/activations';
 import { openProjectDb } from '../../main/store/project';
 import { getHarvest } from '../../main/store/repo';
 import { runCli } from '../helpers/cli';
@@ -69,8 +69,7 @@ test('a full disk mid-harvest: clear error, committed rows kept, resumes after s
   const stimuli = new Set<number>();
   for (const c of streamChunks(db, 1)) rows += c.rowCount;
   for (const r of db.prepare('SELECT status FROM harvests').pluck().all()) assert.equal(r, 'done');
-  const meta = db.prepare('SELECT row_meta FROM activation_chunks WHERE harvest_id = 1 ORDER BY chunk_index').pluck().all() as Buffer[];
-  for (const m of meta) for (let i = 0; i < m.length; i += 16) stimuli.add(m.readInt32LE(i));
+  for (const c of streamRowMeta(db, 1)) for (let i = 0; i < c.meta.length; i += 4) stimuli.add(c.meta[i]!);
   db.close();
   assert.equal(rows, ITEMS * 144);
   assert.equal(stimuli.size, ITEMS, 'every stimulus exactly once');

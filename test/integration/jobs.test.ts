@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { decodeRowMeta } from '../../main/store/row-meta';
 import { fixtureModels, tempDir } from '../helpers/fixtures';
 import { diskReader, watchedLab } from '../helpers/job-events';
 
@@ -24,7 +25,7 @@ function chunksOf(harvestId: number) {
 
 /** Stimulus index of every stored row, in row order. */
 function stimulusIndices(harvestId: number): number[] {
-  return chunksOf(harvestId).flatMap((c) => Array.from(new Int32Array(new Uint8Array(c.row_meta).buffer).filter((_, i) => i % 4 === 0)));
+  return chunksOf(harvestId).flatMap((c) => Array.from(decodeRowMeta(c.row_meta, c.row_count).filter((_, i) => i % 4 === 0)));
 }
 
 test('progress, cancel mid-way with whole chunks kept, then resume to exactly the expected rows', { timeout: 240_000 }, async () => {

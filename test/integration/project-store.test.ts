@@ -34,13 +34,17 @@ function oldProject(path: string, n: number): Database.Database {
   return old;
 }
 
+/** The schema version before migration h14write (the chunk table's rebuild), whatever migrations came after it. */
+const BEFORE_H14WRITE = migrations.findIndex((m) => typeof m === 'function' && m.toString().includes('DROP TABLE activation_chunks'));
+
 const chunkTableSql = (db: Database.Database) => (db.prepare("SELECT sql FROM sqlite_master WHERE name = 'activation_chunks'").get() as { sql: string }).sql;
 
 test('h14write: a project with no activation chunks gets the rowid chunk table; one that holds chunks keeps its WITHOUT ROWID table, every chunk byte for byte, still unique per harvest and index', () => {
   const emptyPath = join(tempDir(), 'chunks-none.cajal');
-  const empty = oldProject(emptyPath, SCHEMA_VERSION - 1);
+  assert.ok(BEFORE_H14WRITE > 0);
+  const empty = oldProject(emptyPath, BEFORE_H14WRITE);
   empty.prepare("INSERT INTO meta(key, value) VALUES ('app', ?)").run(APP_ID);
-  empty.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
+  empty.pragma(`user_version = ${BEFORE_H14WRITE}`);
   assert.match(chunkTableSql(empty), /WITHOUT ROWID/);
   empty.close();
   const rebuilt = openProjectDb(emptyPath);
@@ -48,9 +52,9 @@ test('h14write: a project with no activation chunks gets the rowid chunk table; 
   rebuilt.close();
 
   const path = join(tempDir(), 'chunks-without-rowid.cajal');
-  const old = oldProject(path, SCHEMA_VERSION - 1);
+  const old = oldProject(path, BEFORE_H14WRITE);
   old.prepare("INSERT INTO meta(key, value) VALUES ('app', ?)").run(APP_ID);
-  old.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
+  old.pragma(`user_version = ${BEFORE_H14WRITE}`);
   const harvest = Number(old.prepare("INSERT INTO harvests(tensor, tensor_shape_json, positions, dim, rows_per_item, items_expected, rows_expected, chunk_rows, status, params_json) VALUES ('t', '[3]', 'centre', 3, 1, 5, 5, 3, 'done', '{}')").run().lastInsertRowid);
   const chunks = [0, 1].map((k) => ({ k, first: 3 * k, rows: k ? 2 : 3, data: Buffer.from(new Float32Array([k, 1.5, -2, 3, 4, 5, 6, 7, 8].slice(0, (k ? 2 : 3) * 3)).buffer), meta: Buffer.from(new Int32Array((k ? 2 : 3) * 4).fill(k - 1).buffer) }));
   const insert = old.prepare('INSERT INTO activation_chunks(harvest_id, chunk_index, first_row, row_count, data, row_meta) VALUES (?, ?, ?, ?, ?, ?)');

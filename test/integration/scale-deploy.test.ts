@@ -10,6 +10,7 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { decodeRowMeta } from '../../main/store/row-meta';
 import { repoRoot, tempDir } from '../helpers/fixtures';
 
 const script = join(repoRoot, 'deploy', 'slurm', 'harvest-shards.sh');
@@ -79,8 +80,8 @@ test('the Slurm script submits an array and a dependent merge, and its stages re
   try {
     const h = db.prepare('SELECT rows_done, status FROM harvests WHERE id = 1').get() as { rows_done: number; status: string };
     assert.deepEqual(h, { rows_done: 256, status: 'done' });
-    const meta = db.prepare('SELECT row_meta FROM activation_chunks WHERE harvest_id = 1 ORDER BY chunk_index').all() as { row_meta: Buffer }[];
-    const stimuli = meta.flatMap((m) => Array.from({ length: m.row_meta.byteLength / 16 }, (_, r) => m.row_meta.readInt32LE(r * 16)));
+    const meta = db.prepare('SELECT row_count, row_meta FROM activation_chunks WHERE harvest_id = 1 ORDER BY chunk_index').all() as { row_count: number; row_meta: Buffer }[];
+    const stimuli = meta.flatMap((m) => Array.from(decodeRowMeta(m.row_meta, m.row_count).filter((_, i) => i % 4 === 0)));
     assert.deepEqual(stimuli, Array.from({ length: 256 }, (_, i) => i), 'rows in stimulus order');
   } finally {
     db.close();
