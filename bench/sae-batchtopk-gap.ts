@@ -68,7 +68,13 @@
 //   The lab's defaults (10,000 steps of 1,024 rows) are far longer than the e2e's 150 steps, so no default changes:
 //   only the e2e and this bench run short, and a frontier drawn from 150-step runs says more about training speed than
 //   about the methods.
-// `npm run bench -- sae-batchtopk-gap`; SAE_GAP_STEPS=150,600 SAE_GAP_SEEDS=0,1,2 choose the runs.
+// - The demo layer as `cajal demo` records and fits it (10,000 digits, so 9,000 training rows; its TopK's m 1,024 and
+//   batch 512; 1,500 steps), seed 0, 2026-12-06: gap at k 4 / 8 / 16 −0.010 / −0.001 / +0.001 (BatchTopK's held-out
+//   L0 4.00 / 8.44 / 17.55; against TopK of equal k −0.010 / +0.001 / +0.003), PyTorch −0.010 / +0.000 / +0.000;
+//   held-out dead 91 / 73 / 13 % against TopK's 84 / 68 / 28 %. More rows and the demo's own settings leave the
+//   picture as above: level from k 8, BatchTopK short at k 4, with more of its latents dead.
+// `npm run bench -- sae-batchtopk-gap`; SAE_GAP_STEPS=150,600 SAE_GAP_SEEDS=0,1,2 choose the runs; SAE_GAP_DIGITS,
+// SAE_GAP_M and SAE_GAP_BATCH the digits harvested, the dictionary and the batch (3,000, 256, 256: the e2e's).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -85,6 +91,11 @@ import { openProjectDb } from '../main/store/project';
 import type { Row } from './table';
 
 const TOPK_KS = [2, 4, 8, 16, 32];
+/** SAE_GAP_DIGITS: the digits harvested (3,000 as the e2e sweep; `cajal demo` records 10,000). */
+const DIGITS = Number(process.env.SAE_GAP_DIGITS) || 3000;
+/** SAE_GAP_M, SAE_GAP_BATCH: the dictionary size and batch (256 and 256 as the e2e sweep; `cajal demo` fits 1,024 and 512). */
+const M = Number(process.env.SAE_GAP_M) || 256;
+const BATCH = Number(process.env.SAE_GAP_BATCH) || 256;
 const BATCHTOPK_KS = [4, 8, 16];
 
 async function materialise(s: ActivationStream): Promise<Float32Array> {
@@ -98,14 +109,14 @@ async function materialise(s: ActivationStream): Promise<Float32Array> {
 }
 
 /** The demo layer's rows, harvested through the lab into a temporary project. */
-async function demoLayer(dir: string): Promise<ActivationStream> {
+async function demoLayer(dir: string, digits: number): Promise<ActivationStream> {
   const lab = new Lab(() => {});
   let harvestId = 0;
   try {
     lab.openProject({ path: join(dir, 'gap.cajal'), create: true });
     const model = await lab.openModel({ path: join(import.meta.dirname, '..', 'resources', 'models', 'mnist-mlp.onnx') });
     const recipe = { width: 28, height: 28, channels: 1 as const, channelOrder: 'RGB' as const, resize: 'stretch' as const, scale: 1, mean: [0], std: [1], layout: 'NCHW' as const };
-    const set = await lab.createStimulusSet({ spec: { kind: 'mnist', offset: 0, count: 3000, recipe } });
+    const set = await lab.createStimulusSet({ spec: { kind: 'mnist', offset: 0, count: digits, recipe } });
     const h = lab.startHarvest({ modelId: model.id, stimulusSetId: set.id, tensors: ['hidden1'], positions: 'centre' });
     const job = await lab.jobs.wait(h.jobId);
     if (job.status !== 'done') throw new Error(`The harvest ended ${job.status}: ${job.error ?? ''}`);
@@ -123,7 +134,7 @@ async function demoLayer(dir: string): Promise<ActivationStream> {
 
 /** One run's held-out point on the frontier, and (h12btk) the fraction of its latents never active on held-out rows. */
 async function fitPoint(method: 'sae-topk' | 'sae-batchtopk', k: number, steps: number, seed: number, train: ActivationStream, heldOut: ActivationStream): Promise<FrontierPoint & { dead: number }> {
-  const sae = saeBases[method].create({ nFeatures: 256, steps, batchSize: 256, k }, seed, 256);
+  const sae = saeBases[method].create({ nFeatures: M, steps, batchSize: BATCH, k }, seed, 256);
   await sae.fit(train, { progress() {}, throwIfCancelled() {} });
   const q = await measureQuality(sae, heldOut);
   return { l0: q.l0, ev: q.explainedVariance!, dead: q.deadFraction };
@@ -138,7 +149,7 @@ export async function benchSaeBatchtopkGap(): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'cajal-btk-gap-'));
   const rows: Row[] = [];
   try {
-    const all = await demoLayer(dir);
+    const all = await demoLayer(dir, DIGITS);
     const torch = process.env.SAE_GAP_TORCH === '1';
     for (const steps of stepsList) {
       // per k: the gap at equal L0 and against the run of equal k, per seed; the same for the PyTorch reference
@@ -165,7 +176,10 @@ export async function benchSaeBatchtopkGap(): Promise<Row[]> {
         if (torch) {
           writeFileSync(join(dir, 'train.npy'), writeNpy(await materialise(train), [train.rows, 256]));
           writeFileSync(join(dir, 'heldout.npy'), writeNpy(await materialise(heldOut), [heldOut.rows, 256]));
-          const r = spawnSync('/usr/bin/python3', [join(import.meta.dirname, 'sae_batchtopk_gap_torch.py'), dir, String(steps), String(seed), TOPK_KS.join(','), BATCHTOPK_KS.join(',')], { encoding: 'utf8' });
+          const r = spawnSync('/usr/bin/python3', [join(import.meta.dirname, 'sae_batchtopk_gap_torch.py'), dir, String(steps), String(seed), TOPK_KS.join(','), BATCHTOPK_KS.join(',')], {
+            encoding: 'utf8',
+            env: { ...process.env, SAE_TORCH_VARIANT: JSON.stringify({ ...JSON.parse(process.env.SAE_TORCH_VARIANT || '{}'), m: M, batch: BATCH }) },
+          });
           if (r.status !== 0) throw new Error(`The PyTorch reference failed: ${r.stderr.trim().split("\n").slice(-2).join(" ")}`);
           const ref = JSON.parse(r.stdout) as { topk: FrontierPoint[]; batchtopk: FrontierPoint[] };
           const rc = compareAtEqualL0(ref.batchtopk, ref.topk);

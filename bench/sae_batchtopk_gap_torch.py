@@ -14,7 +14,7 @@
 # the residual's variance), deadWindow (steps), beta2, kAux, bDecZero (b_dec starts at 0), rowNorm (every row rescaled
 # to norm sqrt(d) before encoding and back after decoding, SAELens' constant_norm_rescale), evalBatchTopk (held-out
 # rows encoded with the batch's top k*B instead of the threshold), topkSteps (BatchTopK selects per row, as TopK, for
-# its first N steps), m (dictionary size). Unset: the settings above.
+# its first N steps), m (dictionary size), batch (rows per step). Unset: the settings above.
 import json
 import os
 import sys
@@ -48,6 +48,7 @@ def codes(pre, k, batch_wide):
 
 def train(xtr, k, steps, seed, batch_wide, m=256, batch=256, lr=1e-3, dead_trace=None):
     m = VARIANT.get('m', m)
+    batch = VARIANT.get('batch', batch)
     g = torch.Generator().manual_seed(seed)
     n, d = xtr.shape
     w_dec = torch.randn(m, d, generator=g, dtype=torch.float64).float()
