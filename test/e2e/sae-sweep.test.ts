@@ -35,7 +35,7 @@ interface Basis {
   status: string;
   jobId: number;
   params: Record<string, number>;
-  quality: { l0: number; explainedVariance: number } | null;
+  quality: { l0: number; explainedVariance: number; deadFraction: number } | null;
 }
 
 test('sae sweep: every trained SAE method (six) swept on the demo layer, all frontiers in one chart', { timeout: 420_000 }, async () => {
@@ -137,6 +137,19 @@ test('sae sweep: every trained SAE method (six) swept on the demo layer, all fro
   assert.ok(engine.gaps.length >= 2, "BatchTopK's and TopK's frontiers overlap in L0");
   assert.deepEqual(shown.map((g) => [g.l0, g.gap]), engine.gaps.map((g) => [g.l0, g.gap]), 'the card shows the engine comparison');
   assert.match(await p.locator(tid('frontier-equal-l0-summary')).innerText(), /ΔEV mean [+−]\d\.\d{3}, lowest [+−]\d\.\d{3}/);
+  // Beside the gap, each frontier's dead latents on held-out rows (the mean over its runs), as the engine measured them.
+  const dead = p.locator(tid('frontier-equal-l0-dead'));
+  const meanDead = (m: string) => {
+    const d = bases.filter((b) => b.method === m).map((b) => b.quality!.deadFraction);
+    return d.reduce((a, x) => a + x, 0) / d.length;
+  };
+  for (const [attr, m] of [['data-a', 'sae-batchtopk'], ['data-b', 'sae-topk']] as const) {
+    assert.ok(Math.abs(Number(await dead.getAttribute(attr)) - meanDead(m)) < 1e-12, `${m}'s dead latents shown as the mean of its runs`);
+  }
+  assert.equal(
+    (await dead.innerText()).trim(),
+    `dead latents ${Math.round(100 * meanDead('sae-batchtopk'))} % / ${Math.round(100 * meanDead('sae-topk'))} %`,
+  );
   writeFileSync(join(artifactsDir, 'e2e-sae-sweep-batchtopk-vs-topk.json'), JSON.stringify(engine, null, 1));
   console.log(`BatchTopK − TopK at equal L0: ${JSON.stringify(engine)}`);
   assert.deepEqual(pageErrors, []);
