@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { sweptMethods } from '../main/bases/index';
 import { buildSaeStepGraph, matryoshkaDefaultLevels, usesDeadAux, type SaeKind } from '../main/bases/sae-graph';
-import { saeSpec } from '../main/bases/sae';
+import { saeSpec } from '../main/bases/sae-params';
 import { numDefault } from '../main/bases/param-spec';
 import { SplitAdamStepRunner } from '../main/train/split-step';
 import { resolveTopkTraining, topkStepImpl } from '../main/bases/sae-topk-sparse';

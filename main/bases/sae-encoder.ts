@@ -11,7 +11,7 @@ import type { BasisRecord } from '../store/bases';
 import type { Db } from '../store/project';
 import { GraphBuilder } from '../onnx/builder';
 import { requireFinished } from './load';
-import { resolveSaeParams } from './sae';
+import { resolveSaeParams } from './sae-params';
 import { saeEncodeNodes, saeExtraParams, saeParamShapes, type SaeKind, type SaeShape } from './sae-graph';
 
 /** What a statistics pass needs of a basis: its shape and its codes. */

@@ -1,4 +1,4 @@
-// The fit parameters of the JumpReLU and Gated SAEs (#12), kept apart from sae.ts so that file stays one job: the
+// The fit parameters of the JumpReLU and Gated SAEs (#12), the part of sae-params.ts that is theirs alone: the
 // shared SAE parameters come in from there, these add each architecture's own penalty and its constants.
 import type { BasisParamSpec, BasisSpec } from './param-spec';
 

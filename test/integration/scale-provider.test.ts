@@ -10,7 +10,7 @@ import { before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { Result } from '../../main/api/contract';
 import { createRouter } from '../../main/api/router';
-import { resolveSaeParams } from '../../main/bases/sae';
+import { resolveSaeParams } from '../../main/bases/sae-params';
 import { Lab } from '../../main/services/lab';
 import { cudaUnavailableReason } from '../../main/train/provider';
 import { fileDigest, runCli } from '../helpers/cli';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { buildSaeGradGraph, matryoshkaDefaultLevels, matryoshkaPrefixes, SAE_PARAMS, saeParamShapes } from '../../../main/bases/sae-graph';
 import { Rng } from '../../../main/util/random';
-import { resolveSaeParams } from '../../../main/bases/sae';
+import { resolveSaeParams } from '../../../main/bases/sae-params';
 
 test('sae-matryoshka: the default prefixes are d, 2d, …, m (at least two levels); an explicit nestLevels is kept', () => {
   assert.equal(matryoshkaDefaultLevels(256, 64), 3);
