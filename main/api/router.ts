@@ -59,6 +59,7 @@ function handlers(lab: Lab, transport: 'ipc' | 'http' | 'direct'): Handlers {
     'text.effects': (p) => textEffectsOffThread(lab.exportContext.where, p), // room: text (#13 output effects)
     'tca.series': (p) => harvestCheckpointSeries(lab, p), // tca (#15)
     'reports.addTcaSweep': (p) => lab.addTcaSweepToReport(p), // tca (#15)
+    'reports.addFrontier': (p) => lab.addFrontierToReport(p), // h12front (#12)
     'project.open': (p) => lab.openProject(p),
     'project.info': () => lab.projectInfo(),
     'project.close': async () => ({ closed: await lab.closeProject() }),

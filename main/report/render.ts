@@ -10,7 +10,8 @@ import { comparisonSection } from './sections/comparison';
 import { lesionSection } from './sections/lesion'; // lesions (#10)
 import { revcorrSection } from './sections/revcorr'; // revcorr (#11)
 import { tcaSection } from './sections/tca'; // tca (#15)
-import type { CollectionSnapshot, ComparisonSnapshot, LesionRunSnapshot, RevcorrRunSnapshot, SectionSnapshot, TcaSweepSnapshot } from './snapshot';
+import { frontierSection } from './sections/frontier'; // h12front (#12)
+import type { CollectionSnapshot, ComparisonSnapshot, FrontierSnapshot, LesionRunSnapshot, RevcorrRunSnapshot, SectionSnapshot, TcaSweepSnapshot } from './snapshot';
 import { REPORT_CSS, REPORT_CSS_SOURCE } from './style';
 // room: export — the reproduce appendix
 import { reproducePart } from './reproduce';
@@ -43,11 +44,12 @@ function sectionBody(s: RenderSection): Markup {
   if (s.kind === 'lesion') return lesionSection(s.snapshot); // lesions (#10)
   if (s.kind === 'revcorr') return revcorrSection(s.snapshot); // revcorr (#11)
   if (s.kind === 'tca') return tcaSection(s.snapshot); // tca (#15)
+  if (s.kind === 'frontier') return frontierSection(s.snapshot); // h12front (#12)
   return s.kind === 'comparison' ? comparisonSection(s.snapshot) : collectionSection(s.snapshot);
 }
 
 function provenance(input: RenderInput): Markup {
-  const snaps: (ComparisonSnapshot | CollectionSnapshot | LesionRunSnapshot | RevcorrRunSnapshot | TcaSweepSnapshot)[] = input.sections.map((s) => s.snapshot); // lesions (#10): LesionRunSnapshot; tca (#15): TcaSweepSnapshot
+  const snaps: (ComparisonSnapshot | CollectionSnapshot | LesionRunSnapshot | RevcorrRunSnapshot | TcaSweepSnapshot | FrontierSnapshot)[] = input.sections.map((s) => s.snapshot); // lesions (#10): LesionRunSnapshot; tca (#15): TcaSweepSnapshot; h12front (#12)
   const projects = [...new Set(snaps.map((s) => s.project))];
   const versions = [...new Set(snaps.map((s) => s.cajalVersion))];
   return html`<table class="kv">
@@ -62,7 +64,7 @@ export function renderReport(input: RenderInput): { fileName: string; html: stri
   const { report, sections } = input;
   const definitions = sections.flatMap((s) => s.snapshot.definitions);
   const comparisons = sections.flatMap((s) => (s.kind === 'comparison' ? [{ bootstrap: s.snapshot.comparison.bootstrap, seed: s.snapshot.comparison.seed }] : []));
-  const basisMethods = sections.flatMap((s) => (s.kind === 'comparison' ? (s.snapshot.basisDefinitions ?? []) : []));
+  const basisMethods = sections.flatMap((s) => (s.kind === 'comparison' || s.kind === 'frontier' ? (s.snapshot.basisDefinitions ?? []) : [])); // h12front: a frontier's methods too
   const doc = html`<!doctype html>
 <html lang="en">
 <head>

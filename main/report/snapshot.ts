@@ -152,9 +152,33 @@ export interface TcaSweepSnapshot extends SnapshotBase {
   middle?: { kind: 'position' | 'checkpoint'; names: string[] | null };
 }
 
+// h12front (#12 item 3): the sparsity frontier of a harvest as the Bases panel draws it — every finished basis at
+// (L0, explained variance) on held-out rows, each swept method a line — and the pair compared at equal L0, as sent.
+export interface FrontierBasis extends BasisProvenance {
+  /** The swept parameter and its value (k, l1Coefficient…), null for a method without one (a reference point). */
+  swept: { key: string; value: number } | null;
+  l0: number;
+  explainedVariance: number;
+  deadFraction: number;
+  denseFraction: number;
+  heldOutRows: number;
+}
+
+export interface FrontierSnapshot extends SnapshotBase {
+  harvest: HarvestProvenance;
+  /** Methods drawn as frontier lines (trained, with a swept parameter), in the engine's method order. */
+  frontiers: { method: string; key: string }[];
+  bases: FrontierBasis[];
+  /** The two frontiers compared at equal L0 (A against B), as chosen on the card; null with fewer than two lines. */
+  pair: { a: string; b: string } | null;
+  /** Source and departures of each method shown, as they were when it was sent. */
+  basisDefinitions: BasisMethodDefinition[];
+}
+
 export type SectionSnapshot =
   | { kind: 'comparison'; snapshot: ComparisonSnapshot }
   | { kind: 'collection'; snapshot: CollectionSnapshot }
   | { kind: 'lesion'; snapshot: LesionRunSnapshot } // lesions (#10)
   | { kind: 'revcorr'; snapshot: RevcorrRunSnapshot } // revcorr (#11)
-  | { kind: 'tca'; snapshot: TcaSweepSnapshot }; // tca (#15)
+  | { kind: 'tca'; snapshot: TcaSweepSnapshot } // tca (#15)
+  | { kind: 'frontier'; snapshot: FrontierSnapshot }; // h12front (#12)

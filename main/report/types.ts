@@ -1,7 +1,7 @@
 // A report and its sections, as the store keeps them and the report builder renders them.
 // The API contract re-exports them (main/api/schemas/reports.ts), so the engine below it never imports the API.
 
-export type ReportSectionKind = 'comparison' | 'collection' | 'lesion' | 'revcorr' | 'tca'; // lesions (#10): 'lesion'; revcorr (#11): 'revcorr'; tca (#15): 'tca'
+export type ReportSectionKind = 'comparison' | 'collection' | 'lesion' | 'revcorr' | 'tca' | 'frontier'; // lesions (#10): 'lesion'; revcorr (#11): 'revcorr'; tca (#15): 'tca'; h12front (#12): 'frontier'
 
 export interface ReportSectionInfo {
   id: number;

@@ -36,6 +36,7 @@ import { latestLossRecovered } from '../store/lesions'; // lesions (#10)
 import { addLesionRun } from './lesion-reports'; // lesions (#10)
 import { addRevcorrRun } from './revcorr-reports'; // revcorr (#11)
 import { addTcaSweep } from './tca-reports'; // tca (#15)
+import { addFrontier } from './frontier-reports'; // h12front (#12)
 import { getRun as getLesionRunInfo } from './lesions'; // lesions (#10)
 import * as features from './features';
 import * as reports from './reports';
@@ -354,6 +355,11 @@ export class Lab {
   // tca (#15): a finished rank sweep, its diagnostics and one rank's components, sent to a report
   addTcaSweepToReport(p: Params<'reports.addTcaSweep'>) {
     return this.changedReports(addTcaSweep(this.requireDb(), this.reportContext(), p));
+  }
+
+  // h12front (#12): a harvest's sparsity frontier, with two frontiers compared at equal L0, sent to a report
+  addFrontierToReport(p: Params<'reports.addFrontier'>) {
+    return this.changedReports(addFrontier(this.requireDb(), this.reportContext(), p));
   }
 
   renderReport(id: number) {

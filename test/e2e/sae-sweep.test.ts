@@ -3,7 +3,8 @@
 // method and shows the harvest's effective rank as a first guess at k; then every trained SAE method of the
 // registry is swept over a few k (or λ) from the form, each sweep one job, and all frontiers are drawn in one chart
 // (screenshot kept). The card compares BatchTopK's explained variance with TopK's at equal L0 (each frontier
-// interpolated in log L0); the gaps it shows are checked against the engine's comparison and recorded under test-artifacts/.
+// interpolated in log L0); the gaps it shows are checked against the engine's comparison and recorded under test-artifacts/;
+// and the frontier is sent to a report, whose section gives the same gaps (its page kept as a screenshot).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -151,6 +152,26 @@ test('sae sweep: every trained SAE method (six) swept on the demo layer, all fro
     `dead latents ${Math.round(100 * meanDead('sae-batchtopk'))} % / ${Math.round(100 * meanDead('sae-topk'))} %`,
   );
   writeFileSync(join(artifactsDir, 'e2e-sae-sweep-batchtopk-vs-topk.json'), JSON.stringify(engine, null, 1));
+
+  // h12front: the frontier sent to a report from the card — the chart, the pair at equal L0 with the gaps the card
+  // showed, every frontier against TopK and each run — and the report's page kept as a screenshot.
+  await p.click(tid('frontier-send-report'));
+  await p.waitForSelector(tid('frontier-send-report-sent'));
+  const reports = await api<{ id: number }[]>('reports.list', {});
+  const report = await api<{ id: number; sections: { id: number; kind: string }[] }>('reports.get', { id: reports.at(-1)!.id });
+  assert.deepEqual(report.sections.map((x) => x.kind), ['frontier']);
+  const { html } = await api<{ html: string }>('reports.render', { id: report.id });
+  const pairTable = /<table data-pair="sae-batchtopk\|sae-topk">([\s\S]*?)<\/table>/.exec(html)?.[1] ?? '';
+  assert.deepEqual([...pairTable.matchAll(/data-gap="([^"]*)"/g)].map((m) => Number(m[1])), engine.gaps.map((g) => g.gap), 'the report gives the gaps the card showed');
+  const against = /<table data-against="sae-topk">([\s\S]*?)<\/table>/.exec(html)?.[1] ?? '';
+  assert.deepEqual([...against.matchAll(/data-method="([^"]*)"/g)].map((m) => m[1]), swept.map((d) => d.method).filter((m) => m !== 'sae-topk'), 'every other frontier against TopK');
+  assert.equal([...html.matchAll(/<tr data-basis="/g)].length, bases.length, 'a row per run');
+  writeFileSync(join(artifactsDir, 'e2e-sae-sweep-report.html'), html);
+  const view = await p.context().newPage();
+  await view.setViewportSize({ width: 1000, height: 900 });
+  await view.setContent(html);
+  await view.locator('section[data-kind="frontier"]').screenshot({ path: join(artifactsDir, 'e2e-sae-sweep-report-frontier.png') });
+  await view.close();
   console.log(`BatchTopK − TopK at equal L0: ${JSON.stringify(engine)}`);
   assert.deepEqual(pageErrors, []);
 });

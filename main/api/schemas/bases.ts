@@ -7,6 +7,7 @@ import type { LossRecoveredInfo } from './lesions';
 import { BASIS_METHODS } from '../../util/method-order';
 import { id, nonEmpty } from './common';
 import type { BasisMethodDefinition, BasisQualityInfo } from '../../bases/types';
+import type { ReportDetail, ReportSectionInfo } from '../../report/types';
 
 // Shapes the engine defines in its own rooms and the API returns as they are.
 export type { BasisMethodDefinition, BasisQualityInfo } from '../../bases/types';
@@ -67,6 +68,13 @@ export const basesMethods = {
   'bases.exportSae': z.object({ basisId: id, dir: nonEmpty }).strict(),
   'bases.importSae': z.object({ harvestId: id, path: nonEmpty, name: z.string().max(200).optional() }).strict(),
   'bases.exportDirections': z.object({ basisId: id, path: nonEmpty }).strict(),
+  /**
+   * h12front (#12): the harvest's sparsity frontier (every finished basis at held-out L0 and explained variance) as a
+   * report section, with frontiers a and b compared at equal L0 (default: sae-batchtopk against sae-topk, as the card).
+   */
+  'reports.addFrontier': z
+    .object({ reportId: id.nullable().default(null), harvestId: id, a: basisMethodSchema.nullable().default(null), b: basisMethodSchema.nullable().default(null) })
+    .strict(),
 } as const;
 
 export interface BasesResults {
@@ -81,4 +89,5 @@ export interface BasesResults {
   'bases.exportSae': { dir: string; files: string[] };
   'bases.importSae': BasisInfo;
   'bases.exportDirections': { path: string; shape: number[] };
+  'reports.addFrontier': { report: ReportDetail; section: ReportSectionInfo };
 }
