@@ -14,10 +14,14 @@ import { out } from './output';
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 const report = {
-  usage: `cajal report --project FILE (--compare HARVEST_ID | --report ID) [--out FILE.html] [--bootstrap N] [--seed S] [--json]
+  usage: `cajal report --project FILE (--compare HARVEST_ID | --frontier HARVEST_ID | --report ID) [--out FILE.html] [--bootstrap N] [--seed S] [--json]
   Writes a report as one self-contained HTML file: inline CSS, charts as inline SVG, images inline, nothing fetched.
   --compare ID   compare the bases of harvest ID (as cajal compare does), keep the comparison in the project as a new
                  report, and write it
+  --frontier ID  the sparsity frontier of harvest ID (every finished basis at its held-out L0 and explained variance,
+                 two frontiers compared at equal L0, as the Bases panel draws it) as a new report, and write it
+  --pair A,B     with --frontier: the two methods compared at equal L0 (default sae-batchtopk,sae-topk where both
+                 have runs, else the first two swept methods with runs)
   --report ID    write a report made earlier (in the app's Reports panel, or by --compare)
   --out FILE     where to write it (default: the report's file name, in the current folder)
   --pdf FILE     also print it to PDF (A4, title and page numbers in the margins) with a Chromium found on the
@@ -28,6 +32,8 @@ const report = {
     help: { type: 'boolean', short: 'h' },
     project: { type: 'string' },
     compare: { type: 'string' },
+    frontier: { type: 'string' }, // h12front (#12)
+    pair: { type: 'string' },
     report: { type: 'string' },
     out: { type: 'string' },
     bootstrap: { type: 'string' },
@@ -37,9 +43,14 @@ const report = {
   } satisfies Options,
   async run(v: Record<string, unknown>): Promise<number> {
     const harvestId = int(v.compare, 'compare');
+    const frontierId = int(v.frontier, 'frontier'); // h12front (#12)
     const reportId = int(v.report, 'report');
-    if ((harvestId === undefined) === (reportId === undefined)) {
-      throw new UserError('cli.usage', 'cajal report takes either --compare HARVEST_ID (a new report) or --report ID (an existing one).');
+    if ([harvestId, frontierId, reportId].filter((x) => x !== undefined).length !== 1) {
+      throw new UserError('cli.usage', 'it takes one of --compare HARVEST_ID or --frontier HARVEST_ID (a new report) or --report ID (an existing one).');
+    }
+    const pair = typeof v.pair === 'string' ? v.pair.split(',').map((m) => m.trim()) : null;
+    if (pair && (frontierId === undefined || pair.length !== 2 || pair.some((m) => !m))) {
+      throw new UserError('cli.usage', frontierId === undefined ? '--pair goes with --frontier: it names the two frontiers compared at equal L0.' : `--pair takes two method names separated by a comma (e.g. sae-batchtopk,sae-topk), not "${String(v.pair)}".`);
     }
     // Where the file goes is checked before the project is opened, so a bad --out changes nothing.
     const target = typeof v.out === 'string' ? resolve(v.out) : null;
@@ -51,6 +62,9 @@ const report = {
       let id = reportId!;
       if (harvestId !== undefined) {
         const sent = (await call('reports.addComparison', { reportId: null, harvestId, bootstrap: int(v.bootstrap, 'bootstrap'), seed: int(v.seed, 'seed') })) as Result<'reports.addComparison'>;
+        id = sent.report.id;
+      } else if (frontierId !== undefined) {
+        const sent = (await call('reports.addFrontier', { reportId: null, harvestId: frontierId, a: pair?.[0] ?? null, b: pair?.[1] ?? null })) as Result<'reports.addFrontier'>;
         id = sent.report.id;
       }
       const { fileName, html } = (await call('reports.render', { id })) as Result<'reports.render'>;

@@ -97,8 +97,8 @@ test('cajal report: an unknown harvest, a harvest without bases, an unknown repo
     [['--compare', '99'], /^cajal report: There is no harvest 99 in this project\.$/],
     [['--compare', '1'], /^cajal report: Harvest 1 has no finished bases, so there is no comparison to send; fit bases on it first\.$/],
     [['--report', '3'], /^cajal report: There is no report 3 in this project\.$/],
-    [[], /^cajal report: cajal report takes either --compare HARVEST_ID \(a new report\) or --report ID \(an existing one\)\.$/],
-    [['--compare', '1', '--report', '1'], /takes either --compare/],
+    [[], /^cajal report: it takes one of --compare HARVEST_ID or --frontier HARVEST_ID \(a new report\) or --report ID \(an existing one\)\.$/],
+    [['--compare', '1', '--report', '1'], /takes one of --compare/],
   ];
   for (const [args, pattern] of cases) {
     const r = await runCli(['report', '--project', project, ...args, '--out', html]);

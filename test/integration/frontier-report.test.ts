@@ -4,7 +4,7 @@
 // every frontier against the pair's second, the methods' definitions and the commands that refit each run; bad
 // requests refused in one sentence with nothing written.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createRouter } from '../../main/api/router';
@@ -143,4 +143,28 @@ test('bad requests to send a frontier: one sentence each, nothing written', { ti
   ];
   for (const [p, re] of refusals) await assert.rejects(call('reports.addFrontier', p), (e: Error) => re.test(e.message) && !e.message.includes('\n'));
   assert.deepEqual([count('reports'), count('report_sections')], before);
+});
+
+test('cajal report --frontier writes the frontier as a new report; --pair picks the two compared; bad flags one sentence', { timeout: 60_000 }, async () => {
+  const file = join(dir, 'frontier.html');
+  const r = await runCliInProcess(['report', '--project', project, '--frontier', String(harvestId), '--pair', 'sae-topk,sae-batchtopk', '--out', file, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const { reportId } = JSON.parse(r.stdout) as { reportId: number };
+  const html = readFileSync(file, 'utf8');
+  assert.match(html, new RegExp(`<h1>Sparsity frontier of [^<]*</h1>`), 'the new report, named after the frontier');
+  assert.equal((await call('reports.get', { id: reportId }) as ReportsResults['reports.get']).sections[0]!.kind, 'frontier');
+  const flipped = compareAtEqualL0(points(runs['sae-topk']), points(runs['sae-batchtopk']));
+  const pair = /<table data-pair="sae-topk\|sae-batchtopk">([\s\S]*?)<\/table>/.exec(html)?.[1] ?? '';
+  assert.deepEqual(attr(pair, 'data-gap').map(Number), flipped.gaps.map((g) => g.gap));
+  for (const [args, re] of [
+    [['--frontier', String(harvestId), '--pair', 'sae-topk'], /^cajal report: --pair takes two method names separated by a comma \(e\.g\. sae-batchtopk,sae-topk\), not "sae-topk"\.$/],
+    [['--compare', String(harvestId), '--pair', 'sae-topk,sae-batchtopk'], /^cajal report: --pair goes with --frontier/],
+    [['--frontier', String(harvestId), '--report', '1'], /^cajal report: it takes one of --compare HARVEST_ID or --frontier HARVEST_ID/],
+    [['--frontier', String(bare)], /has no finished basis with an explained variance/],
+  ] as const) {
+    const bad = await runCliInProcess(['report', '--project', project, ...args]);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr.trim(), re);
+    assert.equal(bad.stderr.trim().split('\n').length, 1, 'one sentence');
+  }
 });
