@@ -71,3 +71,16 @@ export function compareAtEqualL0(a: readonly FrontierPoint[], b: readonly Fronti
   const minGap = gaps.length ? Math.min(...gaps.map((g) => g.gap)) : null;
   return { gaps, meanGap, minGap };
 }
+
+/**
+ * h12front: where reconstruction stops improving along one frontier — for each run (in order of L0) the explained
+ * variance it gains over the previous run per doubling of L0, (EVᵢ − EVᵢ₋₁) / log₂(L0ᵢ / L0ᵢ₋₁); null for the first
+ * run, and for a run at the same L0 as the previous one.
+ */
+export function evPerDoubling(points: readonly FrontierPoint[]): { l0: number; ev: number; perDoubling: number | null }[] {
+  const s = usable(points);
+  return s.map((p, i) => {
+    const prev = s[i - 1];
+    return { l0: p.l0, ev: p.ev, perDoubling: prev && p.l0 > prev.l0 ? (p.ev - prev.ev) / Math.log2(p.l0 / prev.l0) : null };
+  });
+}

@@ -94,6 +94,11 @@ test('a frontier section holds every run at its held-out L0 and EV, and BatchTop
     assert.equal(Number(attr(row, 'data-ev')[0]), q.explainedVariance);
   }
   assert.match(html, /<td class="mono">k = 3<\/td>/, 'a run is named by its swept value');
+  // Along TopK's line, what each run gains over the previous one per doubling of L0 (its L0 is k).
+  const [k2, k3] = runs['sae-topk'].map((id) => lab.getBasis(id).quality!);
+  const row3 = new RegExp(`<tr data-basis="${runs['sae-topk'][1]}">([\\s\\S]*?)</tr>`).exec(html)![1]!;
+  assert.ok(Math.abs(Number(attr(row3, 'data-per-doubling')[0]) - (k3!.explainedVariance! - k2!.explainedVariance!) / Math.log2(3 / 2)) < 1e-12);
+  assert.equal(attr(new RegExp(`<tr data-basis="${runs['sae-topk'][0]}">([\\s\\S]*?)</tr>`).exec(html)![1]!, 'data-per-doubling')[0], '', 'nothing before the first run');
 
   // The pair at equal L0: the gaps of frontier-compare.ts over the stored points, in order.
   const c = compareAtEqualL0(points(runs['sae-batchtopk']), points(runs['sae-topk']));

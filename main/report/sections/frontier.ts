@@ -6,7 +6,7 @@
 import * as echarts from 'echarts/core';
 import { LineChart, ScatterChart } from 'echarts/charts';
 import { LegendComponent } from 'echarts/components';
-import { compareAtEqualL0, type FrontierComparison, type FrontierPoint } from '../../bases/frontier-compare';
+import { compareAtEqualL0, evPerDoubling, type FrontierComparison, type FrontierPoint } from '../../bases/frontier-compare';
 import { int, num, pct } from '../format';
 import { html, type Markup } from '../html';
 import { svgChart } from '../charts';
@@ -106,12 +106,16 @@ function againstPart(s: FrontierSnapshot, ref: string): Markup {
 function runsTable(s: FrontierSnapshot): Markup {
   const order = new Map(s.frontiers.map((f, i) => [f.method, i]));
   const rows = [...s.bases].sort((x, y) => (order.get(x.method) ?? 99) - (order.get(y.method) ?? 99) || x.method.localeCompare(y.method) || x.l0 - y.l0);
+  // Along each swept method's line: what a run gains over the previous one per doubling of L0.
+  const slope = new Map<string, Map<number, number | null>>(s.frontiers.map((f) => [f.method, new Map(evPerDoubling(pointsOf(lineOf(s, f.method))).map((p) => [p.l0, p.perDoubling]))]));
   return html`<table data-runs>
-    <thead><tr><th class="n">id</th><th>name</th><th>method</th><th>swept</th><th class="n">features</th><th class="n">L0</th><th class="n">explained var.</th><th class="n">dead</th><th class="n">dense</th><th class="n">seed</th></tr></thead>
-    <tbody>${rows.map(
-      (b) => html`<tr data-basis="${b.basisId}"><td class="n">${b.basisId}</td><td>${b.name}</td><td>${b.method}</td><td class="mono">${b.swept ? `${b.swept.key} = ${num(b.swept.value)}` : '—'}</td><td class="n">${int(b.nFeatures)}</td><td class="n" data-l0="${b.l0}">${num(b.l0)}</td><td class="n" data-ev="${b.explainedVariance}">${num(b.explainedVariance, 4)}</td><td class="n">${pct(b.deadFraction, 1)}</td><td class="n">${pct(b.denseFraction, 1)}</td><td class="n">${b.seed}</td></tr>`,
-    )}</tbody>
-  </table>`;
+    <thead><tr><th class="n">id</th><th>name</th><th>method</th><th>swept</th><th class="n">features</th><th class="n">L0</th><th class="n">explained var.</th><th class="n" title="Explained variance gained over the method's previous run, per doubling of L0">ΔEV per 2× L0</th><th class="n">dead</th><th class="n">dense</th><th class="n">seed</th></tr></thead>
+    <tbody>${rows.map((b) => {
+      const d = slope.get(b.method)?.get(b.l0) ?? null;
+      return html`<tr data-basis="${b.basisId}"><td class="n">${b.basisId}</td><td>${b.name}</td><td>${b.method}</td><td class="mono">${b.swept ? `${b.swept.key} = ${num(b.swept.value)}` : '—'}</td><td class="n">${int(b.nFeatures)}</td><td class="n" data-l0="${b.l0}">${num(b.l0)}</td><td class="n" data-ev="${b.explainedVariance}">${num(b.explainedVariance, 4)}</td><td class="n" data-per-doubling="${d ?? ''}">${signed(d)}</td><td class="n">${pct(b.deadFraction, 1)}</td><td class="n">${pct(b.denseFraction, 1)}</td><td class="n">${b.seed}</td></tr>`;
+    })}</tbody>
+  </table>
+  <p class="muted small">ΔEV per 2× L0: the explained variance a run gains over the previous run of its method, divided by how many times L0 doubled between them — where it falls towards 0, more active latents stop buying reconstruction.</p>`;
 }
 
 export function frontierSection(s: FrontierSnapshot): Markup {

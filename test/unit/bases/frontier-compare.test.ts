@@ -2,7 +2,7 @@
 // runs of either frontier inside the other's range compared, so a BatchTopK run at L0 4.3 meets TopK at 4.3, not at k = 4.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareAtEqualL0, evAtL0 } from '../../../main/bases/frontier-compare';
+import { compareAtEqualL0, evAtL0, evPerDoubling } from '../../../main/bases/frontier-compare';
 
 test('a frontier is interpolated in log L0 and has no value outside its runs', () => {
   // EV = 0.5 + 0.1·ln L0 is a straight line in log L0, so interpolation reproduces it exactly.
@@ -47,4 +47,18 @@ test('equal L0 compares each run with the other frontier at the same L0, not the
   assert.ok(Math.abs(c.meanGap! - c.gaps.reduce((s, g) => s + g.gap, 0) / 4) < 1e-15);
   // Frontiers that do not overlap have nothing to compare.
   assert.deepEqual(compareAtEqualL0([{ l0: 1, ev: 0.5 }, { l0: 2, ev: 0.6 }], topk), { gaps: [], meanGap: null, minGap: null });
+});
+
+test('h12front: the EV a run gains over the previous one per doubling of L0, where reconstruction stops improving', () => {
+  // EV = 1 − 1/(1 + L0) saturates: each doubling of L0 buys less.
+  const f = (l0: number) => 1 - 1 / (1 + l0);
+  const d = evPerDoubling([16, 2, 4, 8, 1].map((l0) => ({ l0, ev: f(l0) })));
+  assert.deepEqual(d.map((p) => p.l0), [1, 2, 4, 8, 16]);
+  assert.equal(d[0]!.perDoubling, null, 'the first run has nothing to gain over');
+  for (let i = 1; i < d.length; i++) assert.ok(Math.abs(d[i]!.perDoubling! - (f(d[i]!.l0) - f(d[i - 1]!.l0))) < 1e-12, 'one doubling each');
+  for (let i = 2; i < d.length; i++) assert.ok(d[i]!.perDoubling! < d[i - 1]!.perDoubling!, 'it falls towards 0');
+  // Runs 3× apart in L0 gain per log₂ 3 doublings; runs at one L0 are averaged first (usable()).
+  const e = evPerDoubling([{ l0: 2, ev: 0.5 }, { l0: 6, ev: 0.8 }, { l0: 6, ev: 0.6 }]);
+  assert.equal(e.length, 2);
+  assert.ok(Math.abs(e[1]!.perDoubling! - 0.2 / Math.log2(3)) < 1e-12);
 });
