@@ -73,7 +73,7 @@
 //   L0 4.00 / 8.44 / 17.55; against TopK of equal k −0.010 / +0.001 / +0.003), PyTorch −0.010 / +0.000 / +0.000;
 //   held-out dead 91 / 73 / 13 % against TopK's 84 / 68 / 28 %. More rows and the demo's own settings leave the
 //   picture as above: level from k 8, BatchTopK short at k 4, with more of its latents dead.
-// `npm run bench -- sae-batchtopk-gap`; SAE_GAP_STEPS=150,600 SAE_GAP_SEEDS=0,1,2 choose the runs; SAE_GAP_DIGITS,
+// `npm run bench -- sae-batchtopk-gap`; SAE_GAP_STEPS=150,600 SAE_GAP_SEEDS=0,1,2 SAE_GAP_KS=4,8,16 choose the runs; SAE_GAP_DIGITS,
 // SAE_GAP_M and SAE_GAP_BATCH the digits harvested, the dictionary and the batch (3,000, 256, 256: the e2e's).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -90,13 +90,14 @@ import { Lab } from '../main/services/lab';
 import { openProjectDb } from '../main/store/project';
 import type { Row } from './table';
 
-const TOPK_KS = [2, 4, 8, 16, 32];
 /** SAE_GAP_DIGITS: the digits harvested (3,000 as the e2e sweep; `cajal demo` records 10,000). */
 const DIGITS = Number(process.env.SAE_GAP_DIGITS) || 3000;
 /** SAE_GAP_M, SAE_GAP_BATCH: the dictionary size and batch (256 and 256 as the e2e sweep; `cajal demo` fits 1,024 and 512). */
 const M = Number(process.env.SAE_GAP_M) || 256;
 const BATCH = Number(process.env.SAE_GAP_BATCH) || 256;
-const BATCHTOPK_KS = [4, 8, 16];
+/** SAE_GAP_KS: BatchTopK's k (4, 8, 16); TopK's frontier is fitted at half, equal and twice each, so it brackets every BatchTopK run. */
+const BATCHTOPK_KS = (process.env.SAE_GAP_KS ?? '4,8,16').split(',').map(Number);
+const TOPK_KS = [...new Set(BATCHTOPK_KS.flatMap((k) => [Math.max(1, k / 2), k, 2 * k]))].sort((a, b) => a - b);
 
 async function materialise(s: ActivationStream): Promise<Float32Array> {
   const out = new Float32Array(s.rows * s.dim);
