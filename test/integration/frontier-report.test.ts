@@ -4,17 +4,16 @@
 // every frontier against the pair's second, the methods' definitions and the commands that refit each run; bad
 // requests refused in one sentence with nothing written.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createRouter } from '../../main/api/router';
 import type { BasesResults, ReportsResults } from '../../main/api/contract';
 import { compareAtEqualL0, type FrontierPoint } from '../../main/bases/frontier-compare';
-import { writeNpy } from '../../main/io/npy';
 import { Lab } from '../../main/services/lab';
-import { Rng } from '../../main/util/random';
 import { runCliInProcess } from '../helpers/cli';
 import { tempDir } from '../helpers/fixtures';
+import { importPlantedRows } from '../helpers/planted-import';
 
 const dir = tempDir('cajal-frontier-report-');
 const project = join(dir, 'frontier.cajal');
@@ -28,28 +27,8 @@ let bare = 0;
 const runs: Record<'sae-topk' | 'sae-batchtopk', number[]> = { 'sae-topk': [], 'sae-batchtopk': [] };
 let pcaId = 0;
 
-/** ROWS rows, each the sum of 1 or 5 (alternately) of ATOMS random unit atoms with weights in [0.5, 2), imported. */
-async function importRows(name: string): Promise<number> {
-  const rng = new Rng(12);
-  const atoms = rng.fillNormal(new Float32Array(ATOMS * D)) as Float32Array;
-  for (let a = 0; a < ATOMS; a++) {
-    let n = 0;
-    for (let j = 0; j < D; j++) n += atoms[a * D + j]! ** 2;
-    for (let j = 0; j < D; j++) atoms[a * D + j]! /= Math.sqrt(n);
-  }
-  const x = new Float32Array(ROWS * D);
-  for (let r = 0; r < ROWS; r++) {
-    for (let s = 0; s < (r % 2 === 0 ? 1 : 5); s++) {
-      const a = rng.int(0, ATOMS);
-      const w = rng.uniform(0.5, 2);
-      for (let j = 0; j < D; j++) x[r * D + j]! += w * atoms[a * D + j]!;
-    }
-  }
-  writeFileSync(join(dir, name), writeNpy(x, [ROWS, D]));
-  const r = await runCliInProcess(['import-activations', '--project', project, '--npy', join(dir, name), '--json']);
-  assert.equal(r.code, 0, r.stderr);
-  return (JSON.parse(r.stdout) as { harvest: { id: number } }).harvest.id;
-}
+/** ROWS rows, each the sum of 1 or 5 (alternately) of ATOMS planted unit atoms (seed 12), imported: the harvest's id. */
+const importRows = (name: string) => importPlantedRows({ dir, project, name, rows: ROWS, d: D, atoms: ATOMS, atomsIn: (r) => (r % 2 === 0 ? 1 : 5) });
 
 before(async () => {
   harvestId = await importRows('planted.npy');

@@ -10,13 +10,12 @@ import Database from 'better-sqlite3';
 import { effectiveRank } from '../../main/bases/effective-rank';
 import { compareAtEqualL0 } from '../../main/bases/frontier-compare';
 import { sweptMethods } from '../../main/bases/index';
-import { writeNpy } from '../../main/io/npy';
 import type { JobInfo } from '../../main/jobs/types';
 import { Lab } from '../../main/services/lab';
-import { Rng } from '../../main/util/random';
 import { fileDigest, runCli, runCliInProcess } from '../helpers/cli';
 import { killOnceCommitted } from '../helpers/kill-resume';
 import { tempDir } from '../helpers/fixtures';
+import { importPlantedRows as importPlanted } from '../helpers/planted-import';
 
 const dir = tempDir();
 const project = join(dir, 'sweep.cajal');
@@ -26,31 +25,8 @@ const ACTIVE = 3;
 const ROWS = 3000;
 let harvestId = 0;
 
-/**
- * ROWS rows, row r the sum of `atomsIn(r)` of ATOMS random unit atoms (seed 12, drawn with replacement) with weights
- * in [0.5, 2), imported into the project as `cajal import-activations` does: the new harvest's id.
- */
-async function importPlantedRows(name: string, atomsIn: (row: number) => number): Promise<number> {
-  const rng = new Rng(12);
-  const atoms = rng.fillNormal(new Float32Array(ATOMS * D)) as Float32Array;
-  for (let a = 0; a < ATOMS; a++) {
-    let n = 0;
-    for (let j = 0; j < D; j++) n += atoms[a * D + j]! ** 2;
-    for (let j = 0; j < D; j++) atoms[a * D + j]! /= Math.sqrt(n);
-  }
-  const x = new Float32Array(ROWS * D);
-  for (let r = 0; r < ROWS; r++) {
-    for (let s = 0; s < atomsIn(r); s++) {
-      const a = rng.int(0, ATOMS);
-      const w = rng.uniform(0.5, 2);
-      for (let j = 0; j < D; j++) x[r * D + j]! += w * atoms[a * D + j]!;
-    }
-  }
-  writeFileSync(join(dir, name), writeNpy(x, [ROWS, D]));
-  const r = await runCliInProcess(['import-activations', '--project', project, '--npy', join(dir, name), '--json']);
-  assert.equal(r.code, 0, r.stderr);
-  return (JSON.parse(r.stdout) as { harvest: { id: number } }).harvest.id;
-}
+/** ROWS rows of ATOMS planted unit atoms (seed 12), `atomsIn(r)` of them in row r, imported: the new harvest's id. */
+const importPlantedRows = (name: string, atomsIn: (row: number) => number) => importPlanted({ dir, project, name, rows: ROWS, d: D, atoms: ATOMS, atomsIn });
 
 // Rows made of ACTIVE of ATOMS random unit atoms with positive weights: k below ACTIVE cannot reconstruct them.
 before(async () => {
