@@ -1,6 +1,7 @@
 // Quality of a fitted basis on held-out rows: how well it reconstructs them and how sparse its code is. The same
 // numbers for every method, so SAEs, PCA and the rest can be compared in one table.
 import type { Basis, ActivationStream, BasisQualityInfo } from './types';
+import { decodeRows } from './frame';
 
 const ACTIVE = 1e-8;
 
@@ -32,7 +33,7 @@ export async function measureQuality(basis: Basis, heldOut: ActivationStream, ma
       l0Sum += l0;
     }
     if (hasDecode) {
-      const xh = await basis.decode!(f, n);
+      const xh = await decodeRows(basis, f, x, n); // h12norm: in the rows' frame where the SAE normalises each row
       for (let r = 0; r < n; r++) {
         let dot = 0;
         let nx = 0;

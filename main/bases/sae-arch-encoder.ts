@@ -3,6 +3,7 @@
 // gigabyte at 131,072 features — for a statistics job that only encodes. This reads W_enc a stored block at a time
 // straight into its transpose (the layout the basis encodes with), and the vectors; no decoder. It encodes with the
 // basis' own function (encodeSaeLensArch), so the codes are SaeLensArchBasis.encode's bit for bit.
+import { normaliseRows, rowNormOf, type RowNorm } from './row-norm'; // h12norm
 import { tensorRowRuns, readTensorOnce } from '../store/basis-blocks';
 import type { BasisRecord } from '../store/bases';
 import type { Db } from '../store/project';
@@ -19,6 +20,8 @@ export class SaeArchEncoder {
     readonly encoderRows: Float32Array,
     private readonly vectors: BasisState,
     private readonly magScale: Float32Array | null,
+    /** h12norm: SAELens' run-time row normalisation of the imported SAE. */
+    private readonly rowNorm: RowNorm = 'none',
   ) {}
 
   /** The encoder of an imported JumpReLU or Gated SAE (sae-l1 with a stored threshold or b_gate), else null. */
@@ -49,11 +52,12 @@ export class SaeArchEncoder {
       if (!t || t.data.length !== n) throw new Error(`The stored ${architecture} SAE's ${name} should hold ${n} values.`);
       vectors[name] = { shape: s, data: t.data };
     }
-    return new SaeArchEncoder(architecture, d, m, wEncT, vectors, architecture === 'gated' ? gatedMagScale(vectors.r_mag!.data) : null);
+    return new SaeArchEncoder(architecture, d, m, wEncT, vectors, architecture === 'gated' ? gatedMagScale(vectors.r_mag!.data) : null, rowNormOf(rec.params));
   }
 
   encode(x: Float32Array, rows: number): Promise<Float32Array> {
-    return encodeSaeLensArch(this.architecture, this.dim, this.encoderRows, this.vectors, this.magScale, x, rows);
+    const input = this.rowNorm !== 'none' ? normaliseRows(x, rows, this.dim, this.rowNorm).x : x; // h12norm
+    return encodeSaeLensArch(this.architecture, this.dim, this.encoderRows, this.vectors, this.magScale, input, rows);
   }
 
   /** Nothing to free: the product runs on the lab's shared ORT kernels. */

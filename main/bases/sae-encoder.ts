@@ -4,6 +4,7 @@
 // each into one array — a blocked tensor's blocks copied once into place, a whole BLOB viewed where it lies — and
 // encodes with the encoder-only graph, built from the same nodes as the SAE's evaluation graph, so the codes are the
 // ones SparseAutoencoder.encode gives.
+import { normaliseRows, type RowNorm } from './row-norm'; // h12norm
 import * as ort from 'onnxruntime-node';
 import { createSession } from '../onnx/session';
 import { readTensorOnce as readTensor } from '../store/basis-blocks';
@@ -55,6 +56,8 @@ export class SaeEncoder implements Encoder {
     private readonly k: number,
     private readonly threads: number | null,
     private readonly feeds: Record<string, ort.Tensor>,
+    /** h12norm: SAELens' run-time row normalisation of an imported SAE. */
+    private readonly rowNorm: RowNorm = 'none',
   ) {
     this.blockRows = Math.max(16, Math.floor(RUN_VALUES / Math.max(nFeatures, dim)));
   }
@@ -87,7 +90,7 @@ export class SaeEncoder implements Encoder {
       if (!th || th.data.length !== 1) throw new Error('The stored BatchTopK SAE should hold one threshold value.');
       feeds.threshold = new ort.Tensor('float32', Float32Array.of(th.data[0]!), []);
     }
-    return new SaeEncoder(kind as SaeKind, d, m, cfg.k, cfg.threads, feeds);
+    return new SaeEncoder(kind as SaeKind, d, m, cfg.k, cfg.threads, feeds, cfg.rowNorm ?? 'none');
   }
 
   /** The stored W_enc [d, m] this encoder holds (the statistics job stores its columns for the cards). */
@@ -102,9 +105,10 @@ export class SaeEncoder implements Encoder {
     if (s) await (await s).release();
   }
 
-  async encode(x: Float32Array, rows: number): Promise<Float32Array> {
+  async encode(given: Float32Array, rows: number): Promise<Float32Array> {
     const d = this.dim;
-    if (x.length !== rows * d) throw new Error(`encode got ${x.length} values for ${rows} rows of ${d}.`);
+    if (given.length !== rows * d) throw new Error(`encode got ${given.length} values for ${rows} rows of ${d}.`);
+    const x = this.rowNorm !== 'none' ? normaliseRows(given, rows, d, this.rowNorm).x : given; // h12norm
     this.session ??= createSession(buildSaeEncodeGraph({ d, m: this.nFeatures, kind: this.kind, k: this.k }), { intraOpThreads: this.threads ?? undefined, label: `the sae-${this.kind} encoder` });
     const session = await this.session;
     const run = async (r: number, n: number) => (await session.run({ ...this.feeds, x: new ort.Tensor('float32', x.subarray(r * d, (r + n) * d), [n, d]) }, ['f'])).f!.data as Float32Array;

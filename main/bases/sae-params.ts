@@ -5,6 +5,7 @@ import { JUMPRELU_SPEC, GATED_SPEC } from './sae-jumprelu-gated-spec'; // h12jg
 import { numDefault, type BasisParamSpec, type BasisSpec } from './param-spec';
 import { resolveTopkTraining, type TopkTraining } from './sae-topk-sparse'; // h18topk (#18 item 5)
 import { trainingProviderName, type TrainingProvider } from '../train/provider'; // room: scale (#14 item 4)
+import { rowNormOf, type RowNorm } from './row-norm'; // h12norm
 
 export interface SaeParams {
   /** Number of latents m (default expansion × d). */
@@ -53,6 +54,11 @@ export interface SaeParams {
    * or 'auto' (the TopK family by m/k, sae-topk-sparse.ts; JumpReLU per step by the codes' density, sae-jumprelu-sparse.ts).
    */
   topkTraining: TopkTraining;
+  /**
+   * h12norm — SAELens' run-time row normalisation of an imported SAE (row-norm.ts); absent for every SAE Cajal trains,
+   * which keep one input scale (`normScale`).
+   */
+  rowNorm?: Exclude<RowNorm, 'none'>;
 }
 
 /**
@@ -91,6 +97,7 @@ export function resolveSaeParams(kind: SaeKind, raw: Record<string, unknown>, di
   const threads = raw.threads === undefined || raw.threads === null ? null : int('threads', 1);
   const nestLossDecay = num('nestLossDecay', numDefault(saeSpec('matryoshka'), 'nestLossDecay')); // h12mat
   if (nestLossDecay < 0 || nestLossDecay > 1) throw new Error(`SAE parameter "nestLossDecay" must be between 0 and 1, got ${nestLossDecay}.`);
+  const rowNorm = rowNormOf(raw); // h12norm
   return {
     nFeatures,
     steps,
@@ -124,6 +131,7 @@ export function resolveSaeParams(kind: SaeKind, raw: Record<string, unknown>, di
     // room: scale — only the name is checked here: a basis trained on CUDA loads anywhere; training checks the provider
     provider: raw.provider === undefined || raw.provider === null ? 'cpu' : trainingProviderName(raw.provider),
     topkTraining: resolveTopkTraining(raw.topkTraining), // h18topk
+    ...(rowNorm !== 'none' ? { rowNorm } : {}), // h12norm: only where an import set it, so trained SAEs' params are as before
   };
 }
 

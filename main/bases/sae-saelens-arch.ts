@@ -3,6 +3,7 @@
 // loads, encodes, decodes and saves. It is reached through the `sae-l1` method (the penalty-trained SAE family)
 // with params.importedArchitecture naming the architecture, the way import already records where an SAE came from.
 import { matmulABt } from '../linalg/ort';
+import { normaliseRows, rowNormOf, type RowFrame, type RowNorm } from './row-norm'; // h12norm
 import type { ActivationStream, Basis, BasisState, FitContext, NamedTensor } from './types';
 
 export type SaeLensArchitecture = 'jumprelu' | 'gated';
@@ -79,6 +80,8 @@ export class SaeLensArchBasis implements Basis {
   private readonly wEncT: Float32Array;
   private readonly wDecT: Float32Array;
   private readonly magScale: Float32Array | null;
+  /** h12norm: SAELens' run-time row normalisation, from the import's cfg.json. */
+  private readonly rowNorm: RowNorm;
 
   constructor(
     readonly architecture: SaeLensArchitecture,
@@ -92,6 +95,7 @@ export class SaeLensArchBasis implements Basis {
     this.wEncT = transpose(tensors.W_enc!.data, dim, m);
     this.wDecT = transpose(tensors.W_dec!.data, m, dim);
     this.magScale = architecture === 'gated' ? gatedMagScale(tensors.r_mag!.data) : null;
+    this.rowNorm = rowNormOf(params);
   }
 
   static fromState(architecture: SaeLensArchitecture, params: Record<string, unknown>, seed: number, state: BasisState): SaeLensArchBasis {
@@ -113,7 +117,13 @@ export class SaeLensArchBasis implements Basis {
   }
 
   encode(x: Float32Array, rows: number): Promise<Float32Array> {
-    return encodeSaeLensArch(this.architecture, this.dim, this.wEncT, this.tensors, this.magScale, x, rows);
+    const input = this.rowNorm !== 'none' ? normaliseRows(x, rows, this.dim, this.rowNorm).x : x; // h12norm
+    return encodeSaeLensArch(this.architecture, this.dim, this.wEncT, this.tensors, this.magScale, input, rows);
+  }
+
+  /** h12norm: the rows' own scale and shift when the SAE normalises each row (decodeRows in frame.ts applies it). */
+  frame(x: Float32Array, rows: number): RowFrame | null {
+    return this.rowNorm !== 'none' ? normaliseRows(x, rows, this.dim, this.rowNorm).frame : null;
   }
 
   async decode(f: Float32Array, rows: number): Promise<Float32Array> {

@@ -31,6 +31,8 @@ import { batchTopkPrimary } from './sae-batchtopk-pairs'; // #12/#14: the TopK f
 import { batchTopkCut, meanCut } from './sae-batch-threshold'; // h12def
 import { resamples, resolveSaeParams, saeSpec, type SaeParams } from './sae-params';
 import { geometricMedian, pickByLossSquared } from './sae-init';
+import { UserError } from '../errors';
+import { applyFrame, normaliseRows, type RowFrame } from './row-norm'; // h12norm
 
 /** What sae.ts trains through: the one-graph step (Adam as ORT nodes) or the split step (Adam in one fused pass). */
 type SaeStepRunner = StepRunner | SplitAdamStepRunner;
@@ -93,6 +95,7 @@ export class SparseAutoencoder implements Basis {
 
   async fit(stream: ActivationStream, ctx: FitContext): Promise<void> {
     if (stream.dim !== this.dim) throw new Error(`This SAE expects ${this.dim}-dimensional rows; the activations have ${stream.dim}.`);
+    if (this.cfg.rowNorm) throw new Error(`Cajal trains SAEs with one input scale, not with rowNorm = "${this.cfg.rowNorm}".`); // h12norm: create refuses it first
     const cfg = this.cfg;
     const d = this.dim;
     const m = this.nFeatures;
@@ -433,12 +436,20 @@ export class SparseAutoencoder implements Basis {
 
   async encode(x: Float32Array, rows: number): Promise<Float32Array> {
     if (x.length !== rows * this.dim) throw new Error(`encode got ${x.length} values for ${rows} rows of ${this.dim}.`);
-    return (await this.evaluate(x, rows, this.requireWeights(), this.normScale, ['f'])).f!;
+    const input = this.cfg.rowNorm ? normaliseRows(x, rows, this.dim, this.cfg.rowNorm).x : x; // h12norm
+    return (await this.evaluate(input, rows, this.requireWeights(), this.normScale, ['f'])).f!;
   }
 
   /** Reconstruction x̂ of rows x (encode then decode in one pass), in the data's units. */
   async reconstruct(x: Float32Array, rows: number): Promise<Float32Array> {
-    return (await this.evaluate(x, rows, this.requireWeights(), this.normScale, ['xhat'])).xhat!;
+    if (!this.cfg.rowNorm) return (await this.evaluate(x, rows, this.requireWeights(), this.normScale, ['xhat'])).xhat!;
+    const n = normaliseRows(x, rows, this.dim, this.cfg.rowNorm); // h12norm
+    return applyFrame((await this.evaluate(n.x, rows, this.requireWeights(), this.normScale, ['xhat'])).xhat!, rows, this.dim, n.frame);
+  }
+
+  /** h12norm: the rows' own scale and shift for an SAE imported with SAELens' row normalisation; null otherwise. */
+  frame(x: Float32Array, rows: number): RowFrame | null {
+    return this.cfg.rowNorm ? normaliseRows(x, rows, this.dim, this.cfg.rowNorm).frame : null;
   }
 
   async decode(f: Float32Array, rows: number): Promise<Float32Array> {
@@ -507,7 +518,11 @@ export class SparseAutoencoder implements Basis {
 export function saeFactory(kind: SaeKind): BasisFactory {
   return {
     spec: saeSpec(kind),
-    create: (params, seed, dim) => new SparseAutoencoder(kind, params, seed, dim),
+    create: (params, seed, dim) => {
+      // h12norm: a run-time row normalisation comes with imported SAELens SAEs (loaded, not created); Cajal trains with one input scale.
+      if (params.rowNorm !== undefined && params.rowNorm !== 'none') throw new UserError('basis.params', `Cajal trains SAEs with one input scale; rowNorm = "${String(params.rowNorm)}" is read from imported SAELens SAEs only.`);
+      return new SparseAutoencoder(kind, params, seed, dim);
+    },
     load: (params, seed, state) => SparseAutoencoder.fromState(kind, params, seed, state),
   };
 }

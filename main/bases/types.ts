@@ -4,6 +4,7 @@
 // and `state`/`load` for the project file.
 import { BASIS_METHODS, type BasisMethodName } from '../util/method-order';
 import type { BasisParamSpec, BasisSpec } from './param-spec';
+import type { RowFrame } from './row-norm';
 
 /** The methods, in the order the app and reports show them: one list (util/method-order.ts) for engine, API and UI. */
 export type BasisMethod = BasisMethodName;
@@ -81,6 +82,12 @@ export interface Basis {
    * null reconstruction metrics (MSE, explained variance, cosine) in quality.ts.
    */
   decode?(f: Float32Array, rows: number): Promise<Float32Array>;
+  /**
+   * An SAE imported with SAELens' run-time row normalisation (row-norm.ts) decodes into a normalised frame: the rows'
+   * own scale and shift take it back, x̂_r = scale_r · decode(f_r) + shift_r. Null (or absent) for every other basis;
+   * decodeRows (frame.ts) is how readers reconstruct rows.
+   */
+  frame?(x: Float32Array, rows: number): RowFrame | null;
   /** m × d, each row a unit vector in activation space: the direction a feature reads or writes. */
   directions(): Float32Array;
   /** Everything needed to rebuild the fitted basis with `load`. */

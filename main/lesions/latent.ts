@@ -3,6 +3,7 @@
 // (x' = x + Σ_k (r_k − f_k) D_k, D_k = decode(e_k) − decode(0)); splicing (x' = x̂); and resampling units from another
 // stimulus. Each gives a term per stimulus, which the edit graph takes as an N-row additive input.
 import type { Basis } from '../bases/types';
+import { applyFrame, type RowFrame } from '../bases/row-norm'; // h12norm
 import { Rng } from '../util/random';
 import { LesionInputError, positionsPerUnit, unitCount, type EditParams, type Intervention, type LayerInfo, type LayerValues, type Positions } from './types';
 
@@ -34,6 +35,11 @@ export class BasisView {
     readonly x: Float32Array,
     readonly positions: Positions,
     private readonly origin: Float32Array,
+    /**
+     * h12norm: an SAE imported with SAELens' row normalisation decodes into a normalised frame; each row's scale
+     * multiplies what a latent writes there (D_k), and the reconstruction is taken back by scale and shift.
+     */
+    readonly frame: RowFrame | null = null,
   ) {
     this.offsets = positionOffsets(layer, positions);
     this.rows = n * this.offsets.length;
@@ -57,7 +63,7 @@ export class BasisView {
     const rows = n * offsets.length;
     const codes = await basis.encode(x, rows);
     const origin = await basis.decode(new Float32Array(basis.nFeatures), 1);
-    const view = new BasisView(basis, layer, n, codes, x, positions, origin);
+    const view = new BasisView(basis, layer, n, codes, x, positions, origin, basis.frame?.(x, rows) ?? null);
     await view.checkAffine(basisLabel);
     return view;
   }
@@ -110,7 +116,10 @@ export class BasisView {
   }
 
   async reconstructionRows(): Promise<Float32Array> {
-    this.reconstruction ??= await this.basis.decode!(this.codes, this.rows);
+    if (!this.reconstruction) {
+      const y = await this.basis.decode!(this.codes, this.rows);
+      this.reconstruction = this.frame ? applyFrame(y, this.rows, this.basis.dim, this.frame) : y;
+    }
     return this.reconstruction;
   }
 
@@ -177,7 +186,7 @@ export class LatentEdit implements Intervention {
           const per = this.view.offsets.length;
           target = this.view.codes[(perm[Math.floor(r / per)]! * per + (r % per)) * m + k]!;
         }
-        const delta = target - f;
+        const delta = (target - f) * (this.view.frame ? this.view.frame.scale[r]! : 1);
         if (delta === 0) continue;
         for (let u = 0; u < c; u++) term[r * c + u]! += delta * d[u]!;
       }

@@ -16,6 +16,7 @@ import { MeanAblation, ZeroAblation } from './interventions';
 import { recoveredFraction, type LossRecoveredSummary } from './loss-recovered';
 import { cleanName, SPLICE_INPUTS, SPLICE_LOGPROBS, spliceTokenModel } from './token-splice';
 import { LesionInputError, type EditParams, type LayerInfo } from './types';
+import { decodeRows } from '../bases/frame'; // h12norm
 
 export interface TokenLossRequest {
   modelBytes: Uint8Array;
@@ -99,8 +100,7 @@ export async function tokenLossRecovered(r: TokenLossRequest): Promise<TokenLoss
     }
     if (r.basis.dim !== width) throw new LesionInputError('lesions.basis-layer', `${r.basisLabel} reads ${r.basis.dim} units but ${r.tensor} has ${width} per token; choose a basis fitted to this layer.`);
     const mean = Float32Array.from(meanSum, (s) => s / Math.max(1, tokens));
-    const decode = r.basis.decode?.bind(r.basis);
-    if (!decode) throw new LesionInputError('lesions.no-decoder', `${r.basisLabel} has no decoder, so it has no reconstruction to splice in.`);
+    if (!r.basis.decode) throw new LesionInputError('lesions.no-decoder', `${r.basisLabel} has no decoder, so it has no reconstruction to splice in.`);
     const layer: LayerInfo = { unitShape: [width] };
     const units = Array.from({ length: width }, (_, u) => u);
     const zero = new ZeroAblation(units).params(layer);
@@ -118,7 +118,7 @@ export async function tokenLossRecovered(r: TokenLossRequest): Promise<TokenLoss
       const rows = count * L;
       const x = clean.clean;
       // The splice (x' = x̂ at every token position): the basis's own encode and decode, any decoder, no affinity needed.
-      const recon = await decode(await r.basis.encode(x, rows), rows);
+      const recon = await decodeRows(r.basis, await r.basis.encode(x, rows), x, rows); // h12norm: in the rows' frame
       const spliceEdit: EditParams = { keep: new Float32Array(width), add: recon };
       const ids = r.corpus.ids(start, count);
       const lengths = Array.from({ length: count }, (_, i) => r.corpus.contexts[start + i]!.length);

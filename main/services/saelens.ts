@@ -1,6 +1,7 @@
 // SAELens interop: export a Cajal SAE as `sae_weights.safetensors` + `cfg.json` in SAELens' layout, and import one
 // trained elsewhere. An import is refused, with nothing written, unless Cajal computes exactly what SAELens would:
-// the "standard" (ReLU), "topk", "jumprelu" and "gated" architectures, and no run-time input normalisation Cajal cannot reproduce.
+// the "standard" (ReLU), "topk", "jumprelu" and "gated" architectures, SAELens' run-time row normalisations (constant_norm_rescale,
+// layer_norm: bases/row-norm.ts) reproduced row by row, and no dataset-wide input factor it did not write.
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { BasisInfo, Params } from '../api/contract';
@@ -12,6 +13,7 @@ import { readSafetensors, writeSafetensors } from '../io/safetensors';
 import * as basesRepo from '../store/bases';
 import type { Db } from '../store/project';
 import * as repo from '../store/repo';
+import type { RowNorm } from '../bases/row-norm'; // h12norm
 
 interface SaeLensCfg {
   d_in?: number;
@@ -101,7 +103,8 @@ function exportCfg(db: Db, rec: ReturnType<typeof basesRepo.getBasis>, architect
     architecture,
     ...extra,
     apply_b_dec_to_input: true,
-    normalize_activations: 'none',
+    // h12norm: an SAE imported with a run-time row normalisation leaves with it (trained SAEs have none)
+    normalize_activations: typeof rec.params.rowNorm === 'string' ? rec.params.rowNorm : 'none',
     dtype: 'float32',
     device: 'cpu',
     model_name: h.modelName,
@@ -128,13 +131,13 @@ export interface SaeLensReading {
   k: number | null;
   /** False: SAELens encodes x, not x − b_dec (see foldBDecIntoBEnc). */
   applyBDecToInput: boolean;
+  /** h12norm: SAELens' run-time row normalisation (bases/row-norm.ts), 'none' for most SAEs. */
+  rowNorm: RowNorm;
 }
 
 const NORMALISATION_REFUSALS: Record<string, string> = {
   expected_average_only_in:
     'SAELens scales inputs by a dataset-wide factor that it does not write into cfg.json; fold it into the weights in SAELens (fold_activation_norm_scaling_factor) and save again',
-  constant_norm_rescale: "SAELens rescales every row to norm √d_in at run time, which Cajal's SAEs (one fixed input scale) do not do",
-  layer_norm: "SAELens layer-normalises every row at run time, which Cajal's SAEs do not do",
 };
 
 /** Reads cfg.json's description of the SAE; throws a one-sentence UserError for anything Cajal cannot honour. */
@@ -153,7 +156,9 @@ export function readSaeLensCfg(raw: unknown, label: string): SaeLensReading {
   if (arch === 'topk' && act === 'relu') throw new UserError('sae.cfg', `${label} says architecture = "topk" but activation_fn_str = "relu"; it cannot be both.`);
   const topk = arch === 'topk' || act === 'topk';
   const norm = cfg.normalize_activations ?? 'none';
-  if (norm !== 'none') {
+  // h12norm: the two run-time modes are reproduced row by row (bases/row-norm.ts); a dataset-wide factor SAELens did not write cannot be.
+  const rowNorm: RowNorm = norm === 'constant_norm_rescale' || norm === 'layer_norm' ? norm : 'none';
+  if (norm !== 'none' && rowNorm === 'none') {
     const why = NORMALISATION_REFUSALS[norm] ?? 'Cajal knows no such normalisation';
     throw new UserError('sae.normalisation', `${label} says normalize_activations = "${norm}": ${why}.`);
   }
@@ -170,7 +175,7 @@ export function readSaeLensCfg(raw: unknown, label: string): SaeLensReading {
   const apply = cfg.apply_b_dec_to_input ?? true;
   if (typeof apply !== 'boolean') throw new UserError('sae.cfg', `${label} says apply_b_dec_to_input = ${JSON.stringify(apply)}; it must be true or false.`);
   const architecture = arch === 'jumprelu' || arch === 'gated' ? arch : topk ? 'topk' : 'standard';
-  return { method: topk ? 'sae-topk' : 'sae-l1', architecture, k: topk ? k! : null, applyBDecToInput: apply };
+  return { method: topk ? 'sae-topk' : 'sae-l1', architecture, k: topk ? k! : null, applyBDecToInput: apply, rowNorm };
 }
 
 /**
@@ -283,6 +288,7 @@ export function planSaeImport(db: Db, p: Params<'bases.importSae'>, shapesOf: (f
     imported: basename(dirname(file)),
     importedArchitecture: reading.architecture,
     ...(folded ? { importedBDecFoldedIntoBEnc: true } : {}),
+    ...(reading.rowNorm !== 'none' ? { rowNorm: reading.rowNorm } : {}), // h12norm
   };
   const name = p.name ?? `imported ${method} (${basename(dirname(file))})`;
   return { harvestId: h.id, file, reading, method, d, m, wanted, folded, params, name };

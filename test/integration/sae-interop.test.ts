@@ -134,9 +134,7 @@ test('architectures and normalisations Cajal cannot reproduce are refused in one
     ['gated-with-b-enc', sixCfg({ architecture: 'gated' }), four, /has no b_gate tensor/],
     ['crosscoder', sixCfg({ architecture: 'crosscoder' }), four, /architecture = "crosscoder", which Cajal does not implement/],
     ['old-tanh', sixCfg({ architecture: 'standard', activation_fn_str: 'tanh-relu' }), four, /activation_fn_str = "tanh-relu"/],
-    ['layer-norm', sixCfg({ architecture: 'standard', normalize_activations: 'layer_norm' }), four, /normalize_activations = "layer_norm": SAELens layer-normalises every row/],
     ['expected-average', sixCfg({ architecture: 'standard', normalize_activations: 'expected_average_only_in' }), four, /does not write into cfg\.json/],
-    ['constant-norm', sixCfg({ architecture: 'standard', normalize_activations: 'constant_norm_rescale' }), four, /rescales every row to norm √d_in/],
     ['topk-without-k', sixCfg({ architecture: 'topk' }), four, /TopK SAE without a positive whole-number k/],
     ['threshold-without-cfg-arch', sixCfg({}), [...four, threshold], /also holds threshold/],
   ];
