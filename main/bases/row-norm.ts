@@ -17,20 +17,22 @@ export interface RowFrame {
   shift: Float32Array;
 }
 
-/** x normalised row by row (a new array) and the frame that maps a decoder's output back. */
-export function normaliseRows(x: Float32Array, rows: number, d: number, mode: Exclude<RowNorm, 'none'>): { x: Float32Array; frame: RowFrame } {
-  const out = new Float32Array(rows * d);
+/**
+ * Each row's statistics: the frame back (scale, shift) and the factor going in — constant_norm_rescale multiplies by
+ * √d/‖x‖, layer_norm divides x − μ by σ + 10⁻⁵ — so normalising and mapping back share one pass over the row.
+ */
+function rowStats(x: Float32Array, rows: number, d: number, mode: Exclude<RowNorm, 'none'>): RowFrame & { factor: Float64Array } {
   const scale = new Float32Array(rows);
   const shift = new Float32Array(rows);
+  const factor = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
     const at = r * d;
     if (mode === 'constant_norm_rescale') {
       let ss = 0;
       for (let j = 0; j < d; j++) ss += x[at + j]! ** 2;
       const norm = Math.sqrt(ss);
-      const coeff = norm > 0 ? Math.fround(Math.sqrt(d) / Math.fround(norm)) : 1;
-      for (let j = 0; j < d; j++) out[at + j] = x[at + j]! * coeff;
-      scale[r] = 1 / coeff;
+      factor[r] = norm > 0 ? Math.fround(Math.sqrt(d) / Math.fround(norm)) : 1;
+      scale[r] = 1 / factor[r]!;
     } else {
       let sum = 0;
       for (let j = 0; j < d; j++) sum += x[at + j]!;
@@ -38,13 +40,38 @@ export function normaliseRows(x: Float32Array, rows: number, d: number, mode: Ex
       let ss = 0;
       for (let j = 0; j < d; j++) ss += Math.fround(x[at + j]! - mu) ** 2;
       const sd = Math.fround(Math.sqrt(ss / Math.max(1, d - 1)));
-      const div = Math.fround(sd + 1e-5);
-      for (let j = 0; j < d; j++) out[at + j] = Math.fround(x[at + j]! - mu) / div;
+      factor[r] = Math.fround(sd + 1e-5);
       scale[r] = sd;
       shift[r] = mu;
     }
   }
+  return { scale, shift, factor };
+}
+
+/** x normalised row by row (a new array) and the frame that maps a decoder's output back. */
+export function normaliseRows(x: Float32Array, rows: number, d: number, mode: Exclude<RowNorm, 'none'>): { x: Float32Array; frame: RowFrame } {
+  const { scale, shift, factor } = rowStats(x, rows, d, mode);
+  const out = new Float32Array(rows * d);
+  for (let r = 0; r < rows; r++) {
+    const at = r * d;
+    const f = factor[r]!;
+    const mu = shift[r]!;
+    if (mode === 'constant_norm_rescale') for (let j = 0; j < d; j++) out[at + j] = x[at + j]! * f;
+    else for (let j = 0; j < d; j++) out[at + j] = Math.fround(x[at + j]! - mu) / f;
+  }
   return { x: out, frame: { scale, shift } };
+}
+
+/** The encoder's input: x as it is, or normalised row by row. */
+export function encoderInput(x: Float32Array, rows: number, d: number, mode: RowNorm): Float32Array {
+  return mode === 'none' ? x : normaliseRows(x, rows, d, mode).x;
+}
+
+/** The frame of rows x, null when the SAE does not normalise rows. */
+export function frameOf(x: Float32Array, rows: number, d: number, mode: RowNorm): RowFrame | null {
+  if (mode === 'none') return null;
+  const { scale, shift } = rowStats(x, rows, d, mode); // the statistics alone: no normalised copy of x
+  return { scale, shift };
 }
 
 /** y (rows × d, a decoder's output in the normalised frame) mapped back to the harvest's units, in place. */

@@ -3,7 +3,7 @@
 // gigabyte at 131,072 features — for a statistics job that only encodes. This reads W_enc a stored block at a time
 // straight into its transpose (the layout the basis encodes with), and the vectors; no decoder. It encodes with the
 // basis' own function (encodeSaeLensArch), so the codes are SaeLensArchBasis.encode's bit for bit.
-import { normaliseRows, rowNormOf, type RowNorm } from './row-norm'; // h12norm
+import { encoderInput, rowNormOf, type RowNorm } from './row-norm'; // h12norm
 import { tensorRowRuns, readTensorOnce } from '../store/basis-blocks';
 import type { BasisRecord } from '../store/bases';
 import type { Db } from '../store/project';
@@ -56,8 +56,7 @@ export class SaeArchEncoder {
   }
 
   encode(x: Float32Array, rows: number): Promise<Float32Array> {
-    const input = this.rowNorm !== 'none' ? normaliseRows(x, rows, this.dim, this.rowNorm).x : x; // h12norm
-    return encodeSaeLensArch(this.architecture, this.dim, this.encoderRows, this.vectors, this.magScale, input, rows);
+    return encodeSaeLensArch(this.architecture, this.dim, this.encoderRows, this.vectors, this.magScale, encoderInput(x, rows, this.dim, this.rowNorm), rows); // h12norm
   }
 
   /** Nothing to free: the product runs on the lab's shared ORT kernels. */

@@ -4,7 +4,7 @@
 // each into one array — a blocked tensor's blocks copied once into place, a whole BLOB viewed where it lies — and
 // encodes with the encoder-only graph, built from the same nodes as the SAE's evaluation graph, so the codes are the
 // ones SparseAutoencoder.encode gives.
-import { normaliseRows, type RowNorm } from './row-norm'; // h12norm
+import { encoderInput, type RowNorm } from './row-norm'; // h12norm
 import * as ort from 'onnxruntime-node';
 import { createSession } from '../onnx/session';
 import { readTensorOnce as readTensor } from '../store/basis-blocks';
@@ -108,7 +108,7 @@ export class SaeEncoder implements Encoder {
   async encode(given: Float32Array, rows: number): Promise<Float32Array> {
     const d = this.dim;
     if (given.length !== rows * d) throw new Error(`encode got ${given.length} values for ${rows} rows of ${d}.`);
-    const x = this.rowNorm !== 'none' ? normaliseRows(given, rows, d, this.rowNorm).x : given; // h12norm
+    const x = encoderInput(given, rows, d, this.rowNorm); // h12norm
     this.session ??= createSession(buildSaeEncodeGraph({ d, m: this.nFeatures, kind: this.kind, k: this.k }), { intraOpThreads: this.threads ?? undefined, label: `the sae-${this.kind} encoder` });
     const session = await this.session;
     const run = async (r: number, n: number) => (await session.run({ ...this.feeds, x: new ort.Tensor('float32', x.subarray(r * d, (r + n) * d), [n, d]) }, ['f'])).f!.data as Float32Array;

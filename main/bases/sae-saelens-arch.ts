@@ -3,7 +3,7 @@
 // loads, encodes, decodes and saves. It is reached through the `sae-l1` method (the penalty-trained SAE family)
 // with params.importedArchitecture naming the architecture, the way import already records where an SAE came from.
 import { matmulABt } from '../linalg/ort';
-import { normaliseRows, rowNormOf, type RowFrame, type RowNorm } from './row-norm'; // h12norm
+import { encoderInput, frameOf, rowNormOf, type RowFrame, type RowNorm } from './row-norm'; // h12norm
 import type { ActivationStream, Basis, BasisState, FitContext, NamedTensor } from './types';
 
 export type SaeLensArchitecture = 'jumprelu' | 'gated';
@@ -117,13 +117,12 @@ export class SaeLensArchBasis implements Basis {
   }
 
   encode(x: Float32Array, rows: number): Promise<Float32Array> {
-    const input = this.rowNorm !== 'none' ? normaliseRows(x, rows, this.dim, this.rowNorm).x : x; // h12norm
-    return encodeSaeLensArch(this.architecture, this.dim, this.wEncT, this.tensors, this.magScale, input, rows);
+    return encodeSaeLensArch(this.architecture, this.dim, this.wEncT, this.tensors, this.magScale, encoderInput(x, rows, this.dim, this.rowNorm), rows); // h12norm
   }
 
   /** h12norm: the rows' own scale and shift when the SAE normalises each row (decodeRows in frame.ts applies it). */
   frame(x: Float32Array, rows: number): RowFrame | null {
-    return this.rowNorm !== 'none' ? normaliseRows(x, rows, this.dim, this.rowNorm).frame : null;
+    return frameOf(x, rows, this.dim, this.rowNorm);
   }
 
   async decode(f: Float32Array, rows: number): Promise<Float32Array> {

@@ -32,7 +32,7 @@ import { batchTopkCut, meanCut } from './sae-batch-threshold'; // h12def
 import { resamples, resolveSaeParams, saeSpec, type SaeParams } from './sae-params';
 import { geometricMedian, pickByLossSquared } from './sae-init';
 import { UserError } from '../errors';
-import { applyFrame, normaliseRows, type RowFrame } from './row-norm'; // h12norm
+import { applyFrame, encoderInput, frameOf, normaliseRows, type RowFrame } from './row-norm'; // h12norm
 
 /** What sae.ts trains through: the one-graph step (Adam as ORT nodes) or the split step (Adam in one fused pass). */
 type SaeStepRunner = StepRunner | SplitAdamStepRunner;
@@ -436,8 +436,7 @@ export class SparseAutoencoder implements Basis {
 
   async encode(x: Float32Array, rows: number): Promise<Float32Array> {
     if (x.length !== rows * this.dim) throw new Error(`encode got ${x.length} values for ${rows} rows of ${this.dim}.`);
-    const input = this.cfg.rowNorm ? normaliseRows(x, rows, this.dim, this.cfg.rowNorm).x : x; // h12norm
-    return (await this.evaluate(input, rows, this.requireWeights(), this.normScale, ['f'])).f!;
+    return (await this.evaluate(encoderInput(x, rows, this.dim, this.cfg.rowNorm ?? 'none'), rows, this.requireWeights(), this.normScale, ['f'])).f!;
   }
 
   /** Reconstruction x̂ of rows x (encode then decode in one pass), in the data's units. */
@@ -449,7 +448,7 @@ export class SparseAutoencoder implements Basis {
 
   /** h12norm: the rows' own scale and shift for an SAE imported with SAELens' row normalisation; null otherwise. */
   frame(x: Float32Array, rows: number): RowFrame | null {
-    return this.cfg.rowNorm ? normaliseRows(x, rows, this.dim, this.cfg.rowNorm).frame : null;
+    return frameOf(x, rows, this.dim, this.cfg.rowNorm ?? 'none');
   }
 
   async decode(f: Float32Array, rows: number): Promise<Float32Array> {
