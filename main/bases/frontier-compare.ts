@@ -29,6 +29,17 @@ export interface FrontierComparison {
   minGap: number | null;
 }
 
+/**
+ * The pair an equal-L0 comparison shows for the sides the user left unnamed (null): BatchTopK against TopK where both
+ * have runs — the comparison #12 asks about — else the first methods with runs, never a method against itself. The
+ * Bases panel's card and a frontier report sent without a pair (API, CLI) both pick with it, so they cannot disagree.
+ */
+export function defaultFrontierPair(methods: readonly string[], a: string | null, b: string | null): { a: string | null; b: string | null } {
+  const pick = (prefer: string, not: string | null) => (methods.includes(prefer) && prefer !== not ? prefer : methods.find((m) => m !== not)) ?? null;
+  const pairA = a ?? pick('sae-batchtopk', b);
+  return { a: pairA, b: b ?? (pairA !== null ? pick('sae-topk', pairA) : null) };
+}
+
 /** Points with a positive L0 and a finite EV, sorted by L0; equal L0s averaged (a log scale needs L0 > 0). */
 function usable(points: readonly FrontierPoint[]): FrontierPoint[] {
   const byL0 = new Map<number, number[]>();

@@ -4,6 +4,7 @@
 // refit every run, so the section reads the same after the project changes.
 import type { Params } from '../api/contract';
 import { basisDefinitions } from '../bases/definitions';
+import { defaultFrontierPair } from '../bases/frontier-compare';
 import { sweptMethods } from '../bases/index';
 import type { BasisQualityInfo } from '../bases/types';
 import { UserError } from '../errors';
@@ -40,10 +41,8 @@ export function addFrontier(db: Db, ctx: ReportContext, p: Params<'reports.addFr
     }
   }
   if (p.a !== null && p.a === p.b) throw new UserError('report.frontier-pair', `A frontier compared with itself says nothing; choose two different methods (${withRuns.join(', ')}).`);
-  // Unnamed sides as the card picks them: BatchTopK against TopK where both have runs, else the first lines.
-  const pick = (prefer: string, not: string | null) => (withRuns.includes(prefer) && prefer !== not ? prefer : withRuns.find((m) => m !== not)) ?? null;
-  const a = p.a ?? pick('sae-batchtopk', p.b);
-  const b = p.b ?? (a !== null ? pick('sae-topk', a) : null);
+  // Unnamed sides as the card picks them (frontier-compare.ts).
+  const { a, b } = defaultFrontierPair(withRuns, p.a, p.b);
   const snapshot: FrontierSnapshot = {
     ...snapshotBase(ctx, []),
     harvest,

@@ -2,7 +2,7 @@
 // runs of either frontier inside the other's range compared, so a BatchTopK run at L0 4.3 meets TopK at 4.3, not at k = 4.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareAtEqualL0, evAtL0, evPerDoubling } from '../../../main/bases/frontier-compare';
+import { compareAtEqualL0, defaultFrontierPair, evAtL0, evPerDoubling } from '../../../main/bases/frontier-compare';
 
 test('a frontier is interpolated in log L0 and has no value outside its runs', () => {
   // EV = 0.5 + 0.1·ln L0 is a straight line in log L0, so interpolation reproduces it exactly.
@@ -61,4 +61,21 @@ test('h12front: the EV a run gains over the previous one per doubling of L0, whe
   const e = evPerDoubling([{ l0: 2, ev: 0.5 }, { l0: 6, ev: 0.8 }, { l0: 6, ev: 0.6 }]);
   assert.equal(e.length, 2);
   assert.ok(Math.abs(e[1]!.perDoubling! - 0.2 / Math.log2(3)) < 1e-12);
+});
+
+test('the default pair is BatchTopK against TopK where both have runs, else the first lines, never a method against itself', () => {
+  const all = ['sae-l1', 'sae-topk', 'sae-batchtopk', 'sae-gated'];
+  assert.deepEqual(defaultFrontierPair(all, null, null), { a: 'sae-batchtopk', b: 'sae-topk' });
+  // One side named: the other fills in around it.
+  assert.deepEqual(defaultFrontierPair(all, 'sae-gated', null), { a: 'sae-gated', b: 'sae-topk' });
+  assert.deepEqual(defaultFrontierPair(all, null, 'sae-gated'), { a: 'sae-batchtopk', b: 'sae-gated' });
+  assert.deepEqual(defaultFrontierPair(all, 'sae-topk', null), { a: 'sae-topk', b: 'sae-l1' });
+  assert.deepEqual(defaultFrontierPair(all, null, 'sae-batchtopk'), { a: 'sae-l1', b: 'sae-batchtopk' });
+  // Without BatchTopK or TopK runs: the first two lines.
+  assert.deepEqual(defaultFrontierPair(['sae-gated', 'sae-l1'], null, null), { a: 'sae-gated', b: 'sae-l1' });
+  // One line: nothing to compare it with.
+  assert.deepEqual(defaultFrontierPair(['sae-topk'], null, null), { a: 'sae-topk', b: null });
+  assert.deepEqual(defaultFrontierPair([], null, null), { a: null, b: null });
+  // Both named: kept as named.
+  assert.deepEqual(defaultFrontierPair(all, 'sae-l1', 'sae-gated'), { a: 'sae-l1', b: 'sae-gated' });
 });
