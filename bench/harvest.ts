@@ -3,7 +3,9 @@
 //
 // Each case runs five harvest variants — float32 and float16 rows, pipelined (writer thread, #14) and with inline
 // writes (CAJAL_HARVEST_PIPELINE=0), and float32 pipelined with the stimuli prepared on the job thread
-// (CAJAL_HARVEST_STIMULUS_THREADS=0) — so each stage's threading gain is measured beside the bare loop in the same run.
+// (CAJAL_HARVEST_STIMULUS_THREADS=0), and on MNIST the digits prepared as floats instead of fed as bytes
+// (CAJAL_HARVEST_BYTES=0; harvest/byte-input.ts) — so each stage's gain is measured beside the bare loop in the same
+// run. The bare loop feeds floats built before timing; a byte-fed harvest's graph Casts them itself, in its runs.
 // Steady rate: the harvest job's own recording time (its result's loopSeconds: stimuli, inference, row extraction,
 // row metadata, chunked SQLite writes, unit statistics, progress — without what every job pays once: worker start,
 // model load and tap, opening the stimulus source), which is what the ≥ 0.9 goal is about. The machine's speed
@@ -23,6 +25,7 @@ import { tapModel } from '../main/onnx/tap';
 import type { HarvestJobResult } from '../main/harvest/run';
 import { Lab } from '../main/services/lab';
 import { openStimulusSource } from '../main/stimuli/open';
+import { Rng } from '../main/util/random';
 import type { FolderSpec, NoiseSpec, StimulusSpec } from '../main/stimuli/types';
 import { fixture, fixtureModels, repoRoot, tempDir } from '../test/helpers/fixtures';
 import type { Row } from './table';
@@ -99,6 +102,8 @@ interface Variant {
   generator1?: boolean;
   /** Photo cases only (#14): the same folder read by image decoder 1 (jpeg-js, pngjs), as sets made before decoder 2. */
   decoder1?: boolean;
+  /** MNIST cases only (#14): the digits prepared as floats and fed so (CAJAL_HARVEST_BYTES=0), as harvests before byte feeds. */
+  floatFeeds?: boolean;
 }
 
 const VARIANTS: Variant[] = [
@@ -109,18 +114,22 @@ const VARIANTS: Variant[] = [
   { storage: 'float32', pipeline: true, inlineStimuli: true },
   { storage: 'float32', pipeline: true, generator1: true },
   { storage: 'float32', pipeline: true, decoder1: true },
+  { storage: 'float32', pipeline: true, floatFeeds: true },
 ];
 
 const variantName = (v: Variant) =>
-  `${v.storage} rows, ${v.pipeline ? 'pipelined' : 'inline writes'}${v.inlineStimuli ? ', stimuli on the job thread' : ''}${v.generator1 ? ', noise generator 1 (Box–Muller)' : ''}${v.decoder1 ? ', image decoder 1 (jpeg-js, pngjs)' : ''}`;
+  `${v.storage} rows, ${v.pipeline ? 'pipelined' : 'inline writes'}${v.inlineStimuli ? ', stimuli on the job thread' : ''}${v.generator1 ? ', noise generator 1 (Box–Muller)' : ''}${v.decoder1 ? ', image decoder 1 (jpeg-js, pngjs)' : ''}${v.floatFeeds ? ', digits fed as prepared floats' : ''}`;
 
 /** One harvest job of `items` stimuli; its recording rate (items / loopSeconds). */
 async function harvestRate(lab: Lab, c: Case, modelId: number, setId: number, items: number, v: Variant = VARIANTS[0]!): Promise<number> {
   // The job's worker thread copies the environment when it starts, so the switch holds for this job only.
   const before = process.env.CAJAL_HARVEST_PIPELINE;
   const threadsBefore = process.env.CAJAL_HARVEST_STIMULUS_THREADS;
+  const bytesBefore = process.env.CAJAL_HARVEST_BYTES;
   process.env.CAJAL_HARVEST_PIPELINE = v.pipeline ? '1' : '0';
   if (v.inlineStimuli) process.env.CAJAL_HARVEST_STIMULUS_THREADS = '0';
+  // Read when the harvest is made (recorded with it), on this thread.
+  if (v.floatFeeds) process.env.CAJAL_HARVEST_BYTES = '0';
   try {
     const started = lab.startHarvest({ modelId, stimulusSetId: setId, tensors: [c.tensor], positions: c.positions, batchSize: c.batch, limit: items, storage: v.storage });
     const job = await lab.jobs.wait(started.jobId);
@@ -133,6 +142,8 @@ async function harvestRate(lab: Lab, c: Case, modelId: number, setId: number, it
     else process.env.CAJAL_HARVEST_PIPELINE = before;
     if (threadsBefore === undefined) delete process.env.CAJAL_HARVEST_STIMULUS_THREADS;
     else process.env.CAJAL_HARVEST_STIMULUS_THREADS = threadsBefore;
+    if (bytesBefore === undefined) delete process.env.CAJAL_HARVEST_BYTES;
+    else process.env.CAJAL_HARVEST_BYTES = bytesBefore;
   }
 }
 
@@ -180,30 +191,38 @@ async function benchCase(c: Case): Promise<Row[]> {
     const loopTaps = await bareLoop(c, set.spec as StimulusSpec, model.inputs, 'taps');
     await loop.run(); // warm-up
     await loopTaps.run();
-    const variants = VARIANTS.filter((v) => (!v.generator1 || c.noise) && (!v.decoder1 || c.photos));
+    const mnist = !c.noise && !c.photos;
+    // MNIST digits fed as bytes are not prepared at all, so stimulus threads do not apply to them.
+    const variants = VARIANTS.filter((v) => (!v.generator1 || c.noise) && (!v.decoder1 || c.photos) && (!v.floatFeeds || mnist) && (!v.inlineStimuli || !mnist));
     const best = variants.map(() => 0);
     let bare = 0;
     let bareTaps = 0;
     try {
+      // A new order each round (seeded, so a rerun repeats it): a run is slowed by what the one before it left
+      // behind (a harvest job's writes still going to disk, its threads winding down), and rotating one order kept
+      // every run's predecessor — the whole model's bare loop always followed a harvest and measured about half of
+      // the pruned bare loop right after it (2.07× the whole model's rate in two MLP runs of 2026-12-07 with the
+      // order rotated, 1.14× in a process of its own).
+      const order = new Rng(REPEATS);
       for (let r = 0; r < REPEATS; r++) {
-        // Rotate the order each round, so no variant always follows another's idle or busy threads.
         const runs: (() => Promise<void>)[] = [
           async () => void (bare = Math.max(bare, await loop.run())),
           async () => void (bareTaps = Math.max(bareTaps, await loopTaps.run())),
           ...variants.map((v, k) => async () => void (best[k] = Math.max(best[k]!, await harvestRate(lab, c, model.id, v.generator1 ? set1!.id : v.decoder1 ? setDecoder1!.id : set.id, c.large, v)))),
         ];
-        for (let i = 0; i < runs.length; i++) await runs[(i + r) % runs.length]!();
+        for (const i of order.permutation(runs.length)) await runs[i]!();
       }
     } finally {
       await loop.close();
       await loopTaps.close();
     }
     const rows: Row[] = variants.map((v, k) => {
-      const plain = !v.inlineStimuli && !v.generator1 && !v.decoder1;
+      const plain = !v.inlineStimuli && !v.generator1 && !v.decoder1 && !v.floatFeeds;
       const inline = v.pipeline && plain ? best[variants.findIndex((w) => w.storage === v.storage && !w.pipeline)]! : null;
-      const threadsGain = v.pipeline && plain && v.storage === 'float32' ? best[k]! / best[variants.findIndex((w) => w.inlineStimuli)]! : null;
+      const threadsGain = v.pipeline && plain && v.storage === 'float32' && !mnist ? best[k]! / best[variants.findIndex((w) => w.inlineStimuli)]! : null;
       const generatorGain = v.pipeline && plain && v.storage === 'float32' && c.noise ? best[k]! / best[variants.findIndex((w) => w.generator1)]! : null;
       const decoderGain = v.pipeline && plain && v.storage === 'float32' && c.photos ? best[k]! / best[variants.findIndex((w) => w.decoder1)]! : null;
+      const bytesGain = v.pipeline && plain && v.storage === 'float32' && mnist ? best[k]! / best[variants.findIndex((w) => w.floatFeeds)]! : null;
       return {
         name: `harvest (steady, ${variantName(v)}): ${c.name}`,
         value: best[k]!,
@@ -219,7 +238,8 @@ async function benchCase(c: Case): Promise<Row[]> {
           (threadsGain !== null ? `stimulus threads / stimuli on the job thread = ${threadsGain.toFixed(2)}; ` : '') +
           (generatorGain !== null ? `noise generator 2 / generator 1 = ${generatorGain.toFixed(2)}; ` : '') +
           (decoderGain !== null ? `image decoder 2 / decoder 1 = ${decoderGain.toFixed(2)}; ` : '') +
-          `${c.large.toLocaleString('en-US')} stimuli per job, rate over the job's recording loop (stimuli prepared, run, rows extracted, chunks written, statistics); best of ${REPEATS} rounds rotating with the bare loop, which runs the same tapped model on inputs built before timing`,
+          (bytesGain !== null ? `digits fed as bytes / as prepared floats = ${bytesGain.toFixed(2)}; ` : '') +
+          `${c.large.toLocaleString('en-US')} stimuli per job, rate over the job's recording loop (stimuli prepared, run, rows extracted, chunks written, statistics); best of ${REPEATS} rounds in a new order each, with the bare loop, which runs the same tapped model on inputs built before timing`,
       };
     });
     const whole = c.cliStimuli ? cliSeconds(c, c.large) : null;

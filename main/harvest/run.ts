@@ -14,6 +14,7 @@ import { chunkCount, type ActivationStorage } from '../store/activations';
 import { getHarvest, getModel, getStimulusSet, saveUnitStats, setHarvestStatus, stimulusLabels, stimulusNames, type HarvestRecord } from '../store/repo';
 import type { JobContext } from '../jobs/types';
 import { checkBranches, applyBranches, condTap, type InlinedBranch } from './branches';
+import { ByteFeedRing, byteInputGraph, byteInputName, usesByteInput } from './byte-input';
 import { FeedRing, planFeeds } from './feeds';
 import { harvestGraph } from './graph';
 import { extractCentreFromHalves, extractRows, rowLayout, rowPosition, type RowLayout } from './layout';
@@ -22,6 +23,9 @@ import { INLINE_BLOCK_VALUES, THREAD_BLOCK_VALUES, blockItemsFor, blockSchedule,
 import type { UnitStats } from './types';
 import { isTextHarvest, runTextHarvestJob } from '../text/harvest-job'; // room: text (#13)
 import { inlineWriter, pipeliningEnabled, threadedWriter, type ChunkWriter } from './writer';
+
+/** A byte-fed harvest's stimuli come straight from its source (byte-input.ts): no blocks to prepare. */
+const noBlocks: BlockFeed = { ready: async () => undefined, next: async () => null, close: async () => undefined };
 
 export interface HarvestJobParams {
   harvestIds: number[];
@@ -43,6 +47,8 @@ export interface HarvestJobResult {
   pipelined: boolean;
   /** Threads that prepared the stimuli (0: on the job thread). */
   stimulusThreads?: number;
+  /** Whether the stimuli were fed as bytes and Cast by the graph (byte-input.ts). */
+  stimulusBytes?: boolean;
 }
 
 type Feeds = Record<string, ort.Tensor>;
@@ -135,12 +141,15 @@ async function record(
   const inlined = applyBranches(parseModel(bytes, model.path), branches);
   // #14: only the nodes the taps need, unless the harvest began before that (graph.ts)
   const taps = [...harvests.map((h) => h.tensor), ...branches.map(condTap)];
-  const tapped = serializeModel(harvestGraph(first, inlined, taps));
+  const graph = harvestGraph(first, inlined, taps);
 
   const source = await openStimulusSource(set.spec as StimulusSpec);
   checkSourceUnchanged(source, set.name, stimulusNames(db, set.id));
   // The stimuli go into one input; every other input takes the value stored with the harvest (feeds.ts).
   const plan = planFeeds(model.inputs, source.itemShape, (first.params as { inputs?: Record<string, string> }).inputs);
+  // #14: the stimuli fed as bytes and Cast by the graph, where the source and the harvest allow it (byte-input.ts)
+  const byteStimuli = usesByteInput(first.params, source, plan) ? source.byteStimuli! : null;
+  const tapped = serializeModel(byteStimuli ? byteInputGraph(graph, plan.stimulusInput) : graph);
   const batch = plan.fixedBatch ?? params.batchSize ?? 32;
   const labels = stimulusLabels(db, set.id);
   const items = first.itemsExpected;
@@ -149,9 +158,10 @@ async function record(
 
   const chunkItems = Math.max(1, Math.floor(first.chunkRows / first.rowsPerItem));
   // Stimulus threads start before the model loads, so their start overlaps it (stimulus-blocks.ts).
-  const threads = stimulusThreads();
+  // Bytes need no preparing: read on the job thread straight into the feeds, no blocks.
+  const threads = byteStimuli ? 0 : stimulusThreads();
   const schedule = blockSchedule(itemsDone, items, chunkItems, batch, blockItemsFor(plan.itemSize, batch, threads > 0 ? THREAD_BLOCK_VALUES : INLINE_BLOCK_VALUES));
-  const blocks: BlockFeed = threads > 0 ? threadedBlocks(set.spec as StimulusSpec, offset, schedule, threads) : inlineBlocks(source, offset, schedule);
+  const blocks: BlockFeed = byteStimuli ? noBlocks : threads > 0 ? threadedBlocks(set.spec as StimulusSpec, offset, schedule, threads) : inlineBlocks(source, offset, schedule);
   let session: Awaited<ReturnType<typeof createSession>>;
   try {
     session = await createSession(tapped);
@@ -221,7 +231,10 @@ async function record(
     };
     // #14: a batch within the block at hand is prepared at once; only a new block is awaited (a promise per batch
     // cost a model run on one item at a time more than its stimulus).
+    const byteRing = byteStimuli ? new ByteFeedRing(plan, byteStimuli) : null;
+    const stimulusFeed = byteStimuli ? byteInputName(plan.stimulusInput) : plan.stimulusInput;
     const prepare = (at: number, n: number): Feeds | Promise<Feeds> => {
+      if (byteRing) return byteRing.feeds(offset + at, n);
       if (within(at, n)) return feedsAt(at, n);
       return (async () => {
         if (!current || at >= current.block.start + current.block.count) current = await blocks.next();
@@ -234,7 +247,7 @@ async function record(
     while (item < items) {
       ctx.throwIfCancelled();
       const feeds = next instanceof Promise ? await next : next!;
-      const feedCount = feeds[plan.stimulusInput]!.dims[0]!;
+      const feedCount = feeds[stimulusFeed]!.dims[0]!;
       const running = session.run(feeds, taps);
       // Chunk boundaries are fixed in advance, so the next batch's size is known before this one finishes.
       const after = item + n;
@@ -294,5 +307,6 @@ async function record(
     resumedFromItem: itemsDone,
     loopSeconds,
     stimulusThreads: threads,
+    stimulusBytes: byteStimuli !== null,
   };
 }

@@ -14,6 +14,7 @@ import { rowLayout } from '../harvest/layout';
 import { checkHarvestLimit } from '../harvest/limit';
 import { shardRange } from '../harvest/shard'; // room: scale (#14 item 3)
 import type { InlinedBranch } from '../harvest/branches'; // room: i8
+import { stimulusBytesEnabled } from '../harvest/byte-input'; // #14
 import type { Db } from '../store/project';
 import * as repo from '../store/repo';
 import { DEFAULT_CHUNK_VALUES, MAX_CHUNK_ROWS, insertHarvestJob } from './harvest-rows';
@@ -86,8 +87,9 @@ export function startHarvest(
     modelId: model.id,
     stimulusSetId: set.id,
     itemsExpected: recorded,
-    // room: scale + i8 — shard and inlined branches kept with the harvest; #14: it runs only what its taps need
-    params: { ...request, graph: 'taps', ...(shard ? { shard } : {}), ...(branches.length > 0 ? { branches } : {}) },
+    // room: scale + i8 — shard and inlined branches kept with the harvest; #14: it runs only what its taps need, and
+    // feeds its stimuli as bytes where the source allows (harvest/byte-input.ts)
+    params: { ...request, graph: 'taps', stimulusBytes: stimulusBytesEnabled(), ...(shard ? { shard } : {}), ...(branches.length > 0 ? { branches } : {}) },
     tensors: planned.map(({ name, layout }) => ({
       tensor: name,
       tensorShape: layout.itemDims,

@@ -152,6 +152,23 @@ export async function openMnistSource(given: MnistSpec): Promise<StimulusSource>
       }
       return out;
     },
+    // #14: one table for every value (a grey recipe), so a harvest can feed the digits' bytes (harvest/byte-input.ts).
+    ...(tables?.length === 1
+      ? {
+          byteStimuli: {
+            table: tables[0]!,
+            bytes(start: number, count: number, into?: Uint8Array): Uint8Array {
+              checkBatch(start, count, spec.count);
+              const out = into && into.length >= count * PIXELS ? into : new Uint8Array(count * PIXELS);
+              for (let i = 0; i < count; i++) {
+                const p = positions[spec.offset + start + i]! * PIXELS;
+                out.set(pixels.subarray(p, p + PIXELS), i * PIXELS);
+              }
+              return out;
+            },
+          },
+        }
+      : {}),
     async image(index: number): Promise<RgbImage> {
       checkIndex(index, spec.count);
       return toRgbImage(fitImage(raster(index), recipe));

@@ -105,6 +105,17 @@ export interface RgbImage {
   rgb: Uint8Array;
 }
 
+/**
+ * Stimuli whose every value is one byte read through one 256-entry table (#14: harvest/byte-input.ts feeds the bytes
+ * and lets the graph read the table).
+ */
+export interface ByteStimuli {
+  /** table[b] is the float32 that batch() writes for byte b. */
+  table: Float32Array;
+  /** Items start..start+count−1 as bytes, [count, ...itemShape]; fills `into` when it is large enough. */
+  bytes(start: number, count: number, into?: Uint8Array): Uint8Array;
+}
+
 export interface StimulusSource {
   readonly spec: StimulusSpec;
   readonly count: number;
@@ -125,6 +136,8 @@ export interface StimulusSource {
    * ~300 ms to fault in on the 2-core box, about three times the model's own runs). Callers use what is returned.
    */
   batch(start: number, count: number, into?: Float32Array): Promise<Float32Array>;
+  /** Present where batch() is a table read of one byte per value (MNIST at a grey recipe of its own size). */
+  readonly byteStimuli?: ByteStimuli;
   /**
    * What the model sees, as an 8-bit RGB picture: images after crop/resize to the recipe's size (grey if
    * the recipe is grey), before channel reordering and normalisation; noise min-max scaled.
