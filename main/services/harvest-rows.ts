@@ -5,8 +5,16 @@ import type { Params } from '../api/contract';
 import type { Db } from '../store/project';
 import * as repo from '../store/repo';
 
-// A chunk holds about a million values (4 MB as float32), at most 16,384 rows: the unit of commit and of resume.
-export const DEFAULT_CHUNK_VALUES = 1 << 20;
+// A chunk holds about a quarter of a million values (1 MB as float32), at most 16,384 rows: the unit of commit and of
+// resume. #14: it held a million (4 MB) until 2026-12-07. A harvest job's memory is fresh (each job and its writer
+// start a thread), and on the 2-core VM fresh memory costs a page fault per 4 KiB at about 10 µs — 11–14 ms for a new
+// 4 MB buffer against 0.2 ms to fill it again — so the first chunk buffers the job fills and SQLite's copies of the
+// first commits cost more than the bundled MLP's model runs. Harvests of its 10,000 digits alternating (10 rounds,
+// seeded order; median / best, stimuli/s): 4,096-row chunks 142,700 / 171,800, 1,024 rows 203,300 / 230,900, 512
+// rows 191,900 / 210,400, 256 rows 144,200 / 171,000; the CIFAR conv map at all positions (6,000 stimuli, 5 rounds)
+// 4,699 / 5,231 at 16,272 rows (1.5 MB) and 4,645 / 5,564 at 10,800 (1 MB): no change. Readers stream chunks one at
+// a time either way.
+export const DEFAULT_CHUNK_VALUES = 1 << 18;
 export const MAX_CHUNK_ROWS = 16384;
 
 /** One tensor's harvest row: its shape per item and how its rows are laid out. */
