@@ -14,20 +14,16 @@
 // small job then inflated it, to rates above the bare loop's.)
 // Whole job: the built `cajal harvest` command as a user runs it (process start included), when the app is built.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type * as ort from 'onnxruntime-node';
-import { batchFeeds, planFeeds, type ModelInputInfo } from '../main/harvest/feeds';
-import { parseModel, serializeModel } from '../main/onnx/model';
-import { createSession } from '../main/onnx/session';
-import { tapOnly } from '../main/onnx/prune';
-import { tapModel } from '../main/onnx/tap';
+import { Worker } from 'node:worker_threads';
+import type { ModelInputInfo } from '../main/harvest/feeds';
 import type { HarvestJobResult } from '../main/harvest/run';
 import { Lab } from '../main/services/lab';
-import { openStimulusSource } from '../main/stimuli/open';
 import { Rng } from '../main/util/random';
 import type { FolderSpec, NoiseSpec, StimulusSpec } from '../main/stimuli/types';
 import { fixture, fixtureModels, repoRoot, tempDir } from '../test/helpers/fixtures';
+import type { BareLoopJob } from './bare-loop-worker';
 import type { Row } from './table';
 
 type Positions = 'centre' | 'all' | 'mean';
@@ -58,26 +54,27 @@ const SCALE = Math.min(1, Number(process.env.CAJAL_BENCH_SCALE) || 1);
 /**
  * A bare loop over the same tapped model and inputs built before timing, by the harvest's own feed plan (same
  * dtype — SqueezeNet takes float16 — and the same padding of a fixed batch) and the same session options (threads):
- * one call runs it once and returns its rate.
+ * one call runs it once and returns its rate. Each call runs on a fresh thread with a fresh session
+ * (bare-loop-worker.ts), as each harvest job does: run on the bench's main thread beside the Lab, the loop slowed
+ * down as jobs went by — on the bundled MLP its best round fell from 331,000 to 195,000 digits/s (the pruned
+ * graph's from 389,000 to 251,000) when eight harvest jobs a round ran beside it instead of two, while the harvests,
+ * each on a fresh thread, did not, so the ratio rose with the number of variants measured (2026-12-07).
  */
-async function bareLoop(c: Case, spec: StimulusSpec, inputs: ModelInputInfo[], graph: 'whole' | 'taps'): Promise<{ run: () => Promise<number>; close: () => Promise<void> }> {
-  const model = parseModel(readFileSync(c.model), c.name);
-  const session = await createSession(serializeModel(graph === 'taps' ? tapOnly(model, [c.tensor]) : tapModel(model, [c.tensor])));
-  const source = await openStimulusSource(spec);
-  const plan = planFeeds(inputs, source.itemShape);
-  const batch = plan.fixedBatch ?? c.batch;
-  const feeds: Record<string, ort.Tensor>[] = [];
-  for (let i = 0; i < c.large; i += batch) {
-    const n = Math.min(batch, c.large - i);
-    feeds.push(batchFeeds(plan, await source.batch(i, n), n));
-  }
+function bareLoop(c: Case, spec: StimulusSpec, inputs: ModelInputInfo[], graph: 'whole' | 'taps'): { run: () => Promise<number>; close: () => Promise<void> } {
+  const job: BareLoopJob = { modelPath: c.model, label: c.name, tensor: c.tensor, graph, spec, inputs, batch: c.batch, items: c.large };
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./bare-loop-worker.ts', import.meta.url).href;
+  // Node 20 does not carry `--import tsx` into worker threads: the worker registers tsx first (as main/jobs/spawn.ts).
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
   return {
-    run: async () => {
-      const t0 = performance.now();
-      for (const f of feeds) await session.run(f, [c.tensor]);
-      return c.large / ((performance.now() - t0) / 1000);
-    },
-    close: () => session.release(),
+    run: () =>
+      new Promise<number>((resolve, reject) => {
+        const worker = new Worker(bootstrap, { eval: true, workerData: job });
+        worker.once('message', (rate: number) => resolve(rate));
+        worker.once('error', reject);
+        worker.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`the bare loop's thread exited with ${code}`))));
+      }),
+    close: async () => undefined,
   };
 }
 
@@ -187,8 +184,8 @@ async function benchCase(c: Case): Promise<Row[]> {
     // The issue's reference runs the tapped model whole; a harvest runs only the nodes its tap needs (onnx/prune.ts),
     // so the same-work reference — a bare loop over that pruned graph — is timed beside it: harvest / pruned bare loop
     // is the machinery's own cost (stimuli, extraction, writes), without the saving of not running later layers.
-    const loop = await bareLoop(c, set.spec as StimulusSpec, model.inputs, 'whole');
-    const loopTaps = await bareLoop(c, set.spec as StimulusSpec, model.inputs, 'taps');
+    const loop = bareLoop(c, set.spec as StimulusSpec, model.inputs, 'whole');
+    const loopTaps = bareLoop(c, set.spec as StimulusSpec, model.inputs, 'taps');
     await loop.run(); // warm-up
     await loopTaps.run();
     const mnist = !c.noise && !c.photos;
@@ -239,7 +236,7 @@ async function benchCase(c: Case): Promise<Row[]> {
           (generatorGain !== null ? `noise generator 2 / generator 1 = ${generatorGain.toFixed(2)}; ` : '') +
           (decoderGain !== null ? `image decoder 2 / decoder 1 = ${decoderGain.toFixed(2)}; ` : '') +
           (bytesGain !== null ? `digits fed as bytes / as prepared floats = ${bytesGain.toFixed(2)}; ` : '') +
-          `${c.large.toLocaleString('en-US')} stimuli per job, rate over the job's recording loop (stimuli prepared, run, rows extracted, chunks written, statistics); best of ${REPEATS} rounds in a new order each, with the bare loop, which runs the same tapped model on inputs built before timing`,
+          `${c.large.toLocaleString('en-US')} stimuli per job, rate over the job's recording loop (stimuli prepared, run, rows extracted, chunks written, statistics); best of ${REPEATS} rounds in a new order each, with the bare loop, which runs the same tapped model on inputs built before timing, on a fresh thread as each harvest job does`,
       };
     });
     const whole = c.cliStimuli ? cliSeconds(c, c.large) : null;
