@@ -16,8 +16,8 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { ModelInputInfo } from '../main/harvest/feeds';
+import { spawnTsWorker } from '../main/jobs/spawn';
 import type { HarvestJobResult } from '../main/harvest/run';
 import { Lab } from '../main/services/lab';
 import { Rng } from '../main/util/random';
@@ -62,14 +62,10 @@ const SCALE = Math.min(1, Number(process.env.CAJAL_BENCH_SCALE) || 1);
  */
 function bareLoop(c: Case, spec: StimulusSpec, inputs: ModelInputInfo[], graph: 'whole' | 'taps'): { run: () => Promise<number>; close: () => Promise<void> } {
   const job: BareLoopJob = { modelPath: c.model, label: c.name, tensor: c.tensor, graph, spec, inputs, batch: c.batch, items: c.large };
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./bare-loop-worker.ts', import.meta.url).href;
-  // Node 20 does not carry `--import tsx` into worker threads: the worker registers tsx first (as main/jobs/spawn.ts).
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
   return {
     run: () =>
       new Promise<number>((resolve, reject) => {
-        const worker = new Worker(bootstrap, { eval: true, workerData: job });
+        const worker = spawnTsWorker(new URL('./bare-loop-worker.ts', import.meta.url), job);
         worker.once('message', (rate: number) => resolve(rate));
         worker.once('error', reject);
         worker.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`the bare loop's thread exited with ${code}`))));
@@ -119,14 +115,21 @@ const variantName = (v: Variant) =>
 
 /** One harvest job of `items` stimuli; its recording rate (items / loopSeconds). */
 async function harvestRate(lab: Lab, c: Case, modelId: number, setId: number, items: number, v: Variant = VARIANTS[0]!): Promise<number> {
-  // The job's worker thread copies the environment when it starts, so the switch holds for this job only.
-  const before = process.env.CAJAL_HARVEST_PIPELINE;
-  const threadsBefore = process.env.CAJAL_HARVEST_STIMULUS_THREADS;
-  const bytesBefore = process.env.CAJAL_HARVEST_BYTES;
-  process.env.CAJAL_HARVEST_PIPELINE = v.pipeline ? '1' : '0';
-  if (v.inlineStimuli) process.env.CAJAL_HARVEST_STIMULUS_THREADS = '0';
-  // Read when the harvest is made (recorded with it), on this thread.
-  if (v.floatFeeds) process.env.CAJAL_HARVEST_BYTES = '0';
+  // The job's worker thread copies the environment when it starts, so the switches hold for this job only;
+  // CAJAL_HARVEST_BYTES is read when the harvest is made (recorded with it), on this thread.
+  const switches: Record<string, string | undefined> = {
+    CAJAL_HARVEST_PIPELINE: v.pipeline ? '1' : '0',
+    CAJAL_HARVEST_STIMULUS_THREADS: v.inlineStimuli ? '0' : process.env.CAJAL_HARVEST_STIMULUS_THREADS,
+    CAJAL_HARVEST_BYTES: v.floatFeeds ? '0' : process.env.CAJAL_HARVEST_BYTES,
+  };
+  const before = Object.fromEntries(Object.keys(switches).map((k) => [k, process.env[k]]));
+  const set = (values: Record<string, string | undefined>) => {
+    for (const [k, value] of Object.entries(values)) {
+      if (value === undefined) delete process.env[k];
+      else process.env[k] = value;
+    }
+  };
+  set(switches);
   try {
     const started = lab.startHarvest({ modelId, stimulusSetId: setId, tensors: [c.tensor], positions: c.positions, batchSize: c.batch, limit: items, storage: v.storage });
     const job = await lab.jobs.wait(started.jobId);
@@ -135,12 +138,7 @@ async function harvestRate(lab: Lab, c: Case, modelId: number, setId: number, it
     if (result.pipelined !== v.pipeline) throw new Error(`bench harvest ran ${result.pipelined ? 'pipelined' : 'inline'}, not as asked`);
     return items / result.loopSeconds;
   } finally {
-    if (before === undefined) delete process.env.CAJAL_HARVEST_PIPELINE;
-    else process.env.CAJAL_HARVEST_PIPELINE = before;
-    if (threadsBefore === undefined) delete process.env.CAJAL_HARVEST_STIMULUS_THREADS;
-    else process.env.CAJAL_HARVEST_STIMULUS_THREADS = threadsBefore;
-    if (bytesBefore === undefined) delete process.env.CAJAL_HARVEST_BYTES;
-    else process.env.CAJAL_HARVEST_BYTES = bytesBefore;
+    set(before);
   }
 }
 

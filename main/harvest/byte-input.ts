@@ -15,7 +15,7 @@ import { Tensor } from 'onnxruntime-node';
 import { makeAttribute } from '../onnx/builder';
 import { cloneModel, onnx, type ModelProto } from '../onnx/proto';
 import type { ByteStimuli, StimulusSource } from '../stimuli/types';
-import { batchFeeds, type FeedPlan } from './feeds';
+import { batchFeeds, FeedSlots, type FeedPlan } from './feeds';
 
 const ONNX_UINT8 = 2;
 const ONNX_FLOAT = 1;
@@ -53,46 +53,37 @@ export function byteInputGraph(model: ModelProto, input: string): ModelProto {
   const at = (graph.input ?? []).findIndex((i) => i.name === input);
   if (at < 0) throw new Error(`the model has no input named ${input} to feed as bytes`);
   const bytesName = byteInputName(input);
-  const info = onnx.ValueInfoProto.decode(onnx.ValueInfoProto.encode(graph.input![at]!).finish());
+  const info = graph.input![at]!; // the clone's own
   info.name = bytesName;
   if (info.type?.tensorType) info.type.tensorType.elemType = ONNX_UINT8;
-  graph.input![at] = info;
   graph.node = [onnx.NodeProto.create({ name: `${input}__cajal_cast`, opType: 'Cast', input: [bytesName], output: [input], attribute: [makeAttribute('to', ONNX_FLOAT)] }), ...(graph.node ?? [])];
   return out;
 }
 
 /**
- * A byte-fed harvest's feeds, batch after batch, from two sets of kept tensors used in turn (as FeedRing: batch k + 1
- * is filled while batch k runs). The stimuli are read straight into the kept uint8 tensor; a fixed batch's padding
+ * A byte-fed harvest's feeds, batch after batch, from two sets of kept tensors used in turn (FeedSlots, as FeedRing). The stimuli are read straight into the kept uint8 tensor; a fixed batch's padding
  * is byte 0 (its outputs are dropped, as the float path's zeros are).
  */
 export class ByteFeedRing {
-  private readonly slots = [new Map<number, Record<string, ort.Tensor>>(), new Map<number, Record<string, ort.Tensor>>()];
-  private turn = 0;
-  private readonly itemSize: number;
+  private readonly slots = new FeedSlots();
 
   constructor(
     private readonly plan: FeedPlan,
     private readonly stimuli: ByteStimuli,
-  ) {
-    this.itemSize = plan.itemSize;
-  }
+  ) {}
 
   feeds(start: number, count: number): Record<string, ort.Tensor> {
     const { plan } = this;
     const n = plan.fixedBatch !== null && count < plan.fixedBatch ? plan.fixedBatch : count;
-    const slot = this.slots[this.turn++ & 1]!;
-    let feeds = slot.get(n);
-    if (!feeds) {
+    const feeds = this.slots.next(n, () => {
       // The other inputs as the float path makes them; the stimulus input replaced by its bytes.
-      const { [plan.stimulusInput]: _float, ...extras } = batchFeeds(plan, new Float32Array(n * this.itemSize), n);
-      feeds = { ...extras, [byteInputName(plan.stimulusInput)]: new Tensor('uint8', new Uint8Array(n * this.itemSize), [n, ...plan.feedShape]) };
-      slot.set(n, feeds);
-    }
+      const { [plan.stimulusInput]: _float, ...extras } = batchFeeds(plan, new Float32Array(n * plan.itemSize), n);
+      return { ...extras, [byteInputName(plan.stimulusInput)]: new Tensor('uint8', new Uint8Array(n * plan.itemSize), [n, ...plan.feedShape]) };
+    });
     const kept = feeds[byteInputName(plan.stimulusInput)]!.data as Uint8Array;
     const filled = this.stimuli.bytes(start, count, kept);
-    if (filled !== kept) kept.set(filled.subarray(0, count * this.itemSize));
-    if (count * this.itemSize < kept.length) kept.fill(0, count * this.itemSize);
+    if (filled !== kept) kept.set(filled.subarray(0, count * plan.itemSize));
+    if (count * plan.itemSize < kept.length) kept.fill(0, count * plan.itemSize);
     return feeds;
   }
 }

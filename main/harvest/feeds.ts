@@ -145,14 +145,31 @@ export function batchFeeds(plan: FeedPlan, data: Float32Array, count: number): R
 const RING_COPY_VALUES = 16384;
 
 /**
+ * Two sets of kept feeds used in turn, one per batch size: batch k + 1 is filled while batch k's run is pending and
+ * batch k has finished before k + 2 is filled (the job loop's order), so two suffice. Shared by FeedRing and the byte
+ * feeds (byte-input.ts).
+ */
+export class FeedSlots {
+  private readonly slots = [new Map<number, Record<string, ort.Tensor>>(), new Map<number, Record<string, ort.Tensor>>()];
+  private turn = 0;
+
+  /** The next set for batches of `n` items, made by `make` the first time that set sees `n`. */
+  next(n: number, make: () => Record<string, ort.Tensor>): Record<string, ort.Tensor> {
+    const slot = this.slots[this.turn++ & 1]!;
+    let feeds = slot.get(n);
+    if (!feeds) slot.set(n, (feeds = make()));
+    return feeds;
+  }
+}
+
+/**
  * A harvest's feeds, batch after batch, from two sets of tensors used in turn (#14): a model run on one item at a
  * time (mnist-8, SqueezeNet) paid for a new input tensor, its buffer and the feeds object on every batch — about
  * 2.4 µs and garbage per item. Batch k + 1 is filled while batch k's run is pending and batch k has finished before
  * k + 2 is filled, so two sets suffice (the job loop's order). Large float32 batches are still wrapped without a copy.
  */
 export class FeedRing {
-  private readonly slots = [new Map<number, Record<string, ort.Tensor>>(), new Map<number, Record<string, ort.Tensor>>()];
-  private turn = 0;
+  private readonly slots = new FeedSlots();
 
   constructor(private readonly plan: FeedPlan) {}
 
@@ -162,9 +179,7 @@ export class FeedRing {
     const size = count * plan.itemSize;
     const float32 = plan.stimulusDType === 'float32';
     if ((!float32 && plan.stimulusDType !== 'float16') || (float32 && n * plan.itemSize > RING_COPY_VALUES)) return batchFeeds(plan, data, count);
-    const slot = this.slots[this.turn++ & 1]!;
-    let feeds = slot.get(n);
-    if (!feeds) slot.set(n, (feeds = batchFeeds(plan, new Float32Array(n * plan.itemSize), n)));
+    const feeds = this.slots.next(n, () => batchFeeds(plan, new Float32Array(n * plan.itemSize), n));
     const kept = feeds[plan.stimulusInput]!.data as Float32Array | Uint16Array;
     if (kept instanceof Float32Array) kept.set(data.subarray(0, size));
     else float32ArrayToFloat16Bits(data.subarray(0, size), kept);

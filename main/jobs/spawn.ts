@@ -9,8 +9,12 @@ import { Worker } from 'node:worker_threads';
  */
 export function spawnWorker(name: string, workerData: unknown): Worker {
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, import.meta.url), { workerData });
+  return spawnTsWorker(new URL(`../workers/${name}.ts`, import.meta.url), workerData);
+}
+
+/** A worker thread on a TypeScript entry module, through the tsx bootstrap above (the benches' own threads too). */
+export function spawnTsWorker(entry: URL, workerData: unknown): Worker {
   const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL(`../workers/${name}.ts`, import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
   return new Worker(bootstrap, { eval: true, workerData });
 }
