@@ -9,7 +9,7 @@
 // Steady rate: the harvest job's own recording time (its result's loopSeconds: stimuli, inference, row extraction,
 // row metadata, chunked SQLite writes, unit statistics, progress — without what every job pays once: worker start,
 // model load and tap, opening the stimulus source), which is what the ≥ 0.9 goal is about. The machine's speed
-// swings by 2× within a minute, so the harvest and the bare loop run in alternation, REPEATS rounds, and each
+// swings by 2× within a minute, so the harvest and the bare loop run in alternation, each case's rounds, and each
 // reports its best round. (An earlier version took the marginal rate between a small and a large job; a slow
 // small job then inflated it, to rates above the bare loop's.)
 // Whole job: the built `cajal harvest` command as a user runs it (process start included), when the app is built.
@@ -44,10 +44,16 @@ interface Case {
   cliStimuli: string;
   /** The issue's goal for harvest / bare. */
   goal: string;
+  /**
+   * Rounds of the best-of-rounds estimate (CAJAL_BENCH_REPEATS overrides every case's). A short job needs more: the
+   * bundled MLP's lasts about 0.05 s, so one slow moment on this 2-core VM moves a round by a third, and its best of 5
+   * rounds ranged over 0.61-0.83x of the bare loop in runs of the same code (2026-12-07), its best of 15 by less.
+   */
+  rounds: number;
 }
 
-// CAJAL_BENCH_REPEATS shortens a run (profiling, a quick check); the default is what the report quotes.
-const REPEATS = Number(process.env.CAJAL_BENCH_REPEATS) || 5;
+// CAJAL_BENCH_REPEATS sets every case's rounds (profiling, a quick check); the cases' own are what the report quotes.
+const REPEATS = Number(process.env.CAJAL_BENCH_REPEATS) || 0;
 // CAJAL_BENCH_SCALE=0.2 runs every case on a fifth of its stimuli (a quick check on a loaded box; not what the report quotes).
 const SCALE = Math.min(1, Number(process.env.CAJAL_BENCH_SCALE) || 1);
 
@@ -159,6 +165,7 @@ function cliSeconds(c: Case, items: number): number | null {
 }
 
 async function benchCase(c: Case): Promise<Row[]> {
+  const rounds = REPEATS || c.rounds;
   const lab = new Lab(() => undefined);
   // Removed when the case ends: the project holds every job's rows (CIFAR at every position: about 15 GB).
   const dir = tempDir('cajal-bench-');
@@ -198,8 +205,8 @@ async function benchCase(c: Case): Promise<Row[]> {
       // every run's predecessor — the whole model's bare loop always followed a harvest and measured about half of
       // the pruned bare loop right after it (2.07× the whole model's rate in two MLP runs of 2026-12-07 with the
       // order rotated, 1.14× in a process of its own).
-      const order = new Rng(REPEATS);
-      for (let r = 0; r < REPEATS; r++) {
+      const order = new Rng(rounds);
+      for (let r = 0; r < rounds; r++) {
         const runs: (() => Promise<void>)[] = [
           async () => void (bare = Math.max(bare, await loop.run())),
           async () => void (bareTaps = Math.max(bareTaps, await loopTaps.run())),
@@ -234,7 +241,7 @@ async function benchCase(c: Case): Promise<Row[]> {
           (generatorGain !== null ? `noise generator 2 / generator 1 = ${generatorGain.toFixed(2)}; ` : '') +
           (decoderGain !== null ? `image decoder 2 / decoder 1 = ${decoderGain.toFixed(2)}; ` : '') +
           (bytesGain !== null ? `digits fed as bytes / as prepared floats = ${bytesGain.toFixed(2)}; ` : '') +
-          `${c.large.toLocaleString('en-US')} stimuli per job, rate over the job's recording loop (stimuli prepared, run, rows extracted, chunks written, statistics); best of ${REPEATS} rounds in a new order each, with the bare loop, which runs the same tapped model on inputs built before timing, on a fresh thread as each harvest job does`,
+          `${c.large.toLocaleString('en-US')} stimuli per job, rate over the job's recording loop (stimuli prepared, run, rows extracted, chunks written, statistics); best of ${rounds} rounds in a new order each, with the bare loop, which runs the same tapped model on inputs built before timing, on a fresh thread as each harvest job does`,
       };
     });
     const whole = c.cliStimuli ? cliSeconds(c, c.large) : null;
@@ -260,19 +267,19 @@ export async function benchHarvest(): Promise<Row[]> {
   const cases: Case[] = [
     {
       name: 'mnist-8 (batch fixed at 1), ReLU114, MNIST',
-      model: fixtureModels.mnist8(), tensor: 'ReLU114_Output_0', batch: 1, positions: 'centre', large: 10000, cliStimuli: 'mnist', goal: '≥ 0.9',
+      model: fixtureModels.mnist8(), tensor: 'ReLU114_Output_0', batch: 1, positions: 'centre', large: 10000, cliStimuli: 'mnist', goal: '≥ 0.9', rounds: 5,
     },
     {
       name: 'cifar10-cnn, batch 32, conv map 40 at all 144 positions, white noise',
-      model: fixtureModels.cifar10(), tensor: '40', batch: 32, positions: 'all', large: 20000, noise: true, cliStimuli: 'noise:white:20000', goal: '≥ 0.7',
+      model: fixtureModels.cifar10(), tensor: '40', batch: 32, positions: 'all', large: 20000, noise: true, cliStimuli: 'noise:white:20000', goal: '≥ 0.7', rounds: 5,
     },
     {
       name: 'SqueezeNet 1.1 fp16 (batch fixed at 1), fire5/concat_1 centre, the fixture photos',
-      model: fixtureModels.squeezenetFp16(), tensor: 'fire5/concat_1', batch: 1, positions: 'centre', large: 48, photos: true, cliStimuli: '', goal: '≥ 0.9',
+      model: fixtureModels.squeezenetFp16(), tensor: 'fire5/concat_1', batch: 1, positions: 'centre', large: 48, photos: true, cliStimuli: '', goal: '≥ 0.9', rounds: 5,
     },
     {
       name: 'bundled MLP, batch 64, hidden1, MNIST',
-      model: join(repoRoot, 'resources/models/mnist-mlp.onnx'), tensor: 'hidden1', batch: 64, positions: 'centre', large: 10000, cliStimuli: 'mnist', goal: '≥ 0.7',
+      model: join(repoRoot, 'resources/models/mnist-mlp.onnx'), tensor: 'hidden1', batch: 64, positions: 'centre', large: 10000, cliStimuli: 'mnist', goal: '≥ 0.7', rounds: 15,
     },
   ];
   // CAJAL_BENCH_HARVEST=mlp runs only the cases whose name contains it (the whole set takes long on a small box).
