@@ -66,18 +66,15 @@ const SCALE = Math.min(1, Number(process.env.CAJAL_BENCH_SCALE) || 1);
  * graph's from 389,000 to 251,000) when eight harvest jobs a round ran beside it instead of two, while the harvests,
  * each on a fresh thread, did not, so the ratio rose with the number of variants measured (2026-12-07).
  */
-function bareLoop(c: Case, spec: StimulusSpec, inputs: ModelInputInfo[], graph: 'whole' | 'taps'): { run: () => Promise<number>; close: () => Promise<void> } {
+function bareLoop(c: Case, spec: StimulusSpec, inputs: ModelInputInfo[], graph: 'whole' | 'taps'): () => Promise<number> {
   const job: BareLoopJob = { modelPath: c.model, label: c.name, tensor: c.tensor, graph, spec, inputs, batch: c.batch, items: c.large };
-  return {
-    run: () =>
-      new Promise<number>((resolve, reject) => {
-        const worker = spawnTsWorker(new URL('./bare-loop-worker.ts', import.meta.url), job);
-        worker.once('message', (rate: number) => resolve(rate));
-        worker.once('error', reject);
-        worker.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`the bare loop's thread exited with ${code}`))));
-      }),
-    close: async () => undefined,
-  };
+  return () =>
+    new Promise<number>((resolve, reject) => {
+      const worker = spawnTsWorker(new URL('./bare-loop-worker.ts', import.meta.url), job);
+      worker.once('message', (rate: number) => resolve(rate));
+      worker.once('error', reject);
+      worker.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`the bare loop's thread exited with ${code}`))));
+    });
 }
 
 /** The three fixture photos, each copied until the folder holds `count` images. */
@@ -191,32 +188,27 @@ async function benchCase(c: Case): Promise<Row[]> {
     // is the machinery's own cost (stimuli, extraction, writes), without the saving of not running later layers.
     const loop = bareLoop(c, set.spec as StimulusSpec, model.inputs, 'whole');
     const loopTaps = bareLoop(c, set.spec as StimulusSpec, model.inputs, 'taps');
-    await loop.run(); // warm-up
-    await loopTaps.run();
+    await loop(); // warm-up
+    await loopTaps();
     const mnist = !c.noise && !c.photos;
     // MNIST digits fed as bytes are not prepared at all, so stimulus threads do not apply to them.
     const variants = VARIANTS.filter((v) => (!v.generator1 || c.noise) && (!v.decoder1 || c.photos) && (!v.floatFeeds || mnist) && (!v.inlineStimuli || !mnist));
     const best = variants.map(() => 0);
     let bare = 0;
     let bareTaps = 0;
-    try {
-      // A new order each round (seeded, so a rerun repeats it): a run is slowed by what the one before it left
-      // behind (a harvest job's writes still going to disk, its threads winding down), and rotating one order kept
-      // every run's predecessor — the whole model's bare loop always followed a harvest and measured about half of
-      // the pruned bare loop right after it (2.07× the whole model's rate in two MLP runs of 2026-12-07 with the
-      // order rotated, 1.14× in a process of its own).
-      const order = new Rng(rounds);
-      for (let r = 0; r < rounds; r++) {
-        const runs: (() => Promise<void>)[] = [
-          async () => void (bare = Math.max(bare, await loop.run())),
-          async () => void (bareTaps = Math.max(bareTaps, await loopTaps.run())),
-          ...variants.map((v, k) => async () => void (best[k] = Math.max(best[k]!, await harvestRate(lab, c, model.id, v.generator1 ? set1!.id : v.decoder1 ? setDecoder1!.id : set.id, c.large, v)))),
-        ];
-        for (const i of order.permutation(runs.length)) await runs[i]!();
-      }
-    } finally {
-      await loop.close();
-      await loopTaps.close();
+    // A new order each round (seeded, so a rerun repeats it): a run is slowed by what the one before it left
+    // behind (a harvest job's writes still going to disk, its threads winding down), and rotating one order kept
+    // every run's predecessor — the whole model's bare loop always followed a harvest and measured about half of
+    // the pruned bare loop right after it (2.07× the whole model's rate in two MLP runs of 2026-12-07 with the
+    // order rotated, 1.14× in a process of its own).
+    const order = new Rng(rounds);
+    for (let r = 0; r < rounds; r++) {
+      const runs: (() => Promise<void>)[] = [
+        async () => void (bare = Math.max(bare, await loop())),
+        async () => void (bareTaps = Math.max(bareTaps, await loopTaps())),
+        ...variants.map((v, k) => async () => void (best[k] = Math.max(best[k]!, await harvestRate(lab, c, model.id, v.generator1 ? set1!.id : v.decoder1 ? setDecoder1!.id : set.id, c.large, v)))),
+      ];
+      for (const i of order.permutation(runs.length)) await runs[i]!();
     }
     const rows: Row[] = variants.map((v, k) => {
       const plain = !v.inlineStimuli && !v.generator1 && !v.decoder1 && !v.floatFeeds;

@@ -61,16 +61,20 @@ export function byteInputGraph(model: ModelProto, input: string): ModelProto {
 }
 
 /**
- * A byte-fed harvest's feeds, batch after batch, from two sets of kept tensors used in turn (FeedSlots, as FeedRing). The stimuli are read straight into the kept uint8 tensor; a fixed batch's padding
- * is byte 0 (its outputs are dropped, as the float path's zeros are).
+ * A byte-fed harvest's feeds, batch after batch, from two sets of kept tensors used in turn (FeedSlots, as FeedRing).
+ * The stimuli are read straight into the kept uint8 tensor; a fixed batch's padding is byte 0 (its outputs are
+ * dropped, as the float path's zeros are).
  */
 export class ByteFeedRing {
   private readonly slots = new FeedSlots();
+  private readonly bytesName: string;
 
   constructor(
     private readonly plan: FeedPlan,
     private readonly stimuli: ByteStimuli,
-  ) {}
+  ) {
+    this.bytesName = byteInputName(plan.stimulusInput);
+  }
 
   feeds(start: number, count: number): Record<string, ort.Tensor> {
     const { plan } = this;
@@ -78,9 +82,9 @@ export class ByteFeedRing {
     const feeds = this.slots.next(n, () => {
       // The other inputs as the float path makes them; the stimulus input replaced by its bytes.
       const { [plan.stimulusInput]: _float, ...extras } = batchFeeds(plan, new Float32Array(n * plan.itemSize), n);
-      return { ...extras, [byteInputName(plan.stimulusInput)]: new Tensor('uint8', new Uint8Array(n * plan.itemSize), [n, ...plan.feedShape]) };
+      return { ...extras, [this.bytesName]: new Tensor('uint8', new Uint8Array(n * plan.itemSize), [n, ...plan.feedShape]) };
     });
-    const kept = feeds[byteInputName(plan.stimulusInput)]!.data as Uint8Array;
+    const kept = feeds[this.bytesName]!.data as Uint8Array;
     const filled = this.stimuli.bytes(start, count, kept);
     if (filled !== kept) kept.set(filled.subarray(0, count * plan.itemSize));
     if (count * plan.itemSize < kept.length) kept.fill(0, count * plan.itemSize);

@@ -106,8 +106,8 @@ export interface RgbImage {
 }
 
 /**
- * Stimuli whose every value is one byte read through one 256-entry table (#14: harvest/byte-input.ts feeds the bytes
- * and lets the graph read the table).
+ * Stimuli whose every value is one byte read through one 256-entry table (#14: where the table maps each byte to
+ * itself, harvest/byte-input.ts feeds the bytes and lets the graph Cast them to float32).
  */
 export interface ByteStimuli {
   /** table[b] is the float32 that batch() writes for byte b. */
