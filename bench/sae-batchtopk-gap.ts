@@ -79,6 +79,22 @@
 //   (EV 0.872 against TopK's 0.881 at L0 4.07); SAELens' aux coefficient 1.0 instead of Bussmann's 1/32, −0.010 (dead
 //   91 / 84 %). Bussmann et al.'s config trains at lr 1e-4 with batches of 4,096: at lr 3e-4 BatchTopK reaches EV 0.855
 //   at L0 4.08 within the 1,500 steps (PyTorch, against 0.872 at 1e-3), so a lower rate only trains it slower here.
+// - Fourth pass (2026-12-07, PyTorch on the same demo split, seed 0, 1,500 steps, m 1,024, batch 512; TopK interpolated
+//   in log L0 between its k 4 and k 8 runs where both were run, else its k 4 run at L0 4, which flatters BatchTopK).
+//   Bussmann et al.'s sweep script trains with use_encoder_bias off and input_unit_norm on (each row centred on its own
+//   mean and divided by its standard deviation): b_enc fixed at 0, BatchTopK 0.870 at L0 4.09 against TopK's 0.878 at
+//   4; with both, 0.875 at L0 4.36 against TopK's 0.888 there (−0.013, dead 86 / 80 %). lr 3e-3: −0.011 (0.877 at
+//   4.20). Batches of 2,048 rows (Bussmann: 4,096): 0.879 at L0 4.24 against TopK's 0.889 at 4 (dead 86 / 68 %).
+//   A decoder started at random training rows (minus b_dec, normalised; W_enc its transpose) revives TopK at k 4
+//   (0.892, dead 24 %) but trains it worse at k 8 (0.906 against 0.924) and sends BatchTopK's batch-wide cut to a poor
+//   optimum (0.710 at L0 4.11, as poor encoded with the batch's top k·B), so the init stays as Gao et al. have it.
+//   How much adaptive allocation could give on this layer (bench/sae_allocation_oracle_torch.py, on TopK's trained
+//   SAE): an oracle handing the k·n codes of the held-out rows, one at a time, to the row whose error its next code (in
+//   the row's own order) cuts most reaches 0.886 against per-row 0.879 at k 4 (+0.008; a quarter of the rows get 5 or
+//   more, none 0) and 0.927 against 0.923 at k 8 (+0.004), while BatchTopK's own rule on the same codes, one cut on the
+//   code values across rows, gives 0.850 / 0.914. So on this layer the room BatchTopK's premise needs is under a
+//   hundredth of EV, less than what its extra dead latents cost at k 4; the variants are SAE_TORCH_VARIANT's noBEnc,
+//   inputUnitNorm, lr, batch and dataInit.
 // `npm run bench -- sae-batchtopk-gap`; SAE_GAP_STEPS=150,600 SAE_GAP_SEEDS=0,1,2 SAE_GAP_KS=4,8,16 choose the runs; SAE_GAP_DIGITS,
 // SAE_GAP_M and SAE_GAP_BATCH the digits harvested, the dictionary and the batch (3,000, 256, 256: the e2e's).
 import { spawnSync } from 'node:child_process';

@@ -14,7 +14,10 @@
 # the residual's variance), deadWindow (steps), beta2, kAux, bDecZero (b_dec starts at 0), rowNorm (every row rescaled
 # to norm sqrt(d) before encoding and back after decoding, SAELens' constant_norm_rescale), evalBatchTopk (held-out
 # rows encoded with the batch's top k*B instead of the threshold), topkSteps (BatchTopK selects per row, as TopK, for
-# its first N steps), m (dictionary size), batch (rows per step). Unset: the settings above.
+# its first N steps), m (dictionary size), batch (rows per step), lr, noBEnc (b_enc fixed at 0, as Bussmann et al.'s
+# repository trains TopK and BatchTopK by default), dataInit (decoder rows start at random training rows minus b_dec,
+# normalised; W_enc their transpose), inputUnitNorm (each row centred on its own mean and divided by its standard
+# deviation before encoding and restored after decoding, Bussmann et al.'s input_unit_norm). Unset: the settings above.
 import json
 import os
 import sys
@@ -59,9 +62,18 @@ def train(xtr, k, steps, seed, batch_wide, m=256, batch=256, lr=1e-3, dead_trace
         'W_dec': w_dec.clone().requires_grad_(),
         'b_dec': geometric_median(xtr[torch.randperm(n, generator=g)[:4096]].double()).float().requires_grad_(),
     }
+    if VARIANT.get('dataInit'):
+        # decoder rows start at random training rows, centred on b_dec and normalised; the encoder is their transpose
+        rows = xtr[torch.randperm(n, generator=g)[:m]] - params['b_dec'].detach()
+        rows = rows / rows.norm(dim=1, keepdim=True).clamp(min=1e-12)
+        params['W_dec'] = rows.clone().requires_grad_()
+        params['W_enc'] = rows.t().clone().requires_grad_()
     if VARIANT.get('bDecZero'):
         params['b_dec'] = torch.zeros(d, requires_grad=True)
-    opt = torch.optim.Adam(params.values(), lr=lr, betas=(0.9, VARIANT.get('beta2', 0.999)), eps=1e-8)
+    lr = VARIANT.get('lr', lr)
+    # noBEnc: b_enc stays 0, as Bussmann et al.'s TopK and BatchTopK SAEs train with use_encoder_bias off
+    trained = [v for kk, v in params.items() if not (kk == 'b_enc' and VARIANT.get('noBEnc'))]
+    opt = torch.optim.Adam(trained, lr=lr, betas=(0.9, VARIANT.get('beta2', 0.999)), eps=1e-8)
     warm = max(1, round(steps / 20))
     dead_window = VARIANT.get('deadWindow', max(10, round(steps / 20)))
     k_aux = min(VARIANT.get('kAux', max(2 * k, d // 2)), m)
@@ -112,15 +124,28 @@ def train(xtr, k, steps, seed, batch_wide, m=256, batch=256, lr=1e-3, dead_trace
     return p, threshold
 
 
+def unit_rows(xtr):
+    """The training rows as the variant encodes them: rowNorm rescales each to norm sqrt(d); inputUnitNorm (Bussmann et
+    al.'s input_unit_norm) subtracts each row's own mean over its features and divides by its standard deviation."""
+    if VARIANT.get('rowNorm'):
+        return xtr / (xtr.norm(dim=1, keepdim=True) / (xtr.shape[1] ** 0.5))
+    if VARIANT.get('inputUnitNorm'):
+        return (xtr - xtr.mean(1, keepdim=True)) / (xtr.std(1, keepdim=True) + 1e-5)
+    return xtr
+
+
 def evaluate(p, threshold, k, xho):
     # rowNorm: encode each row at norm sqrt(d), decode back at its own norm (EV stays in the shared units)
     rs = xho.norm(dim=1, keepdim=True) / (xho.shape[1] ** 0.5) if VARIANT.get('rowNorm') else torch.ones(xho.shape[0], 1)
-    pre = (xho / rs - p['b_dec']) @ p['W_enc'] + p['b_enc']
+    mu = torch.zeros(xho.shape[0], 1)
+    if VARIANT.get('inputUnitNorm'):
+        mu, rs = xho.mean(1, keepdim=True), xho.std(1, keepdim=True) + 1e-5
+    pre = ((xho - mu) / rs - p['b_dec']) @ p['W_enc'] + p['b_enc']
     if threshold is None:
         f = codes(pre, k, False)
     else:
         f = codes(pre, k, True) if VARIANT.get('evalBatchTopk') else pre * (pre > threshold)
-    xhat = (f @ p['W_dec'] + p['b_dec']) * rs
+    xhat = (f @ p['W_dec'] + p['b_dec']) * rs + mu
     sse = float((xhat - xho).pow(2).sum())
     sst = float((xho - xho.mean(0)).pow(2).sum())
     return {'l0': float((f.abs() > 1e-8).float().sum(1).mean()), 'ev': 1 - sse / sst, 'dead': float(((f > 0).sum(0) == 0).float().mean())}
@@ -132,8 +157,7 @@ def main():
     xho = torch.from_numpy(np.load(f'{folder}/heldout.npy')).float()
     scale = (xtr.shape[1] ** 0.5) / float(xtr.norm(dim=1).mean())
     xtr, xho = xtr * scale, xho * scale  # EV is scale-free, so held-out rows are compared in the scaled units
-    if VARIANT.get('rowNorm'):
-        xtr = xtr / (xtr.norm(dim=1, keepdim=True) / (xtr.shape[1] ** 0.5))
+    xtr = unit_rows(xtr)
     out = {}
     for name, ks, batch_wide in (('topk', sys.argv[4], False), ('batchtopk', sys.argv[5], True)):
         out[name] = []
