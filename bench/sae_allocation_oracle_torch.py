@@ -17,13 +17,13 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sae_batchtopk_gap_torch import codes, train  # noqa: E402
+from sae_batchtopk_gap_torch import codes, load_split, pre_acts, train  # noqa: E402
 
 J = 16  # codes per row considered by the oracle (4x the demo's k)
 
 
 def row_errors(p, xho, j_max):
-    pre = (xho - p['b_dec']) @ p['W_enc'] + p['b_enc']
+    pre = pre_acts(p, xho)
     v, i = torch.topk(pre, j_max, dim=1)
     v = torch.relu(v)
     err = np.zeros((xho.shape[0], j_max + 1))
@@ -50,10 +50,7 @@ def main():
     folder, steps, seed, k = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
     m = int(sys.argv[5]) if len(sys.argv) > 5 else 1024
     batch = int(sys.argv[6]) if len(sys.argv) > 6 else 512
-    xtr = torch.from_numpy(np.load(f'{folder}/train.npy')).float()
-    xho = torch.from_numpy(np.load(f'{folder}/heldout.npy')).float()
-    scale = (xtr.shape[1] ** 0.5) / float(xtr.norm(dim=1).mean())
-    xtr, xho = xtr * scale, xho * scale
+    xtr, xho = load_split(folder)
     torch.manual_seed(seed)
     p, _ = train(xtr, k, steps, seed, False, m=m, batch=batch)
     pre, err = row_errors(p, xho, max(J, 4 * k))

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sae_batchtopk_gap_torch import codes, geometric_median, train  # noqa: E402
+from sae_batchtopk_gap_torch import codes, geometric_median, pre_acts, train  # noqa: E402
 
 torch.set_num_threads(1)  # one thread: two spin-wait on a loaded machine
 
@@ -42,7 +42,7 @@ def init_allocation(xtr, k, seed, batch_wide, m=256, batch=256, batches=10):
 
 
 def dead_codes(p, threshold, k, xtr, trace, batch_wide):
-    pre = (xtr - p['b_dec']) @ p['W_enc'] + p['b_enc']
+    pre = pre_acts(p, xtr)
     f = codes(pre, k, False) if not batch_wide else pre * (pre > threshold)
     dead = (f > 0).sum(0) == 0
     best = pre.max(0).values[dead]

@@ -15,7 +15,7 @@
 # to norm sqrt(d) before encoding and back after decoding, SAELens' constant_norm_rescale), evalBatchTopk (held-out
 # rows encoded with the batch's top k*B instead of the threshold), topkSteps (BatchTopK selects per row, as TopK, for
 # its first N steps), m (dictionary size), batch (rows per step), lr, noBEnc (b_enc fixed at 0, as Bussmann et al.'s
-# repository trains TopK and BatchTopK by default), dataInit (decoder rows start at random training rows minus b_dec,
+# sweep script trains TopK and BatchTopK: use_encoder_bias off), dataInit (decoder rows start at random training rows minus b_dec,
 # normalised; W_enc their transpose), inputUnitNorm (each row centred on its own mean and divided by its standard
 # deviation before encoding and restored after decoding, Bussmann et al.'s input_unit_norm). Unset: the settings above.
 import json
@@ -38,6 +38,20 @@ def geometric_median(x, iters=200, tol=1e-7):
             return nxt
         y = nxt
     return y
+
+
+def load_split(folder):
+    """train.npy and heldout.npy from DIR, both scaled by the one factor that gives the training rows mean norm
+    sqrt(d); EV is scale-free, so held-out rows are compared in the scaled units."""
+    xtr = torch.from_numpy(np.load(f'{folder}/train.npy')).float()
+    xho = torch.from_numpy(np.load(f'{folder}/heldout.npy')).float()
+    scale = (xtr.shape[1] ** 0.5) / float(xtr.norm(dim=1).mean())
+    return xtr * scale, xho * scale
+
+
+def pre_acts(p, x):
+    """The encoder's pre-activations: (x - b_dec) W_enc + b_enc."""
+    return (x - p['b_dec']) @ p['W_enc'] + p['b_enc']
 
 
 def codes(pre, k, batch_wide):
@@ -71,7 +85,7 @@ def train(xtr, k, steps, seed, batch_wide, m=256, batch=256, lr=1e-3, dead_trace
     if VARIANT.get('bDecZero'):
         params['b_dec'] = torch.zeros(d, requires_grad=True)
     lr = VARIANT.get('lr', lr)
-    # noBEnc: b_enc stays 0, as Bussmann et al.'s TopK and BatchTopK SAEs train with use_encoder_bias off
+    # noBEnc: b_enc stays 0, as Bussmann et al.'s sweep script trains TopK and BatchTopK (use_encoder_bias off)
     trained = [v for kk, v in params.items() if not (kk == 'b_enc' and VARIANT.get('noBEnc'))]
     opt = torch.optim.Adam(trained, lr=lr, betas=(0.9, VARIANT.get('beta2', 0.999)), eps=1e-8)
     warm = max(1, round(steps / 20))
@@ -86,7 +100,7 @@ def train(xtr, k, steps, seed, batch_wide, m=256, batch=256, lr=1e-3, dead_trace
         at += batch
         for grp in opt.param_groups:
             grp['lr'] = lr * min(1.0, (step + 1) / warm)
-        pre = (x - params['b_dec']) @ params['W_enc'] + params['b_enc']
+        pre = pre_acts(params, x)
         f = codes(pre, k, batch_wide and step >= VARIANT.get('topkSteps', 0))
         err = f @ params['W_dec'] + params['b_dec'] - x
         loss = err.pow(2).mean()
@@ -116,7 +130,7 @@ def train(xtr, k, steps, seed, batch_wide, m=256, batch=256, lr=1e-3, dead_trace
         cuts = []
         idx = torch.randperm(n, generator=g)[: 8 * batch]
         for r in range(0, len(idx), batch):
-            pre = (xtr[idx[r:r + batch]] - p['b_dec']) @ p['W_enc'] + p['b_enc']
+            pre = pre_acts(p, xtr[idx[r:r + batch]])
             pos = torch.sort(pre[pre > 0]).values
             if len(pos):
                 cuts.append(float(pos[len(pos) - min(len(pos), k * pre.shape[0])]))
@@ -140,7 +154,7 @@ def evaluate(p, threshold, k, xho):
     mu = torch.zeros(xho.shape[0], 1)
     if VARIANT.get('inputUnitNorm'):
         mu, rs = xho.mean(1, keepdim=True), xho.std(1, keepdim=True) + 1e-5
-    pre = ((xho - mu) / rs - p['b_dec']) @ p['W_enc'] + p['b_enc']
+    pre = pre_acts(p, (xho - mu) / rs)
     if threshold is None:
         f = codes(pre, k, False)
     else:
@@ -153,10 +167,7 @@ def evaluate(p, threshold, k, xho):
 
 def main():
     folder, steps, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    xtr = torch.from_numpy(np.load(f'{folder}/train.npy')).float()
-    xho = torch.from_numpy(np.load(f'{folder}/heldout.npy')).float()
-    scale = (xtr.shape[1] ** 0.5) / float(xtr.norm(dim=1).mean())
-    xtr, xho = xtr * scale, xho * scale  # EV is scale-free, so held-out rows are compared in the scaled units
+    xtr, xho = load_split(folder)
     xtr = unit_rows(xtr)
     out = {}
     for name, ks, batch_wide in (('topk', sys.argv[4], False), ('batchtopk', sys.argv[5], True)):
