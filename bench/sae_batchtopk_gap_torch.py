@@ -17,7 +17,11 @@
 # its first N steps), m (dictionary size), batch (rows per step), lr, noBEnc (b_enc fixed at 0, as Bussmann et al.'s
 # sweep script trains TopK and BatchTopK: use_encoder_bias off), dataInit (decoder rows start at random training rows minus b_dec,
 # normalised; W_enc their transpose), inputUnitNorm (each row centred on its own mean and divided by its standard
-# deviation before encoding and restored after decoding, Bussmann et al.'s input_unit_norm). Unset: the settings above.
+# deviation before encoding and restored after decoding, Bussmann et al.'s input_unit_norm); and three of the
+# schedule options of saprmarks/dictionary_learning's TopK and BatchTopK trainers (the library SAEBench's SAEs were
+# trained with): kAnneal (k falls linearly from d to k over that fraction of the steps, its k_anneal_steps), clip (the
+# gradient's global norm clipped to it, as that library clips to 1.0) and decay (the learning rate falls linearly to 0
+# over the last fifth of the steps, its decay_start = 0.8 * steps). Unset: the settings above.
 import json
 import os
 import sys
@@ -63,6 +67,14 @@ def codes(pre, k, batch_wide):
     return torch.zeros_like(pre).scatter(1, i, torch.relu(v))
 
 
+def annealed_k(k, d, step, steps):
+    """k at this step: k itself, or under kAnneal the linear fall from d to k over that fraction of the steps."""
+    if not VARIANT.get('kAnneal'):
+        return k
+    ratio = min(1.0, step / (VARIANT['kAnneal'] * steps))
+    return int(d * (1 - ratio) + k * ratio)
+
+
 def train(xtr, k, steps, seed, batch_wide, m=256, batch=256, lr=1e-3, dead_trace=None):
     m = VARIANT.get('m', m)
     batch = VARIANT.get('batch', batch)
@@ -98,10 +110,13 @@ def train(xtr, k, steps, seed, batch_wide, m=256, batch=256, lr=1e-3, dead_trace
             order, at = torch.randperm(n, generator=g), 0
         x = xtr[order[at:at + batch]]
         at += batch
+        rate = lr * min(1.0, (step + 1) / warm)
+        if VARIANT.get('decay') and step >= 0.8 * steps:
+            rate = lr * (steps - step) / (0.2 * steps)
         for grp in opt.param_groups:
-            grp['lr'] = lr * min(1.0, (step + 1) / warm)
+            grp['lr'] = rate
         pre = pre_acts(params, x)
-        f = codes(pre, k, batch_wide and step >= VARIANT.get('topkSteps', 0))
+        f = codes(pre, annealed_k(k, d, step, steps), batch_wide and step >= VARIANT.get('topkSteps', 0))
         err = f @ params['W_dec'] + params['b_dec'] - x
         loss = err.pow(2).mean()
         dead = (step - last_fired) >= dead_window
@@ -120,6 +135,8 @@ def train(xtr, k, steps, seed, batch_wide, m=256, batch=256, lr=1e-3, dead_trace
         with torch.no_grad():
             wd, gd = params['W_dec'], params['W_dec'].grad
             gd -= (gd * wd).sum(1, keepdim=True) * wd
+        if VARIANT.get('clip'):
+            torch.nn.utils.clip_grad_norm_(trained, VARIANT['clip'])
         opt.step()
         with torch.no_grad():
             params['W_dec'] /= params['W_dec'].norm(dim=1, keepdim=True).clamp(min=1e-12)
