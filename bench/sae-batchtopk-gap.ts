@@ -106,6 +106,9 @@
 //   over half the steps, 0.863 at 4.10 against 0.867 (−0.004), with clipping and decay −0.003, and over a tenth,
 //   0.848 at 3.98 against TopK's 0.849 at 4 — the gap narrows only because TopK itself trains worse (0.865 / 0.849 at
 //   k 4 against 0.879 plain; dead 87 / 93 %), so annealing is no remedy. SAE_TORCH_VARIANT's kAnneal, clip, decay.
+//   Seeds 1 and 2 (the lab's fits; TopK at k 4, 8, 16, 32): gap at k 4 / 8 / 16 −0.013 / −0.001 / −0.000 (BatchTopK
+//   at L0 4.07 / 8.39 / 17.73, dead 92 / 73 / 10 %) and −0.007 / −0.002 / −0.001 (4.10 / 8.34 / 17.50), beside seed
+//   0's −0.010 / −0.001 / +0.001: short at k 4 on every seed, within 0.002 of TopK from k 8.
 // `npm run bench -- sae-batchtopk-gap`; SAE_GAP_STEPS=150,600 SAE_GAP_SEEDS=0,1,2 SAE_GAP_KS=4,8,16 choose the runs; SAE_GAP_DIGITS,
 // SAE_GAP_M and SAE_GAP_BATCH the digits harvested, the dictionary and the batch (3,000, 256, 256: the e2e's).
 import { spawnSync } from 'node:child_process';
