@@ -155,22 +155,27 @@ def train(xtr, k, steps, seed, batch_wide, m=256, batch=256, lr=1e-3, dead_trace
     return p, threshold
 
 
-def unit_rows(xtr):
-    """The training rows as the variant encodes them: rowNorm rescales each to norm sqrt(d); inputUnitNorm (Bussmann et
-    al.'s input_unit_norm) subtracts each row's own mean over its features and divides by its standard deviation."""
-    if VARIANT.get('rowNorm'):
-        return xtr / (xtr.norm(dim=1, keepdim=True) / (xtr.shape[1] ** 0.5))
+def row_frame(x):
+    """Each row's offset and scale as the variant encodes it: rowNorm rescales each row to norm sqrt(d) (SAELens'
+    constant_norm_rescale); inputUnitNorm (Bussmann et al.'s input_unit_norm) subtracts the row's own mean over its
+    features and divides by its standard deviation; unset, (0, 1). Rows are encoded as (x - mu) / rs and decoded back
+    as x_hat * rs + mu, so EV stays in the shared units."""
     if VARIANT.get('inputUnitNorm'):
-        return (xtr - xtr.mean(1, keepdim=True)) / (xtr.std(1, keepdim=True) + 1e-5)
-    return xtr
+        return x.mean(1, keepdim=True), x.std(1, keepdim=True) + 1e-5
+    mu = torch.zeros(x.shape[0], 1)
+    if VARIANT.get('rowNorm'):
+        return mu, x.norm(dim=1, keepdim=True) / (x.shape[1] ** 0.5)
+    return mu, torch.ones(x.shape[0], 1)
+
+
+def unit_rows(xtr):
+    """The training rows as the variant encodes them (row_frame)."""
+    mu, rs = row_frame(xtr)
+    return (xtr - mu) / rs
 
 
 def evaluate(p, threshold, k, xho):
-    # rowNorm: encode each row at norm sqrt(d), decode back at its own norm (EV stays in the shared units)
-    rs = xho.norm(dim=1, keepdim=True) / (xho.shape[1] ** 0.5) if VARIANT.get('rowNorm') else torch.ones(xho.shape[0], 1)
-    mu = torch.zeros(xho.shape[0], 1)
-    if VARIANT.get('inputUnitNorm'):
-        mu, rs = xho.mean(1, keepdim=True), xho.std(1, keepdim=True) + 1e-5
+    mu, rs = row_frame(xho)
     pre = pre_acts(p, (xho - mu) / rs)
     if threshold is None:
         f = codes(pre, k, False)
