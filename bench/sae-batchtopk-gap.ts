@@ -109,6 +109,13 @@
 //   Seeds 1 and 2 (the lab's fits; TopK at k 4, 8, 16, 32): gap at k 4 / 8 / 16 −0.013 / −0.001 / −0.000 (BatchTopK
 //   at L0 4.07 / 8.39 / 17.73, dead 92 / 73 / 10 %) and −0.007 / −0.002 / −0.001 (4.10 / 8.34 / 17.50), beside seed
 //   0's −0.010 / −0.001 / +0.001: short at k 4 on every seed, within 0.002 of TopK from k 8.
+// - Sixth pass (2026-12-07, the demo split, seed 0, 1,500 steps, batch 512; SAE_GAP_DIGITS=10000 SAE_GAP_BATCH=512
+//   SAE_GAP_STEPS=1500 and SAE_GAP_M): the dictionary's size. TopK needs few latents on this layer — its EV at k 4 is
+//   0.879 at m 256, 512 and 1,024 alike (dead 38 / 72 / 84 %) — and a smaller dictionary narrows BatchTopK's gap at
+//   k 4 without closing it: m 512, 0.872 at L0 4.13 (dead 82 %), −0.009; m 256, 0.875 at L0 4.15 (dead 50 % against
+//   TopK's 38 %), −0.005, PyTorch −0.006 (0.874 at 4.13 against TopK's 0.878 / 0.920 at k 4 / 8); at m 256, k 8 and 16
+//   +0.001 / +0.002 (0.921 at L0 8.15, 0.948 at 16.24). So fewer spare latents means fewer for the batch-wide cut to
+//   starve, but even at m = d BatchTopK keeps more of them dead and stays short at k 4.
 // `npm run bench -- sae-batchtopk-gap`; SAE_GAP_STEPS=150,600 SAE_GAP_SEEDS=0,1,2 SAE_GAP_KS=4,8,16 choose the runs; SAE_GAP_DIGITS,
 // SAE_GAP_M and SAE_GAP_BATCH the digits harvested, the dictionary and the batch (3,000, 256, 256: the e2e's).
 import { spawnSync } from 'node:child_process';
