@@ -27,6 +27,8 @@ export interface JobManagerOptions {
 
 export class JobManager {
   private readonly live = new Map<number, LiveJob>();
+  /** Each worker thread's exit: a job settles on its last message, a moment before its thread closes its connection. */
+  private readonly threads = new Set<Promise<void>>();
 
   constructor(
     private readonly db: Db,
@@ -59,6 +61,9 @@ export class JobManager {
     };
     markJobRunning(this.db, id, process.pid);
     const worker = spawnWorker('worker', init);
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    this.threads.add(exited);
+    void exited.then(() => this.threads.delete(exited));
     let resolveFinished!: (j: JobInfo) => void;
     const finished = new Promise<JobInfo>((r) => (resolveFinished = r));
     const entry: LiveJob = {
@@ -176,12 +181,18 @@ export class JobManager {
     return this.live.size;
   }
 
-  /** Cancel everything and wait for the workers to stop (closing a project, quitting). */
+  /**
+   * Cancel everything and wait for the workers to stop (closing a project, quitting). Waiting for the threads, not
+   * only the jobs' last messages, lets the caller's connection close last, and SQLite checkpoints the WAL into the
+   * project file only on the last close: otherwise the file just closed could still lack the last job's writes
+   * (they sat in its -wal), and a copy of it alone would lose them.
+   */
   async shutdown(): Promise<void> {
     const pending = [...this.live.entries()].map(([id, entry]) => {
       Atomics.store(entry.cancelFlag, 0, 1);
       return entry.finished.then(() => undefined, () => undefined).finally(() => this.live.delete(id));
     });
     await Promise.all(pending);
+    await Promise.all(this.threads);
   }
 }

@@ -50,7 +50,8 @@ export type ServiceTask =
   | ({ task: 'export'; request: ExportRequest } & ProjectRef)
   | { task: 'probe-shapes'; request: ShapeProbeRequest } // room: i8 (dynamic shapes)
   | ({ task: 'text-contexts'; params: TextContextsRequest } & ProjectRef) // room: text (#13)
-  | ({ task: 'text-effects'; params: TextEffectsRequest } & ProjectRef); // room: text (#13 output effects)
+  | ({ task: 'text-effects'; params: TextEffectsRequest } & ProjectRef) // room: text (#13 output effects)
+  | { task: 'release-project'; projectPath: string };
 export type ServiceRequest = ServiceTask & { id: number };
 
 export type ServiceReply =
@@ -101,6 +102,16 @@ function request<T>(task: ServiceTask): Promise<T> {
     w.ref();
     w.postMessage({ ...task, id } satisfies ServiceRequest);
   });
+}
+
+/**
+ * Closes the worker's connection to the project at `projectPath`, if it holds one, after the requests before it. The
+ * Lab calls it before closing the project: SQLite moves the WAL into the project file only on the last connection's
+ * close, and this thread (unreferenced while idle) would otherwise hold its connection until the process ends.
+ */
+export function releaseProjectOffThread(projectPath: string): Promise<void> {
+  if (!worker) return Promise.resolve();
+  return request<void>({ task: 'release-project', projectPath });
 }
 
 /** Read, hash, parse and inspect the model at `path` in the worker thread. */

@@ -23,7 +23,7 @@ import { UserError } from '../errors';
 import type { InlinedBranch } from '../harvest/branches'; // room: i8
 import { JobManager } from '../jobs/manager';
 import { importSaeAsJob } from './sae-import'; // h18imp (#18 item 4)
-import { importNpyOffThread, unitHistogramOffThread } from '../jobs/service';
+import { importNpyOffThread, releaseProjectOffThread, unitHistogramOffThread } from '../jobs/service';
 import { openProjectDb, projectCounts, projectCreatedAt, type Db } from '../store/project';
 import * as repo from '../store/repo';
 import { SCHEMA_VERSION } from '../store/schema';
@@ -103,7 +103,10 @@ export class Lab {
 
   async closeProject(): Promise<boolean> {
     if (!this.db) return false;
+    // The job threads and the service worker let go of their connections first, so that this close is the last and
+    // leaves every write in the project file itself (not in its -wal).
     await this.jobManager?.shutdown();
+    await releaseProjectOffThread(this.path!);
     this.closeProjectSync();
     this.emit('project', { path: null, changed: ['models', 'stimuli', 'harvests', 'bases', 'jobs', 'reports'] });
     return true;

@@ -50,6 +50,12 @@ async function handle(req: ServiceRequest): Promise<unknown> {
       return textEffects(projectDb(req.projectPath, req.nativeBinding), req.params);
     case 'import-npy':
       return importActivations(projectDb(req.projectPath, req.nativeBinding), req.params);
+    case 'release-project':
+      if (project?.path === req.projectPath) {
+        project.db.close();
+        project = null;
+      }
+      return null;
     case 'thumbnails': {
       // Opened afresh each time, so a folder is read as it is now (the MNIST digits stay loaded in this thread).
       const src = await openStimulusSource(req.spec);
