@@ -116,6 +116,16 @@
 //   TopK's 38 %), −0.005, PyTorch −0.006 (0.874 at 4.13 against TopK's 0.878 / 0.920 at k 4 / 8); at m 256, k 8 and 16
 //   +0.001 / +0.002 (0.921 at L0 8.15, 0.948 at 16.24). So fewer spare latents means fewer for the batch-wide cut to
 //   starve, but even at m = d BatchTopK keeps more of them dead and stays short at k 4.
+// - Seventh pass (2026-12-07, the demo split, seed 0, 1,500 steps, m 1,024, batch 512, PyTorch): two details of
+//   Bussmann et al.'s own sae.py that the earlier passes had not carried over, for both methods alike. Its encoder
+//   starts kaiming-uniform (entries U(±√(6/m)), so columns of norm about √(2d/m) = 0.71 here) with the decoder its
+//   normalised transpose, where Gao et al. and the lab start W_enc = W_decᵀ: BatchTopK 0.870 at L0 4.06 against TopK's
+//   0.882 there (0.881 / 0.925 at k 4 / 8), −0.012, dead 93 / 82 %. Its auxiliary loss does not stop the residual's
+//   gradient, so the aux term also pulls the main reconstruction: 0.871 at 4.14 against 0.881, −0.010. And everything
+//   of its sae.py and config at once (that encoder start, the undetached residual, no encoder bias, b_dec 0, per-row
+//   standardisation, β2 0.99, dead after 5 batches, kAux 512) at the demo's lr and batch: 0.873 at L0 4.25 against
+//   TopK's 0.884 there (0.880 / 0.926 at k 4 / 8), −0.011, dead 90 / 84 %. SAE_TORCH_VARIANT's kaimingEnc and
+//   auxUndetached.
 // `npm run bench -- sae-batchtopk-gap`; SAE_GAP_STEPS=150,600 SAE_GAP_SEEDS=0,1,2 SAE_GAP_KS=4,8,16 choose the runs; SAE_GAP_DIGITS,
 // SAE_GAP_M and SAE_GAP_BATCH the digits harvested, the dictionary and the batch (3,000, 256, 256: the e2e's).
 import { spawnSync } from 'node:child_process';

@@ -21,7 +21,9 @@
 # schedule options of saprmarks/dictionary_learning's TopK and BatchTopK trainers (the library SAEBench's SAEs were
 # trained with): kAnneal (k falls linearly from d to k over that fraction of the steps, its k_anneal_steps), clip (the
 # gradient's global norm clipped to it, as that library clips to 1.0) and decay (the learning rate falls linearly to 0
-# over the last fifth of the steps, its decay_start = 0.8 * steps). Unset: the settings above.
+# over the last fifth of the steps, its decay_start = 0.8 * steps); and two details of Bussmann et al.'s sae.py:
+# kaimingEnc (W_enc kaiming-uniform, W_dec its normalised transpose) and auxUndetached (the aux loss's residual keeps
+# its gradient). Unset: the settings above.
 import json
 import os
 import sys
@@ -94,6 +96,12 @@ def train(xtr, k, steps, seed, batch_wide, m=256, batch=256, lr=1e-3, dead_trace
         rows = rows / rows.norm(dim=1, keepdim=True).clamp(min=1e-12)
         params['W_dec'] = rows.clone().requires_grad_()
         params['W_enc'] = rows.t().clone().requires_grad_()
+    if VARIANT.get('kaimingEnc'):
+        # Bussmann et al.'s sae.py: W_enc kaiming-uniform (entries U(+-sqrt(6/m)), columns of norm ~sqrt(2d/m)), W_dec
+        # its transpose with unit rows; only the encoder's scale differs from the start above
+        w_enc = torch.empty(d, m).uniform_(-(6 / m) ** 0.5, (6 / m) ** 0.5, generator=g)
+        params['W_dec'] = (w_enc.t() / w_enc.t().norm(dim=1, keepdim=True)).clone().requires_grad_()
+        params['W_enc'] = w_enc.clone().requires_grad_()
     if VARIANT.get('bDecZero'):
         params['b_dec'] = torch.zeros(d, requires_grad=True)
     lr = VARIANT.get('lr', lr)
@@ -126,7 +134,8 @@ def train(xtr, k, steps, seed, batch_wide, m=256, batch=256, lr=1e-3, dead_trace
             pre_dead = torch.where(dead[None, :], pre, torch.full_like(pre, -1e30))
             v, i = torch.topk(pre_dead, k_aux, dim=1)
             f_aux = torch.zeros_like(pre).scatter(1, i, torch.relu(v) * dead[i].float())
-            aux = (f_aux @ params['W_dec'] - (-err).detach()).pow(2).mean()
+            # auxUndetached: Bussmann et al.'s sae.py does not stop the residual's gradient
+            aux = (f_aux @ params['W_dec'] - (-err if VARIANT.get('auxUndetached') else (-err).detach())).pow(2).mean()
             if VARIANT.get('auxNormalised'):
                 aux = aux / (-err).detach().pow(2).mean()
             loss = loss + aux / 32
