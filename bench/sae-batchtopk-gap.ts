@@ -208,15 +208,15 @@ async function demoLayer(dir: string, digits: number): Promise<ActivationStream>
  * to ±SHIFT px in x and y (zeros shifted in), recorded at hidden1 by the model itself, so the SAEs see many more
  * distinct rows of the same layer (Bussmann et al. train on one pass over abundant tokens; the demo has 9,000 rows).
  */
-async function withShiftedCopies(train: ActivationStream, digits: number, seed: number): Promise<ActivationStream> {
-  if (SHIFTED <= 1) return train;
+async function withShiftedCopies(train: Float32Array, digits: number, seed: number): Promise<ActivationStream> {
+  if (SHIFTED <= 1) return memoryStream(train, 256);
   const images = await (await openMnistSource({ kind: 'mnist', offset: 0, count: digits, recipe: RECIPE })).batch(0, digits);
   const trainItems = Array.from({ length: digits }, (_, i) => i).filter((i) => !isHeldOut(i, 0.1, seed));
-  if (trainItems.length !== train.rows) throw new Error(`The split kept ${train.rows} rows, not one per training digit (${trainItems.length}).`);
+  if (trainItems.length * 256 !== train.length) throw new Error(`The split kept ${train.length / 256} rows, not one per training digit (${trainItems.length}).`);
   const session = await createSession(serializeModel(tapModel((await readModelFile(MODEL_PATH)).model, ['hidden1'])));
   const random = new Rng(deriveSeed(seed, 0x5817));
   const out = new Float32Array((trainItems.length * SHIFTED) * 256);
-  out.set(await materialise(train));
+  out.set(train);
   const chunk = 2000;
   const shifted = new Float32Array(chunk * 784);
   let row = trainItems.length;
@@ -266,7 +266,7 @@ export async function benchSaeBatchtopkGap(): Promise<Row[]> {
       for (const seed of seeds) {
         // The fit job's split: 10 % of rows held out by a hash seeded with the basis seed (main/bases/fit.ts).
         const split = splitStream(all, 0.1, seed);
-        const train = await withShiftedCopies(memoryStream(await materialise(split.train), 256), DIGITS, seed);
+        const train = await withShiftedCopies(await materialise(split.train), DIGITS, seed);
         const heldOut = memoryStream(await materialise(split.heldOut), 256);
         const topk: (FrontierPoint & { dead: number })[] = [];
         for (const k of TOPK_KS) topk.push(await fitPoint('sae-topk', k, steps, seed, train, heldOut));
