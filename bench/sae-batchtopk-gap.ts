@@ -160,10 +160,10 @@ const DIGITS = Number(process.env.SAE_GAP_DIGITS) || 3000;
 /** SAE_GAP_M, SAE_GAP_BATCH: the dictionary size and batch (256 and 256 as the e2e sweep; `cajal demo` fits 1,024 and 512). */
 const M = Number(process.env.SAE_GAP_M) || 256;
 const BATCH = Number(process.env.SAE_GAP_BATCH) || 256;
-/** SAE_GAP_KS: BatchTopK's k (4, 8, 16); TopK's frontier is fitted at half, equal and twice each, so it brackets every BatchTopK run. */
 /** SAE_GAP_SHIFTED: copies of each training digit (h12btk eighth pass): the first as harvested, the others shifted by up to ±2 px. */
 const SHIFTED = Number(process.env.SAE_GAP_SHIFTED) || 1;
 const SHIFT = 2;
+/** SAE_GAP_KS: BatchTopK's k (4, 8, 16); TopK's frontier is fitted at half, equal and twice each, so it brackets every BatchTopK run. */
 const BATCHTOPK_KS = (process.env.SAE_GAP_KS ?? '4,8,16').split(',').map(Number);
 const TOPK_KS = [...new Set(BATCHTOPK_KS.flatMap((k) => [Math.max(1, k / 2), k, 2 * k]))].sort((a, b) => a - b);
 
