@@ -208,12 +208,23 @@ async function demoLayer(dir: string, digits: number): Promise<ActivationStream>
  * to ±SHIFT px in x and y (zeros shifted in), recorded at hidden1 by the model itself, so the SAEs see many more
  * distinct rows of the same layer (Bussmann et al. train on one pass over abundant tokens; the demo has 9,000 rows).
  */
-async function withShiftedCopies(train: Float32Array, digits: number, seed: number): Promise<ActivationStream> {
-  if (SHIFTED <= 1) return memoryStream(train, 256);
+interface ShiftRig {
+  images: Float32Array;
+  session: Awaited<ReturnType<typeof createSession>>;
+}
+
+/** The digits and the session tapped at hidden1, read and built once for every seed and step count of a run. */
+async function openShiftRig(digits: number): Promise<ShiftRig> {
   const images = await (await openMnistSource({ kind: 'mnist', offset: 0, count: digits, recipe: RECIPE })).batch(0, digits);
+  const session = await createSession(serializeModel(tapModel((await readModelFile(MODEL_PATH)).model, ['hidden1'])));
+  return { images, session };
+}
+
+async function withShiftedCopies(train: Float32Array, digits: number, seed: number, rig: ShiftRig | undefined): Promise<ActivationStream> {
+  if (!rig) return memoryStream(train, 256);
+  const { images, session } = rig;
   const trainItems = Array.from({ length: digits }, (_, i) => i).filter((i) => !isHeldOut(i, 0.1, seed));
   if (trainItems.length * 256 !== train.length) throw new Error(`The split kept ${train.length / 256} rows, not one per training digit (${trainItems.length}).`);
-  const session = await createSession(serializeModel(tapModel((await readModelFile(MODEL_PATH)).model, ['hidden1'])));
   const random = new Rng(deriveSeed(seed, 0x5817));
   const out = new Float32Array((trainItems.length * SHIFTED) * 256);
   out.set(train);
@@ -236,7 +247,6 @@ async function withShiftedCopies(train: Float32Array, digits: number, seed: numb
     out.set(res.hidden1!.data, row * 256);
     row += n;
   }
-  await session.release();
   return memoryStream(out, 256);
 }
 
@@ -256,8 +266,10 @@ export async function benchSaeBatchtopkGap(): Promise<Row[]> {
   const seeds = (process.env.SAE_GAP_SEEDS ?? '0,1,2').split(',').map(Number);
   const dir = mkdtempSync(join(tmpdir(), 'cajal-btk-gap-'));
   const rows: Row[] = [];
+  let rig: ShiftRig | undefined;
   try {
     const all = await demoLayer(dir, DIGITS);
+    if (SHIFTED > 1) rig = await openShiftRig(DIGITS);
     const torch = process.env.SAE_GAP_TORCH === '1';
     for (const steps of stepsList) {
       // per k: the gap at equal L0 and against the run of equal k, per seed; the same for the PyTorch reference
@@ -266,7 +278,7 @@ export async function benchSaeBatchtopkGap(): Promise<Row[]> {
       for (const seed of seeds) {
         // The fit job's split: 10 % of rows held out by a hash seeded with the basis seed (main/bases/fit.ts).
         const split = splitStream(all, 0.1, seed);
-        const train = await withShiftedCopies(await materialise(split.train), DIGITS, seed);
+        const train = await withShiftedCopies(await materialise(split.train), DIGITS, seed, rig);
         const heldOut = memoryStream(await materialise(split.heldOut), 256);
         const topk: (FrontierPoint & { dead: number })[] = [];
         for (const k of TOPK_KS) topk.push(await fitPoint('sae-topk', k, steps, seed, train, heldOut));
@@ -310,6 +322,7 @@ export async function benchSaeBatchtopkGap(): Promise<Row[]> {
       }
     }
   } finally {
+    await rig?.session.release();
     rmSync(dir, { recursive: true, force: true });
   }
   return rows;
