@@ -139,6 +139,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { InferenceSession } from 'onnxruntime-node';
 import { compareAtEqualL0, evAtL0, type FrontierPoint } from '../main/bases/frontier-compare';
 import { isHeldOut, splitStream } from '../main/bases/holdout';
 import { measureQuality } from '../main/bases/quality';
@@ -203,14 +204,9 @@ async function demoLayer(dir: string, digits: number): Promise<ActivationStream>
   }
 }
 
-/**
- * h12btk eighth pass: the training rows plus SHIFTED − 1 copies of each training digit moved by a seeded shift of up
- * to ±SHIFT px in x and y (zeros shifted in), recorded at hidden1 by the model itself, so the SAEs see many more
- * distinct rows of the same layer (Bussmann et al. train on one pass over abundant tokens; the demo has 9,000 rows).
- */
 interface ShiftRig {
   images: Float32Array;
-  session: Awaited<ReturnType<typeof createSession>>;
+  session: InferenceSession;
 }
 
 /** The digits and the session tapped at hidden1, read and built once for every seed and step count of a run. */
@@ -220,6 +216,11 @@ async function openShiftRig(digits: number): Promise<ShiftRig> {
   return { images, session };
 }
 
+/**
+ * h12btk eighth pass: the training rows plus SHIFTED − 1 copies of each training digit moved by a seeded shift of up
+ * to ±SHIFT px in x and y (zeros shifted in), recorded at hidden1 by the model itself, so the SAEs see many more
+ * distinct rows of the same layer (Bussmann et al. train on one pass over abundant tokens; the demo has 9,000 rows).
+ */
 async function withShiftedCopies(train: Float32Array, digits: number, seed: number, rig: ShiftRig | undefined): Promise<ActivationStream> {
   if (!rig) return memoryStream(train, 256);
   const { images, session } = rig;
