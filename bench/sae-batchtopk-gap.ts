@@ -205,6 +205,7 @@ async function demoLayer(dir: string, digits: number): Promise<ActivationStream>
 }
 
 interface ShiftRig {
+  digits: number;
   images: Float32Array;
   session: InferenceSession;
 }
@@ -213,7 +214,7 @@ interface ShiftRig {
 async function openShiftRig(digits: number): Promise<ShiftRig> {
   const images = await (await openMnistSource({ kind: 'mnist', offset: 0, count: digits, recipe: RECIPE })).batch(0, digits);
   const session = await createSession(serializeModel(tapModel((await readModelFile(MODEL_PATH)).model, ['hidden1'])));
-  return { images, session };
+  return { digits, images, session };
 }
 
 /**
@@ -221,9 +222,9 @@ async function openShiftRig(digits: number): Promise<ShiftRig> {
  * to ±SHIFT px in x and y (zeros shifted in), recorded at hidden1 by the model itself, so the SAEs see many more
  * distinct rows of the same layer (Bussmann et al. train on one pass over abundant tokens; the demo has 9,000 rows).
  */
-async function withShiftedCopies(train: Float32Array, digits: number, seed: number, rig: ShiftRig | undefined): Promise<ActivationStream> {
+async function withShiftedCopies(train: Float32Array, seed: number, rig: ShiftRig | undefined): Promise<ActivationStream> {
   if (!rig) return memoryStream(train, 256);
-  const { images, session } = rig;
+  const { digits, images, session } = rig;
   const trainItems = Array.from({ length: digits }, (_, i) => i).filter((i) => !isHeldOut(i, 0.1, seed));
   if (trainItems.length * 256 !== train.length) throw new Error(`The split kept ${train.length / 256} rows, not one per training digit (${trainItems.length}).`);
   const random = new Rng(deriveSeed(seed, 0x5817));
@@ -279,7 +280,7 @@ export async function benchSaeBatchtopkGap(): Promise<Row[]> {
       for (const seed of seeds) {
         // The fit job's split: 10 % of rows held out by a hash seeded with the basis seed (main/bases/fit.ts).
         const split = splitStream(all, 0.1, seed);
-        const train = await withShiftedCopies(await materialise(split.train), DIGITS, seed, rig);
+        const train = await withShiftedCopies(await materialise(split.train), seed, rig);
         const heldOut = memoryStream(await materialise(split.heldOut), 256);
         const topk: (FrontierPoint & { dead: number })[] = [];
         for (const k of TOPK_KS) topk.push(await fitPoint('sae-topk', k, steps, seed, train, heldOut));
